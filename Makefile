@@ -1,0 +1,52 @@
+# Werkstatt: two entry points for a fresh machine with Python 3.11+ and make.
+#   make run   – environment, migrations, demo data, server on http://127.0.0.1:8000
+#   make test  – dev dependencies and the whole suite
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .uv/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= $(or $(WERKSTATT_PORT),8000)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test lint types check vendor messages clean install install-dev bench
+
+$(UV):
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --no-dev --python $(PYTHON)
+
+install-dev: $(UV)
+	$(UV) sync --frozen --extra dev --python $(PYTHON)
+
+run: install
+	$(BIN)/werkstatt db upgrade
+	$(BIN)/werkstatt demo
+	@echo "Werkstatt: http://127.0.0.1:$(PORT)"
+	$(BIN)/werkstatt serve --port $(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check werkstatt tests
+
+types: install-dev
+	$(BIN)/mypy
+
+check: lint types test
+
+vendor:
+	bash scripts/vendor.sh
+
+messages: install-dev
+	$(BIN)/python scripts/translate.py
+
+bench: install-dev
+	$(BIN)/python -m bench.fanout
+
+clean:
+	rm -rf .venv .uv .pytest_cache .mypy_cache .ruff_cache

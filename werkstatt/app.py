@@ -1,0 +1,109 @@
+"""The one wiring file: settings, database, broker, middleware, routes. No logic lives here."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXRequest
+from litestar.static_files import create_static_files_router
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from werkstatt import db as database
+from werkstatt.errors import EXCEPTION_HANDLERS
+from werkstatt.live.broker import make_channels, make_redis
+from werkstatt.pages import PagesController, healthz
+from werkstatt.security import SecurityHeadersMiddleware
+from werkstatt.sessions import SessionMiddleware
+from werkstatt.settings import Settings, load_settings
+from werkstatt.web import STATIC
+
+# Each domain package exposes `HANDLERS` (routes.py + api.py) in `werkstatt/<domain>/handlers.py`.
+DOMAINS = ("network", "catalogue", "workshops", "board", "voting", "results", "export")
+
+
+def domain_handlers() -> list[Any]:
+    found: list[Any] = []
+    for domain in DOMAINS:
+        try:
+            module = importlib.import_module(f"werkstatt.{domain}.handlers")
+        except ModuleNotFoundError as error:
+            if error.name != f"werkstatt.{domain}.handlers" and error.name != f"werkstatt.{domain}":
+                raise
+            continue
+        found.extend(module.HANDLERS)
+    return found
+
+
+def route_handlers() -> list[Any]:
+    """Every domain's controllers; collected here so that `create_app` stays the only wiring point."""
+    handlers: list[Any] = [healthz, *domain_handlers()]
+    handlers.append(
+        create_static_files_router(
+            path="/static",
+            directories=[STATIC],
+            include_in_schema=False,
+            cache_control=None,
+            send_as_attachment=False,
+        )
+    )
+    handlers.append(PagesController)  # last: its `/{slug}` catches the legal pages
+    return handlers
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    engine = database.create_engine(settings)
+    sessionmaker = database.create_sessionmaker(engine)
+    redis = make_redis(settings)
+    channels = make_channels(settings, redis)
+
+    async def provide_db() -> AsyncIterator[AsyncSession]:
+        async with sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await engine.dispose()
+            if redis is not None:
+                await redis.aclose()
+
+    csrf = CSRFConfig(
+        secret=settings.resolved_secret_key,
+        cookie_name="__Host-csrftoken" if settings.production else "csrftoken",
+        cookie_secure=settings.production,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+        exclude=["/api/"],
+    )
+    app = Litestar(
+        route_handlers=route_handlers(),
+        dependencies={"db": Provide(provide_db)},
+        plugins=[channels],
+        middleware=[SecurityHeadersMiddleware(), SessionMiddleware()],
+        csrf_config=csrf,
+        request_class=HTMXRequest,
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Werkstatt API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
+        ),
+        lifespan=[lifespan],
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.redis = redis
+    app.state.channels = channels
+    return app

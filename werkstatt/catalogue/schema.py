@@ -1,0 +1,392 @@
+"""The method card schema: the one contract for files in `methods/`, the database and the API.
+
+Every text is German. Enumerations are lowercase slugs so that files stay easy to write by hand;
+their German labels live in LABELS.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=4000)]
+Minutes = Annotated[int, Field(ge=1, le=60 * 24 * 3)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Category(StrEnum):
+    sensibilisierung = "sensibilisierung"
+    aktivierung = "aktivierung"
+    ideenentwicklung = "ideenentwicklung"
+    kooperation = "kooperation"
+    kommunikation = "kommunikation"
+    projektumsetzung = "projektumsetzung"
+
+
+class Phase(StrEnum):
+    """Zukunftswerkstatt (Kritik, Phantasie, Verwirklichung) and Double Diamond phases."""
+
+    zw_kritik = "zw-kritik"
+    zw_phantasie = "zw-phantasie"
+    zw_verwirklichung = "zw-verwirklichung"
+    dd_discover = "dd-discover"
+    dd_define = "dd-define"
+    dd_develop = "dd-develop"
+    dd_deliver = "dd-deliver"
+
+
+class Arc(StrEnum):
+    """Role of the method in the arc of one session."""
+
+    oeffnen = "oeffnen"
+    divergieren = "divergieren"
+    konvergieren = "konvergieren"
+    abschliessen = "abschliessen"
+
+
+class Participation(StrEnum):
+    informieren = "informieren"
+    konsultieren = "konsultieren"
+    mitgestalten = "mitgestalten"
+    mitentscheiden = "mitentscheiden"
+
+
+class Setting(StrEnum):
+    drinnen = "drinnen"
+    draussen = "draussen"
+    unterwegs = "unterwegs"
+    online = "online"
+    hybrid = "hybrid"
+
+
+class Grouping(StrEnum):
+    plenum = "plenum"
+    einzeln = "einzeln"
+    paare = "paare"
+    trios = "trios"
+    kleingruppen = "kleingruppen"
+    tische = "tische"
+
+
+class Mechanic(StrEnum):
+    """What the live board does in a step. A step without board support uses `timer` or `discuss`."""
+
+    collect = "collect"
+    cluster = "cluster"
+    vote = "vote"
+    rank = "rank"
+    rate_matrix = "rate_matrix"
+    timer = "timer"
+    rounds = "rounds"
+    discuss = "discuss"
+
+
+class Effort(StrEnum):
+    gering = "gering"
+    mittel = "mittel"
+    hoch = "hoch"
+
+
+class FacilitatorLevel(StrEnum):
+    einsteiger = "einsteiger"
+    erfahren = "erfahren"
+    profi = "profi"
+
+
+class Output(StrEnum):
+    kartensammlung = "kartensammlung"
+    cluster = "cluster"
+    rangliste = "rangliste"
+    matrix = "matrix"
+    karte_mit_pins = "karte-mit-pins"
+    fotoserie = "fotoserie"
+    visionstext = "visionstext"
+    massnahmenplan = "massnahmenplan"
+    protokoll = "protokoll"
+    netzwerkkarte = "netzwerkkarte"
+
+
+class Format(StrEnum):
+    ideen_werkstatt = "ideen-werkstatt"
+    werkstatt_gespraech = "werkstatt-gespraech"
+    fokusgruppe = "fokusgruppe"
+    erfahrungsaustausch = "erfahrungsaustausch"
+
+
+class Rotation(StrEnum):
+    keine = "keine"
+    tische = "tische"
+    blaetter = "blaetter"
+    paare = "paare"
+    rollen = "rollen"
+    stationen = "stationen"
+
+
+class MaterialPer(StrEnum):
+    veranstaltung = "veranstaltung"
+    person = "person"
+    gruppe = "gruppe"
+    tisch = "tisch"
+
+
+# The seed network's taxonomy; a network may add its own topics in the database.
+FOCUS_TOPICS: dict[str, str] = {
+    "funktionsvielfalt": "Funktionsvielfalt der Innenstadt",
+    "erreichbarkeit-mobilitaet": "Erreichbarkeit und Mobilität",
+    "leerstand-brachflaechen": "Leerstand und Brachflächen",
+    "qualitaet-dienstleistung-einzelhandel": "Qualität und Wettbewerbsfähigkeit von Dienstleistung und Einzelhandel",
+    "digitale-innenstadt": "Digitale Innenstadt",
+    "standortkooperation-management": "Standortkooperation und Innenstadt-Management",
+    "image-identitaet": "Image und Identität",
+}
+
+TARGET_GROUPS: dict[str, str] = {
+    "jugendliche": "Jugendliche",
+    "kinder": "Kinder",
+    "familien": "Familien",
+    "senioren": "Senioren",
+    "haendler": "Händler und Gewerbetreibende",
+    "eigentuemer": "Eigentümer",
+    "buergerschaft": "Bürgerinnen und Bürger",
+    "verwaltung": "Verwaltung",
+    "kernteam": "Kernteam",
+    "netzwerk": "Netzwerkstädte",
+}
+
+
+class CollectConfig(Strict):
+    blind: bool = False
+    anonymous: bool = False
+    max_cards_per_person: int | None = Field(default=None, ge=1, le=50)
+    max_length: int = Field(default=280, ge=20, le=1000)
+    coach_only: bool = False
+
+
+class ClusterConfig(Strict):
+    who: Literal["coach", "all"] = "coach"
+
+
+class VoteConfig(Strict):
+    dots_per_person: int = Field(default=3, ge=1, le=20)
+    max_per_item: int = Field(default=1, ge=1, le=20)
+    hidden: bool = True
+
+    @model_validator(mode="after")
+    def _cap_fits_budget(self) -> VoteConfig:
+        if self.max_per_item > self.dots_per_person:
+            raise ValueError("max_per_item darf nicht größer als dots_per_person sein")
+        return self
+
+
+class RateMatrixConfig(Strict):
+    x_label: str = Field(default="Aufwand", min_length=1, max_length=60)
+    y_label: str = Field(default="Nutzen", min_length=1, max_length=60)
+    scale: int = Field(default=5, ge=2, le=10)
+
+
+class RankConfig(Strict):
+    source: Literal["votes", "manual", "scores"] = "votes"
+
+
+class TimerConfig(Strict):
+    auto_advance: bool = False
+
+
+class RoundsConfig(Strict):
+    count: int = Field(default=3, ge=1, le=20)
+    rotation: Rotation = Rotation.keine
+
+
+class DiscussConfig(Strict):
+    pass
+
+
+CONFIG_MODELS: dict[Mechanic, type[Strict]] = {
+    Mechanic.collect: CollectConfig,
+    Mechanic.cluster: ClusterConfig,
+    Mechanic.vote: VoteConfig,
+    Mechanic.rate_matrix: RateMatrixConfig,
+    Mechanic.rank: RankConfig,
+    Mechanic.timer: TimerConfig,
+    Mechanic.rounds: RoundsConfig,
+    Mechanic.discuss: DiscussConfig,
+}
+
+
+class Board(Strict):
+    mechanic: Mechanic
+    config: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _config_matches_mechanic(self) -> Board:
+        CONFIG_MODELS[self.mechanic].model_validate(self.config)
+        return self
+
+    def typed_config(self) -> Strict:
+        return CONFIG_MODELS[self.mechanic].model_validate(self.config)
+
+
+class Step(Strict):
+    title: ShortText
+    minutes: Minutes
+    grouping: Grouping = Grouping.plenum
+    instructions: LongText
+    board: Board
+
+
+class Duration(Strict):
+    min: Minutes
+    typical: Minutes
+    max: Minutes
+    note: str | None = Field(default=None, max_length=300)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Duration:
+        if not self.min <= self.typical <= self.max:
+            raise ValueError("Es muss min ≤ typical ≤ max gelten")
+        return self
+
+
+class GroupSize(Strict):
+    min: int = Field(ge=1, le=10000)
+    optimal: int = Field(ge=1, le=10000)
+    max: int | None = Field(default=None, ge=1, le=10000, description="leer = beliebig groß")
+    subgroup: int | None = Field(default=None, ge=2, le=50)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> GroupSize:
+        if self.min > self.optimal or (self.max is not None and self.optimal > self.max):
+            raise ValueError("Es muss min ≤ optimal ≤ max gelten")
+        return self
+
+
+class Material(Strict):
+    item: ShortText
+    amount: int = Field(ge=1, le=1000)
+    per: MaterialPer = MaterialPer.veranstaltung
+    note: str | None = Field(default=None, max_length=200)
+
+
+class Preparation(Strict):
+    effort: Effort
+    notes: str | None = Field(default=None, max_length=1000)
+    follow_up: str | None = Field(default=None, max_length=1000)
+    cost_hint: str | None = Field(default=None, max_length=200)
+
+
+class Facilitation(Strict):
+    level: FacilitatorLevel
+    co_facilitators: int = Field(default=0, ge=0, le=10)
+
+
+class Rounds(Strict):
+    count: int = Field(ge=1, le=50)
+    rotation: Rotation
+    notes: str | None = Field(default=None, max_length=500)
+
+
+class Variant(Strict):
+    name: ShortText
+    description: LongText
+
+
+class CombinesWith(Strict):
+    before: list[Slug] = Field(default_factory=list, max_length=20)
+    after: list[Slug] = Field(default_factory=list, max_length=20)
+
+
+class Source(Strict):
+    title: ShortText
+    url: HttpUrl | None = None
+
+
+class MethodCard(Strict):
+    slug: Slug
+    name: ShortText
+    name_en: ShortText | None = None
+    summary: Annotated[str, Field(min_length=10, max_length=300)]
+    purpose: LongText
+    category: Category
+    secondary_categories: list[Category] = Field(default_factory=list, max_length=5)
+    phases: list[Phase] = Field(default_factory=list, max_length=7)
+    arc: list[Arc] = Field(min_length=1, max_length=4)
+    participation: Participation
+    duration: Duration
+    group_size: GroupSize
+    setting: list[Setting] = Field(min_length=1, max_length=5)
+    room: str | None = Field(default=None, max_length=500)
+    materials: list[Material] = Field(default_factory=list, max_length=40)
+    preparation: Preparation
+    facilitation: Facilitation
+    invitation_questions: list[Annotated[str, Field(min_length=5, max_length=300)]] = Field(
+        default_factory=list, max_length=10
+    )
+    steps: list[Step] = Field(min_length=1, max_length=30)
+    rounds: Rounds | None = None
+    roles: list[ShortText] = Field(default_factory=list, max_length=10)
+    outputs: list[Output] = Field(default_factory=list, max_length=10)
+    variants: list[Variant] = Field(default_factory=list, max_length=10)
+    combines_with: CombinesWith = Field(default_factory=CombinesWith)
+    accessibility: list[Annotated[str, Field(min_length=3, max_length=500)]] = Field(
+        default_factory=list, max_length=10
+    )
+    tips: list[Annotated[str, Field(min_length=3, max_length=500)]] = Field(default_factory=list, max_length=15)
+    risks: list[Annotated[str, Field(min_length=3, max_length=500)]] = Field(default_factory=list, max_length=15)
+    focus_topics: list[Slug] = Field(default_factory=list, max_length=10)
+    formats: list[Format] = Field(default_factory=list, max_length=4)
+    target_groups: list[Slug] = Field(default_factory=list, max_length=12)
+    sources: list[Source] = Field(min_length=1, max_length=10)
+    text_origin: ShortText = "Eigener Text des Werkstatt-Projekts"
+    licence: ShortText = "CC BY 4.0"
+    version: int = Field(default=1, ge=1, le=10000)
+
+    @field_validator(
+        "secondary_categories",
+        "phases",
+        "arc",
+        "setting",
+        "outputs",
+        "formats",
+        "focus_topics",
+        "target_groups",
+    )
+    @classmethod
+    def _unique(cls, value: list[Any]) -> list[Any]:
+        if len(set(value)) != len(value):
+            raise ValueError("Einträge dürfen nicht doppelt vorkommen")
+        return value
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(step.minutes for step in self.steps)
+
+    @property
+    def board_mechanics(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for step in self.steps:
+            seen.setdefault(step.board.mechanic.value, None)
+        return list(seen)
+
+
+class AgendaTemplateStep(Strict):
+    method: Slug | None = None
+    title: ShortText
+    minutes: Minutes
+    board: Board | None = Field(default=None, description="leer = aus der Methode bzw. timer")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class AgendaTemplate(Strict):
+    slug: Slug
+    name: ShortText
+    format: Format
+    description: LongText
+    target_groups: list[Slug] = Field(default_factory=list)
+    steps: list[AgendaTemplateStep] = Field(min_length=1, max_length=40)

@@ -1,0 +1,132 @@
+"""The `werkstatt` command: serve, db, demo, user (and, as Werkstatt grows, methods, export, loadtest)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from typing import Any
+
+import click
+
+from werkstatt.settings import Settings, SettingsError, load_settings
+
+
+def settings_from_env(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**{key: value for key, value in overrides.items() if value is not None})
+    except SettingsError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Werkstatt: live Ideen-Werkstätten und Methoden-Werkzeugkasten für Innenstadt-Netzwerke."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Adresse (Standard: WERKSTATT_HOST oder 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (Standard: PORT, WERKSTATT_PORT oder 8000).")
+@click.option("--workers", type=int, default=None, help="Worker-Prozesse (mehr als 1 braucht WERKSTATT_REDIS_URL).")
+@click.option("--reload", is_flag=True, help="Bei Codeänderungen neu laden (Entwicklung).")
+def serve(host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
+    """Startet den Webserver."""
+    import uvicorn
+
+    env_port = os.environ.get("PORT")
+    settings = settings_from_env(host=host, port=port or (int(env_port) if env_port else None), workers=workers)
+    shown_host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
+    click.echo(f"Werkstatt läuft auf http://{shown_host}:{settings.port}  (Beenden mit Strg+C)")
+    # Each worker builds its app from the environment; pass resolved values on.
+    os.environ["WERKSTATT_PORT"] = str(settings.port)
+    os.environ["WERKSTATT_HOST"] = settings.host
+    uvicorn.run(
+        "werkstatt.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=None if reload else settings.workers,
+        reload=reload,
+        ws="websockets-sansio",
+        ws_max_size=64 * 1024,
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=5,
+        proxy_headers=settings.trust_proxy_headers,
+        server_header=False,
+        log_level="info",
+    )
+
+
+@main.group()
+def db() -> None:
+    """Datenbank-Migrationen."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="heads")
+def db_upgrade(revision: str) -> None:
+    """Wendet Migrationen an (Standard: bis zur neuesten)."""
+    from werkstatt.migrate import upgrade
+
+    settings = settings_from_env()
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url, revision)
+    click.echo("Datenbank ist auf dem neuesten Stand.")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Nimmt Migrationen zurück (Standard: eine)."""
+    from werkstatt.migrate import downgrade
+
+    downgrade(settings_from_env().resolved_database_url, revision)
+    click.echo(f"Zurückgesetzt auf {revision}.")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Zeigt den Migrationsstand."""
+    from werkstatt.migrate import current
+
+    click.echo(current(settings_from_env().resolved_database_url) or "(leer)")
+
+
+@main.command()
+def demo() -> None:
+    """Lädt Demodaten (idempotent) und zeigt die Demo-Zugänge."""
+    from werkstatt.demo import load_demo
+
+    settings = settings_from_env()
+    for line in asyncio.run(load_demo(settings)):
+        click.echo(line)
+
+
+@main.group()
+def user() -> None:
+    """Konten verwalten."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "coach"]), required=True, help="Rolle des Kontos.")
+@click.option("--name", "display_name", default=None, help="Anzeigename (Standard: Teil vor dem @).")
+@click.option("--password-stdin", is_flag=True, required=True, help="Passwort von der Standardeingabe lesen.")
+def user_create(email: str, role: str, display_name: str | None, password_stdin: bool) -> None:
+    """Legt ein Konto an, z. B. das erste Admin-Konto."""
+    from werkstatt.network.service import create_account_cli
+
+    password = sys.stdin.readline().rstrip("\n")
+    settings = settings_from_env()
+    try:
+        message = asyncio.run(create_account_cli(settings, email, role, display_name, password))
+    except ValueError as error:
+        click.echo(f"Fehler: {error}", err=True)
+        sys.exit(1)
+    click.echo(message)
+
+
+if __name__ == "__main__":
+    main()

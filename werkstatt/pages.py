@@ -1,0 +1,92 @@
+"""Start page, operator-configured legal pages, the language switch and the health check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from werkstatt import sessions
+from werkstatt.i18n import LOCALES
+from werkstatt.live.broker import broker_state
+from werkstatt.web import ROOT, markdown_to_html, page
+
+if TYPE_CHECKING:
+    from werkstatt.settings import Settings
+
+LEGAL_PAGES = {
+    "impressum": ("imprint_file", "Impressum"),
+    "datenschutz": ("privacy_file", "Datenschutzerklärung"),
+    "barrierefreiheit": ("accessibility_file", "Erklärung zur Barrierefreiheit"),
+}
+
+
+def legal_markdown(settings: Settings, slug: str) -> str:
+    setting, _title = LEGAL_PAGES[slug]
+    configured: Path | None = getattr(settings, setting)
+    for candidate in (
+        configured,
+        settings.data_dir / "content" / f"{slug}.md",
+        ROOT / "werkstatt" / "content" / f"{slug}.md",
+    ):
+        if candidate is not None and candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return ""
+
+
+class PagesController(Controller):
+    include_in_schema = False
+
+    @get("/", name="start")
+    async def start(self, request: Request[Any, Any, Any]) -> Response[str]:
+        return page(request, "pages/start.html", {})
+
+    @get("/{slug:str}", name="legal")
+    async def legal(self, request: Request[Any, Any, Any], slug: str) -> Response[str]:
+        if slug not in LEGAL_PAGES:
+            from litestar.exceptions import NotFoundException
+
+            raise NotFoundException()
+        settings: Settings = request.app.state.settings
+        _setting, title = LEGAL_PAGES[slug]
+        body = markdown_to_html(legal_markdown(settings, slug).replace("{{ operator }}", settings.operator_name))
+        return page(request, "pages/legal.html", {"title": title, "body": body})
+
+    @post("/sprache", name="set_locale", status_code=303)
+    async def set_locale(self, request: Request[Any, Any, Any], db: AsyncSession) -> Redirect:
+        form = await request.form()
+        locale = str(form.get("locale", ""))
+        back = str(form.get("next", "/"))
+        if not back.startswith("/") or back.startswith("//"):
+            back = "/"
+        if locale not in LOCALES:
+            return Redirect(back, status_code=303)
+        settings: Settings = request.app.state.settings
+        state: sessions.SessionState | None = request.scope["state"].get("web_session")
+        redirect = Redirect(back, status_code=303)
+        if state is None:
+            _token, cookie = await sessions.open_session(db, settings, previous=None, locale=locale)
+            redirect.cookies.append(cookie)
+        else:
+            await sessions.set_session_locale(db, state, locale)
+        await db.commit()
+        return redirect
+
+
+@get("/healthz", name="healthz", include_in_schema=False, cache_control=None)
+async def healthz(request: Request[Any, Any, Any], db: AsyncSession) -> Response[dict[str, str]]:
+    try:
+        await db.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:  # health reports, it does not raise
+        database = "unreachable"
+    broker = await broker_state(request.app.state.redis)
+    healthy = database == "ok" and broker in {"ok", "memory"}
+    return Response(
+        {"status": "ok" if healthy else "degraded", "database": database, "broker": broker},
+        status_code=200 if healthy else 503,
+    )

@@ -1,0 +1,110 @@
+"""Security headers on every response, and the Origin rules for unsafe requests and websockets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+    from werkstatt.settings import Settings
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class SecurityHeadersMiddleware(ASGIMiddleware):
+    """Adds the headers to every HTTP response and refuses cross-site unsafe requests early."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        settings: Settings = scope["litestar_app"].state.settings
+        if not host_allowed(_header(scope, b"host"), settings.allowed_hosts):
+            if scope["type"] == ScopeType.WEBSOCKET:
+                await send(cast("Message", {"type": "websocket.close", "code": 1008}))
+            else:
+                await _refuse(send, 400, "Unbekannter Hostname.")
+            return
+        if scope["type"] != ScopeType.HTTP:
+            await next_app(scope, receive, send)
+            return
+        if scope["method"] in UNSAFE and _header(scope, b"sec-fetch-site") == "cross-site":
+            await _refuse(send, 403, "Anfrage von einer fremden Seite abgelehnt.")
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for key, value in HEADERS.items():
+                    headers.setdefault(key, value)
+                if settings.production:
+                    headers.setdefault("strict-transport-security", "max-age=31536000; includeSubDomains")
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def host_allowed(host: str | None, allowed: list[str]) -> bool:
+    """Litestar's allowed-hosts check compares the Host header including its port; ours drops the port."""
+    if "*" in allowed:
+        return True
+    if not host:
+        return False
+    name = host if host.endswith("]") else host.rsplit(":", 1)[0]
+    name = name.strip("[]").lower()
+    for entry in allowed:
+        entry = entry.lower()
+        if name == entry or (entry.startswith("*.") and name.endswith(entry[1:])):
+            return True
+    return False
+
+
+async def _refuse(send: Send, status: int, text: str) -> None:
+    body = text.encode()
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send(cast("Message", {"type": "http.response.start", "status": status, "headers": headers}))
+    await send(cast("Message", {"type": "http.response.body", "body": body}))
+
+
+def origin_allowed(scope: Scope, settings: Settings, *, has_bearer: bool) -> bool:
+    """Websocket handshake rule (API.md): the Origin must be exactly in the allowlist; a client without
+    Origin (a program, not a browser) is accepted only with a bearer token."""
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return has_bearer
+    server = scope.get("server")
+    port = server[1] if server else None
+    return origin in settings.origins(port)

@@ -1,0 +1,230 @@
+"""Server-side sessions kept in the database (shared by every worker).
+
+The cookie holds a random token; the table keeps only its SHA-256. A new token is issued at login and at
+every role change (no session fixation); logout deletes the row. Account sessions end after an idle and an
+absolute timeout; guest sessions after GUEST_SESSION_HOURS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from advanced_alchemy.types import GUID, DateTimeUTC
+from litestar.datastructures import Cookie
+from litestar.middleware import ASGIMiddleware
+from sqlalchemy import ForeignKey, String, delete, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from werkstatt.db import Base, JSONType
+from werkstatt.i18n import pick_locale
+from werkstatt.network.models import Account
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Receive, Scope, Send
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from werkstatt.settings import Settings
+
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+class WebSession(Base):
+    __tablename__ = "web_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    account_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True, default=None
+    )
+    locale: Mapped[str | None] = mapped_column(String(5), default=None)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC, index=True)
+
+
+@dataclass(frozen=True)
+class CurrentAccount:
+    """What a request knows about its signed-in account (a snapshot, not a live ORM object)."""
+
+    id: UUID
+    email: str
+    display_name: str
+    role: str
+    locale: str
+    network_id: UUID | None = None
+
+
+@dataclass
+class SessionState:
+    id: UUID
+    token_hash: str
+    account: CurrentAccount | None
+    locale: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def cookie_name(settings: Settings) -> str:
+    return "__Host-werkstatt_session" if settings.production else "werkstatt_session"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def account_snapshot(account: Account) -> CurrentAccount:
+    return CurrentAccount(
+        id=account.id,
+        email=account.email,
+        display_name=account.display_name,
+        role=str(account.role),
+        locale=account.locale,
+        network_id=getattr(account, "network_id", None),
+    )
+
+
+async def load_session(db: AsyncSession, settings: Settings, token: str) -> SessionState | None:
+    now = _now()
+    row = (
+        await db.execute(
+            select(WebSession, Account)
+            .outerjoin(Account, Account.id == WebSession.account_id)
+            .where(WebSession.token_hash == hash_token(token), WebSession.expires_at > now)
+        )
+    ).first()
+    if row is None:
+        return None
+    web_session, account = row
+    if web_session.account_id is not None:
+        idle = timedelta(minutes=settings.session_idle_minutes)
+        if account is None or not account.is_active or web_session.last_seen_at + idle < now:
+            await db.execute(delete(WebSession).where(WebSession.id == web_session.id))
+            await db.commit()
+            return None
+    if web_session.last_seen_at + TOUCH_EVERY < now:
+        await db.execute(update(WebSession).where(WebSession.id == web_session.id).values(last_seen_at=now))
+        await db.commit()
+    return SessionState(
+        id=web_session.id,
+        token_hash=web_session.token_hash,
+        account=account_snapshot(account) if account is not None else None,
+        locale=web_session.locale,
+        data=dict(web_session.data or {}),
+    )
+
+
+def session_cookie(settings: Settings, token: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=cookie_name(settings),
+        value=token,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.production,
+        max_age=max_age,
+    )
+
+
+def clear_cookie(settings: Settings) -> Cookie:
+    return Cookie(
+        key=cookie_name(settings),
+        value="",
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.production,
+        max_age=0,
+        expires=0,
+    )
+
+
+async def open_session(
+    db: AsyncSession,
+    settings: Settings,
+    *,
+    previous: SessionState | None,
+    account_id: UUID | None = None,
+    locale: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> tuple[str, Cookie]:
+    """Start a session with a fresh token, ending the previous one (rotation). Caller commits."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    lifetime = (
+        timedelta(hours=settings.session_absolute_hours)
+        if account_id
+        else timedelta(hours=settings.guest_session_hours)
+    )
+    carried = dict(previous.data) if previous else {}
+    carried.update(data or {})
+    if previous is not None:
+        await db.execute(delete(WebSession).where(WebSession.id == previous.id))
+    db.add(
+        WebSession(
+            token_hash=hash_token(token),
+            account_id=account_id,
+            locale=locale or (previous.locale if previous else None),
+            data=carried,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return token, session_cookie(settings, token, int(lifetime.total_seconds()))
+
+
+async def save_session_data(db: AsyncSession, state: SessionState, **changes: Any) -> None:
+    state.data.update(changes)
+    await db.execute(update(WebSession).where(WebSession.id == state.id).values(data=dict(state.data)))
+
+
+async def set_session_locale(db: AsyncSession, state: SessionState, locale: str) -> None:
+    state.locale = locale
+    await db.execute(update(WebSession).where(WebSession.id == state.id).values(locale=locale))
+
+
+async def end_session(db: AsyncSession, state: SessionState | None) -> None:
+    if state is not None:
+        await db.execute(delete(WebSession).where(WebSession.id == state.id))
+
+
+async def end_account_sessions(db: AsyncSession, account_id: UUID) -> None:
+    await db.execute(delete(WebSession).where(WebSession.account_id == account_id))
+
+
+def read_cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                cookie_key, _, cookie_value = part.strip().partition("=")
+                if cookie_key == name and cookie_value:
+                    return cookie_value
+    return None
+
+
+class SessionMiddleware(ASGIMiddleware):
+    """Loads the session and the signed-in account into `scope["state"]`, and picks the locale."""
+
+    scopes = ("http", "websocket")  # type: ignore[assignment]
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        app = scope["litestar_app"]
+        settings: Settings = app.state.settings
+        factory: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+        state: SessionState | None = None
+        token = read_cookie(scope, cookie_name(settings))
+        if token and len(token) < 100 and not scope["path"].startswith("/static/"):
+            async with factory() as db:
+                state = await load_session(db, settings, token)
+        scope_state = scope.setdefault("state", {})
+        scope_state["web_session"] = state
+        scope_state["account"] = state.account if state else None
+        chosen = (state.locale if state else None) or (state.account.locale if state and state.account else None)
+        scope_state["locale"] = pick_locale(chosen, settings.default_locale)
+        await next_app(scope, receive, send)

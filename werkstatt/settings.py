@@ -1,0 +1,206 @@
+"""Typed settings, read from the environment with the prefix WERKSTATT_.
+
+Every field carries a docstring; the README's configuration table is generated from them and a test
+fails when one is undocumented.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class Mode(StrEnum):
+    embedded = "embedded"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WERKSTATT_", extra="ignore", use_attribute_docstrings=True)
+
+    mode: Mode = Mode.embedded
+    """`embedded` (SQLite, in-memory fan-out, secrets generated under DATA_DIR) or `production`."""
+
+    data_dir: Path = Path("var")
+    """Folder for the embedded database, the generated secret and operator content."""
+
+    database_url: str = ""
+    """SQLAlchemy URL (`sqlite+aiosqlite:///…` or `postgresql+asyncpg://…`); empty = `DATA_DIR/werkstatt.db`."""
+
+    redis_url: str | None = None
+    """Redis URL; when set, live fan-out, rate limits and caches go through Redis (needed for several workers)."""
+
+    secret_key: str | None = Field(default=None, min_length=32, repr=False)
+    """Secret for signing tokens; required in production, generated and kept in DATA_DIR otherwise."""
+
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "localhost"])
+    """Comma-separated host names this instance answers to (`*` allows all, not for production)."""
+
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Comma-separated origins (`https://werkstatt.example.org`) allowed for websockets and unsafe requests;
+    empty = the origins of ALLOWED_HOSTS on the served port."""
+
+    default_locale: str = Field(default="de", pattern="^(de|en)$")
+    """Language for visitors who have not chosen one: `de` or `en`."""
+
+    host: str = "127.0.0.1"
+    """Address `werkstatt serve` binds to."""
+
+    port: int = Field(default=8000, ge=1, le=65535)
+    """Port `werkstatt serve` listens on (`PORT` is honoured too)."""
+
+    workers: int = Field(default=1, ge=1, le=64)
+    """Worker processes for `werkstatt serve`; more than one needs REDIS_URL."""
+
+    public_url: str | None = None
+    """Address participants use (for join links and QR codes); empty = derived from the request."""
+
+    session_idle_minutes: int = Field(default=120, ge=5, le=60 * 24 * 7)
+    """Minutes without a request after which a login session ends."""
+
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
+    """Hours after login at which a session ends regardless of activity."""
+
+    guest_session_hours: int = Field(default=24, ge=1, le=24 * 14)
+    """Hours a guest participant's session lasts."""
+
+    login_attempts_per_account: int = Field(default=5, ge=1, le=100)
+    """Failed logins per account within LOGIN_WINDOW_MINUTES before it must wait."""
+
+    login_attempts_per_client: int = Field(default=50, ge=5, le=10000)
+    """Failed logins from one address within LOGIN_WINDOW_MINUTES (high: a town hall shares one NAT)."""
+
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    """Window for login limiting."""
+
+    smtp_url: str | None = None
+    """`smtp://user:pass@host:587` for invitation and reset mails; empty = links are shown to the admin."""
+
+    mail_from: str = "werkstatt@localhost"
+    """Sender address for mails."""
+
+    imprint_file: Path | None = None
+    """Markdown file with the imprint (Impressum); default `DATA_DIR/content/impressum.md`."""
+
+    privacy_file: Path | None = None
+    """Markdown file with the privacy notice; default `DATA_DIR/content/datenschutz.md`."""
+
+    accessibility_file: Path | None = None
+    """Markdown file with the accessibility statement; default `DATA_DIR/content/barrierefreiheit.md`."""
+
+    operator_name: str = "Betreiber dieser Werkstatt-Instanz"
+    """Name of the operator shown in the footer and legal pages."""
+
+    demo_password: str = Field(default="werkstatt-demo", min_length=8, repr=False)
+    """Password of the demo accounts created by `werkstatt demo` (embedded mode only)."""
+
+    sync_methods_on_start: bool = True
+    """Upsert the shipped method cards from `methods/` at start-up (embedded mode)."""
+
+    trust_proxy_headers: bool = False
+    """Take the client address from X-Forwarded-For (only behind your own reverse proxy)."""
+
+    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError as error:
+            raise ValueError("ist keine gültige Datenbank-URL") from error
+        if url.drivername not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+            raise ValueError("muss mit sqlite+aiosqlite:// oder postgresql+asyncpg:// beginnen")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _valid_redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("muss mit redis:// oder rediss:// beginnen")
+        return value or None
+
+    @model_validator(mode="after")
+    def _production_needs(self) -> Settings:
+        if self.mode is Mode.production:
+            if not self.secret_key:
+                raise ValueError(
+                    "WERKSTATT_SECRET_KEY fehlt: im Produktionsbetrieb ist ein Schlüssel mit ≥ 32 Zeichen Pflicht"
+                )
+            if "*" in self.allowed_hosts:
+                raise ValueError("WERKSTATT_ALLOWED_HOSTS darf im Produktionsbetrieb nicht * sein")
+        if self.workers > 1 and not self.redis_url:
+            raise ValueError(
+                "WERKSTATT_WORKERS > 1 braucht WERKSTATT_REDIS_URL (sonst gehen Live-Nachrichten verloren)"
+            )
+        return self
+
+    @property
+    def production(self) -> bool:
+        return self.mode is Mode.production
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'werkstatt.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in DATA_DIR (embedded mode)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def origins(self, port: int | None = None) -> set[str]:
+        """The exact origins allowed for websockets and unsafe requests."""
+        if self.allowed_origins:
+            return set(self.allowed_origins)
+        ports = {port or self.port}
+        found: set[str] = set()
+        for host in self.allowed_hosts:
+            if host == "*" or host.startswith("*."):
+                continue
+            for p in ports:
+                found.add(f"http://{host}:{p}")
+                found.add(f"https://{host}")
+                found.add(f"http://{host}")
+        return found
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message is one line naming it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "Konfiguration"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:
+            raise SettingsError(f"Ungültige Einstellung: {message}") from None
+        raise SettingsError(f"Ungültige Einstellung WERKSTATT_{field.upper()}: {message}") from None
