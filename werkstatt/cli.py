@@ -128,5 +128,24 @@ def user_create(email: str, role: str, display_name: str | None, password_stdin:
     click.echo(message)
 
 
+def _domain_commands() -> None:
+    """Domains add their own command groups in `werkstatt/<domain>/cli.py` (a list named COMMANDS)."""
+    import importlib
+
+    from werkstatt.app import DOMAINS
+
+    for domain in DOMAINS:
+        try:
+            module = importlib.import_module(f"werkstatt.{domain}.cli")
+        except ModuleNotFoundError as error:
+            if error.name in {f"werkstatt.{domain}.cli", f"werkstatt.{domain}"}:
+                continue
+            raise
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_domain_commands()
+
 if __name__ == "__main__":
     main()
