@@ -1,0 +1,49 @@
+"""The idea board: cards (Ideen), comments ("weiterdenken") and reactions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from werkstatt.db import Base
+
+IDEA_MAX = 1000
+COMMENT_MAX = 500
+REACTIONS = ("zustimmung", "idee", "frage")
+
+
+class Idea(Base):
+    __tablename__ = "idea"
+
+    workshop_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    step_position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(IDEA_MAX))
+    focus_topic_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("focus_topic.id", ondelete="SET NULL"), default=None
+    )
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+
+
+class Comment(Base):
+    __tablename__ = "idea_comment"
+
+    idea_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("idea.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(COMMENT_MAX))
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Reaction(Base):
+    __tablename__ = "idea_reaction"
+    __table_args__ = (UniqueConstraint("idea_id", "participant_id", "kind", name="uq_idea_reaction_once"),)
+
+    idea_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("idea.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))

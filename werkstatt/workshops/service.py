@@ -1,0 +1,261 @@
+"""Workshop commands: create, join, and who someone is in a workshop (the actor every command checks).
+
+Commands read authorize → validate → apply → record; the caller commits and then publishes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from werkstatt.errors import Forbidden, Invalid, NotFound
+from werkstatt.live.events import record
+from werkstatt.network.models import FocusTopic, Role, TargetGroup, Town
+from werkstatt.workshops.models import AgendaStep, Participant, ParticipantRole, Workshop, WorkshopState
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.live.models import WorkshopEvent
+    from werkstatt.sessions import CurrentAccount, SessionState
+    from werkstatt.workshops.schemas import JoinIn, WorkshopCreate
+
+# No 0/O, 1/I/L: a code read from a projector across a room must not be ambiguous.
+JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_LENGTH = 6
+COACH_ROLES = {Role.admin, Role.network_admin, Role.coach}
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_LENGTH))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def may_run(account: CurrentAccount | None, network_id: UUID) -> bool:
+    """Coaches and network admins of the workshop's network, and instance admins, plan and run it."""
+    if account is None:
+        return False
+    if account.role == Role.admin:
+        return True
+    return account.role in COACH_ROLES and account.network_id == network_id
+
+
+@dataclass
+class Actor:
+    """Who is acting in a workshop: the coach, or a participant (guest or account member)."""
+
+    workshop: Workshop
+    participant: Participant | None
+    account: CurrentAccount | None
+    is_coach: bool
+
+    @property
+    def role(self) -> str:
+        return "coach" if self.is_coach else "participant"
+
+    @property
+    def participant_id(self) -> UUID | None:
+        return self.participant.id if self.participant else None
+
+
+async def get_workshop(db: AsyncSession, workshop_id: UUID, *, lock: bool = False) -> Workshop:
+    query = select(Workshop).where(Workshop.id == workshop_id)
+    workshop = (await db.execute(query)).scalar_one_or_none()
+    if workshop is None:
+        raise NotFound("Diese Werkstatt gibt es nicht.")
+    return workshop
+
+
+async def resolve_actor(
+    db: AsyncSession,
+    workshop_id: UUID,
+    *,
+    account: CurrentAccount | None,
+    session: SessionState | None,
+    bearer: str | None,
+) -> Actor:
+    """The coach (account with rights), or the participant from the session or a guest bearer token.
+    Anyone else gets 404: a workshop that is not yours does not exist for you."""
+    workshop = await get_workshop(db, workshop_id)
+    if may_run(account, workshop.network_id):
+        assert account is not None
+        participant = await _coach_participant(db, workshop, account)
+        return Actor(workshop, participant, account, is_coach=True)
+    participant: Participant | None = None
+    if bearer:
+        participant = (
+            await db.execute(
+                select(Participant).where(
+                    Participant.token_hash == hash_token(bearer), Participant.workshop_id == workshop.id
+                )
+            )
+        ).scalar_one_or_none()
+    if participant is None and session is not None:
+        known = session.data.get("participants", {}).get(str(workshop.id))
+        if known:
+            participant = await db.get(Participant, UUID(known))
+    if participant is None or participant.removed or participant.workshop_id != workshop.id:
+        raise NotFound("Diese Werkstatt gibt es nicht – oder Sie sind ihr nicht beigetreten.")
+    return Actor(workshop, participant, account, is_coach=False)
+
+
+async def _coach_participant(db: AsyncSession, workshop: Workshop, account: CurrentAccount) -> Participant:
+    """The coach posts cards too; their participant row is made on first use."""
+    found = (
+        await db.execute(
+            select(Participant).where(
+                Participant.workshop_id == workshop.id,
+                Participant.account_id == account.id,
+                Participant.role == ParticipantRole.coach,
+            )
+        )
+    ).scalar_one_or_none()
+    if found is not None:
+        return found
+    participant = Participant(
+        workshop_id=workshop.id,
+        account_id=account.id,
+        display_name=account.display_name[:60],
+        role=ParticipantRole.coach,
+        token_hash=hash_token(secrets.token_urlsafe(32)),
+    )
+    db.add(participant)
+    await db.flush()
+    return participant
+
+
+async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data: WorkshopCreate) -> Workshop:
+    """Plan a workshop for a town of the coach's network, with its agenda. The caller commits."""
+    town = await db.get(Town, data.town_id)
+    if town is None or not (account and (account.role == Role.admin or account.network_id == town.network_id)):
+        raise NotFound("Diese Stadt gibt es nicht.", {"town_id": "Unbekannte Stadt."})
+    if not may_run(account, town.network_id):
+        raise Forbidden("Nur Coaches dieses Netzwerks planen Werkstätten.")
+    topic_ids = {str(topic.focus_topic_id) for topic in town.focus_topics}
+    all_topics = {
+        str(t)
+        for t in (await db.execute(select(FocusTopic.id).where(FocusTopic.network_id == town.network_id))).scalars()
+    }
+    for topic in data.focus_topic_ids:
+        if str(topic) not in all_topics:
+            raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_ids": "Unbekanntes Schwerpunktthema."})
+    groups = set(
+        (await db.execute(select(TargetGroup.slug).where(TargetGroup.network_id == town.network_id))).scalars()
+    )
+    for group in data.target_groups:
+        if group not in groups:
+            raise Invalid("Unbekannte Zielgruppe.", {"target_groups": f"Unbekannte Zielgruppe: {group}"})
+    del topic_ids  # the town's own choice is a suggestion in the form, not a limit
+    workshop = Workshop(
+        network_id=town.network_id,
+        town_id=town.id,
+        created_by_id=account.id if account else None,
+        title=data.title,
+        format=data.format,
+        starts_at=data.starts_at,
+        place=data.place,
+        planned_minutes=data.planned_minutes or max(30, sum(step.minutes for step in data.agenda) or 120),
+        expected_participants=data.expected_participants,
+        focus_topic_ids=[str(topic) for topic in data.focus_topic_ids],
+        target_groups=list(data.target_groups),
+        join_code=await _unique_code(db),
+    )
+    db.add(workshop)
+    await db.flush()
+    for position, step in enumerate(data.agenda):
+        db.add(
+            AgendaStep(
+                workshop_id=workshop.id,
+                position=position,
+                method_slug=step.method_slug,
+                title=step.title,
+                minutes=step.minutes,
+                mechanic=step.board.mechanic.value,
+                config=step.board.config,
+                instructions=step.instructions,
+                question=step.question,
+            )
+        )
+    await db.flush()
+    await db.refresh(workshop, ["steps"])
+    await _record_method_usage(db, workshop)
+    return workshop
+
+
+async def _record_method_usage(db: AsyncSession, workshop: Workshop) -> None:
+    """Using a method in a workshop counts for its card ("erprobt in N Werkstätten")."""
+    try:
+        from werkstatt.catalogue.service import record_method_usage
+    except ImportError:  # the catalogue domain is optional in a stripped-down install
+        return
+    for slug in {step.method_slug for step in workshop.steps if step.method_slug}:
+        await record_method_usage(db, method_slug=slug, workshop_id=workshop.id, network_id=workshop.network_id)
+
+
+async def _unique_code(db: AsyncSession) -> str:
+    for _ in range(20):
+        code = new_join_code()
+        if (await db.execute(select(Workshop.id).where(Workshop.join_code == code))).first() is None:
+            return code
+    raise RuntimeError("no free join code")  # 31^6 ≈ 887 million codes: practically unreachable
+
+
+async def join_workshop(
+    db: AsyncSession, data: JoinIn, account: CurrentAccount | None
+) -> tuple[Workshop, Participant, str, WorkshopEvent]:
+    """A guest (display name, optional target group) or an account member joins by code.
+    Returns the participant's bearer token (shown once). The caller commits and publishes."""
+    code = normalise_code(data.code)
+    workshop = (await db.execute(select(Workshop).where(Workshop.join_code == code))).scalar_one_or_none()
+    if workshop is None:
+        raise Invalid("Diesen Code gibt es nicht. Bitte prüfen Sie ihn.", {"code": "Unbekannter Code."})
+    if workshop.state == WorkshopState.closed:
+        raise Invalid("Diese Werkstatt ist bereits beendet.", {"code": "Die Werkstatt ist beendet."})
+    name = " ".join(data.display_name.split())
+    if not name or any(ord(ch) < 32 or ch in "\u202e\u202d\u200b\u2066\u2067\u2068\u2069" for ch in name):
+        raise Invalid("Bitte einen lesbaren Anzeigenamen angeben.", {"display_name": "Ungültiger Anzeigename."})
+    if data.target_group:
+        known = set(
+            (await db.execute(select(TargetGroup.slug).where(TargetGroup.network_id == workshop.network_id))).scalars()
+        )
+        if data.target_group not in known:
+            raise Invalid("Unbekannte Zielgruppe.", {"target_group": "Unbekannte Zielgruppe."})
+    token = secrets.token_urlsafe(32)
+    is_member = account is not None and account.network_id == workshop.network_id
+    participant = Participant(
+        workshop_id=workshop.id,
+        account_id=account.id if is_member and account else None,
+        display_name=name,
+        target_group=data.target_group,
+        role=ParticipantRole.member if is_member else ParticipantRole.guest,
+        token_hash=hash_token(token),
+    )
+    db.add(participant)
+    await db.flush()
+    event = await record(
+        db,
+        workshop.id,
+        "participant_joined",
+        {"participant": participant_view(participant)},
+    )
+    return workshop, participant, token, event
+
+
+def participant_view(participant: Participant) -> dict[str, Any]:
+    return {
+        "id": str(participant.id),
+        "display_name": participant.display_name,
+        "target_group": participant.target_group,
+        "role": str(participant.role),
+    }
