@@ -44,3 +44,15 @@ def compare_type(
     if context.dialect.name == "sqlite" and isinstance(metadata_type, GUID | DateTimeUTC):
         return False
     return None
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Keep database objects the ORM does not model out of autogenerate and the models-vs-migrations check:
+    SQLite FTS5 tables (`*_fts`) with their shadow tables (`*_fts_data`, …) and text-search expression
+    indexes (`ix_*_tsv`), all created by hand in migrations."""
+    if reflected and compare_to is None and name:
+        if type_ == "table" and (name.endswith("_fts") or "_fts_" in name):
+            return False
+        if type_ == "index" and name.endswith("_tsv"):
+            return False
+    return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationInfo, field_validator, model_validator
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -224,10 +224,14 @@ class Board(Strict):
     mechanic: Mechanic
     config: dict[str, Any] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _config_matches_mechanic(self) -> Board:
-        CONFIG_MODELS[self.mechanic].model_validate(self.config)
-        return self
+    @field_validator("config")
+    @classmethod
+    def _config_matches_mechanic(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        # A field validator (not a model validator) so that errors point at `board.config.<key>`.
+        mechanic = info.data.get("mechanic")
+        if mechanic is not None:
+            CONFIG_MODELS[mechanic].model_validate(value)
+        return value
 
     def typed_config(self) -> Strict:
         return CONFIG_MODELS[self.mechanic].model_validate(self.config)
@@ -390,3 +394,105 @@ class AgendaTemplate(Strict):
     description: LongText
     target_groups: list[Slug] = Field(default_factory=list)
     steps: list[AgendaTemplateStep] = Field(min_length=1, max_length=40)
+
+
+def N_(message: str) -> str:
+    """Marks a label for translation; templates translate it at render time with `_()`."""
+    return message
+
+
+# German labels of the enumerations (msgids; the English texts live in catalogue.po).
+LABELS: dict[str, dict[str, str]] = {
+    "category": {
+        Category.sensibilisierung: N_("Sensibilisierung"),
+        Category.aktivierung: N_("Aktivierung"),
+        Category.ideenentwicklung: N_("Ideenentwicklung"),
+        Category.kooperation: N_("Kooperation"),
+        Category.kommunikation: N_("Kommunikation"),
+        Category.projektumsetzung: N_("Projektumsetzung"),
+    },
+    "phase": {
+        Phase.zw_kritik: N_("Zukunftswerkstatt: Kritik"),
+        Phase.zw_phantasie: N_("Zukunftswerkstatt: Phantasie"),
+        Phase.zw_verwirklichung: N_("Zukunftswerkstatt: Verwirklichung"),
+        Phase.dd_discover: N_("Double Diamond: Entdecken"),
+        Phase.dd_define: N_("Double Diamond: Definieren"),
+        Phase.dd_develop: N_("Double Diamond: Entwickeln"),
+        Phase.dd_deliver: N_("Double Diamond: Umsetzen"),
+    },
+    "arc": {
+        Arc.oeffnen: N_("Öffnen"),
+        Arc.divergieren: N_("Divergieren"),
+        Arc.konvergieren: N_("Konvergieren"),
+        Arc.abschliessen: N_("Abschließen"),
+    },
+    "participation": {
+        Participation.informieren: N_("Informieren"),
+        Participation.konsultieren: N_("Konsultieren"),
+        Participation.mitgestalten: N_("Mitgestalten"),
+        Participation.mitentscheiden: N_("Mitentscheiden"),
+    },
+    "setting": {
+        Setting.drinnen: N_("Drinnen"),
+        Setting.draussen: N_("Draußen"),
+        Setting.unterwegs: N_("Unterwegs"),
+        Setting.online: N_("Online"),
+        Setting.hybrid: N_("Hybrid"),
+    },
+    "grouping": {
+        Grouping.plenum: N_("Plenum"),
+        Grouping.einzeln: N_("Einzeln"),
+        Grouping.paare: N_("Paare"),
+        Grouping.trios: N_("Trios"),
+        Grouping.kleingruppen: N_("Kleingruppen"),
+        Grouping.tische: N_("Tische"),
+    },
+    "mechanic": {
+        Mechanic.collect: N_("Karten sammeln"),
+        Mechanic.cluster: N_("Clustern"),
+        Mechanic.vote: N_("Punkten"),
+        Mechanic.rank: N_("Rangfolge"),
+        Mechanic.rate_matrix: N_("Bewertungsmatrix"),
+        Mechanic.timer: N_("Timer"),
+        Mechanic.rounds: N_("Runden"),
+        Mechanic.discuss: N_("Gespräch"),
+    },
+    "effort": {Effort.gering: N_("gering"), Effort.mittel: N_("mittel"), Effort.hoch: N_("hoch")},
+    "level": {
+        FacilitatorLevel.einsteiger: N_("Einsteiger"),
+        FacilitatorLevel.erfahren: N_("Erfahren"),
+        FacilitatorLevel.profi: N_("Profi"),
+    },
+    "output": {
+        Output.kartensammlung: N_("Kartensammlung"),
+        Output.cluster: N_("Cluster"),
+        Output.rangliste: N_("Rangliste"),
+        Output.matrix: N_("Matrix"),
+        Output.karte_mit_pins: N_("Karte mit Pins"),
+        Output.fotoserie: N_("Fotoserie"),
+        Output.visionstext: N_("Visionstext"),
+        Output.massnahmenplan: N_("Maßnahmenplan"),
+        Output.protokoll: N_("Protokoll"),
+        Output.netzwerkkarte: N_("Netzwerkkarte"),
+    },
+    "format": {
+        Format.ideen_werkstatt: N_("Ideen-Werkstatt"),
+        Format.werkstatt_gespraech: N_("Werkstatt-Gespräch"),
+        Format.fokusgruppe: N_("Fokusgruppe"),
+        Format.erfahrungsaustausch: N_("Erfahrungsaustausch"),
+    },
+    "rotation": {
+        Rotation.keine: N_("keine"),
+        Rotation.tische: N_("Tische"),
+        Rotation.blaetter: N_("Blätter"),
+        Rotation.paare: N_("Paare"),
+        Rotation.rollen: N_("Rollen"),
+        Rotation.stationen: N_("Stationen"),
+    },
+    "per": {
+        MaterialPer.veranstaltung: N_("je Veranstaltung"),
+        MaterialPer.person: N_("je Person"),
+        MaterialPer.gruppe: N_("je Gruppe"),
+        MaterialPer.tisch: N_("je Tisch"),
+    },
+}

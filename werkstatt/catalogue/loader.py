@@ -1,0 +1,239 @@
+"""Reading and validating card and agenda files: one `Problem` (file, field, German message) per mistake.
+
+The same rules serve `werkstatt methods check`, `werkstatt methods sync` and a coach's upload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from werkstatt.catalogue.schema import FOCUS_TOPICS, TARGET_GROUPS, AgendaTemplate, MethodCard
+from werkstatt.errors import german_message
+from werkstatt.web import ROOT
+
+METHODS_DIR = ROOT / "methods"
+AGENDAS_DIR = METHODS_DIR / "agendas"
+FILE_FIELD = "(Datei)"
+MAX_FILE_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.field}: {self.message}"
+
+
+@dataclass
+class Loaded:
+    """What a set of files holds, and everything wrong with them."""
+
+    cards: dict[str, tuple[str, MethodCard]] = field(default_factory=dict)  # slug → (file, card)
+    agendas: dict[str, tuple[str, AgendaTemplate]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def shown(path: Path) -> str:
+    """The path as a person typed it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def message_of(error: Mapping[str, Any]) -> str:
+    return german_message(error).replace("' or '", "' oder '")
+
+
+def field_of(loc: Iterable[Any]) -> str:
+    return ".".join(str(part) for part in loc) or FILE_FIELD
+
+
+def parse_yaml(text: str, file: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" in Zeile {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "unlesbar"
+        return None, [Problem(file, FILE_FIELD, f"Kein gültiges YAML{where}: {problem}.")]
+    if not isinstance(data, dict):
+        return None, [Problem(file, FILE_FIELD, "Die Datei muss Felder der Form „name: Wert“ enthalten.")]
+    return data, []
+
+
+def validation_problems(error: ValidationError, file: str) -> list[Problem]:
+    return [Problem(file, field_of(item["loc"]), message_of(item)) for item in error.errors()]
+
+
+def validate_card(data: dict[str, Any], file: str) -> tuple[MethodCard | None, list[Problem]]:
+    try:
+        return MethodCard.model_validate(data), []
+    except ValidationError as error:
+        return None, validation_problems(error, file)
+
+
+def duration_problems(card: MethodCard, file: str) -> list[Problem]:
+    total = card.total_minutes
+    if card.duration.min <= total <= card.duration.max:
+        return []
+    return [
+        Problem(
+            file,
+            "steps",
+            f"Die Schritte dauern zusammen {total} Minuten; laut duration sind es "
+            f"{card.duration.min} bis {card.duration.max} Minuten.",
+        )
+    ]
+
+
+def reference_problems(card: MethodCard, file: str, known: set[str]) -> list[Problem]:
+    found: list[Problem] = []
+    for side in ("before", "after"):
+        for index, slug in enumerate(getattr(card.combines_with, side)):
+            if slug == card.slug:
+                found.append(
+                    Problem(
+                        file,
+                        f"combines_with.{side}.{index}",
+                        "Eine Karte kann nicht mit sich selbst kombiniert werden.",
+                    )
+                )
+            elif slug not in known:
+                found.append(Problem(file, f"combines_with.{side}.{index}", f"Unbekannter Slug '{slug}'."))
+    return found
+
+
+def taxonomy_problems(
+    card: MethodCard,
+    file: str,
+    focus_topics: Iterable[str] = FOCUS_TOPICS,
+    target_groups: Iterable[str] = TARGET_GROUPS,
+) -> list[Problem]:
+    topics, groups = set(focus_topics), set(target_groups)
+    found = [
+        Problem(file, f"focus_topics.{index}", f"Unbekanntes Fokusthema '{slug}'.")
+        for index, slug in enumerate(card.focus_topics)
+        if slug not in topics
+    ]
+    found += [
+        Problem(file, f"target_groups.{index}", f"Unbekannte Zielgruppe '{slug}'.")
+        for index, slug in enumerate(card.target_groups)
+        if slug not in groups
+    ]
+    return found
+
+
+def read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, [Problem(file, FILE_FIELD, "Die Datei ist zu groß (höchstens 200 kB).")]
+        return path.read_text(encoding="utf-8"), []
+    except UnicodeDecodeError:
+        return None, [Problem(file, FILE_FIELD, "Die Datei ist nicht in UTF-8 gespeichert.")]
+    except OSError as error:
+        return None, [Problem(file, FILE_FIELD, f"Die Datei lässt sich nicht lesen ({error.strerror}).")]
+
+
+def card_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Split the given files and folders into card files and agenda files (those inside an `agendas` folder)."""
+    cards: list[Path] = []
+    agendas: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")):
+                (agendas if path.name == "agendas" else cards).append(child)
+            sub = path / "agendas"
+            if sub.is_dir():
+                agendas += sorted(sub.glob("*.yaml")) + sorted(sub.glob("*.yml"))
+        else:
+            (agendas if path.parent.name == "agendas" else cards).append(path)
+    return cards, agendas
+
+
+def load(paths: Iterable[Path], reference_dir: Path | None = METHODS_DIR) -> Loaded:
+    """Read and check every card and agenda file. Slugs in `combines_with` and in agendas may refer to the
+    files given and to the cards in `reference_dir` (the shipped catalogue)."""
+    result = Loaded()
+    card_paths, agenda_paths = card_files(paths)
+    for path in card_paths:
+        file = shown(path)
+        text, problems = read_text(path, file)
+        if text is None:
+            result.problems += problems
+            continue
+        data, problems = parse_yaml(text, file)
+        if data is None:
+            result.problems += problems
+            continue
+        card, problems = validate_card(data, file)
+        result.problems += problems
+        if card is None:
+            continue
+        if card.slug != path.stem:
+            result.problems.append(
+                Problem(file, "slug", f"Der Slug '{card.slug}' passt nicht zum Dateinamen '{path.name}'.")
+            )
+        if card.slug in result.cards:
+            other = result.cards[card.slug][0]
+            result.problems.append(Problem(file, "slug", f"Der Slug '{card.slug}' kommt schon in {other} vor."))
+            continue
+        result.cards[card.slug] = (file, card)
+
+    known = set(result.cards)
+    if reference_dir is not None and reference_dir.is_dir():
+        known |= {path.stem for path in reference_dir.glob("*.yaml")}
+    for slug, (file, card) in result.cards.items():
+        del slug
+        result.problems += duration_problems(card, file)
+        result.problems += reference_problems(card, file, known)
+        result.problems += taxonomy_problems(card, file)
+
+    for path in agenda_paths:
+        file = shown(path)
+        text, problems = read_text(path, file)
+        if text is None:
+            result.problems += problems
+            continue
+        data, problems = parse_yaml(text, file)
+        if data is None:
+            result.problems += problems
+            continue
+        try:
+            agenda = AgendaTemplate.model_validate(data)
+        except ValidationError as error:
+            result.problems += validation_problems(error, file)
+            continue
+        if agenda.slug != path.stem:
+            result.problems.append(
+                Problem(file, "slug", f"Der Slug '{agenda.slug}' passt nicht zum Dateinamen '{path.name}'.")
+            )
+        for index, step in enumerate(agenda.steps):
+            if step.method is not None and step.method not in known:
+                result.problems.append(Problem(file, f"steps.{index}.method", f"Unbekannte Methode '{step.method}'."))
+        for index, slug in enumerate(agenda.target_groups):
+            if slug not in TARGET_GROUPS:
+                result.problems.append(Problem(file, f"target_groups.{index}", f"Unbekannte Zielgruppe '{slug}'."))
+        if agenda.slug in result.agendas:
+            other = result.agendas[agenda.slug][0]
+            result.problems.append(Problem(file, "slug", f"Der Slug '{agenda.slug}' kommt schon in {other} vor."))
+            continue
+        result.agendas[agenda.slug] = (file, agenda)
+    return result
+
+
+def load_shipped() -> Loaded:
+    return load([METHODS_DIR], reference_dir=None)
