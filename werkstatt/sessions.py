@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from werkstatt.db import Base, JSONType
 from werkstatt.i18n import pick_locale
-from werkstatt.network.models import Account
+from werkstatt.network.models import Account, ApiToken
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from werkstatt.settings import Settings
 
 TOUCH_EVERY = timedelta(seconds=60)
+# Account API tokens carry this prefix, so that other bearer tokens (workshop guests) are left to their domain.
+API_TOKEN_PREFIX = "wst_"  # noqa: S105 - a public prefix, not a secret
 
 
 class WebSession(Base):
@@ -198,6 +200,36 @@ async def end_account_sessions(db: AsyncSession, account_id: UUID) -> None:
     await db.execute(delete(WebSession).where(WebSession.account_id == account_id))
 
 
+async def load_api_account(db: AsyncSession, token: str) -> CurrentAccount | None:
+    """The account behind an API token, or None when the token is unknown, expired or its account inactive."""
+    now = _now()
+    row = (
+        await db.execute(
+            select(ApiToken, Account)
+            .join(Account, Account.id == ApiToken.account_id)
+            .where(ApiToken.token_hash == hash_token(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    api_token, account = row
+    if not account.is_active or (api_token.expires_at is not None and api_token.expires_at <= now):
+        return None
+    if api_token.last_used_at is None or api_token.last_used_at + TOUCH_EVERY < now:
+        await db.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
+        await db.commit()
+    return account_snapshot(account)
+
+
+def bearer_token(scope: Scope) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"authorization":
+            scheme, _, credentials = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and credentials.strip():
+                return credentials.strip()
+    return None
+
+
 def read_cookie(scope: Scope, name: str) -> str | None:
     for key, value in scope.get("headers", []):
         if key == b"cookie":
@@ -209,7 +241,11 @@ def read_cookie(scope: Scope, name: str) -> str | None:
 
 
 class SessionMiddleware(ASGIMiddleware):
-    """Loads the session and the signed-in account into `scope["state"]`, and picks the locale."""
+    """Loads the session and the signed-in account into `scope["state"]`, and picks the locale.
+
+    `Authorization: Bearer wst_…` (an account API token) signs the request in as that account and wins over
+    the cookie; `scope["state"]["auth"]` says how ("cookie", "bearer" or None). Other bearer tokens (workshop
+    guests) are left alone for their own domain to resolve."""
 
     scopes = ("http", "websocket")  # type: ignore[assignment]
 
@@ -218,13 +254,25 @@ class SessionMiddleware(ASGIMiddleware):
         settings: Settings = app.state.settings
         factory: async_sessionmaker[AsyncSession] = app.state.sessionmaker
         state: SessionState | None = None
+        api_account: CurrentAccount | None = None
         token = read_cookie(scope, cookie_name(settings))
-        if token and len(token) < 100 and not scope["path"].startswith("/static/"):
+        bearer = bearer_token(scope)
+        use_bearer = bearer is not None and bearer.startswith(API_TOKEN_PREFIX)
+        wants_cookie = token is not None and len(token) < 100
+        if (wants_cookie or use_bearer) and not scope["path"].startswith("/static/"):
             async with factory() as db:
-                state = await load_session(db, settings, token)
+                if wants_cookie and token is not None:
+                    state = await load_session(db, settings, token)
+                if use_bearer and bearer is not None and len(bearer) < 200:
+                    api_account = await load_api_account(db, bearer)
         scope_state = scope.setdefault("state", {})
         scope_state["web_session"] = state
-        scope_state["account"] = state.account if state else None
+        if use_bearer:
+            scope_state["account"] = api_account
+            scope_state["auth"] = "bearer" if api_account else None
+        else:
+            scope_state["account"] = state.account if state else None
+            scope_state["auth"] = "cookie" if state and state.account else None
         chosen = (state.locale if state else None) or (state.account.locale if state and state.account else None)
         scope_state["locale"] = pick_locale(chosen, settings.default_locale)
         await next_app(scope, receive, send)

@@ -3,11 +3,12 @@ Schwerpunktthemen), network-wide Zielgruppen, and the accounts that work in a ne
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from advanced_alchemy.types import GUID
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from werkstatt.db import Base
@@ -149,3 +150,56 @@ class Account(Base):
     network_id: Mapped[UUID | None] = mapped_column(
         GUID, ForeignKey("network.id", ondelete="CASCADE"), index=True, default=None
     )
+
+
+class Invitation(Base):
+    """A one-time link that lets a person set a password for a new account. Only the token's SHA-256 is kept."""
+
+    __tablename__ = "invitation"
+
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[Role] = mapped_column(String(20))
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    network_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("network.id", ondelete="CASCADE"), index=True, default=None
+    )
+    invited_by_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("account.id", ondelete="SET NULL"), default=None
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+
+
+class PasswordReset(Base):
+    """A one-time link to set a new password; it ends every session of the account when used."""
+
+    __tablename__ = "password_reset"
+
+    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API. Shown once at creation; only its SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+
+    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+
+
+class LoginAttempt(Base):
+    """One failed login, counted per account and per client address (hashed keys) by every worker."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_key_at", "key", "at"),)
+
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC, index=True)

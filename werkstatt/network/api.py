@@ -1,0 +1,161 @@
+"""The JSON API of the organisation (API.md): tokens, networks, focus topics, towns.
+
+Same service commands as the HTML pages, same permission table. Errors are problem JSON with German messages.
+A browser's cookie session may call unsafe endpoints only from this site's own origin (no CSRF via /api/);
+programs use `Authorization: Bearer`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from werkstatt.errors import Forbidden
+from werkstatt.network import auth, service
+from werkstatt.network.forms import settings_of, signed_in
+from werkstatt.network.models import Town
+from werkstatt.network.permissions import Action, allowed, require
+from werkstatt.network.schemas import (
+    FocusTopicCreate,
+    FocusTopicOut,
+    KernteamOut,
+    NetworkCreate,
+    NetworkOut,
+    TokenOut,
+    TokenRequest,
+    TownCreate,
+    TownDetail,
+    TownOut,
+    TownTopicOut,
+)
+from werkstatt.security import UNSAFE
+
+CROSS_ORIGIN = "Die API nimmt Änderungen aus dem Browser nur von dieser Seite an; Programme nutzen API-Schlüssel."
+
+
+def _header(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> str | None:
+    value = connection.headers.get(name)
+    return str(value) if value is not None else None
+
+
+def same_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    if _header(connection, "sec-fetch-site") == "same-origin":
+        return True
+    origin = _header(connection, "origin")
+    server = connection.scope.get("server")
+    return origin is not None and origin in connection.app.state.settings.origins(server[1] if server else None)
+
+
+def api_allowed(action: Action) -> Any:
+    """The permission guard, plus: an unsafe request signed in by cookie must come from our own origin."""
+    role_guard = allowed(action)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        state = connection.scope.get("state", {})
+        if state.get("auth") == "cookie" and connection.scope.get("method") in UNSAFE and not same_origin(connection):
+            raise Forbidden(CROSS_ORIGIN)
+        role_guard(connection, handler)
+
+    guard.__name__ = f"api_{action.value}"
+    return guard
+
+
+def town_out(town: Town) -> TownOut:
+    return TownOut(id=town.id, name=town.name, focus_topic_ids=[chosen.focus_topic_id for chosen in town.focus_topics])
+
+
+class NetworkApi(Controller):
+    path = "/api"
+    tags = ["Netzwerk"]  # noqa: RUF012
+
+    @post("/auth/token", summary="API-Schlüssel mit E-Mail und Passwort holen", status_code=201)
+    async def token(self, request: Request[Any, Any, Any], db: AsyncSession, data: TokenRequest) -> TokenOut:
+        settings = settings_of(request)
+        account = await auth.authenticate(db, settings, data.email, data.password, auth.client_address(request.scope))
+        row, token = await auth.create_api_token(db, account.id, "API-Anmeldung", auth.API_TOKEN_DAYS)
+        assert row.expires_at is not None
+        return TokenOut(token=token, expires_at=row.expires_at)
+
+    @get("/networks", summary="Sichtbare Netzwerke", guards=[api_allowed(Action.view_network)])
+    async def networks(self, request: Request[Any, Any, Any], db: AsyncSession) -> list[NetworkOut]:
+        networks = await service.visible_networks(db, signed_in(request))
+        return [NetworkOut(id=network.id, name=network.name) for network in networks]
+
+    @post("/networks", summary="Netzwerk anlegen", status_code=201, guards=[api_allowed(Action.create_network)])
+    async def create_network(
+        self, request: Request[Any, Any, Any], db: AsyncSession, data: NetworkCreate
+    ) -> NetworkOut:
+        require(signed_in(request), Action.create_network)
+        network = await service.create_network(db, data.name)
+        return NetworkOut(id=network.id, name=network.name)
+
+    @get(
+        "/networks/{network_id:str}/focus-topics",
+        summary="Schwerpunktthemen eines Netzwerks",
+        guards=[api_allowed(Action.view_network)],
+    )
+    async def focus_topics(
+        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str
+    ) -> list[FocusTopicOut]:
+        network = await service.get_network(db, signed_in(request), network_id)
+        return [FocusTopicOut(id=topic.id, name=topic.name) for topic in await service.topics_of(db, network.id)]
+
+    @post(
+        "/networks/{network_id:str}/focus-topics",
+        summary="Schwerpunktthema anlegen",
+        status_code=201,
+        guards=[api_allowed(Action.manage_taxonomy)],
+    )
+    async def create_focus_topic(
+        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, data: FocusTopicCreate
+    ) -> FocusTopicOut:
+        account = signed_in(request)
+        network = await service.get_network(db, account, network_id)
+        require(account, Action.manage_taxonomy, network.id)
+        topic = await service.create_focus_topic(db, network, data.name)
+        return FocusTopicOut(id=topic.id, name=topic.name)
+
+    @get(
+        "/networks/{network_id:str}/towns", summary="Städte eines Netzwerks", guards=[api_allowed(Action.view_network)]
+    )
+    async def towns(self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str) -> list[TownOut]:
+        network = await service.get_network(db, signed_in(request), network_id)
+        return [town_out(town) for town in await service.towns_of(db, network.id)]
+
+    @post(
+        "/networks/{network_id:str}/towns",
+        summary="Stadt anlegen",
+        status_code=201,
+        guards=[api_allowed(Action.manage_town)],
+    )
+    async def create_town(
+        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, data: TownCreate
+    ) -> TownOut:
+        account = signed_in(request)
+        network = await service.get_network(db, account, network_id)
+        require(account, Action.manage_town, network.id)
+        town = await service.create_town(db, network, data.name, focus_topic_ids=data.focus_topic_ids)
+        return town_out(await service.get_town(db, account, town.id))
+
+    @get(
+        "/towns/{town_id:str}",
+        summary="Eine Stadt mit Kernteam und Schwerpunkten",
+        guards=[api_allowed(Action.view_town)],
+    )
+    async def town(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> TownDetail:
+        town = await service.get_town(db, signed_in(request), town_id)
+        return TownDetail(
+            id=town.id,
+            name=town.name,
+            network_id=town.network_id,
+            description=town.description,
+            focus_topic_ids=[chosen.focus_topic_id for chosen in town.focus_topics],
+            focus_topics=[
+                TownTopicOut(id=c.focus_topic_id, name=c.focus_topic.name, priority=c.priority, note=c.note)
+                for c in town.focus_topics
+            ],
+            kernteam=[KernteamOut(id=m.id, display_name=m.display_name, role=str(m.role)) for m in town.kernteam],
+        )

@@ -1,0 +1,103 @@
+"""Small helpers the HTML routes share: read a form, validate it into German field errors, render a page with
+the permission helper, and send anonymous visitors to the login page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.response import Redirect
+from pydantic import BaseModel, ValidationError
+
+from werkstatt.errors import Unauthenticated, invalid_from
+from werkstatt.network.permissions import Action, can
+from werkstatt.web import page
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from werkstatt.sessions import CurrentAccount, SessionState
+    from werkstatt.settings import Settings
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def account_of(request: Request[Any, Any, Any]) -> CurrentAccount | None:
+    account: CurrentAccount | None = request.scope.get("state", {}).get("account")
+    return account
+
+
+def signed_in(request: Request[Any, Any, Any]) -> CurrentAccount:
+    account = account_of(request)
+    if account is None:
+        raise Unauthenticated("Bitte melden Sie sich an.")
+    return account
+
+
+def session_of(request: Request[Any, Any, Any]) -> SessionState | None:
+    state: SessionState | None = request.scope.get("state", {}).get("web_session")
+    return state
+
+
+def settings_of(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The first value of every field (the CSRF token left out)."""
+    form = await request.form()
+    return {key: str(value) for key, value in form.items() if key != "_csrf_token" and isinstance(value, str)}
+
+
+def validate(model: type[M], data: Mapping[str, Any]) -> M:
+    """The model, or `Invalid` with a German message per field."""
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as error:
+        raise invalid_from(error) from None
+
+
+def base_url(request: Request[Any, Any, Any]) -> str:
+    public = settings_of(request).public_url
+    return (public or str(request.base_url)).rstrip("/")
+
+
+def safe_next(value: str | None, default: str = "/netzwerk") -> str:
+    """Only paths of this site (no `//host`, no scheme) are followed after login."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    block: str = "content",
+    headers: Mapping[str, str] | None = None,
+) -> Response[str]:
+    account = account_of(request)
+
+    def allowed(action: str, network_id: Any = None) -> bool:
+        return can(account, Action(action), network_id)
+
+    full = {"can": allowed, "errors": {}, "values": {}, "notice": request.query_params.get("ok"), **(context or {})}
+    return page(request, template, full, block=block, status_code=status_code, headers=headers)
+
+
+def to_login(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    """HTML pages answer an anonymous visitor with the login page, coming back afterwards."""
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    location = "/anmelden?next=" + quote(target if request.method == "GET" else "/netzwerk", safe="/")
+    if request.headers.get("hx-request"):
+        return Response("", status_code=401, headers={"HX-Redirect": location})
+    return Redirect(location, status_code=303)
+
+
+HTML_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {Unauthenticated: to_login}
