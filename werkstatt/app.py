@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import db as database
 from werkstatt.errors import EXCEPTION_HANDLERS
+from werkstatt.board.fragments import render_event, render_presence
 from werkstatt.live.broker import make_channels, make_redis
+from werkstatt.live.hub import Hub
 from werkstatt.pages import PagesController, healthz
 from werkstatt.security import SecurityHeadersMiddleware
 from werkstatt.sessions import SessionMiddleware
@@ -106,4 +108,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.sessionmaker = sessionmaker
     app.state.redis = redis
     app.state.channels = channels
+    app.state.hub = Hub(channels, render_event, render_presence)
     return app

@@ -88,12 +88,8 @@ async def resolve_actor(
     """The coach (account with rights), or the participant from the session or a guest bearer token.
     Anyone else gets 404: a workshop that is not yours does not exist for you."""
     workshop = await get_workshop(db, workshop_id)
-    if may_run(account, workshop.network_id):
-        assert account is not None
-        participant = await _coach_participant(db, workshop, account)
-        return Actor(workshop, participant, account, is_coach=True)
     participant: Participant | None = None
-    if bearer:
+    if bearer:  # a guest token names its participant exactly; it wins over a browser's cookie
         participant = (
             await db.execute(
                 select(Participant).where(
@@ -101,6 +97,10 @@ async def resolve_actor(
                 )
             )
         ).scalar_one_or_none()
+    if participant is None and may_run(account, workshop.network_id):
+        assert account is not None
+        coach = await _coach_participant(db, workshop, account)
+        return Actor(workshop, coach, account, is_coach=True)
     if participant is None and session is not None:
         known = session.data.get("participants", {}).get(str(workshop.id))
         if known:
@@ -142,7 +142,6 @@ async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data
         raise NotFound("Diese Stadt gibt es nicht.", {"town_id": "Unbekannte Stadt."})
     if not may_run(account, town.network_id):
         raise Forbidden("Nur Coaches dieses Netzwerks planen Werkstätten.")
-    topic_ids = {str(topic.focus_topic_id) for topic in town.focus_topics}
     all_topics = {
         str(t)
         for t in (await db.execute(select(FocusTopic.id).where(FocusTopic.network_id == town.network_id))).scalars()
@@ -156,7 +155,6 @@ async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data
     for group in data.target_groups:
         if group not in groups:
             raise Invalid("Unbekannte Zielgruppe.", {"target_groups": f"Unbekannte Zielgruppe: {group}"})
-    del topic_ids  # the town's own choice is a suggestion in the form, not a limit
     workshop = Workshop(
         network_id=town.network_id,
         town_id=town.id,

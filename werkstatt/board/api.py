@@ -1,0 +1,123 @@
+"""JSON live API (API.md): join, ideas, comments, commands and the event log. Same commands as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from werkstatt.board import service as board
+from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
+from werkstatt.board.queries import board_state
+from werkstatt.errors import Invalid
+from werkstatt.live.events import event_dict, events_after, publish
+from werkstatt.live.visibility import redact_idea, view_event
+from werkstatt.workshops.schemas import CommandIn, CommentIn, IdeaEdit, IdeaIn, JoinIn
+from werkstatt.workshops.service import join_workshop
+
+
+class JoinApi(Controller):
+    path = "/api/join"
+    tags = ("Teilnahme",)  # type: ignore[assignment]
+
+    @post("/", status_code=201, summary="Einer Werkstatt per Code beitreten (Gast-Token)")
+    async def join(self, request: Request[Any, Any, Any], db: AsyncSession, data: JoinIn) -> dict[str, Any]:
+        await check_join_limit(request)
+        try:
+            workshop, participant, token, event = await join_workshop(db, data, request.scope["state"].get("account"))
+        except Invalid as error:
+            await db.rollback()
+            if "code" in error.errors:
+                await count_join_failure(request)
+            raise
+        await db.commit()
+        publish(request.app.state.channels, event)
+        return {"token": token, "workshop_id": str(workshop.id), "participant_id": str(participant.id)}
+
+
+class BoardApi(Controller):
+    path = "/api/workshops/{workshop_id:uuid}"
+    tags = ("Live-Board",)  # type: ignore[assignment]
+
+    @get("/ideas", summary="Sichtbare Karten")
+    async def list_ideas(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID
+    ) -> list[dict[str, Any]]:
+        actor = await actor_for(request, db, workshop_id)
+        state = await board_state(db, actor.workshop, viewer_for(request, actor, "json"))
+        await db.commit()
+        return list(state["ideas"])
+
+    @post("/ideas", status_code=201, summary="Karte posten")
+    async def post_idea(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: IdeaIn
+    ) -> dict[str, Any]:
+        actor = await actor_for(request, db, workshop_id)
+        _idea, event = await board.post_idea(db, actor, data.text, data.focus_topic_id)
+        await db.commit()
+        publish(request.app.state.channels, event)
+        return redact_idea(event.data["idea"], viewer_for(request, actor, "json"))
+
+    @patch("/ideas/{idea_id:uuid}", summary="Eigene Karte bearbeiten")
+    async def edit_idea(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID, data: IdeaEdit
+    ) -> dict[str, Any]:
+        actor = await actor_for(request, db, workshop_id)
+        _idea, event = await board.edit_idea(db, actor, idea_id, data.text)
+        await db.commit()
+        publish(request.app.state.channels, event)
+        return redact_idea(event.data["idea"], viewer_for(request, actor, "json"))
+
+    @delete("/ideas/{idea_id:uuid}", status_code=204, summary="Eigene Karte zurückziehen")
+    async def withdraw_idea(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+    ) -> None:
+        actor = await actor_for(request, db, workshop_id)
+        event = await board.withdraw_idea(db, actor, idea_id)
+        await db.commit()
+        publish(request.app.state.channels, event)
+
+    @post("/ideas/{idea_id:uuid}/comments", status_code=201, summary="Kommentar (weiterdenken)")
+    async def comment(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID, data: CommentIn
+    ) -> dict[str, Any]:
+        actor = await actor_for(request, db, workshop_id)
+        _comment, event = await board.post_comment(db, actor, idea_id, data.text)
+        await db.commit()
+        publish(request.app.state.channels, event)
+        return dict(
+            view_event({"data": event.data, "type": event.type}, viewer_for(request, actor, "json"))["data"]["comment"]
+        )
+
+    @post("/commands", status_code=200, summary="Moderationsbefehl (start_step, close, …)")
+    async def command(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: CommandIn
+    ) -> dict[str, int]:
+        actor = await actor_for(request, db, workshop_id)
+        event = await board.run_command(db, actor, data.model_dump())
+        await db.commit()
+        publish(request.app.state.channels, event)
+        return {"seq": event.seq}
+
+    @get("/events", summary="Ereignisse nach einer Nummer (seq)")
+    async def events(
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        workshop_id: UUID,
+        after: int = Parameter(default=0, ge=0, le=2**31),
+        limit: int = Parameter(default=1000, ge=1, le=1000),
+    ) -> list[dict[str, Any]]:
+        actor = await actor_for(request, db, workshop_id)
+        viewer = viewer_for(request, actor, "json")
+        found = await events_after(db, workshop_id, after, limit)
+        await db.commit()
+        result = []
+        for event in found:
+            view = view_event(event_dict(event), viewer)
+            view.pop("workshop_id", None)
+            result.append(view)
+        return result

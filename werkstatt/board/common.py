@@ -1,0 +1,77 @@
+"""Shared request plumbing of the board's HTML and JSON faces: who is acting, and the join limit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from werkstatt.errors import Forbidden, TooMany
+from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
+from werkstatt.ratelimit import client_address, hit, peek, retry_after
+from werkstatt.security import UNSAFE
+from werkstatt.workshops.service import Actor, resolve_actor
+
+if TYPE_CHECKING:
+    from litestar import Request
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.settings import Settings
+
+JOIN_WINDOW = 600
+JOIN_FAILURES = 20
+
+
+def bearer(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() or None if header.lower().startswith("bearer ") else None
+
+
+async def actor_for(request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Actor:
+    state = request.scope.get("state", {})
+    token = bearer(request)
+    if request.url.path.startswith("/api/") and request.method in UNSAFE and token is None:
+        _same_origin_only(request)
+    return await resolve_actor(
+        db, workshop_id, account=state.get("account"), session=state.get("web_session"), bearer=token
+    )
+
+
+def _same_origin_only(request: Request[Any, Any, Any]) -> None:
+    """The API answers cookie-authenticated unsafe requests only from our own pages (no CSRF via /api)."""
+    settings: Settings = request.app.state.settings
+    origin = request.headers.get("origin")
+    site = request.headers.get("sec-fetch-site")
+    server = request.scope.get("server")
+    if site == "same-origin" or (origin and origin in settings.origins(server[1] if server else None)):
+        return
+    raise Forbidden("Schreibende API-Aufrufe brauchen ein Bearer-Token.")
+
+
+def viewer_for(request: Request[Any, Any, Any], actor: Actor, fmt: str = "html") -> Viewer:
+    return Viewer(
+        workshop_id=str(actor.workshop.id),
+        role=COACH if actor.is_coach else PARTICIPANT,
+        participant_id=str(actor.participant_id) if actor.participant_id else None,
+        locale=str(request.scope.get("state", {}).get("locale", "de")),
+        format=fmt,
+    )
+
+
+async def check_join_limit(request: Request[Any, Any, Any]) -> None:
+    """Guessing codes is limited per client address (a wrong code counts, a right one does not)."""
+    key = f"join-fail:{client_address(request.scope)}"
+    if await peek(request.app.state, key, JOIN_WINDOW) >= JOIN_FAILURES:
+        wait = await retry_after(request.app.state, key, JOIN_WINDOW)
+        minutes = max(1, (wait + 59) // 60)
+        raise TooMany(f"Zu viele falsche Codes. Bitte in {minutes} Minuten erneut versuchen.", wait)
+
+
+async def count_join_failure(request: Request[Any, Any, Any]) -> None:
+    await hit(request.app.state, f"join-fail:{client_address(request.scope)}", JOIN_WINDOW)
+
+
+def join_url(request: Request[Any, Any, Any], code: str) -> str:
+    """The link a participant opens (printed on the projector and in the QR code)."""
+    settings: Settings = request.app.state.settings
+    base = (settings.public_url or str(request.base_url)).rstrip("/")
+    return f"{base}/beitreten/{code}"

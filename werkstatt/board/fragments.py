@@ -1,0 +1,60 @@
+"""Rendering events for the live board: HTML fragments that htmx swaps by id (out-of-band), or the JSON
+event for API clients. Every HTML payload starts with `<!--seq:N-->` so the browser drops repeats."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from werkstatt.live.visibility import COACH, Viewer, view_event
+from werkstatt.web import environment
+
+TEMPLATE = "board/_live.html"
+REFRESH_TYPES = {"step_started", "workshop_closed", "revealed", "board_locked", "board_unlocked", "step_edited"}
+
+
+def _macro(locale: str, name: str) -> Any:
+    return getattr(environment(locale).get_template(TEMPLATE).module, name)
+
+
+def render_event(event: dict[str, Any], viewer: Viewer) -> str | None:
+    view = view_event(event, viewer)
+    if viewer.format == "json":
+        view.pop("workshop_id", None)
+        return json.dumps(view, ensure_ascii=False, separators=(",", ":"))
+    body = render_html(view, viewer)
+    if body is None:
+        # Nothing to show this audience, but the seq still moves on (so replays stay exact).
+        body = ""
+    return f"<!--seq:{view['seq']}-->{body}"
+
+
+def render_html(view: dict[str, Any], viewer: Viewer) -> str | None:
+    kind = view["type"]
+    data = view.get("data") or {}
+    if kind in REFRESH_TYPES:
+        return str(_macro(viewer.locale, "refresh")(viewer.workshop_id, viewer.role))
+    if kind == "idea_posted":
+        return str(_macro(viewer.locale, "idea_posted")(data["idea"], viewer.workshop_id, viewer.role))
+    if kind == "idea_edited":
+        return str(_macro(viewer.locale, "idea_replaced")(data["idea"], viewer.workshop_id, viewer.role))
+    if kind == "idea_withdrawn":
+        return str(_macro(viewer.locale, "idea_removed")(data["idea"]["id"]))
+    if kind == "comment_posted":
+        return str(_macro(viewer.locale, "comment_posted")(data["comment"]))
+    if kind == "reaction_changed":
+        return str(_macro(viewer.locale, "reaction_count")(data["reaction"]))
+    return None
+
+
+def render_presence(summary: dict[str, Any], viewer: Viewer) -> str | None:
+    if viewer.format == "json":
+        data = summary if viewer.role == COACH else {"connected": summary["connected"]}
+        return json.dumps({"type": "presence", "data": data}, separators=(",", ":"))
+    return str(_macro(viewer.locale, "presence")(summary, viewer.role))
+
+
+def render_resync(viewer: Viewer) -> str:
+    if viewer.format == "json":
+        return json.dumps({"type": "resync"})
+    return "<!--seq:0-->" + str(_macro(viewer.locale, "refresh")(viewer.workshop_id, viewer.role))

@@ -1,0 +1,94 @@
+"""Reading a board's state for a page or a fresh board (replay covers the rest)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from werkstatt.board.models import Comment, Idea, Reaction
+from werkstatt.board.service import current_step, idea_view
+from werkstatt.live.visibility import Viewer, redact_idea
+from werkstatt.network.models import FocusTopic, TargetGroup
+from werkstatt.workshops.models import Participant
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.workshops.models import Workshop
+
+
+async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> dict[str, Any]:
+    """The ideas this viewer may see (with comments and reaction counts), the current step, the topics."""
+    step = current_step(workshop)
+    query = (
+        select(Idea, Participant)
+        .join(Participant, Participant.id == Idea.participant_id)
+        .where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False))
+    )
+    if step is not None and step.mechanic == "collect":
+        query = query.where(Idea.step_position == step.position)
+    rows = (await db.execute(query.order_by(Idea.created_at, Idea.id))).all()
+    topics = {
+        topic.id: topic
+        for topic in (
+            await db.execute(select(FocusTopic).where(FocusTopic.network_id == workshop.network_id))
+        ).scalars()
+    }
+    steps = {s.position: s for s in workshop.steps}
+    ideas = [
+        redact_idea(
+            idea_view(
+                idea,
+                author,
+                steps.get(idea.step_position),
+                topics.get(idea.focus_topic_id) if idea.focus_topic_id else None,
+            ),
+            viewer,
+        )
+        for idea, author in rows
+    ]
+    ids = [idea.id for idea, _ in rows]
+    comments: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    reactions: dict[str, dict[str, int]] = defaultdict(dict)
+    if ids:
+        for comment, author in (
+            await db.execute(
+                select(Comment, Participant)
+                .join(Participant, Participant.id == Comment.participant_id)
+                .where(Comment.idea_id.in_(ids), Comment.withdrawn.is_(False))
+                .order_by(Comment.created_at)
+            )
+        ).all():
+            comments[str(comment.idea_id)].append(
+                {"id": str(comment.id), "text": comment.text, "author_name": author.display_name}
+            )
+        for idea_id, kind, count in (
+            await db.execute(
+                select(Reaction.idea_id, Reaction.kind, func.count(Reaction.id))
+                .where(Reaction.idea_id.in_(ids))
+                .group_by(Reaction.idea_id, Reaction.kind)
+            )
+        ).all():
+            reactions[str(idea_id)][kind] = count
+    for idea in ideas:
+        if idea.get("text") is None:
+            continue
+        idea["comments"] = comments.get(idea["id"], [])
+        idea["reactions"] = reactions.get(idea["id"], {})
+    groups = list(
+        (
+            await db.execute(
+                select(TargetGroup).where(TargetGroup.network_id == workshop.network_id).order_by(TargetGroup.position)
+            )
+        ).scalars()
+    )
+    return {
+        "workshop": workshop,
+        "step": step,
+        "ideas": ideas,
+        "topics": [t for t in topics.values() if str(t.id) in workshop.focus_topic_ids] or list(topics.values()),
+        "target_groups": groups,
+        "seq": workshop.last_seq,
+    }

@@ -1,0 +1,302 @@
+"""HTML: joining by code, the live board (participants and coach), its fragment, and the projector view.
+
+Board forms answer htmx with a short notice (or a German error with 422) and no card: the card itself
+arrives over the websocket like everyone else's, so the author never sees it twice."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from werkstatt import sessions
+from werkstatt.board import service as board
+from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, join_url, viewer_for
+from werkstatt.board.queries import board_state
+from werkstatt.errors import DomainError, Invalid, field_errors
+from werkstatt.live.events import publish
+from werkstatt.live.visibility import PROJECTOR
+from werkstatt.network.models import TargetGroup, Town
+from werkstatt.web import gettext, page
+from werkstatt.workshops.models import FORMAT_LABELS, Workshop
+from werkstatt.workshops.schemas import JoinIn
+from werkstatt.workshops.service import join_workshop, normalise_code
+
+
+def _is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.headers.get("hx-request"))
+
+
+def _notice(request: Request[Any, Any, Any], text: str, status: int = 200, kind: str = "success") -> Response[str]:
+    return page(request, "board/_notice.html", {"text": text, "kind": kind}, status_code=status)
+
+
+class JoinController(Controller):
+    include_in_schema = False
+
+    @get("/beitreten", name="join")
+    async def join_form(self, request: Request[Any, Any, Any], code: str | None = None) -> Response[str]:
+        return page(request, "board/join.html", {"code": code or "", "errors": {}})
+
+    @post("/beitreten", name="join_lookup")
+    async def join_lookup(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+        await check_join_limit(request)
+        form = await request.form()
+        code = normalise_code(str(form.get("code", ""))[:20])
+        found = (await db.execute(select(Workshop.id).where(Workshop.join_code == code))).first() if code else None
+        if found is None:
+            await count_join_failure(request)
+            errors = {"code": gettext(request, "Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
+            return page(request, "board/join.html", {"code": code, "errors": errors}, status_code=422)
+        return Redirect(f"/beitreten/{code}", status_code=303)
+
+    @get("/beitreten/{code:str}", name="join_code")
+    async def join_named(self, request: Request[Any, Any, Any], db: AsyncSession, code: str) -> Response[Any]:
+        await check_join_limit(request)
+        workshop = (
+            await db.execute(select(Workshop).where(Workshop.join_code == normalise_code(code[:20])))
+        ).scalar_one_or_none()
+        if workshop is None:
+            await count_join_failure(request)
+            errors = {"code": gettext(request, "Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
+            return page(request, "board/join.html", {"code": code[:20], "errors": errors}, status_code=404)
+        return await self._name_form(request, db, workshop, {}, {})
+
+    async def _name_form(
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        workshop: Workshop,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        status: int = 200,
+    ) -> Response[str]:
+        town = await db.get(Town, workshop.town_id)
+        groups = (
+            await db.execute(
+                select(TargetGroup).where(TargetGroup.network_id == workshop.network_id).order_by(TargetGroup.position)
+            )
+        ).scalars()
+        return page(
+            request,
+            "board/join_name.html",
+            {
+                "workshop": workshop,
+                "town": town,
+                "groups": list(groups),
+                "values": values,
+                "errors": errors,
+                "format_label": FORMAT_LABELS.get(workshop.format, workshop.format),
+            },
+            status_code=status,
+        )
+
+    @post("/beitreten/{code:str}", name="join_submit")
+    async def join_submit(self, request: Request[Any, Any, Any], db: AsyncSession, code: str) -> Response[Any]:
+        await check_join_limit(request)
+        form = await request.form()
+        values = {
+            "display_name": str(form.get("display_name", ""))[:200],
+            "target_group": form.get("target_group") or None,
+        }
+        settings = request.app.state.settings
+        state: sessions.SessionState | None = request.scope["state"].get("web_session")
+        try:
+            data = JoinIn.model_validate({"code": code[:20], **values})
+            workshop, participant, _token, event = await join_workshop(db, data, request.scope["state"].get("account"))
+        except ValidationError as error:
+            found = await _by_code(db, code)
+            if found is None:
+                raise Invalid("Diesen Code gibt es nicht.") from None
+            return await self._name_form(request, db, found, values, field_errors(error), 422)
+        except Invalid as error:
+            if "code" in error.errors:
+                await count_join_failure(request)
+            await db.rollback()
+            found = await _by_code(db, code)
+            if found is None:
+                return page(request, "board/join.html", {"code": code[:20], "errors": error.errors}, status_code=422)
+            return await self._name_form(request, db, found, values, error.errors, 422)
+        participants = dict((state.data.get("participants") if state else None) or {})
+        participants[str(workshop.id)] = str(participant.id)
+        redirect = Redirect(f"/w/{workshop.id}", status_code=303)
+        if state is None:
+            _token, cookie = await sessions.open_session(
+                db, settings, previous=None, data={"participants": participants}
+            )
+            redirect.cookies.append(cookie)
+        else:
+            await sessions.save_session_data(db, state, participants=participants)
+        await db.commit()
+        publish(request.app.state.channels, event)
+        return redirect
+
+
+class BoardController(Controller):
+    path = "/w/{workshop_id:uuid}"
+    include_in_schema = False
+
+    async def _context(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, projector: bool = False
+    ) -> dict[str, Any]:
+        actor = await actor_for(request, db, workshop_id)
+        viewer = viewer_for(request, actor)
+        if projector:
+            from dataclasses import replace
+
+            viewer = replace(viewer, role=PROJECTOR, participant_id=None)
+        await db.commit()
+        context = await board_state(db, actor.workshop, viewer)
+        context.update(
+            actor=actor,
+            viewer=viewer,
+            town=await db.get(Town, actor.workshop.town_id),
+            join_url=join_url(request, actor.workshop.join_code),
+            format_label=FORMAT_LABELS.get(actor.workshop.format, actor.workshop.format),
+            presence=request.app.state.hub.presence_summary(request.app.state.hub.rooms[str(workshop_id)])
+            if str(workshop_id) in request.app.state.hub.rooms
+            else {"connected": 0, "by_target_group": {}},
+        )
+        return context
+
+    @get("/", name="board")
+    async def board_page(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[str]:
+        return page(request, "board/board.html", await self._context(request, db, workshop_id), block="board")
+
+    @get("/board", name="board_fragment")
+    async def board_fragment(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID
+    ) -> Response[str]:
+        context = await self._context(request, db, workshop_id)
+        return page(request, "board/board.html", context, block="board")
+
+    @get("/beamer", name="projector")
+    async def projector(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[str]:
+        context = await self._context(request, db, workshop_id, projector=True)
+        if not context["actor"].is_coach:
+            from werkstatt.errors import NotFound
+
+            raise NotFound("Diese Seite gibt es nicht.")
+        return page(request, "board/projector.html", context, block="board")
+
+    async def _run(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, action: Any, success: str
+    ) -> Response[Any]:
+        """authorize → validate → apply → record (in `action`), commit, then publish."""
+        try:
+            actor = await actor_for(request, db, workshop_id)
+            event = await action(actor)
+            await db.commit()
+        except ValidationError as error:
+            await db.rollback()
+            errors = field_errors(error)
+            return self._failed(request, workshop_id, next(iter(errors.values())), 422)
+        except DomainError as error:
+            await db.rollback()
+            if error.status_code == 404:
+                raise
+            message = error.detail if not error.errors else f"{error.detail}"
+            return self._failed(request, workshop_id, message, error.status_code)
+        publish(request.app.state.channels, event)
+        if _is_htmx(request):
+            return _notice(request, gettext(request, success))
+        return Redirect(f"/w/{workshop_id}", status_code=303)
+
+    def _failed(self, request: Request[Any, Any, Any], workshop_id: UUID, message: str, status: int) -> Response[Any]:
+        if _is_htmx(request):
+            return _notice(request, message, status=status if status != 403 else 422, kind="error")
+        return page(
+            request,
+            "errors/error.html",
+            {"status": status, "title": gettext(request, "Nicht möglich"), "detail": message},
+            status_code=status,
+        )
+
+    @post("/ideen", name="board_post_idea")
+    async def post_idea(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+        form = await request.form()
+        text = str(form.get("text", ""))[:5000]
+        topic = str(form.get("focus_topic_id") or "") or None
+
+        async def action(actor: Any) -> Any:
+            topic_id = _uuid(topic, "focus_topic_id")
+            _idea, event = await board.post_idea(db, actor, text, topic_id)
+            return event
+
+        return await self._run(request, db, workshop_id, action, "Ihre Karte ist auf dem Board.")
+
+    @post("/ideen/{idea_id:uuid}/aendern", name="board_edit_idea")
+    async def edit_idea(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+    ) -> Response[Any]:
+        form = await request.form()
+        text = str(form.get("text", ""))[:5000]
+
+        async def action(actor: Any) -> Any:
+            _idea, event = await board.edit_idea(db, actor, idea_id, text)
+            return event
+
+        return await self._run(request, db, workshop_id, action, "Karte geändert.")
+
+    @post("/ideen/{idea_id:uuid}/zurueckziehen", name="board_withdraw_idea")
+    async def withdraw_idea(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+    ) -> Response[Any]:
+        return await self._run(
+            request, db, workshop_id, lambda actor: board.withdraw_idea(db, actor, idea_id), "Karte zurückgezogen."
+        )
+
+    @post("/ideen/{idea_id:uuid}/kommentare", name="board_comment")
+    async def comment(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+    ) -> Response[Any]:
+        form = await request.form()
+        text = str(form.get("text", ""))[:5000]
+
+        async def action(actor: Any) -> Any:
+            _comment, event = await board.post_comment(db, actor, idea_id, text)
+            return event
+
+        return await self._run(request, db, workshop_id, action, "Kommentar gespeichert.")
+
+    @post("/ideen/{idea_id:uuid}/reaktion", name="board_react")
+    async def react(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+    ) -> Response[Any]:
+        form = await request.form()
+        kind = str(form.get("kind", ""))[:20]
+        return await self._run(
+            request, db, workshop_id, lambda actor: board.react(db, actor, idea_id, kind), "Reaktion gespeichert."
+        )
+
+    @post("/steuerung", name="board_command")
+    async def command(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+        form = await request.form()
+        command: dict[str, Any] = {"type": str(form.get("type", ""))[:40]}
+        if "step" in form:
+            try:
+                command["step"] = int(str(form.get("step")))
+            except ValueError:
+                command["step"] = str(form.get("step"))[:10]
+        return await self._run(
+            request, db, workshop_id, lambda actor: board.run_command(db, actor, command), "Erledigt."
+        )
+
+
+async def _by_code(db: AsyncSession, code: str) -> Workshop | None:
+    query = select(Workshop).where(Workshop.join_code == normalise_code(code[:20]))
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+def _uuid(value: str | None, field: str) -> UUID | None:
+    if not value:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise Invalid("Ungültige Auswahl.", {field: "Ungültige Auswahl."}) from None

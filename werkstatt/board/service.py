@@ -1,0 +1,306 @@
+"""Board commands: post, edit and withdraw cards, comment, react; the coach's step and close commands.
+
+Each reads authorize → validate → apply → record and returns the recorded events; the caller commits and
+only then publishes, so a failed commit broadcasts nothing."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+
+from werkstatt.board.models import REACTIONS, Comment, Idea, Reaction
+from werkstatt.errors import Forbidden, Invalid, NotFound
+from werkstatt.live.events import record
+from werkstatt.network.models import FocusTopic
+from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.live.models import WorkshopEvent
+    from werkstatt.workshops.models import Workshop
+    from werkstatt.workshops.service import Actor
+
+# Invisible and direction-changing characters that make a card lie about what it says.
+_FORBIDDEN_CHARS = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+
+
+def clean_text(text: str, limit: int, field: str = "text") -> str:
+    """Normalise, strip, refuse control and bidi-override characters, and enforce the limit."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
+    if not text:
+        raise Invalid("Bitte einen Text eingeben.", {field: "Der Text ist leer."})
+    if any((ord(ch) < 32 and ch not in "\n\t") or ch in _FORBIDDEN_CHARS for ch in text):
+        raise Invalid("Der Text enthält unzulässige Steuerzeichen.", {field: "Unzulässige Steuerzeichen."})
+    if len(text) > limit:
+        raise Invalid(
+            f"Der Text ist zu lang: höchstens {limit} Zeichen.", {field: f"Höchstens {limit} Zeichen erlaubt."}
+        )
+    return text
+
+
+def current_step(workshop: Workshop) -> AgendaStep | None:
+    if workshop.current_step is None:
+        return None
+    for step in workshop.steps:
+        if step.position == workshop.current_step:
+            return step
+    return None
+
+
+def _require_open(workshop: Workshop) -> None:
+    if workshop.state == WorkshopState.closed:
+        raise Forbidden("Die Werkstatt ist beendet; es kann nichts mehr geändert werden.")
+    if workshop.locked:
+        raise Forbidden("Das Board ist gerade gesperrt.")
+
+
+def _collect_step(workshop: Workshop, actor: Actor) -> AgendaStep:
+    step = current_step(workshop)
+    if workshop.state != WorkshopState.live or step is None:
+        raise Forbidden("Die Werkstatt hat noch nicht begonnen.")
+    if step.mechanic != "collect":
+        raise Forbidden("In diesem Schritt werden keine Karten gesammelt.")
+    if step.config.get("coach_only") and not actor.is_coach:
+        raise Forbidden("In diesem Schritt schreibt nur die Moderation.")
+    return step
+
+
+def idea_view(idea: Idea, author: Participant, step: AgendaStep | None, topic: FocusTopic | None) -> dict[str, Any]:
+    """Everything any audience could see of a card; `visibility.py` takes away what one may not see."""
+    return {
+        "id": str(idea.id),
+        "text": idea.text,
+        "author_id": str(idea.participant_id),
+        "author_name": author.display_name,
+        "author_target_group": author.target_group,
+        "anonymous": idea.anonymous,
+        "blind": bool(step and step.config.get("blind") and not step.revealed),
+        "step": idea.step_position,
+        "focus_topic_id": str(idea.focus_topic_id) if idea.focus_topic_id else None,
+        "focus_topic": topic.name if topic else None,
+        "withdrawn": idea.withdrawn,
+        "edited": idea.edited_at is not None,
+        "created_at": idea.created_at.astimezone(UTC).isoformat() if idea.created_at else None,
+    }
+
+
+async def _topic(db: AsyncSession, workshop: Workshop, topic_id: UUID | None) -> FocusTopic | None:
+    if topic_id is None:
+        return None
+    topic = await db.get(FocusTopic, topic_id)
+    if topic is None or topic.network_id != workshop.network_id:
+        raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_id": "Unbekanntes Schwerpunktthema."})
+    return topic
+
+
+async def post_idea(
+    db: AsyncSession, actor: Actor, text: str, focus_topic_id: UUID | None = None
+) -> tuple[Idea, WorkshopEvent]:
+    workshop = actor.workshop
+    _require_open(workshop)
+    step = _collect_step(workshop, actor)
+    assert actor.participant is not None
+    limit = int(step.config.get("max_length") or 280)
+    text = clean_text(text, min(limit, 1000))
+    topic = await _topic(db, workshop, focus_topic_id)
+    cap = step.config.get("max_cards_per_person")
+    if cap:
+        mine = (
+            await db.execute(
+                select(func.count(Idea.id)).where(
+                    Idea.workshop_id == workshop.id,
+                    Idea.participant_id == actor.participant.id,
+                    Idea.step_position == step.position,
+                    Idea.withdrawn.is_(False),
+                )
+            )
+        ).scalar_one()
+        if mine >= int(cap):
+            raise Invalid(
+                f"In diesem Schritt sind höchstens {cap} Karten pro Person möglich.", {"text": "Limit erreicht."}
+            )
+    idea = Idea(
+        workshop_id=workshop.id,
+        participant_id=actor.participant.id,
+        step_position=step.position,
+        text=text,
+        focus_topic_id=topic.id if topic else None,
+        anonymous=bool(step.config.get("anonymous")),
+    )
+    db.add(idea)
+    await db.flush()
+    event = await record(db, workshop.id, "idea_posted", {"idea": idea_view(idea, actor.participant, step, topic)})
+    return idea, event
+
+
+async def _own_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
+    idea = await db.get(Idea, idea_id)
+    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn:
+        raise NotFound("Diese Karte gibt es nicht.")
+    if not actor.is_coach and idea.participant_id != actor.participant_id:
+        raise Forbidden("Nur die Autorin oder der Autor und die Moderation können diese Karte ändern.")
+    return idea
+
+
+def _step_of(workshop: Workshop, position: int) -> AgendaStep | None:
+    return next((step for step in workshop.steps if step.position == position), None)
+
+
+async def edit_idea(db: AsyncSession, actor: Actor, idea_id: UUID, text: str) -> tuple[Idea, WorkshopEvent]:
+    _require_open(actor.workshop)
+    idea = await _own_idea(db, actor, idea_id)
+    step = _step_of(actor.workshop, idea.step_position)
+    limit = int(step.config.get("max_length") or 280) if step else 280
+    idea.text = clean_text(text, min(limit, 1000))
+    idea.edited_at = datetime.now(UTC)
+    author = await db.get(Participant, idea.participant_id)
+    assert author is not None
+    topic = await db.get(FocusTopic, idea.focus_topic_id) if idea.focus_topic_id else None
+    event = await record(db, actor.workshop.id, "idea_edited", {"idea": idea_view(idea, author, step, topic)})
+    return idea, event
+
+
+async def withdraw_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> WorkshopEvent:
+    _require_open(actor.workshop)
+    idea = await _own_idea(db, actor, idea_id)
+    idea.withdrawn = True
+    return await record(
+        db, actor.workshop.id, "idea_withdrawn", {"idea": {"id": str(idea.id), "author_id": str(idea.participant_id)}}
+    )
+
+
+async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
+    idea = await db.get(Idea, idea_id)
+    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn:
+        raise NotFound("Diese Karte gibt es nicht.")
+    step = _step_of(actor.workshop, idea.step_position)
+    hidden = bool(step and step.config.get("blind") and not step.revealed)
+    if hidden and not actor.is_coach and idea.participant_id != actor.participant_id:
+        raise NotFound("Diese Karte gibt es nicht.")
+    return idea
+
+
+async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str) -> tuple[Comment, WorkshopEvent]:
+    _require_open(actor.workshop)
+    if actor.workshop.state != WorkshopState.live:
+        raise Forbidden("Kommentare sind nur während der laufenden Werkstatt möglich.")
+    idea = await _visible_idea(db, actor, idea_id)
+    assert actor.participant is not None
+    comment = Comment(idea_id=idea.id, participant_id=actor.participant.id, text=clean_text(text, 500))
+    db.add(comment)
+    await db.flush()
+    event = await record(
+        db,
+        actor.workshop.id,
+        "comment_posted",
+        {
+            "comment": {
+                "id": str(comment.id),
+                "idea_id": str(idea.id),
+                "idea_author_id": str(idea.participant_id),
+                "text": comment.text,
+                "author_id": str(actor.participant.id),
+                "author_name": actor.participant.display_name,
+            }
+        },
+    )
+    return comment, event
+
+
+async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str) -> WorkshopEvent:
+    """Toggle a reaction; the event carries the new count so boards need no query."""
+    _require_open(actor.workshop)
+    if kind not in REACTIONS:
+        raise Invalid("Unbekannte Reaktion.", {"kind": "Unbekannte Reaktion."})
+    idea = await _visible_idea(db, actor, idea_id)
+    assert actor.participant is not None
+    existing = (
+        await db.execute(
+            select(Reaction).where(
+                Reaction.idea_id == idea.id, Reaction.participant_id == actor.participant.id, Reaction.kind == kind
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is None:
+        db.add(Reaction(idea_id=idea.id, participant_id=actor.participant.id, kind=kind))
+    else:
+        await db.delete(existing)
+    await db.flush()
+    count = (
+        await db.execute(select(func.count(Reaction.id)).where(Reaction.idea_id == idea.id, Reaction.kind == kind))
+    ).scalar_one()
+    return await record(
+        db,
+        actor.workshop.id,
+        "reaction_changed",
+        {
+            "reaction": {
+                "idea_id": str(idea.id),
+                "idea_author_id": str(idea.participant_id),
+                "kind": kind,
+                "count": count,
+            }
+        },
+    )
+
+
+def step_view(step: AgendaStep | None) -> dict[str, Any] | None:
+    if step is None:
+        return None
+    return {
+        "position": step.position,
+        "title": step.title,
+        "minutes": step.minutes,
+        "mechanic": step.mechanic,
+        "config": step.config,
+        "instructions": step.instructions,
+        "question": step.question,
+        "revealed": step.revealed,
+    }
+
+
+async def start_step(db: AsyncSession, actor: Actor, position: Any) -> WorkshopEvent:
+    """Move every board to step `position` (0-based); starting the first step opens the workshop."""
+    if not actor.is_coach:
+        raise Forbidden("Nur die Moderation wechselt den Schritt.")
+    workshop = actor.workshop
+    if workshop.state == WorkshopState.closed:
+        raise Forbidden("Die Werkstatt ist beendet.")
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise Invalid("Der Schritt muss eine Zahl sein.", {"step": "Muss eine ganze Zahl sein."})
+    step = _step_of(workshop, position)
+    if step is None:
+        raise Invalid("Diesen Schritt gibt es im Ablauf nicht.", {"step": "Unbekannter Schritt."})
+    workshop.current_step = position
+    workshop.state = WorkshopState.live
+    return await record(db, workshop.id, "step_started", {"step": step_view(step), "state": "live"})
+
+
+async def close_workshop(db: AsyncSession, actor: Actor) -> WorkshopEvent:
+    if not actor.is_coach:
+        raise Forbidden("Nur die Moderation beendet die Werkstatt.")
+    workshop = actor.workshop
+    if workshop.state == WorkshopState.closed:
+        raise Invalid("Die Werkstatt ist bereits beendet.", {"type": "Bereits beendet."})
+    workshop.state = WorkshopState.closed
+    return await record(db, workshop.id, "workshop_closed", {"state": "closed"})
+
+
+COMMANDS = {"start_step", "close"}
+
+
+async def run_command(db: AsyncSession, actor: Actor, command: dict[str, Any]) -> WorkshopEvent:
+    """The coach's commands, from the API, the HTML controls and the websocket alike."""
+    kind = command.get("type")
+    if not actor.is_coach:
+        raise Forbidden("Nur die Moderation darf die Werkstatt steuern.")
+    if kind == "start_step":
+        return await start_step(db, actor, command.get("step"))
+    if kind == "close":
+        return await close_workshop(db, actor)
+    raise Invalid(f"Unbekannter Befehl: {kind}", {"type": "Unbekannter Befehl."})

@@ -1,0 +1,240 @@
+"""The websocket hub of one worker.
+
+It subscribes once per workshop that has sockets here, and for every event renders one payload per audience
+(format × role × locale × own card or not) and hands the same bytes to each socket of that audience. Every
+socket has a bounded queue and its own writer: a slow phone cannot hold up the room; when its queue is full
+it is told to resync (it reloads the board) instead of being fed forever. The hub never touches the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from werkstatt.live.broker import workshop_channel
+from werkstatt.live.visibility import COACH, Viewer, audience_key
+
+if TYPE_CHECKING:
+    from litestar import WebSocket
+    from litestar.channels import ChannelsPlugin
+    from litestar.channels.subscriber import Subscriber
+
+logger = logging.getLogger("werkstatt.live")
+
+QUEUE_LIMIT = 512
+PRESENCE_EVERY = 20.0
+PRESENCE_STALE = 60.0
+
+Renderer = Callable[[dict[str, Any], Viewer], str | None]
+PresenceRenderer = Callable[[dict[str, Any], Viewer], str | None]
+RESYNC = "\x00resync"
+
+
+@dataclass(eq=False)
+class Connection:
+    socket: WebSocket[Any, Any, Any]
+    viewer: Viewer
+    target_group: str | None = None
+    last_seq: int = 0
+    buffering: bool = True
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    overflowed: bool = False
+    closing: int | None = None
+
+    def offer(self, payload: str, seq: int | None) -> None:
+        if seq is not None:
+            if seq <= self.last_seq:
+                return
+            self.last_seq = seq
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(payload)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(RESYNC)
+
+    def close(self, code: int) -> None:
+        self.closing = code
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
+
+
+@dataclass(eq=False)
+class Room:
+    workshop_id: str
+    connections: set[Connection] = field(default_factory=set)
+    subscriber: Subscriber | None = None
+    task: asyncio.Task[None] | None = None
+    presence: dict[str, tuple[float, dict[str, str | None]]] = field(default_factory=dict)
+
+
+class Hub:
+    def __init__(self, channels: ChannelsPlugin, render: Renderer, render_presence: PresenceRenderer) -> None:
+        self.channels = channels
+        self.render = render
+        self.render_presence = render_presence
+        self.rooms: dict[str, Room] = {}
+        self.worker_id = uuid.uuid4().hex
+        self._lock = asyncio.Lock()
+        self.delivered = 0
+
+    # --- membership -------------------------------------------------------------------------------------
+
+    async def join(self, connection: Connection) -> None:
+        async with self._lock:
+            room = self.rooms.get(connection.viewer.workshop_id)
+            if room is None:
+                room = Room(connection.viewer.workshop_id)
+                self.rooms[room.workshop_id] = room
+                room.subscriber = await self.channels.subscribe([workshop_channel(room.workshop_id)])
+                room.task = asyncio.create_task(self._pump(room))
+            room.connections.add(connection)
+        self._announce_presence(room)
+
+    async def leave(self, connection: Connection) -> None:
+        async with self._lock:
+            room = self.rooms.get(connection.viewer.workshop_id)
+            if room is None:
+                return
+            room.connections.discard(connection)
+            if room.connections:
+                self._announce_presence(room)
+                return
+            self._announce_presence(room)
+            del self.rooms[room.workshop_id]
+        if room.task is not None:
+            room.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await room.task
+        if room.subscriber is not None:
+            with contextlib.suppress(Exception):
+                await self.channels.unsubscribe(room.subscriber)
+
+    def release(self, connection: Connection, replayed_to: int) -> None:
+        """End buffering after the replay: deliver what arrived meanwhile and was not replayed."""
+        connection.last_seq = max(connection.last_seq, replayed_to)
+        pending, connection.pending = connection.pending, []
+        connection.buffering = False
+        for event in pending:
+            payload = self.render(event, connection.viewer)
+            if payload is not None:
+                connection.offer(payload, int(event["seq"]))
+
+    # --- fan-out ----------------------------------------------------------------------------------------
+
+    async def _pump(self, room: Room) -> None:
+        assert room.subscriber is not None
+        ticker = asyncio.create_task(self._presence_ticker(room))
+        try:
+            async for raw in room.subscriber.iter_events():
+                try:
+                    message = json.loads(raw)
+                except ValueError:
+                    continue
+                if message.get("presence"):
+                    self._merge_presence(room, message)
+                else:
+                    self.deliver(room, message)
+        finally:
+            ticker.cancel()
+
+    def deliver(self, room: Room, event: dict[str, Any]) -> None:
+        seq = int(event["seq"])
+        groups: dict[tuple[str, str, str, bool], list[Connection]] = defaultdict(list)
+        for connection in list(room.connections):
+            if connection.buffering:
+                connection.pending.append(event)
+            elif seq > connection.last_seq:
+                groups[audience_key(event, connection.viewer)].append(connection)
+        for members in groups.values():
+            payload = self.render(event, members[0].viewer)
+            if payload is None:
+                continue
+            for connection in members:
+                connection.offer(payload, seq)
+                self.delivered += 1
+        if event.get("type") == "participant_removed":
+            removed = (event.get("data") or {}).get("participant", {}).get("id")
+            for connection in list(room.connections):
+                if removed and connection.viewer.participant_id == removed:
+                    connection.close(4403)
+
+    # --- presence (across workers: each publishes what it holds, all merge) -------------------------------
+
+    def _local_presence(self, room: Room) -> dict[str, str | None]:
+        return {
+            c.viewer.participant_id: c.target_group
+            for c in room.connections
+            if c.viewer.participant_id and c.viewer.role != COACH
+        }
+
+    def _announce_presence(self, room: Room) -> None:
+        message = {"presence": True, "worker": self.worker_id, "participants": self._local_presence(room)}
+        self.channels.publish(json.dumps(message).encode(), channels=[workshop_channel(room.workshop_id)])
+
+    async def _presence_ticker(self, room: Room) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_EVERY)
+            self._announce_presence(room)
+
+    def _merge_presence(self, room: Room, message: dict[str, Any]) -> None:
+        now = time.monotonic()
+        room.presence[str(message["worker"])] = (now, dict(message.get("participants") or {}))
+        for worker, (seen, _) in list(room.presence.items()):
+            if now - seen > PRESENCE_STALE:
+                del room.presence[worker]
+        summary = self.presence_summary(room)
+        payloads: dict[tuple[str, str, str], str | None] = {}
+        for connection in list(room.connections):
+            if connection.buffering:
+                continue
+            key = (connection.viewer.format, connection.viewer.role, connection.viewer.locale)
+            if key not in payloads:
+                payloads[key] = self.render_presence(summary, connection.viewer)
+            payload = payloads[key]
+            if payload is not None:
+                connection.offer(payload, None)
+
+    def presence_summary(self, room: Room) -> dict[str, Any]:
+        merged: dict[str, str | None] = {}
+        for _seen, participants in room.presence.values():
+            merged.update(participants)
+        by_group: dict[str, int] = defaultdict(int)
+        for group in merged.values():
+            by_group[group or ""] += 1
+        return {"connected": len(merged), "by_target_group": dict(by_group)}
+
+    async def close_all(self, code: int = 1012) -> None:
+        """Server going away: tell every socket to reconnect (to another worker)."""
+        for room in list(self.rooms.values()):
+            for connection in list(room.connections):
+                connection.close(code)
+
+
+async def writer(connection: Connection, resync: Callable[[Connection], str]) -> None:
+    """Send the connection's queue in order; stop at None (close) or a send failure."""
+    while True:
+        payload = await connection.queue.get()
+        if payload is None:
+            with contextlib.suppress(Exception):
+                await connection.socket.close(code=connection.closing or 1000)
+            return
+        if payload == RESYNC:
+            payload = resync(connection)
+            connection.overflowed = False
+        try:
+            await connection.socket.send_text(payload)
+        except Exception:  # the peer is gone; the reader notices and leaves the room
+            return

@@ -1,0 +1,83 @@
+"""What one audience may see of an event. Secrets (another person's blind card, an anonymous author, who
+joined) are taken out before anything is rendered or sent."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+COACH = "coach"
+PARTICIPANT = "participant"
+PROJECTOR = "projector"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A socket's or request's audience: format (html/json), role, locale, and the participant it is."""
+
+    workshop_id: str
+    role: str
+    participant_id: str | None
+    locale: str = "de"
+    format: str = "html"
+
+
+def _author_of(event: dict[str, Any]) -> str | None:
+    data = event.get("data") or {}
+    for key in ("idea", "comment", "reaction", "vote"):
+        item = data.get(key)
+        if isinstance(item, dict) and item.get("author_id"):
+            return str(item["author_id"])
+    return None
+
+
+def audience_key(event: dict[str, Any], viewer: Viewer) -> tuple[str, str, str, bool]:
+    """Sockets with the same key receive the same bytes: rendered once per key."""
+    own = viewer.participant_id is not None and _author_of(event) == viewer.participant_id
+    return (viewer.format, viewer.role, viewer.locale, own)
+
+
+def redact_idea(idea: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+    own = viewer.participant_id is not None and idea.get("author_id") == viewer.participant_id
+    if idea.get("blind") and not own and viewer.role != COACH:
+        return {
+            "id": idea["id"],
+            "blind": True,
+            "step": idea.get("step"),
+            "withdrawn": idea.get("withdrawn", False),
+            "text": None,
+            "author_id": None,
+            "author_name": None,
+            "focus_topic": None,
+            "focus_topic_id": None,
+            "anonymous": idea.get("anonymous", False),
+            "edited": False,
+            "created_at": idea.get("created_at"),
+        }
+    view = dict(idea)
+    view["own"] = own
+    if idea.get("anonymous") and not own:
+        view.update(author_id=None, author_name=None, author_target_group=None)
+    if viewer.role != COACH and not own:
+        view.pop("author_target_group", None)
+    return view
+
+
+def view_event(event: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+    """A copy of `event` with everything this viewer may not see removed."""
+    data = event.get("data") or {}
+    out = dict(event)
+    if "idea" in data and isinstance(data["idea"], dict) and "text" in data["idea"]:
+        out["data"] = {**data, "idea": redact_idea(data["idea"], viewer)}
+    elif "comment" in data or "reaction" in data:
+        item_key = "comment" if "comment" in data else "reaction"
+        item = dict(data[item_key])
+        item.pop("idea_author_id", None)
+        out["data"] = {**data, item_key: item}
+    elif event.get("type") in {"participant_joined", "participant_removed"} and viewer.role != COACH:
+        participant = data.get("participant") or {}
+        out["data"] = {"participant": {"id": participant.get("id")}}
+    else:
+        out["data"] = copy.deepcopy(data)
+    return out

@@ -1,0 +1,204 @@
+"""The websocket endpoints: `/w/{id}/live` (htmx board, HTML fragments) and `/api/workshops/{id}/live`
+(JSON events). Before accepting: exact Origin allowlist, then the session or bearer token must make the
+caller the coach or a participant of this very workshop; the channel follows from the URL's workshop after
+that check, never from anything the client sends. Afterwards the handler only relays: database sessions
+are opened per inbound command and closed at once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+from pydantic import ValidationError
+
+from werkstatt.board import service as board
+from werkstatt.board.fragments import render_resync
+from werkstatt.errors import DomainError, german_message
+from werkstatt.live.events import event_dict, events_after, publish
+from werkstatt.live.hub import Connection, Hub, writer
+from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
+from werkstatt.security import origin_allowed
+from werkstatt.workshops.schemas import IdeaIn
+from werkstatt.workshops.service import Actor, resolve_actor
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from werkstatt.settings import Settings
+
+REPLAY_LIMIT = 500
+MAX_MESSAGE = 4096
+RATE_PER_SECOND = 5.0
+RATE_BURST = 20.0
+POLICY_VIOLATION = 1008
+TOO_BIG = 1009
+
+
+def bearer_token(socket: WebSocket[Any, Any, Any]) -> str | None:
+    header = socket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+async def _admit(socket: WebSocket[Any, Any, Any], workshop_id: UUID) -> Actor | None:
+    settings: Settings = socket.app.state.settings
+    bearer = bearer_token(socket)
+    if not origin_allowed(socket.scope, settings, has_bearer=bearer is not None):
+        return None
+    state = socket.scope.get("state", {})
+    factory: async_sessionmaker[AsyncSession] = socket.app.state.sessionmaker
+    async with factory() as db:
+        try:
+            actor = await resolve_actor(
+                db, workshop_id, account=state.get("account"), session=state.get("web_session"), bearer=bearer
+            )
+        except DomainError:
+            return None
+        await db.commit()  # the coach's participant row, if it was just made
+        return actor
+
+
+async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, after: int, role: str | None) -> None:
+    actor = await _admit(socket, workshop_id)
+    if actor is None:
+        await socket.close(code=POLICY_VIOLATION, reason="not allowed")
+        return
+    await socket.accept()
+    hub: Hub = socket.app.state.hub
+    viewer_role = COACH if actor.is_coach else PARTICIPANT
+    if role == PROJECTOR and actor.is_coach:
+        viewer_role = PROJECTOR
+    viewer = Viewer(
+        workshop_id=str(workshop_id),
+        role=viewer_role,
+        participant_id=str(actor.participant_id) if actor.participant_id and viewer_role != PROJECTOR else None,
+        locale=str(socket.scope.get("state", {}).get("locale", "de")),
+        format=fmt,
+    )
+    connection = Connection(
+        socket=socket, viewer=viewer, target_group=actor.participant.target_group if actor.participant else None
+    )
+    send_task = asyncio.create_task(writer(connection, lambda c: render_resync(c.viewer)))
+    await hub.join(connection)
+    try:
+        await _replay(socket, hub, connection, workshop_id, after)
+        await _read(socket, connection, workshop_id)
+    finally:
+        await hub.leave(connection)
+        connection.close(connection.closing or 1000)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(send_task, timeout=2)
+        send_task.cancel()
+
+
+async def _replay(
+    socket: WebSocket[Any, Any, Any], hub: Hub, connection: Connection, workshop_id: UUID, after: int
+) -> None:
+    """Exactly the events after `after`, or a fresh board when the gap is too large."""
+    factory: async_sessionmaker[AsyncSession] = socket.app.state.sessionmaker
+    async with factory() as db:
+        from werkstatt.workshops.service import get_workshop
+
+        workshop = await get_workshop(db, workshop_id)
+        last = workshop.last_seq
+        missed = await events_after(db, workshop_id, after, limit=REPLAY_LIMIT + 1) if 0 <= after < last else []
+    if after < 0 or after > last or len(missed) > REPLAY_LIMIT:
+        connection.offer(render_resync(connection.viewer), None)
+        hub.release(connection, last)
+        return
+    for event in missed:
+        payload = hub.render(event_dict(event), connection.viewer)
+        if payload is not None:
+            connection.offer(payload, event.seq)
+    hub.release(connection, last)
+
+
+async def _read(socket: WebSocket[Any, Any, Any], connection: Connection, workshop_id: UUID) -> None:
+    allowance, stamp = RATE_BURST, time.monotonic()
+    while connection.closing is None:
+        try:
+            text = await socket.receive_text()
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        now = time.monotonic()
+        allowance = min(RATE_BURST, allowance + (now - stamp) * RATE_PER_SECOND)
+        stamp = now
+        if allowance < 1:
+            connection.close(POLICY_VIOLATION)
+            return
+        allowance -= 1
+        if len(text) > MAX_MESSAGE:
+            connection.close(TOO_BIG)
+            return
+        reply = await _handle(socket, connection, workshop_id, text)
+        if reply is not None:
+            connection.offer(json.dumps(reply, ensure_ascii=False), None)
+
+
+async def _handle(
+    socket: WebSocket[Any, Any, Any], connection: Connection, workshop_id: UUID, text: str
+) -> dict[str, Any] | None:
+    """One inbound message: validated, then authorised afresh (a removed participant can do nothing)."""
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return {"type": "error", "detail": "Nachricht ist kein gültiges JSON."}
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return {"type": "error", "detail": "Nachricht braucht ein Feld type."}
+    kind = message["type"]
+    if kind == "ping":
+        return {"type": "pong"}
+    if connection.viewer.role == PROJECTOR:
+        return {"type": "error", "detail": "Die Beamer-Ansicht ist nur zum Lesen."}
+    state = socket.scope.get("state", {})
+    factory: async_sessionmaker[AsyncSession] = socket.app.state.sessionmaker
+    try:
+        async with factory() as db:
+            actor = await resolve_actor(
+                db,
+                workshop_id,
+                account=state.get("account"),
+                session=state.get("web_session"),
+                bearer=bearer_token(socket),
+            )
+            if kind == "post_idea":
+                fields = {key: value for key, value in message.items() if key != "type"}
+                data = IdeaIn.model_validate(fields)
+                _idea, event = await board.post_idea(db, actor, data.text, data.focus_topic_id)
+            elif kind in board.COMMANDS:
+                event = await board.run_command(db, actor, message)
+            else:
+                return {"type": "error", "detail": f"Unbekannter Nachrichtentyp: {kind}"}
+            await db.commit()
+    except ValidationError as error:
+        first = error.errors()[0]
+        return {"type": "error", "field": ".".join(map(str, first["loc"])), "detail": german_message(first)}
+    except DomainError as error:
+        if error.status_code == 404:
+            connection.close(4404)
+        return {"type": "error", "status": error.status_code, "detail": error.detail}
+    publish(socket.app.state.channels, event)
+    return {"type": "ack", "seq": event.seq}
+
+
+def _after(value: int | None) -> int:
+    return value if value is not None else 0
+
+
+@websocket("/w/{workshop_id:uuid}/live", name="board_live")
+async def board_live(
+    socket: WebSocket[Any, Any, Any], workshop_id: UUID, after: int | None = None, view: str | None = None
+) -> None:
+    await _serve(socket, workshop_id, "html", _after(after), view)
+
+
+@websocket("/api/workshops/{workshop_id:uuid}/live", name="api_live")
+async def api_live(socket: WebSocket[Any, Any, Any], workshop_id: UUID, after: int | None = None) -> None:
+    await _serve(socket, workshop_id, "json", _after(after), None)
