@@ -1,0 +1,8 @@
+"""Route handlers of the workshops domain (discovered by werkstatt.app)."""
+
+from __future__ import annotations
+
+from werkstatt.workshops.api import WorkshopsApiController
+from werkstatt.workshops.routes import WorkshopsController
+
+HANDLERS = [WorkshopsController, WorkshopsApiController]

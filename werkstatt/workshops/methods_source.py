@@ -1,0 +1,106 @@
+"""Where planning gets method cards and agenda templates from.
+
+The catalogue domain owns cards (shipped files synced into the database plus a network's own methods).
+When its service is installed we ask it, so a network's own methods can be planned with too; without it
+(a stripped-down install) we read the shipped YAML files in `methods/` and validate them with the schema.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from werkstatt.catalogue.schema import AgendaTemplate, MethodCard
+
+if TYPE_CHECKING:
+    from types import ModuleType
+    from uuid import UUID
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+METHODS_DIR = Path(__file__).resolve().parent.parent.parent / "methods"
+
+
+def _catalogue() -> ModuleType | None:
+    try:
+        return importlib.import_module("werkstatt.catalogue.service")
+    except ModuleNotFoundError as error:
+        if error.name not in {"werkstatt.catalogue.service", "werkstatt.catalogue"}:
+            raise
+        return None
+
+
+@cache
+def shipped_cards() -> dict[str, MethodCard]:
+    cards: dict[str, MethodCard] = {}
+    for path in sorted(METHODS_DIR.glob("*.yaml")):
+        card = MethodCard.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        cards[card.slug] = card
+    return cards
+
+
+@cache
+def shipped_templates() -> list[AgendaTemplate]:
+    return [
+        AgendaTemplate.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        for path in sorted((METHODS_DIR / "agendas").glob("*.yaml"))
+    ]
+
+
+async def method_card(db: AsyncSession, slug: str, network_id: UUID) -> MethodCard | None:
+    """The card a network sees under `slug` (its own method, or the shipped one)."""
+    service = _catalogue()
+    if service is not None:
+        found: MethodCard | None = await service.get_method_card(db, slug, network_id)
+        return found
+    return shipped_cards().get(slug)
+
+
+async def method_cards(db: AsyncSession, network_id: UUID, slugs: set[str] | None = None) -> dict[str, MethodCard]:
+    """Cards by slug: every card the network sees, or only the given slugs."""
+    if slugs is not None:
+        found: dict[str, MethodCard] = {}
+        for slug in sorted(slugs):
+            card = await method_card(db, slug, network_id)
+            if card is not None:
+                found[slug] = card
+        return found
+    service = _catalogue()
+    if service is None:
+        return dict(shipped_cards())
+    from werkstatt.catalogue.access import Viewer
+
+    methods: list[Any] = await service.search_methods(db, service.MethodQuery(), Viewer(network_id=network_id))
+
+    def preference(method: Any) -> tuple[int, Any]:  # as the catalogue's find_method: own, shipped, shared
+        own = method.network_id is not None and method.network_id == network_id
+        return (0 if own else 1 if str(method.origin) == "shipped" else 2), method.created_at
+
+    cards: dict[str, MethodCard] = {}
+    for method in sorted(methods, key=preference):
+        if method.slug not in cards:
+            cards[method.slug] = service.card_of(method)
+    return cards
+
+
+async def agenda_templates(db: AsyncSession) -> list[AgendaTemplate]:
+    service = _catalogue()
+    if service is not None:
+        templates: list[AgendaTemplate] = await service.list_agenda_templates(db)
+        return templates
+    return list(shipped_templates())
+
+
+async def agenda_template(db: AsyncSession, slug: str) -> AgendaTemplate | None:
+    return next((template for template in await agenda_templates(db) if template.slug == slug), None)
+
+
+async def record_usage(db: AsyncSession, *, method_slug: str, workshop_id: UUID, network_id: UUID) -> None:
+    """Using a method in a workshop counts for its card ("erprobt in N Werkstätten")."""
+    service = _catalogue()
+    if service is not None:
+        await service.record_method_usage(db, method_slug=method_slug, workshop_id=workshop_id, network_id=network_id)
