@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from werkstatt.catalogue.schema import FOCUS_TOPICS, TARGET_GROUPS, AgendaTempla
 from werkstatt.errors import german_message
 from werkstatt.web import ROOT
 
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 METHODS_DIR = ROOT / "methods"
 AGENDAS_DIR = METHODS_DIR / "agendas"
 FILE_FIELD = "(Datei)"
@@ -64,7 +66,7 @@ def field_of(loc: Iterable[Any]) -> str:
 
 def parse_yaml(text: str, file: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - the safe loader (C version when available)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" in Zeile {mark.line + 1}" if mark is not None else ""
@@ -236,4 +238,12 @@ def load(paths: Iterable[Path], reference_dir: Path | None = METHODS_DIR) -> Loa
 
 
 def load_shipped() -> Loaded:
+    """The shipped catalogue; parsed again only when a file changed (sync runs at every start-up)."""
+    stamp = tuple(sorted((str(path), path.stat().st_mtime_ns) for path in METHODS_DIR.rglob("*.y*ml")))
+    return _load_shipped(stamp)
+
+
+@lru_cache(maxsize=1)
+def _load_shipped(stamp: tuple[tuple[str, int], ...]) -> Loaded:
+    del stamp
     return load([METHODS_DIR], reference_dir=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from werkstatt.catalogue.schema import FOCUS_TOPICS, TARGET_GROUPS
@@ -33,6 +34,7 @@ def _fold(word: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+@lru_cache(maxsize=20_000)
 def stem(word: str) -> str:
     """A German stem: umlauts folded, common inflection suffixes stripped (CISTEM without case handling)."""
     word = _fold(word)

@@ -259,14 +259,14 @@ async def sync_methods(db: AsyncSession, loaded: Loaded | None = None) -> dict[s
         raise CatalogueInvalid(loaded.problems)
     existing = {m.slug: m for m in (await db.scalars(select(Method).where(Method.scope == SHIPPED_SCOPE))).all()}
     counts = {"created": 0, "updated": 0, "unchanged": 0, "agendas": 0}
+    created: list[tuple[Method, str]] = []
     for slug, (file, card) in loaded.cards.items():
         method = existing.get(slug)
         if method is None:
             method = Method(scope=SHIPPED_SCOPE, origin=Origin.shipped, visibility=Visibility.shared, version=1)
             _apply(method, card)
             db.add(method)
-            await db.flush()
-            db.add(_version_row(method, None, f"Aus {file} übernommen"))
+            created.append((method, file))
             counts["created"] += 1
         elif method.card != card_json(card):
             _apply(method, card)
@@ -275,6 +275,8 @@ async def sync_methods(db: AsyncSession, loaded: Loaded | None = None) -> dict[s
             counts["updated"] += 1
         else:
             counts["unchanged"] += 1
+    await db.flush()  # one flush gives every new card its id
+    db.add_all([_version_row(method, None, f"Aus {file} übernommen") for method, file in created])
     agendas = {a.slug: a for a in (await db.scalars(select(AgendaTemplateRow))).all()}
     for slug, (_file, agenda) in loaded.agendas.items():
         row = agendas.get(slug) or AgendaTemplateRow(slug=slug)
