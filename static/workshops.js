@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // htmx's settle step copies `style` attributes with setAttribute, which our CSP refuses; Sortable leaves
+  // CSSOM styles on the list. Settling classes and sizes is enough here.
+  if (window.htmx) { window.htmx.config.attributesToSettle = ["class", "width", "height"]; }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.htmx) { window.htmx.config.attributesToSettle = ["class", "width", "height"]; }
+  });
+
   // htmx does not swap error responses by default; our 422 answers carry the form with German messages.
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr && event.detail.xhr.status === 422) {
