@@ -128,7 +128,12 @@ class Hub:
         pending, connection.pending = connection.pending, []
         connection.buffering = False
         for event in pending:
-            payload = self.render(event, connection.viewer)
+            try:
+                payload = self.render(event, connection.viewer)
+            except Exception:  # see deliver()
+                logger.exception("rendering event %s failed", event.get("seq"))
+                connection.offer(RESYNC, None)
+                continue
             if payload is not None:
                 connection.offer(payload, int(event["seq"]))
 
@@ -159,7 +164,13 @@ class Hub:
             elif seq > connection.last_seq:
                 groups[audience_key(event, connection.viewer)].append(connection)
         for members in groups.values():
-            payload = self.render(event, members[0].viewer)
+            try:
+                payload = self.render(event, members[0].viewer)
+            except Exception:  # one bad render must not stop the room's pump
+                logger.exception("rendering event %s failed", seq)
+                for connection in members:
+                    connection.offer(RESYNC, None)
+                continue
             if payload is None:
                 continue
             for connection in members:
