@@ -252,7 +252,7 @@ async def snapshot(db: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
     found = {}
     for table in TABLES:
         rows = (await db.execute(text(f"SELECT * FROM {table}"))).all()  # noqa: S608 - fixed table names
-        found[table] = sorted((tuple(str(value) for value in row) for row in rows))
+        found[table] = sorted(tuple(str(value) for value in row) for row in rows)
     await db.commit()
     return found
 

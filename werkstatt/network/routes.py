@@ -283,7 +283,8 @@ class AdminController(Controller):
             form = validate(TownForm, data)
             await service.update_town(db, town, form.name, form.description)
         except Invalid as error:
-            await db.rollback()
+            await db.rollback()  # a lost race on the unique name: reload what the rollback expired
+            network, town = await self._town(request, db, network_id, town_id)
             return await self._town_page(request, network, town, data, error.errors)
         return Redirect(f"/verwaltung/{network.id}/staedte/{town.id}?ok=gespeichert", status_code=303)
 
@@ -373,7 +374,9 @@ class AdminController(Controller):
             else:
                 await service.rename_target_group(db, item, form.name)
         except Invalid as error:
-            await db.rollback()
+            await db.rollback()  # a lost race on the unique name: reload what the rollback expired
+            network = await self._network(request, db, network_id, Action.manage_taxonomy)
+            item = await self._item(db, network, kind, item_id)
             return await self._rename_page(request, network, kind, item, data, error.errors)
         return Redirect(f"/verwaltung/{network.id}?ok=gespeichert#{kind}", status_code=303)
 
