@@ -25,7 +25,9 @@ class NetworkFixture:
     target_groups: list[TargetGroup]
 
 
-async def make_network(db: AsyncSession, name: str | None = None, towns: tuple[str, ...] = ("Annaberg", "Zschopau")) -> NetworkFixture:
+async def make_network(
+    db: AsyncSession, name: str | None = None, towns: tuple[str, ...] = ("Annaberg", "Zschopau")
+) -> NetworkFixture:
     label = name or f"Netzwerk {uuid.uuid4().hex[:6]}"
     network = Network(name=label, slug=label.lower().replace(" ", "-"))
     db.add(network)
@@ -33,13 +35,18 @@ async def make_network(db: AsyncSession, name: str | None = None, towns: tuple[s
     topics = [
         FocusTopic(network_id=network.id, name=topic, slug=slug, position=index)
         for index, (slug, topic) in enumerate(
-            [("leerstand-brachflaechen", "Leerstand und Brachflächen"), ("erreichbarkeit-mobilitaet", "Erreichbarkeit und Mobilität"),
-             ("digitale-innenstadt", "Digitale Innenstadt")]
+            [
+                ("leerstand-brachflaechen", "Leerstand und Brachflächen"),
+                ("erreichbarkeit-mobilitaet", "Erreichbarkeit und Mobilität"),
+                ("digitale-innenstadt", "Digitale Innenstadt"),
+            ]
         )
     ]
     groups = [
         TargetGroup(network_id=network.id, name=group, slug=slug, position=index)
-        for index, (slug, group) in enumerate([("jugendliche", "Jugendliche"), ("familien", "Familien"), ("senioren", "Senioren")])
+        for index, (slug, group) in enumerate(
+            [("jugendliche", "Jugendliche"), ("familien", "Familien"), ("senioren", "Senioren")]
+        )
     ]
     db.add_all(topics + groups)
     built = [Town(network_id=network.id, name=town) for town in towns]
@@ -51,7 +58,9 @@ async def make_network(db: AsyncSession, name: str | None = None, towns: tuple[s
     return NetworkFixture(network, built, topics, groups)
 
 
-async def make_account(db: AsyncSession, role: Role = Role.coach, network: Network | None = None, email: str | None = None) -> Account:
+async def make_account(
+    db: AsyncSession, role: Role = Role.coach, network: Network | None = None, email: str | None = None
+) -> Account:
     account = Account(
         email=email or f"{role.value}-{uuid.uuid4().hex[:8]}@werkstatt.example",
         display_name=f"Test {role.value}",

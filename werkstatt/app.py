@@ -17,8 +17,8 @@ from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import db as database
-from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.board.fragments import render_event, render_presence
+from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
 from werkstatt.pages import PagesController, healthz

@@ -12,30 +12,41 @@ from tests.board.conftest import LiveWorkshop, as_guest, bearer, join
 from tests.conftest import csrf_headers
 from tests.html import parse, text_of
 
-PAYLOADS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "<svg/onload=alert(1)>"]
+PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "<svg/onload=alert(1)>"]
 
 
 async def start(client: AsyncTestClient[Any], workshop: LiveWorkshop, step: int = 0) -> None:
-    response = await client.post(f"/api/workshops/{workshop.id}/commands", json={"type": "start_step", "step": step},
-                                 headers={"sec-fetch-site": "same-origin"})
+    response = await client.post(
+        f"/api/workshops/{workshop.id}/commands",
+        json={"type": "start_step", "step": step},
+        headers={"sec-fetch-site": "same-origin"},
+    )
     assert response.status_code == 200
 
 
-async def test_guest_joins_by_code_and_sees_the_board(coach_client: AsyncTestClient[Any], workshop: LiveWorkshop) -> None:
+async def test_guest_joins_by_code_and_sees_the_board(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop
+) -> None:
     await start(coach_client, workshop)
     coach_client.cookies.clear()
     headers = await csrf_headers(coach_client)
     wrong = await coach_client.post("/beitreten", data={"code": "ZZZZ99"}, headers=headers)
     assert wrong.status_code == 422
     assert "Diesen Code gibt es nicht" in text_of(wrong.text, ".field-error")
-    found = await coach_client.post("/beitreten", data={"code": workshop.code.lower()}, headers=headers, follow_redirects=False)
+    found = await coach_client.post(
+        "/beitreten", data={"code": workshop.code.lower()}, headers=headers, follow_redirects=False
+    )
     assert found.status_code == 303 and found.headers["location"] == f"/beitreten/{workshop.code}"
     form = await coach_client.get(f"/beitreten/{workshop.code}")
     assert text_of(form.text, "h1") == "Ideen für den Markt"
     empty = await coach_client.post(f"/beitreten/{workshop.code}", data={"display_name": "  "}, headers=headers)
     assert empty.status_code == 422
-    joined = await coach_client.post(f"/beitreten/{workshop.code}", data={"display_name": "Greta", "target_group": "senioren"},
-                                     headers=headers, follow_redirects=False)
+    joined = await coach_client.post(
+        f"/beitreten/{workshop.code}",
+        data={"display_name": "Greta", "target_group": "senioren"},
+        headers=headers,
+        follow_redirects=False,
+    )
     assert joined.status_code == 303 and joined.headers["location"] == f"/w/{workshop.id}"
     board = await coach_client.get(f"/w/{workshop.id}")
     assert board.status_code == 200
@@ -44,19 +55,24 @@ async def test_guest_joins_by_code_and_sees_the_board(coach_client: AsyncTestCli
     assert soup.select_one(".board-shell")["ws-connect"] == f"/w/{workshop.id}/live"
     assert soup.select_one("#idea-text") is not None
     assert soup.select_one(".coach-panel") is None
-    posted = await coach_client.post(f"/w/{workshop.id}/ideen", data={"text": "Mehr Grün am Markt"},
-                                     headers={**headers, "hx-request": "true"})
+    posted = await coach_client.post(
+        f"/w/{workshop.id}/ideen", data={"text": "Mehr Grün am Markt"}, headers={**headers, "hx-request": "true"}
+    )
     assert posted.status_code == 200
     assert "Ihre Karte ist auf dem Board" in posted.text
     fragment = await coach_client.get(f"/w/{workshop.id}/board", headers={"hx-request": "true"})
-    assert fragment.text.lstrip().startswith("<section id=\"board\"")
+    assert fragment.text.lstrip().startswith('<section id="board"')
     assert text_of(fragment.text, ".idea-text") == "Mehr Grün am Markt"
-    too_long = await coach_client.post(f"/w/{workshop.id}/ideen", data={"text": "x" * 300}, headers={**headers, "hx-request": "true"})
+    too_long = await coach_client.post(
+        f"/w/{workshop.id}/ideen", data={"text": "x" * 300}, headers={**headers, "hx-request": "true"}
+    )
     assert too_long.status_code == 422
     assert "höchstens 280 Zeichen" in text_of(too_long.text, "[role=alert]")
 
 
-async def test_other_workshop_board_is_404_for_a_guest(coach_client: AsyncTestClient[Any], workshop: LiveWorkshop, db: Any) -> None:
+async def test_other_workshop_board_is_404_for_a_guest(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop, db: Any
+) -> None:
     from tests.board.conftest import plan
 
     other = await plan(db, workshop.coach, workshop.town_id, "Andere")
@@ -66,15 +82,21 @@ async def test_other_workshop_board_is_404_for_a_guest(coach_client: AsyncTestCl
     assert (await as_guest(coach_client, "GET", f"/w/{other.id}", None)).status_code == 404
 
 
-async def test_script_payloads_render_as_text_everywhere(coach_client: AsyncTestClient[Any], workshop: LiveWorkshop) -> None:
+async def test_script_payloads_render_as_text_everywhere(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop
+) -> None:
     await start(coach_client, workshop)
     authors = [await join(coach_client, workshop.code, payload[:60]) for payload in PAYLOADS]
     watcher = await join(coach_client, workshop.code, "Beobachterin")
     saved = dict(coach_client.cookies)
     coach_client.cookies.clear()
-    with await coach_client.websocket_connect(f"/w/{workshop.id}/live?after=4", headers=bearer(watcher["token"])) as socket:
+    with await coach_client.websocket_connect(
+        f"/w/{workshop.id}/live?after=4", headers=bearer(watcher["token"])
+    ) as socket:
         for author, payload in zip(authors, PAYLOADS, strict=True):
-            response = await as_guest(coach_client, "POST", f"/api/workshops/{workshop.id}/ideas", author["token"], json={"text": payload})
+            response = await as_guest(
+                coach_client, "POST", f"/api/workshops/{workshop.id}/ideas", author["token"], json={"text": payload}
+            )
             assert response.status_code == 201
         received = []
         while len(received) < len(PAYLOADS):

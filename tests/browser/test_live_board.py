@@ -20,8 +20,12 @@ from werkstatt.workshops.schemas import WorkshopCreate
 from werkstatt.workshops.service import create_workshop
 
 AGENDA = [
-    {"title": "Was stört in der Innenstadt?", "minutes": 10, "question": "Was stört Sie am Markt?",
-     "board": {"mechanic": "collect", "config": {"max_length": 200}}},
+    {
+        "title": "Was stört in der Innenstadt?",
+        "minutes": 10,
+        "question": "Was stört Sie am Markt?",
+        "board": {"mechanic": "collect", "config": {"max_length": 200}},
+    },
     {"title": "Gemeinsam besprechen", "minutes": 15, "board": {"mechanic": "discuss"}},
 ]
 
@@ -38,8 +42,12 @@ async def _setup(database_url: str) -> tuple[str, str, str]:
         network = await make_network(db, "Lust auf Innenstadt (Test)", towns=("Marienberg",))
         coach = await make_account(db, Role.coach, network.network, email="moderation@marienberg.example")
         data = WorkshopCreate.model_validate(
-            {"town_id": str(network.towns[0].id), "title": "Ideen-Werkstatt Marktplatz", "agenda": AGENDA,
-             "target_groups": ["jugendliche", "senioren"]}
+            {
+                "town_id": str(network.towns[0].id),
+                "title": "Ideen-Werkstatt Marktplatz",
+                "agenda": AGENDA,
+                "target_groups": ["jugendliche", "senioren"],
+            }
         )
         workshop = await create_workshop(db, account_snapshot(coach), data)
         await db.commit()

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("werkstatt.live")
 
 QUEUE_LIMIT = 512
+GAP_WAIT = 2.0
 PRESENCE_EVERY = 20.0
 PRESENCE_STALE = 60.0
 
@@ -49,12 +50,40 @@ class Connection:
     queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     overflowed: bool = False
     closing: int | None = None
+    held: dict[int, str] = field(default_factory=dict)
+    gap_timer: asyncio.TimerHandle | None = None
 
     def offer(self, payload: str, seq: int | None) -> None:
-        if seq is not None:
-            if seq <= self.last_seq:
-                return
-            self.last_seq = seq
+        """Queue a payload; numbered ones strictly in seq order. Across workers two events can arrive swapped
+        (B's commit published before A's): the later one waits briefly for the gap to fill, and if it does
+        not, the client is told to resync instead of silently missing a card."""
+        if seq is None:
+            self._put(payload)
+            return
+        if seq <= self.last_seq or seq in self.held:
+            return
+        if seq > self.last_seq + 1:
+            self.held[seq] = payload
+            if self.gap_timer is None:
+                self.gap_timer = asyncio.get_running_loop().call_later(GAP_WAIT, self._gap_expired)
+            return
+        self.last_seq = seq
+        self._put(payload)
+        while self.last_seq + 1 in self.held:
+            self.last_seq += 1
+            self._put(self.held.pop(self.last_seq))
+        if not self.held and self.gap_timer is not None:
+            self.gap_timer.cancel()
+            self.gap_timer = None
+
+    def _gap_expired(self) -> None:
+        self.gap_timer = None
+        if self.held:
+            self.last_seq = max(self.held)
+            self.held.clear()
+            self._put(RESYNC)
+
+    def _put(self, payload: str) -> None:
         if self.overflowed:
             return
         try:
@@ -67,6 +96,8 @@ class Connection:
 
     def close(self, code: int) -> None:
         self.closing = code
+        if self.gap_timer is not None:
+            self.gap_timer.cancel()
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(None)
 
@@ -125,7 +156,7 @@ class Hub:
     def release(self, connection: Connection, replayed_to: int) -> None:
         """End buffering after the replay: deliver what arrived meanwhile and was not replayed."""
         connection.last_seq = max(connection.last_seq, replayed_to)
-        pending, connection.pending = connection.pending, []
+        pending, connection.pending = sorted(connection.pending, key=lambda e: int(e["seq"])), []
         connection.buffering = False
         for event in pending:
             try:
@@ -161,7 +192,7 @@ class Hub:
         for connection in list(room.connections):
             if connection.buffering:
                 connection.pending.append(event)
-            elif seq > connection.last_seq:
+            elif seq > connection.last_seq and seq not in connection.held:
                 groups[audience_key(event, connection.viewer)].append(connection)
         for members in groups.values():
             try:

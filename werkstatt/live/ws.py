@@ -83,7 +83,10 @@ async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, 
         format=fmt,
     )
     connection = Connection(
-        socket=socket, viewer=viewer, target_group=actor.participant.target_group if actor.participant else None
+        socket=socket,
+        viewer=viewer,
+        target_group=actor.participant.target_group if actor.participant else None,
+        last_seq=max(after, 0),
     )
     send_task = asyncio.create_task(writer(connection, lambda c: render_resync(c.viewer)))
     await hub.join(connection)
@@ -110,6 +113,7 @@ async def _replay(
         last = workshop.last_seq
         missed = await events_after(db, workshop_id, after, limit=REPLAY_LIMIT + 1) if 0 <= after < last else []
     if after < 0 or after > last or len(missed) > REPLAY_LIMIT:
+        connection.last_seq = last
         connection.offer(render_resync(connection.viewer), None)
         hub.release(connection, last)
         return
