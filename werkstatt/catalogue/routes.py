@@ -89,7 +89,9 @@ async def _detail_context(
     if forked_from is not None and not viewer.can_see(forked_from):
         forked_from = None
     topics, groups = await editing.network_taxonomy(db, method.network_id)
+    linked = card.combines_with.before + card.combines_with.after
     return {
+        "names": await service.names_of(db, linked, viewer),
         "method": method,
         "card": card,
         "labels": LABELS,

@@ -171,6 +171,16 @@ async def method_or_404(db: AsyncSession, slug: str, viewer: Viewer) -> Method:
     return method
 
 
+async def names_of(db: AsyncSession, slugs: list[str], viewer: Viewer) -> dict[str, str]:
+    """Display names for slugs (e.g. of `combines_with`), as far as the viewer may see those cards."""
+    if not slugs:
+        return {}
+    rows = (
+        await db.execute(select(Method.slug, Method.name).where(Method.slug.in_(slugs), viewer.visible_clause()))
+    ).all()
+    return {str(slug): str(name) for slug, name in rows}
+
+
 def card_of(method: Method) -> MethodCard:
     return MethodCard.model_validate(method.card)
 
