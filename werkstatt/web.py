@@ -157,3 +157,7 @@ def url_for(request: Request[Any, Any, Any], name: str, **params: Any) -> str | 
         return request.app.route_reverse(name, **params)
     except Exception:  # NoRouteMatchFoundException and friends: the link is simply not shown
         return None
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction, translate later"
+    return message

@@ -22,7 +22,7 @@ from werkstatt.errors import DomainError, Invalid, field_errors
 from werkstatt.live.events import publish
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.network.models import TargetGroup, Town
-from werkstatt.web import gettext, page
+from werkstatt.web import N_, gettext, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
 from werkstatt.workshops.service import join_workshop, normalise_code
@@ -228,7 +228,7 @@ class BoardController(Controller):
             _idea, event = await board.post_idea(db, actor, text, topic_id)
             return event
 
-        return await self._run(request, db, workshop_id, action, "Ihre Karte ist auf dem Board.")
+        return await self._run(request, db, workshop_id, action, N_("Ihre Karte ist auf dem Board."))
 
     @post("/ideen/{idea_id:uuid}/aendern", name="board_edit_idea")
     async def edit_idea(
@@ -241,14 +241,14 @@ class BoardController(Controller):
             _idea, event = await board.edit_idea(db, actor, idea_id, text)
             return event
 
-        return await self._run(request, db, workshop_id, action, "Karte geändert.")
+        return await self._run(request, db, workshop_id, action, N_("Karte geändert."))
 
     @post("/ideen/{idea_id:uuid}/zurueckziehen", name="board_withdraw_idea")
     async def withdraw_idea(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
     ) -> Response[Any]:
         return await self._run(
-            request, db, workshop_id, lambda actor: board.withdraw_idea(db, actor, idea_id), "Karte zurückgezogen."
+            request, db, workshop_id, lambda actor: board.withdraw_idea(db, actor, idea_id), N_("Karte zurückgezogen.")
         )
 
     @post("/ideen/{idea_id:uuid}/kommentare", name="board_comment")
@@ -262,7 +262,7 @@ class BoardController(Controller):
             _comment, event = await board.post_comment(db, actor, idea_id, text)
             return event
 
-        return await self._run(request, db, workshop_id, action, "Kommentar gespeichert.")
+        return await self._run(request, db, workshop_id, action, N_("Kommentar gespeichert."))
 
     @post("/ideen/{idea_id:uuid}/reaktion", name="board_react")
     async def react(
@@ -271,7 +271,7 @@ class BoardController(Controller):
         form = await request.form()
         kind = str(form.get("kind", ""))[:20]
         return await self._run(
-            request, db, workshop_id, lambda actor: board.react(db, actor, idea_id, kind), "Reaktion gespeichert."
+            request, db, workshop_id, lambda actor: board.react(db, actor, idea_id, kind), N_("Reaktion gespeichert.")
         )
 
     @post("/steuerung", name="board_command")
@@ -284,7 +284,7 @@ class BoardController(Controller):
             except ValueError:
                 command["step"] = str(form.get("step"))[:10]
         return await self._run(
-            request, db, workshop_id, lambda actor: board.run_command(db, actor, command), "Erledigt."
+            request, db, workshop_id, lambda actor: board.run_command(db, actor, command), N_("Erledigt.")
         )
 
 
