@@ -44,7 +44,33 @@ def render_html(view: dict[str, Any], viewer: Viewer) -> str | None:
         return str(_macro(viewer.locale, "comment_posted")(data["comment"]))
     if kind == "reaction_changed":
         return str(_macro(viewer.locale, "reaction_count")(data["reaction"]))
+    return _extension_html(view, viewer)
+
+
+def _extension_html(view: dict[str, Any], viewer: Viewer) -> str | None:
+    """Other domains (voting) render their own event types: `werkstatt/<domain>/fragments.py` with a
+    `render_html(view, viewer) -> str | None`."""
+    for module in _EXTENSIONS:
+        rendered = module.render_html(view, viewer)
+        if rendered is not None:
+            return str(rendered)
     return None
+
+
+def _load_extensions() -> list[Any]:
+    import importlib
+
+    found = []
+    for name in ("werkstatt.voting.fragments",):
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as error:
+            if error.name not in {name, name.rsplit(".", 1)[0]}:
+                raise
+    return found
+
+
+_EXTENSIONS = _load_extensions()
 
 
 def render_presence(summary: dict[str, Any], viewer: Viewer) -> str | None:

@@ -84,7 +84,7 @@ async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> d
             )
         ).scalars()
     )
-    return {
+    state = {
         "workshop": workshop,
         "step": step,
         "ideas": ideas,
@@ -92,3 +92,27 @@ async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> d
         "target_groups": groups,
         "seq": workshop.last_seq,
     }
+    for extend in BOARD_EXTENSIONS:
+        await extend(db, workshop, viewer, state)
+    return state
+
+
+# Other domains add to the board's state (e.g. voting: tallies, my remaining dots). Each entry is
+# `async def extend(db, workshop, viewer, state) -> None` and is registered by werkstatt/<domain>/board.py.
+BOARD_EXTENSIONS: list[Any] = []
+
+
+def _load_extensions() -> None:
+    import importlib
+
+    for name in ("werkstatt.voting.board",):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name not in {name, name.rsplit(".", 1)[0]}:
+                raise
+            continue
+        BOARD_EXTENSIONS.append(module.extend_board)
+
+
+_load_extensions()
