@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.factories import make_account, make_network, sign_in
 from tests.html import by_id, parse, text_of
 from tests.workshops.helpers import PAYLOADS, coach_setup, new_workshop, positions, post_form
+from werkstatt.catalogue.models import MethodUsage
 from werkstatt.network.models import Role, TownFocusTopic
 from werkstatt.settings import Settings
 from werkstatt.workshops.models import AgendaStep, Workshop
@@ -145,6 +146,8 @@ async def test_agenda_add_edit_move_reorder_delete(
         "Kartenabfrage (Metaplan): Karten vorlesen und ordnen",
         "Kartenabfrage (Metaplan): Cluster benennen",
     ]
+    usage = (await db.execute(select(MethodUsage.workshop_id))).scalars().all()
+    assert usage == [workshop.id]  # a method added later counts for its card too
     step = (await db.execute(select(AgendaStep).where(AgendaStep.position == 1))).scalar_one()
     assert step.mechanic == "collect" and step.config["blind"] is True and step.config["max_cards_per_person"] == 5
     assert step.question.startswith("Was stört Sie")
