@@ -24,7 +24,7 @@
   function refreshBoard() {
     var container = shell();
     if (!container || !window.htmx) { return; }
-    htmx.ajax("GET", container.getAttribute("data-board-url"), { target: "#board", swap: "outerHTML" });
+    htmx.ajax("GET", container.getAttribute("data-board-url"), { target: "#board", swap: "morph" });
   }
 
   // Reconnect where we left off: the server replays exactly what we missed (or sends a fresh board).
@@ -78,6 +78,85 @@
       var first = form.querySelector("textarea, input[type=text]");
       if (first) { first.focus(); }
     }
+  });
+
+  // The shared timer: counts down to the server's end time, corrected by the server's clock at render time.
+  var timerHandle = null;
+  var announcedZero = false;
+  var autoAdvanced = false;
+  function formatClock(seconds) {
+    seconds = Math.max(0, Math.round(seconds));
+    var minutes = Math.floor(seconds / 60);
+    var rest = seconds % 60;
+    return minutes + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+  function tick() {
+    var timer = document.getElementById("timer");
+    if (!timer) { return; }
+    var endsAt = timer.getAttribute("data-ends-at");
+    var total = parseFloat(timer.getAttribute("data-total") || "0");
+    var remaining;
+    if (endsAt) {
+      var serverNow = timer.getAttribute("data-server-now");
+      if (timer._serverNow !== serverNow) { timer._serverNow = serverNow; timer._renderedAt = Date.now(); }
+      var offset = Date.parse(serverNow) - timer._renderedAt;
+      remaining = (Date.parse(endsAt) - (Date.now() + offset)) / 1000;
+    } else if (timer.getAttribute("data-remaining")) {
+      remaining = parseFloat(timer.getAttribute("data-remaining"));
+    } else {
+      remaining = total;
+    }
+    timer.textContent = formatClock(remaining);
+    var share = total > 0 ? remaining / total : 1;
+    timer.classList.toggle("timer-warn", !!endsAt && share <= 0.2 && remaining > 0);
+    timer.classList.toggle("timer-critical", !!endsAt && share <= 0.05 && remaining > 0);
+    timer.classList.toggle("timer-done", !!endsAt && remaining <= 0);
+    if (endsAt && remaining <= 0 && !announcedZero) {
+      announcedZero = true;
+      var announcer = document.getElementById("announcer");
+      if (announcer) { announcer.textContent = timer.getAttribute("data-done"); }
+      if (timer.getAttribute("data-auto-advance") === "true" && !autoAdvanced) {
+        autoAdvanced = true;
+        var current = document.querySelector(".step-list .is-current form");
+        var position = current ? parseInt(current.getAttribute("data-step-position"), 10) : -1;
+        var next = document.querySelector('.step-list form[data-step-position="' + (position + 1) + '"]');
+        if (next) { htmx.trigger(next, "submit"); }
+      }
+    }
+    if (remaining > 0) { announcedZero = false; }
+  }
+  function startTimer() {
+    if (!timerHandle) { timerHandle = window.setInterval(tick, 500); }
+    tick();
+  }
+
+  // Drag and drop between clusters (Sortable); the keyboard uses the "Verschieben nach" form instead.
+  function initSortable(root) {
+    if (!window.Sortable) { return; }
+    var lists = (root || document).querySelectorAll("[data-sortable]");
+    Array.prototype.forEach.call(lists, function (list) {
+      if (list._sortable) { return; }
+      list._sortable = Sortable.create(list, {
+        group: list.getAttribute("data-sortable"),
+        animation: 120,
+        draggable: ".idea",
+        filter: "input, textarea, select, button, summary, label",
+        preventOnFilter: false,
+        onEnd: function (event) {
+          if (event.from === event.to) { return; }
+          var ideaId = event.item.getAttribute("data-idea-id");
+          htmx.ajax("POST", list.getAttribute("data-command-url"), {
+            target: "#board-message", swap: "innerHTML",
+            values: { type: "move_idea", idea_id: ideaId, cluster_id: event.to.getAttribute("data-cluster-id") }
+          });
+        }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { startTimer(); initSortable(document); });
+  document.addEventListener("htmx:afterSettle", function () {
+    tick();
+    initSortable(document);
   });
 
   document.addEventListener("click", function (event) {

@@ -226,13 +226,14 @@ def start_server(env: dict[str, str], log: Path, port: int | None = None) -> Ser
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[Server]:
-    """One embedded-mode process (SQLite, in-memory fan-out) with demo data, as `make run` starts it."""
+def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[Server]:
+    """One embedded-mode process (SQLite, in-memory fan-out) with demo data, as `make run` starts it.
+    The database starts as a copy of the migrated template (the same as `werkstatt db upgrade`)."""
+    shutil.copy(sqlite_template, tmp_path / "werkstatt.db")
     url = f"sqlite+aiosqlite:///{tmp_path / 'werkstatt.db'}"
     env = server_env(url, tmp_path)
-    for args in (("db", "upgrade"), ("demo",)):
-        result = run_cli(env, *args)
-        assert result.returncode == 0, result.stderr
+    result = run_cli(env, "demo")
+    assert result.returncode == 0, result.stderr
     server = start_server(env, tmp_path / "server.log")
     yield server
     server.stop()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,13 +80,12 @@ def bearer(token: str) -> dict[str, str]:
 
 async def as_guest(client: AsyncTestClient[Any], method: str, url: str, token: str | None, **kwargs: Any) -> Any:
     """A request as a program would send it: only the guest's bearer token, none of the coach's cookies."""
-    saved = dict(client.cookies)
-    client.cookies.clear()
+    saved = client.cookies
+    client.cookies = httpx.Cookies()
     try:
         headers = dict(kwargs.pop("headers", {}) or {})
         if token:
             headers.update(bearer(token))
         return await client.request(method, url, headers=headers, **kwargs)
     finally:
-        for key, value in saved.items():
-            client.cookies.set(key, value)
+        client.cookies = saved

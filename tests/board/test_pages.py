@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 from litestar.testing import AsyncTestClient
 
 from tests.board.conftest import LiveWorkshop, as_guest, bearer, join
@@ -28,7 +29,7 @@ async def test_guest_joins_by_code_and_sees_the_board(
     coach_client: AsyncTestClient[Any], workshop: LiveWorkshop
 ) -> None:
     await start(coach_client, workshop)
-    coach_client.cookies.clear()
+    coach_client.cookies = httpx.Cookies()
     headers = await csrf_headers(coach_client)
     wrong = await coach_client.post("/beitreten", data={"code": "ZZZZ99"}, headers=headers)
     assert wrong.status_code == 422
@@ -88,8 +89,8 @@ async def test_script_payloads_render_as_text_everywhere(
     await start(coach_client, workshop)
     authors = [await join(coach_client, workshop.code, payload[:60]) for payload in PAYLOADS]
     watcher = await join(coach_client, workshop.code, "Beobachterin")
-    saved = dict(coach_client.cookies)
-    coach_client.cookies.clear()
+    saved = coach_client.cookies
+    coach_client.cookies = httpx.Cookies()
     with await coach_client.websocket_connect(
         f"/w/{workshop.id}/live?after=4", headers=bearer(watcher["token"])
     ) as socket:
@@ -107,8 +108,7 @@ async def test_script_payloads_render_as_text_everywhere(
         soup = parse(message)
         assert soup.find("script") is None and soup.find("img") is None and soup.find("svg") is None
         assert payload in soup.get_text()
-    for key, value in saved.items():
-        coach_client.cookies.set(key, value)
+    coach_client.cookies = saved
     page = await coach_client.get(f"/w/{workshop.id}")
     soup = parse(page.text)
     cards = soup.select(".ideas .idea")

@@ -10,7 +10,25 @@ from werkstatt.live.visibility import COACH, Viewer, view_event
 from werkstatt.web import environment
 
 TEMPLATE = "board/_live.html"
-REFRESH_TYPES = {"step_started", "workshop_closed", "revealed", "board_locked", "board_unlocked", "step_edited"}
+# Moderation changes the board's shape: boards fetch their fragment again and morph it in place.
+REFRESH_TYPES = {
+    "step_started",
+    "workshop_closed",
+    "revealed",
+    "board_locked",
+    "board_unlocked",
+    "step_edited",
+    "timer_changed",
+    "spotlight_changed",
+    "cluster_created",
+    "cluster_renamed",
+    "cluster_deleted",
+    "idea_moved",
+    "ideas_merged",
+    "idea_hidden",
+    "idea_restored",
+}
+COACH_REFRESH_TYPES = {"participant_joined", "participant_removed"}
 
 
 def _macro(locale: str, name: str) -> Any:
@@ -32,11 +50,13 @@ def render_event(event: dict[str, Any], viewer: Viewer) -> str | None:
 def render_html(view: dict[str, Any], viewer: Viewer) -> str | None:
     kind = view["type"]
     data = view.get("data") or {}
-    if kind in REFRESH_TYPES:
+    if kind in REFRESH_TYPES or (kind in COACH_REFRESH_TYPES and viewer.role == COACH):
         return str(_macro(viewer.locale, "refresh")(viewer.workshop_id, viewer.role))
     if kind == "idea_posted":
         return str(_macro(viewer.locale, "idea_posted")(data["idea"], viewer.workshop_id, viewer.role))
     if kind == "idea_edited":
+        if data["idea"].get("gone"):
+            return str(_macro(viewer.locale, "idea_removed")(data["idea"]["id"]))
         return str(_macro(viewer.locale, "idea_replaced")(data["idea"], viewer.workshop_id, viewer.role))
     if kind == "idea_withdrawn":
         return str(_macro(viewer.locale, "idea_removed")(data["idea"]["id"]))

@@ -12,8 +12,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkstatt.db import Base
 
 IDEA_MAX = 1000
+CLUSTER_NAME_MAX = 80
 COMMENT_MAX = 500
 REACTIONS = ("zustimmung", "idee", "frage")
+
+
+class Cluster(Base):
+    """A named group of cards, made by the coach (or everyone, per step) while clustering."""
+
+    __tablename__ = "cluster"
+
+    workshop_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(CLUSTER_NAME_MAX))
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Idea(Base):
@@ -29,6 +40,16 @@ class Idea(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     edited_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    cluster_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("cluster.id", ondelete="SET NULL"), index=True, default=None
+    )
+    # Hidden by the coach (with a reason only the coach sees); restorable.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_reason: Mapped[str] = mapped_column(String(200), default="")
+    # A duplicate merged into another card: it leaves the board, its comments move to the target.
+    merged_into_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("idea.id", ondelete="SET NULL"), index=True, default=None
+    )
 
 
 class Comment(Base):

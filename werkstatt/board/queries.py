@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from werkstatt.board.models import Comment, Idea, Reaction
+from werkstatt.board.models import Cluster, Comment, Idea, Reaction
+from werkstatt.board.moderation import timer_view
 from werkstatt.board.service import current_step, idea_view
-from werkstatt.live.visibility import Viewer, redact_idea
+from werkstatt.live.visibility import COACH, Viewer, redact_idea
 from werkstatt.network.models import FocusTopic, TargetGroup
 from werkstatt.workshops.models import Participant
 
@@ -25,8 +26,10 @@ async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> d
     query = (
         select(Idea, Participant)
         .join(Participant, Participant.id == Idea.participant_id)
-        .where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False))
+        .where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False), Idea.merged_into_id.is_(None))
     )
+    if viewer.role != COACH:
+        query = query.where(Idea.hidden.is_(False))
     if step is not None and step.mechanic == "collect":
         query = query.where(Idea.step_position == step.position)
     rows = (await db.execute(query.order_by(Idea.created_at, Idea.id))).all()
@@ -72,11 +75,22 @@ async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> d
             )
         ).all():
             reactions[str(idea_id)][kind] = count
+    merged: dict[str, list[str]] = defaultdict(list)
+    if ids:
+        for target_id, author_name in (
+            await db.execute(
+                select(Idea.merged_into_id, Participant.display_name)
+                .join(Participant, Participant.id == Idea.participant_id)
+                .where(Idea.merged_into_id.in_(ids), Idea.anonymous.is_(False))
+            )
+        ).all():
+            merged[str(target_id)].append(author_name)
     for idea in ideas:
         if idea.get("text") is None:
             continue
         idea["comments"] = comments.get(idea["id"], [])
         idea["reactions"] = reactions.get(idea["id"], {})
+        idea["merged_authors"] = merged.get(idea["id"], [])
     groups = list(
         (
             await db.execute(
@@ -84,9 +98,22 @@ async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> d
             )
         ).scalars()
     )
+    clusters = [
+        {"id": str(c.id), "name": c.name}
+        for c in (
+            await db.execute(
+                select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position, Cluster.created_at)
+            )
+        ).scalars()
+    ]
     state = {
         "workshop": workshop,
         "step": step,
+        "clusters": clusters,
+        "ideas_by_cluster": _by_cluster(ideas, clusters),
+        "spotlight": _spotlight(workshop.spotlight, ideas, clusters),
+        "timer": timer_view(step) if step is not None else None,
+        "participants": await _participants(db, workshop) if viewer.role == COACH else [],
         "ideas": ideas,
         "topics": [t for t in topics.values() if str(t.id) in workshop.focus_topic_ids] or list(topics.values()),
         "target_groups": groups,
@@ -95,6 +122,37 @@ async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> d
     for extend in BOARD_EXTENSIONS:
         await extend(db, workshop, viewer, state)
     return state
+
+
+def _by_cluster(ideas: list[dict[str, Any]], clusters: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {cluster["id"]: [] for cluster in clusters}
+    grouped[""] = []
+    for idea in ideas:
+        grouped.setdefault(idea.get("cluster_id") or "", []).append(idea)
+    return grouped
+
+
+def _spotlight(value: str | None, ideas: list[dict[str, Any]], clusters: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not value:
+        return None
+    kind, _, item_id = value.partition(":")
+    if kind == "idea":
+        idea = next((i for i in ideas if i["id"] == item_id and i.get("text")), None)
+        return {"kind": "idea", "id": item_id, "text": idea["text"]} if idea else None
+    cluster = next((c for c in clusters if c["id"] == item_id), None)
+    if cluster is None:
+        return None
+    members = [i["text"] for i in ideas if i.get("cluster_id") == item_id and i.get("text")]
+    return {"kind": "cluster", "id": item_id, "text": cluster["name"], "members": members}
+
+
+async def _participants(db: AsyncSession, workshop: Workshop) -> list[Participant]:
+    query = (
+        select(Participant)
+        .where(Participant.workshop_id == workshop.id, Participant.removed.is_(False))
+        .order_by(Participant.created_at)
+    )
+    return list((await db.execute(query)).scalars())
 
 
 # Other domains add to the board's state (e.g. voting: tallies, my remaining dots). Each entry is

@@ -5,6 +5,7 @@ arrives over the websocket like everyone else's, so the author never sees it twi
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from uuid import UUID
 
@@ -278,11 +279,13 @@ class BoardController(Controller):
     async def command(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
         form = await request.form()
         command: dict[str, Any] = {"type": str(form.get("type", ""))[:40]}
-        if "step" in form:
-            try:
-                command["step"] = int(str(form.get("step")))
-            except ValueError:
-                command["step"] = str(form.get("step"))[:10]
+        for key in COMMAND_FIELDS:
+            if key in form:
+                command[key] = str(form.get(key))[:5000]
+        for key in ("step", "seconds"):
+            if key in command:
+                with contextlib.suppress(ValueError):  # else the command explains the number in German
+                    command[key] = int(command[key])
         return await self._run(
             request, db, workshop_id, lambda actor: board.run_command(db, actor, command), N_("Erledigt.")
         )
@@ -291,6 +294,22 @@ class BoardController(Controller):
 async def _by_code(db: AsyncSession, code: str) -> Workshop | None:
     query = select(Workshop).where(Workshop.join_code == normalise_code(code[:20]))
     return (await db.execute(query)).scalar_one_or_none()
+
+
+COMMAND_FIELDS = (
+    "step",
+    "seconds",
+    "target",
+    "question",
+    "instructions",
+    "name",
+    "cluster_id",
+    "idea_id",
+    "source_id",
+    "target_id",
+    "reason",
+    "participant_id",
+)
 
 
 def _uuid(value: str | None, field: str) -> UUID | None:

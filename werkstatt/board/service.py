@@ -52,11 +52,11 @@ def current_step(workshop: Workshop) -> AgendaStep | None:
     return None
 
 
-def _require_open(workshop: Workshop) -> None:
-    if workshop.state == WorkshopState.closed:
+def _require_open(actor: Actor) -> None:
+    if actor.workshop.state == WorkshopState.closed:
         raise Forbidden("Die Werkstatt ist beendet; es kann nichts mehr geändert werden.")
-    if workshop.locked:
-        raise Forbidden("Das Board ist gerade gesperrt.")
+    if actor.workshop.locked and not actor.is_coach:
+        raise Forbidden("Das Board ist gerade gesperrt. Die Moderation gibt es gleich wieder frei.")
 
 
 def _collect_step(workshop: Workshop, actor: Actor) -> AgendaStep:
@@ -85,6 +85,9 @@ def idea_view(idea: Idea, author: Participant, step: AgendaStep | None, topic: F
         "focus_topic": topic.name if topic else None,
         "withdrawn": idea.withdrawn,
         "edited": idea.edited_at is not None,
+        "cluster_id": str(idea.cluster_id) if idea.cluster_id else None,
+        "hidden": idea.hidden,
+        "hidden_reason": idea.hidden_reason,
         "created_at": idea.created_at.astimezone(UTC).isoformat() if idea.created_at else None,
     }
 
@@ -102,7 +105,7 @@ async def post_idea(
     db: AsyncSession, actor: Actor, text: str, focus_topic_id: UUID | None = None
 ) -> tuple[Idea, WorkshopEvent]:
     workshop = actor.workshop
-    _require_open(workshop)
+    _require_open(actor)
     step = _collect_step(workshop, actor)
     assert actor.participant is not None
     limit = int(step.config.get("max_length") or 280)
@@ -152,7 +155,7 @@ def _step_of(workshop: Workshop, position: int) -> AgendaStep | None:
 
 
 async def edit_idea(db: AsyncSession, actor: Actor, idea_id: UUID, text: str) -> tuple[Idea, WorkshopEvent]:
-    _require_open(actor.workshop)
+    _require_open(actor)
     idea = await _own_idea(db, actor, idea_id)
     step = _step_of(actor.workshop, idea.step_position)
     limit = int(step.config.get("max_length") or 280) if step else 280
@@ -166,7 +169,7 @@ async def edit_idea(db: AsyncSession, actor: Actor, idea_id: UUID, text: str) ->
 
 
 async def withdraw_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> WorkshopEvent:
-    _require_open(actor.workshop)
+    _require_open(actor)
     idea = await _own_idea(db, actor, idea_id)
     idea.withdrawn = True
     return await record(
@@ -186,7 +189,7 @@ async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
 
 
 async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str) -> tuple[Comment, WorkshopEvent]:
-    _require_open(actor.workshop)
+    _require_open(actor)
     if actor.workshop.state != WorkshopState.live:
         raise Forbidden("Kommentare sind nur während der laufenden Werkstatt möglich.")
     idea = await _visible_idea(db, actor, idea_id)
@@ -214,7 +217,7 @@ async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str)
 
 async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str) -> WorkshopEvent:
     """Toggle a reaction; the event carries the new count so boards need no query."""
-    _require_open(actor.workshop)
+    _require_open(actor)
     if kind not in REACTIONS:
         raise Invalid("Unbekannte Reaktion.", {"kind": "Unbekannte Reaktion."})
     idea = await _visible_idea(db, actor, idea_id)
@@ -291,16 +294,19 @@ async def close_workshop(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     return await record(db, workshop.id, "workshop_closed", {"state": "closed"})
 
 
-COMMANDS = {"start_step", "close"}
-
-
 async def run_command(db: AsyncSession, actor: Actor, command: dict[str, Any]) -> WorkshopEvent:
-    """The coach's commands, from the API, the HTML controls and the websocket alike."""
+    """Every moderation command, from the API, the HTML controls and the websocket alike."""
+    from werkstatt.board.moderation import MODERATION, PARTICIPANT_COMMANDS
+
     kind = command.get("type")
-    if not actor.is_coach:
+    if not actor.is_coach and kind not in PARTICIPANT_COMMANDS:
         raise Forbidden("Nur die Moderation darf die Werkstatt steuern.")
     if kind == "start_step":
         return await start_step(db, actor, command.get("step"))
     if kind == "close":
         return await close_workshop(db, actor)
-    raise Invalid(f"Unbekannter Befehl: {kind}", {"type": "Unbekannter Befehl."})
+    handler = MODERATION.get(str(kind))
+    if handler is None:
+        raise Invalid(f"Unbekannter Befehl: {kind}", {"type": "Unbekannter Befehl."})
+    event: WorkshopEvent = await handler(db, actor, command)
+    return event

@@ -40,6 +40,8 @@ def audience_key(event: dict[str, Any], viewer: Viewer) -> tuple[str, str, str, 
 
 def redact_idea(idea: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     own = viewer.participant_id is not None and idea.get("author_id") == viewer.participant_id
+    if idea.get("hidden") and viewer.role != COACH:
+        return {"id": idea["id"], "hidden": True, "text": None, "gone": True}
     if idea.get("blind") and not own and viewer.role != COACH:
         return {
             "id": idea["id"],
@@ -61,6 +63,8 @@ def redact_idea(idea: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
         view.update(author_id=None, author_name=None, author_target_group=None)
     if viewer.role != COACH and not own:
         view.pop("author_target_group", None)
+    if viewer.role != COACH:
+        view.pop("hidden_reason", None)
     return view
 
 

@@ -176,10 +176,8 @@ async def _handle(
                 fields = {key: value for key, value in message.items() if key != "type"}
                 data = IdeaIn.model_validate(fields)
                 _idea, event = await board.post_idea(db, actor, data.text, data.focus_topic_id)
-            elif kind in board.COMMANDS:
-                event = await board.run_command(db, actor, message)
             else:
-                return {"type": "error", "detail": f"Unbekannter Nachrichtentyp: {kind}"}
+                event = await board.run_command(db, actor, message)
             await db.commit()
     except ValidationError as error:
         first = error.errors()[0]

@@ -61,6 +61,8 @@ class Workshop(Base):
     state: Mapped[WorkshopState] = mapped_column(String(12), default=WorkshopState.planned)
     current_step: Mapped[int | None] = mapped_column(Integer, default=None)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "idea:<id>" or "cluster:<id>": what every board and the projector highlight.
+    spotlight: Mapped[str | None] = mapped_column(String(60), default=None)
     # The per-workshop event counter: incremented in the same transaction as the change it numbers.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -84,6 +86,9 @@ class AgendaStep(Base):
     instructions: Mapped[str] = mapped_column(Text, default="")
     question: Mapped[str] = mapped_column(String(300), default="")
     revealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The shared timer: every board counts down to the server's end time, not its own ticking.
+    timer_ends_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    timer_remaining: Mapped[int | None] = mapped_column(Integer, default=None)  # seconds, while paused
 
     workshop: Mapped[Workshop] = relationship(back_populates="steps")
 

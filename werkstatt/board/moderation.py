@@ -1,0 +1,332 @@
+"""The coach's moderation commands on the live board: timer, reveal, lock, spotlight, clusters, merge, hide,
+remove a participant, and live edits of the step's question and instructions.
+
+Each command records one event; its board effect reaches every board through the same realtime path
+(most of them refresh the board fragment, morphed in place so focus and caret stay)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import select, update
+
+from werkstatt.board.models import CLUSTER_NAME_MAX, Cluster, Comment, Idea
+from werkstatt.board.service import clean_text, current_step
+from werkstatt.errors import Forbidden, Invalid, NotFound
+from werkstatt.live.events import record
+from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.live.models import WorkshopEvent
+    from werkstatt.workshops.service import Actor
+
+
+def _coach(actor: Actor) -> None:
+    if not actor.is_coach:
+        raise Forbidden("Nur die Moderation darf das.")
+
+
+def _not_closed(actor: Actor) -> None:
+    if actor.workshop.state == WorkshopState.closed:
+        raise Forbidden("Die Werkstatt ist beendet; es kann nichts mehr geändert werden.")
+
+
+def _step(actor: Actor) -> AgendaStep:
+    step = current_step(actor.workshop)
+    if step is None:
+        raise Invalid("Es läuft gerade kein Schritt.", {"step": "Kein laufender Schritt."})
+    return step
+
+
+def _uuid(value: Any, field: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise Invalid("Ungültige Kennung.", {field: "Ungültige Kennung."}) from None
+
+
+def timer_view(step: AgendaStep) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "position": step.position,
+        "ends_at": step.timer_ends_at.astimezone(UTC).isoformat() if step.timer_ends_at else None,
+        "remaining": step.timer_remaining,
+        "total": step.minutes * 60,
+        "server_now": now.isoformat(),
+        "auto_advance": bool(step.config.get("auto_advance")),
+    }
+
+
+# --- timer -------------------------------------------------------------------------------------------
+
+
+async def start_timer(db: AsyncSession, actor: Actor, seconds: Any = None) -> WorkshopEvent:
+    _coach(actor)
+    _not_closed(actor)
+    step = _step(actor)
+    if seconds is None:
+        seconds = step.timer_remaining or step.minutes * 60
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 1 <= seconds <= 6 * 3600:
+        raise Invalid("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen.", {"seconds": "Ungültige Dauer."})
+    step.timer_ends_at = datetime.now(UTC) + timedelta(seconds=seconds)
+    step.timer_remaining = None
+    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "start"})
+
+
+async def pause_timer(db: AsyncSession, actor: Actor) -> WorkshopEvent:
+    _coach(actor)
+    step = _step(actor)
+    if step.timer_ends_at is None:
+        raise Invalid("Der Timer läuft nicht.", {"type": "Der Timer läuft nicht."})
+    left = int((step.timer_ends_at - datetime.now(UTC)).total_seconds())
+    step.timer_remaining = max(left, 0)
+    step.timer_ends_at = None
+    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "pause"})
+
+
+async def add_minute(db: AsyncSession, actor: Actor) -> WorkshopEvent:
+    _coach(actor)
+    _not_closed(actor)
+    step = _step(actor)
+    if step.timer_ends_at is not None:
+        step.timer_ends_at = max(step.timer_ends_at, datetime.now(UTC)) + timedelta(minutes=1)
+    else:
+        step.timer_remaining = (step.timer_remaining or 0) + 60
+    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "add"})
+
+
+async def stop_timer(db: AsyncSession, actor: Actor) -> WorkshopEvent:
+    _coach(actor)
+    step = _step(actor)
+    step.timer_ends_at = None
+    step.timer_remaining = None
+    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "stop"})
+
+
+# --- reveal, lock, spotlight, step texts ------------------------------------------------------------
+
+
+async def reveal(db: AsyncSession, actor: Actor) -> WorkshopEvent:
+    _coach(actor)
+    _not_closed(actor)
+    step = _step(actor)
+    if step.revealed:
+        raise Invalid("Dieser Schritt ist schon aufgedeckt.", {"type": "Schon aufgedeckt."})
+    step.revealed = True
+    return await record(db, actor.workshop.id, "revealed", {"step": step.position})
+
+
+async def set_lock(db: AsyncSession, actor: Actor, locked: bool) -> WorkshopEvent:
+    _coach(actor)
+    _not_closed(actor)
+    actor.workshop.locked = locked
+    return await record(db, actor.workshop.id, "board_locked" if locked else "board_unlocked", {"locked": locked})
+
+
+async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEvent:
+    """Highlight one card or cluster on every board and the projector; `None` switches it off."""
+    _coach(actor)
+    if target in (None, ""):
+        actor.workshop.spotlight = None
+        return await record(db, actor.workshop.id, "spotlight_changed", {"spotlight": None})
+    kind, _, raw = str(target).partition(":")
+    item_id = _uuid(raw, "target")
+    if kind == "idea":
+        idea = await db.get(Idea, item_id)
+        if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.hidden:
+            raise NotFound("Diese Karte gibt es nicht.")
+        if _is_blind(actor, idea):
+            raise Invalid("Verdeckte Karten lassen sich erst nach dem Aufdecken hervorheben.", {"target": "Verdeckt."})
+    elif kind == "cluster":
+        cluster = await db.get(Cluster, item_id)
+        if cluster is None or cluster.workshop_id != actor.workshop.id:
+            raise NotFound("Diesen Cluster gibt es nicht.")
+    else:
+        raise Invalid("Hervorheben geht für eine Karte oder einen Cluster.", {"target": "Ungültiges Ziel."})
+    actor.workshop.spotlight = f"{kind}:{item_id}"
+    return await record(db, actor.workshop.id, "spotlight_changed", {"spotlight": actor.workshop.spotlight})
+
+
+def _is_blind(actor: Actor, idea: Idea) -> bool:
+    step = next((s for s in actor.workshop.steps if s.position == idea.step_position), None)
+    return bool(step and step.config.get("blind") and not step.revealed)
+
+
+async def edit_step_text(db: AsyncSession, actor: Actor, question: Any, instructions: Any) -> WorkshopEvent:
+    _coach(actor)
+    _not_closed(actor)
+    step = _step(actor)
+    question = "" if question is None else str(question)
+    instructions = "" if instructions is None else str(instructions)
+    step.question = clean_text(question, 300, "question") if question.strip() else ""
+    step.instructions = clean_text(instructions, 4000, "instructions") if instructions.strip() else ""
+    return await record(db, actor.workshop.id, "step_edited", {"step": step.position})
+
+
+# --- clusters ----------------------------------------------------------------------------------------
+
+
+def _may_cluster(actor: Actor) -> None:
+    step = _step(actor)
+    if actor.is_coach:
+        return
+    if step.mechanic != "cluster" or step.config.get("who", "coach") != "all":
+        raise Forbidden("In diesem Schritt ordnet nur die Moderation die Karten.")
+
+
+async def create_cluster(db: AsyncSession, actor: Actor, name: Any) -> WorkshopEvent:
+    _not_closed(actor)
+    _may_cluster(actor)
+    if actor.workshop.locked and not actor.is_coach:
+        raise Forbidden("Das Board ist gerade gesperrt.")
+    label = clean_text(str(name or ""), CLUSTER_NAME_MAX, "name")
+    cluster = Cluster(workshop_id=actor.workshop.id, name=label, position=len(await _clusters(db, actor)))
+    db.add(cluster)
+    await db.flush()
+    return await record(db, actor.workshop.id, "cluster_created", {"cluster": {"id": str(cluster.id), "name": label}})
+
+
+async def rename_cluster(db: AsyncSession, actor: Actor, cluster_id: Any, name: Any) -> WorkshopEvent:
+    _not_closed(actor)
+    _may_cluster(actor)
+    cluster = await _cluster(db, actor, cluster_id)
+    cluster.name = clean_text(str(name or ""), CLUSTER_NAME_MAX, "name")
+    return await record(
+        db, actor.workshop.id, "cluster_renamed", {"cluster": {"id": str(cluster.id), "name": cluster.name}}
+    )
+
+
+async def delete_cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> WorkshopEvent:
+    _coach(actor)
+    _not_closed(actor)
+    cluster = await _cluster(db, actor, cluster_id)
+    await db.execute(update(Idea).where(Idea.cluster_id == cluster.id).values(cluster_id=None))
+    if actor.workshop.spotlight == f"cluster:{cluster.id}":
+        actor.workshop.spotlight = None
+    await db.delete(cluster)
+    return await record(db, actor.workshop.id, "cluster_deleted", {"cluster": {"id": str(cluster.id)}})
+
+
+async def move_idea(db: AsyncSession, actor: Actor, idea_id: Any, cluster_id: Any) -> WorkshopEvent:
+    """Put a card into a cluster (or back to the unsorted cards). Concurrent moves: the last commit wins
+    and, as every board applies events in seq order, all boards end in the database's state."""
+    _not_closed(actor)
+    _may_cluster(actor)
+    if actor.workshop.locked and not actor.is_coach:
+        raise Forbidden("Das Board ist gerade gesperrt.")
+    idea = await _idea(db, actor, idea_id)
+    target = await _cluster(db, actor, cluster_id) if cluster_id not in (None, "") else None
+    idea.cluster_id = target.id if target else None
+    return await record(
+        db,
+        actor.workshop.id,
+        "idea_moved",
+        {"idea": {"id": str(idea.id), "cluster_id": str(target.id) if target else None}},
+    )
+
+
+async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id: Any) -> WorkshopEvent:
+    """Merge a duplicate into another card: the target keeps both authors (shown on the card) and gets
+    the duplicate's comments; the duplicate leaves the board."""
+    _coach(actor)
+    _not_closed(actor)
+    source = await _idea(db, actor, source_id)
+    target = await _idea(db, actor, target_id)
+    if source.id == target.id:
+        raise Invalid("Eine Karte lässt sich nicht mit sich selbst zusammenführen.", {"target": "Gleiche Karte."})
+    source.merged_into_id = target.id
+    await db.execute(update(Idea).where(Idea.merged_into_id == source.id).values(merged_into_id=target.id))
+    await db.execute(update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id))
+    return await record(db, actor.workshop.id, "ideas_merged", {"source": str(source.id), "target": str(target.id)})
+
+
+# --- hide and remove ---------------------------------------------------------------------------------
+
+
+async def hide_idea(db: AsyncSession, actor: Actor, idea_id: Any, reason: Any) -> WorkshopEvent:
+    _coach(actor)
+    _not_closed(actor)
+    idea = await _idea(db, actor, idea_id)
+    idea.hidden = True
+    idea.hidden_reason = clean_text(str(reason or ""), 200, "reason") if str(reason or "").strip() else ""
+    if actor.workshop.spotlight == f"idea:{idea.id}":
+        actor.workshop.spotlight = None
+    return await record(db, actor.workshop.id, "idea_hidden", {"idea": {"id": str(idea.id)}})
+
+
+async def restore_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> WorkshopEvent:
+    _coach(actor)
+    _not_closed(actor)
+    idea = await db.get(Idea, _uuid(idea_id, "idea_id"))
+    if idea is None or idea.workshop_id != actor.workshop.id or not idea.hidden:
+        raise NotFound("Diese ausgeblendete Karte gibt es nicht.")
+    idea.hidden = False
+    idea.hidden_reason = ""
+    return await record(db, actor.workshop.id, "idea_restored", {"idea": {"id": str(idea.id)}})
+
+
+async def remove_participant(db: AsyncSession, actor: Actor, participant_id: Any) -> WorkshopEvent:
+    """The participant's sockets close and their token and session can do nothing more."""
+    _coach(actor)
+    participant = await db.get(Participant, _uuid(participant_id, "participant_id"))
+    if participant is None or participant.workshop_id != actor.workshop.id or participant.removed:
+        raise NotFound("Diese Person nimmt nicht teil.")
+    if participant.id == actor.participant_id:
+        raise Invalid("Die Moderation kann sich nicht selbst entfernen.", {"participant_id": "Das sind Sie."})
+    participant.removed = True
+    return await record(db, actor.workshop.id, "participant_removed", {"participant": {"id": str(participant.id)}})
+
+
+# --- lookups -----------------------------------------------------------------------------------------
+
+
+async def _idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Idea:
+    idea = await db.get(Idea, _uuid(idea_id, "idea_id"))
+    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.merged_into_id:
+        raise NotFound("Diese Karte gibt es nicht.")
+    if idea.hidden and not actor.is_coach:
+        raise NotFound("Diese Karte gibt es nicht.")
+    if _is_blind(actor, idea) and not actor.is_coach and idea.participant_id != actor.participant_id:
+        raise NotFound("Diese Karte gibt es nicht.")
+    return idea
+
+
+async def _cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> Cluster:
+    cluster = await db.get(Cluster, _uuid(cluster_id, "cluster_id"))
+    if cluster is None or cluster.workshop_id != actor.workshop.id:
+        raise NotFound("Diesen Cluster gibt es nicht.")
+    return cluster
+
+
+async def _clusters(db: AsyncSession, actor: Actor) -> list[Cluster]:
+    query = (
+        select(Cluster).where(Cluster.workshop_id == actor.workshop.id).order_by(Cluster.position, Cluster.created_at)
+    )
+    return list((await db.execute(query)).scalars())
+
+
+MODERATION = {
+    "start_timer": lambda db, actor, c: start_timer(db, actor, c.get("seconds")),
+    "pause_timer": lambda db, actor, c: pause_timer(db, actor),
+    "add_minute": lambda db, actor, c: add_minute(db, actor),
+    "stop_timer": lambda db, actor, c: stop_timer(db, actor),
+    "reveal": lambda db, actor, c: reveal(db, actor),
+    "lock": lambda db, actor, c: set_lock(db, actor, True),
+    "unlock": lambda db, actor, c: set_lock(db, actor, False),
+    "spotlight": lambda db, actor, c: spotlight(db, actor, c.get("target")),
+    "edit_step": lambda db, actor, c: edit_step_text(db, actor, c.get("question"), c.get("instructions")),
+    "create_cluster": lambda db, actor, c: create_cluster(db, actor, c.get("name")),
+    "rename_cluster": lambda db, actor, c: rename_cluster(db, actor, c.get("cluster_id"), c.get("name")),
+    "delete_cluster": lambda db, actor, c: delete_cluster(db, actor, c.get("cluster_id")),
+    "move_idea": lambda db, actor, c: move_idea(db, actor, c.get("idea_id"), c.get("cluster_id")),
+    "merge_ideas": lambda db, actor, c: merge_ideas(db, actor, c.get("source_id"), c.get("target_id")),
+    "hide_idea": lambda db, actor, c: hide_idea(db, actor, c.get("idea_id"), c.get("reason")),
+    "restore_idea": lambda db, actor, c: restore_idea(db, actor, c.get("idea_id")),
+    "remove_participant": lambda db, actor, c: remove_participant(db, actor, c.get("participant_id")),
+}
+# Commands a participant may also send (the command itself checks the step's `who` setting).
+PARTICIPANT_COMMANDS = {"create_cluster", "rename_cluster", "move_idea"}
