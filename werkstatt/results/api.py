@@ -1,0 +1,59 @@
+"""JSON API: a workshop's results (API.md) and its project ideas."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, patch, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from werkstatt.board.common import actor_for, viewer_for
+from werkstatt.live.events import publish
+from werkstatt.results import service as results
+from werkstatt.results.service import ProjectIdeaIn, StatusIn
+from werkstatt.voting.ranking import workshop_results
+
+
+class ResultsApi(Controller):
+    path = "/api/workshops/{workshop_id:uuid}"
+    tags = ("Ergebnisse",)  # type: ignore[assignment]
+
+    @get("/results", summary="Ergebnis: Karten mit Punkten und Rang, Cluster, Projektideen")
+    async def results(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> dict[str, Any]:
+        actor = await actor_for(request, db, workshop_id)
+        found = await workshop_results(db, actor.workshop, viewer_for(request, actor, "json"))
+        projects = await results.projects_of_workshop(db, workshop_id)
+        await db.commit()
+        return {
+            "ideas": found["ideas"],
+            "clusters": found["clusters"],
+            "hidden": found["hidden"],
+            "project_ideas": projects,
+        }
+
+    @post("/project-ideas", status_code=201, summary="Projektidee aus Karten machen (Moderation)")
+    async def create(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: ProjectIdeaIn
+    ) -> dict[str, Any]:
+        actor = await actor_for(request, db, workshop_id)
+        project, event = await results.create_project_idea(db, actor, data, viewer_for(request, actor, "json"))
+        owner_list = await results.owners(db, [project.id])
+        await db.commit()
+        publish(request.app.state.channels, event)
+        return results.project_view(project, owner_list.get(project.owner_id) if project.owner_id else None)
+
+
+class ProjectIdeaApi(Controller):
+    path = "/api/project-ideas"
+    tags = ("Ergebnisse",)  # type: ignore[assignment]
+
+    @patch("/{project_id:uuid}", summary="Status einer Projektidee ändern")
+    async def set_status(
+        self, request: Request[Any, Any, Any], db: AsyncSession, project_id: UUID, data: StatusIn
+    ) -> dict[str, Any]:
+        account = request.scope.get("state", {}).get("account")
+        project = await results.change_status(db, account, project_id, data.status)
+        people = await results.owners(db, [project.id])
+        await db.commit()
+        return results.project_view(project, people.get(project.owner_id) if project.owner_id else None)

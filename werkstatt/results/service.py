@@ -1,0 +1,225 @@
+"""Project ideas: the coach turns selected cards into a Projektidee owned by a Kernteam member of the town.
+
+Commands read authorize → validate → apply → record; the caller commits and then publishes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select, update
+
+from werkstatt.board.models import Idea
+from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
+from werkstatt.live.events import record
+from werkstatt.network.models import FocusTopic, KernteamMember
+from werkstatt.results.models import TRANSITIONS, NextStep, ProjectCard, ProjectIdea, ProjectStatus
+from werkstatt.voting.ranking import workshop_results
+from werkstatt.workshops.service import may_run
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.live.models import WorkshopEvent
+    from werkstatt.live.visibility import Viewer
+    from werkstatt.sessions import CurrentAccount
+    from werkstatt.workshops.service import Actor
+
+STATUS_LABELS = {
+    ProjectStatus.idee: "Idee",
+    ProjectStatus.ausgewaehlt: "ausgewählt",
+    ProjectStatus.in_umsetzung: "in Umsetzung",
+    ProjectStatus.umgesetzt: "umgesetzt",
+    ProjectStatus.verworfen: "verworfen",
+}
+
+
+class NextStepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(min_length=1, max_length=300)
+    due_on: date | None = None
+
+
+class ProjectIdeaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    idea_ids: list[UUID] = Field(default_factory=list, max_length=50)
+    focus_topic_ids: list[UUID] = Field(default_factory=list, max_length=20)
+    owner_id: UUID | None = None
+    next_steps: list[NextStepIn] = Field(default_factory=list, max_length=20)
+
+    @field_validator("title", "description")
+    @classmethod
+    def _no_control_chars(cls, value: str) -> str:
+        if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value) or any(
+            ch in value for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        ):
+            raise ValueError("Unzulässige Steuerzeichen.")
+        return value
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ProjectStatus
+
+
+def project_view(project: ProjectIdea, owner: KernteamMember | None = None) -> dict[str, Any]:
+    return {
+        "id": str(project.id),
+        "title": project.title,
+        "description": project.description,
+        "owner_id": str(project.owner_id) if project.owner_id else None,
+        "owner_name": owner.display_name if owner else None,
+        "status": str(project.status),
+        "status_label": STATUS_LABELS.get(ProjectStatus(project.status), str(project.status)),
+        "focus_topic_ids": list(project.focus_topic_ids or []),
+        "workshop_id": str(project.workshop_id) if project.workshop_id else None,
+        "town_id": str(project.town_id),
+        "cards": [
+            {"idea_id": str(c.idea_id) if c.idea_id else None, "text": c.text, "votes": c.votes} for c in project.cards
+        ],
+        "next_steps": [
+            {"text": s.text, "due_on": s.due_on.isoformat() if s.due_on else None, "done": s.done}
+            for s in project.next_steps
+        ],
+    }
+
+
+async def create_project_idea(
+    db: AsyncSession, actor: Actor, data: ProjectIdeaIn, viewer: Viewer
+) -> tuple[ProjectIdea, WorkshopEvent]:
+    if not actor.is_coach:
+        raise Forbidden("Nur die Moderation macht aus Karten Projektideen.")
+    workshop = actor.workshop
+    owner: KernteamMember | None = None
+    if data.owner_id is not None:
+        owner = await db.get(KernteamMember, data.owner_id)
+        if owner is None or owner.town_id != workshop.town_id:
+            raise Invalid(
+                "Die Verantwortlichen kommen aus dem Kernteam der Stadt.", {"owner_id": "Nicht im Kernteam der Stadt."}
+            )
+    topics = set(
+        (
+            await db.execute(
+                select(FocusTopic.id).where(
+                    FocusTopic.id.in_(data.focus_topic_ids), FocusTopic.network_id == workshop.network_id
+                )
+            )
+        ).scalars()
+    )
+    if topics != set(data.focus_topic_ids):
+        raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_ids": "Unbekanntes Schwerpunktthema."})
+    if len(set(data.idea_ids)) != len(data.idea_ids):
+        raise Invalid("Jede Karte nur einmal auswählen.", {"idea_ids": "Doppelte Karte."})
+    cards = {
+        idea.id: idea
+        for idea in (
+            await db.execute(
+                select(Idea).where(
+                    Idea.id.in_(data.idea_ids), Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False)
+                )
+            )
+        ).scalars()
+    }
+    if set(cards) != set(data.idea_ids):
+        raise Invalid("Unbekannte Karte ausgewählt.", {"idea_ids": "Unbekannte Karte."})
+    votes = {i["id"]: i["votes"] or 0 for i in (await workshop_results(db, workshop, viewer))["ideas"]}
+    project = ProjectIdea(
+        network_id=workshop.network_id,
+        town_id=workshop.town_id,
+        workshop_id=workshop.id,
+        owner_id=owner.id if owner else None,
+        title=data.title,
+        description=data.description,
+        status=ProjectStatus.idee,
+        focus_topic_ids=[str(t) for t in data.focus_topic_ids],
+        cards=[
+            ProjectCard(idea_id=idea_id, position=index, text=cards[idea_id].text, votes=votes.get(str(idea_id), 0))
+            for index, idea_id in enumerate(data.idea_ids)
+        ],
+        next_steps=[
+            NextStep(position=index, text=step.text, due_on=step.due_on) for index, step in enumerate(data.next_steps)
+        ],
+    )
+    db.add(project)
+    await db.flush()
+    event = await record(
+        db,
+        workshop.id,
+        "project_idea_created",
+        {"project_idea": {"id": str(project.id), "title": project.title, "status": str(project.status)}},
+    )
+    return project, event
+
+
+async def get_project(db: AsyncSession, account: CurrentAccount | None, project_id: UUID) -> ProjectIdea:
+    project = await db.get(ProjectIdea, project_id)
+    if project is None or not may_run(account, project.network_id):
+        raise NotFound("Diese Projektidee gibt es nicht.")
+    return project
+
+
+async def change_status(
+    db: AsyncSession, account: CurrentAccount | None, project_id: UUID, status: ProjectStatus
+) -> ProjectIdea:
+    """Forward only (Idee → ausgewählt → in Umsetzung → umgesetzt, or verworfen): one conditional UPDATE."""
+    project = await get_project(db, account, project_id)
+    allowed_from = [old.value for old, new in TRANSITIONS.items() if status in new]
+    changed = (
+        await db.execute(
+            update(ProjectIdea)
+            .where(ProjectIdea.id == project.id, ProjectIdea.status.in_(allowed_from))
+            .values(status=status.value)
+            .execution_options(synchronize_session=False)
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise Conflict(
+            f"Von „{STATUS_LABELS[ProjectStatus(project.status)]}“ geht es nicht zu „{STATUS_LABELS[status]}“.",
+            {"status": "Dieser Statuswechsel ist nicht möglich."},
+        )
+    await db.refresh(project)
+    return project
+
+
+async def owners(db: AsyncSession, project_ids: list[UUID]) -> dict[UUID, KernteamMember]:
+    if not project_ids:
+        return {}
+    rows = (
+        await db.execute(
+            select(KernteamMember)
+            .join(ProjectIdea, ProjectIdea.owner_id == KernteamMember.id)
+            .where(ProjectIdea.id.in_(project_ids))
+        )
+    ).scalars()
+    return {member.id: member for member in rows}
+
+
+async def projects_of_workshop(db: AsyncSession, workshop_id: UUID) -> list[dict[str, Any]]:
+    found = list(
+        (
+            await db.execute(
+                select(ProjectIdea).where(ProjectIdea.workshop_id == workshop_id).order_by(ProjectIdea.created_at)
+            )
+        ).scalars()
+    )
+    people = await owners(db, [p.id for p in found])
+    return [project_view(p, people.get(p.owner_id) if p.owner_id else None) for p in found]
+
+
+async def projects_of_town(db: AsyncSession, town_id: UUID) -> list[dict[str, Any]]:
+    found = list(
+        (
+            await db.execute(
+                select(ProjectIdea).where(ProjectIdea.town_id == town_id).order_by(ProjectIdea.created_at.desc())
+            )
+        ).scalars()
+    )
+    people = await owners(db, [p.id for p in found])
+    return [project_view(p, people.get(p.owner_id) if p.owner_id else None) for p in found]

@@ -1,0 +1,5 @@
+"""Routes of voting: the board's vote panel and forms, and the JSON votes API."""
+
+from werkstatt.voting.api import VotingApi
+
+HANDLERS = [VotingApi]

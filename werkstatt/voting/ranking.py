@@ -1,0 +1,160 @@
+"""The workshop's result as one viewer may see it: cards with dots, matrix scores and rank, plus clusters.
+
+Ranks are competition ranks (1, 2, 2, 4): cards with equal dots share a rank and are marked as a tie. A
+final order fixed by the coach comes first. Hidden tallies stay hidden from everyone but the coach until
+they are revealed, and so does any rank computed from them."""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from werkstatt.board.models import Idea
+from werkstatt.live.visibility import COACH, Viewer, redact_idea
+from werkstatt.voting.models import FinalRank
+from werkstatt.voting.service import _HIDDEN, step_tallies, tallies_hidden
+from werkstatt.workshops.models import Participant
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.workshops.models import Workshop
+
+try:  # clusters arrive with the moderation issue (werkstatt.board.models.Cluster)
+    Cluster: Any = importlib.import_module("werkstatt.board.models").Cluster
+except AttributeError:
+    Cluster = None
+
+
+def competition_ranks(scores: list[tuple[str, float]]) -> dict[str, tuple[int, bool]]:
+    """Rank by score, highest first: equal scores share a rank (1, 2, 2, 4); the flag marks a tie."""
+    ordered = sorted(scores, key=lambda item: -item[1])
+    counts: dict[float, int] = defaultdict(int)
+    for _, score in ordered:
+        counts[score] += 1
+    ranks: dict[str, tuple[int, bool]] = {}
+    previous: float | None = None
+    rank = 0
+    for index, (key, score) in enumerate(ordered):
+        if score != previous:
+            rank, previous = index + 1, score
+        ranks[key] = (rank, counts[score] > 1)
+    return ranks
+
+
+async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> dict[str, Any]:
+    coach = viewer.role == COACH
+    query = (
+        select(Idea, Participant)
+        .join(Participant, Participant.id == Idea.participant_id)
+        .where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False))
+        .order_by(Idea.created_at, Idea.id)
+    )
+    if _HIDDEN is not None and not coach:
+        query = query.where(_HIDDEN.is_(False))
+    rows = (await db.execute(query)).all()
+    steps = {s.position: s for s in workshop.steps}
+    vote_steps = [s for s in workshop.steps if s.mechanic == "vote"]
+    matrix_steps = [s for s in workshop.steps if s.mechanic == "rate_matrix"]
+    # One hidden vote step hides every dot count (and the ranks made of them) from non-coaches.
+    any_hidden = not coach and any(tallies_hidden(workshop, s) for s in vote_steps)
+    visible_votes = [] if any_hidden else vote_steps
+    visible_matrix = [s for s in matrix_steps if coach or not tallies_hidden(workshop, s)]
+    dots: dict[str, int] = defaultdict(int)
+    for step in visible_votes:
+        for idea_id, count in (await step_tallies(db, workshop, step))["tallies"].items():
+            dots[idea_id] += count
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for step in visible_matrix:
+        for idea_id, (x, y, n) in (await step_tallies(db, workshop, step))["positions"].items():
+            sums[idea_id][0] += x * n
+            sums[idea_id][1] += y * n
+            sums[idea_id][2] += n
+    ideas: list[dict[str, Any]] = []
+    for idea, author in rows:
+        origin = steps.get(idea.step_position)
+        blind = bool(origin and origin.config.get("blind") and not origin.revealed)
+        seen = redact_idea(
+            {
+                "id": str(idea.id),
+                "text": idea.text,
+                "author_id": str(idea.participant_id),
+                "blind": blind,
+                "hidden": bool(getattr(idea, "hidden", False)),
+                "anonymous": idea.anonymous,
+            },
+            viewer,
+        )
+        key = str(idea.id)
+        x_sum, y_sum, n = sums.get(key, [0.0, 0.0, 0.0])
+        ideas.append(
+            {
+                "id": key,
+                "text": seen.get("text"),
+                "cluster_id": str(idea.cluster_id) if getattr(idea, "cluster_id", None) else None,
+                "votes": dots.get(key, 0) if visible_votes else None,
+                "score_x": round(x_sum / n, 2) if n else None,
+                "score_y": round(y_sum / n, 2) if n else None,
+                "raters": int(n),
+                "rank": None,
+                "tie": False,
+                "fixed": False,
+                "author_name": None if idea.anonymous else author.display_name,
+            }
+        )
+    _rank(ideas, bool(visible_votes), bool(visible_matrix))
+    fixed = list(
+        (
+            await db.execute(
+                select(FinalRank.idea_id).where(FinalRank.workshop_id == workshop.id).order_by(FinalRank.position)
+            )
+        ).scalars()
+    )
+    if fixed:
+        _apply_fixed(ideas, fixed)
+    ideas.sort(key=lambda i: (i["rank"] is None, i["rank"] or 0, i["id"]))
+    clusters: list[dict[str, Any]] = []
+    if Cluster is not None:
+        clusters = [
+            {"id": str(c.id), "name": c.name}
+            for c in (
+                await db.execute(select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position))
+            ).scalars()
+        ]
+    return {
+        "ideas": ideas,
+        "clusters": clusters,
+        "hidden": bool(vote_steps) and not visible_votes,
+        "fixed": bool(fixed),
+    }
+
+
+def _rank(ideas: list[dict[str, Any]], by_votes: bool, by_scores: bool) -> None:
+    """Dots decide; without visible dots the matrix does (high benefit, low effort first)."""
+    if by_votes:
+        scores = [(i["id"], float(i["votes"] or 0)) for i in ideas]
+    elif by_scores:
+        scores = [(i["id"], (i["score_y"] or 0.0) - (i["score_x"] or 0.0)) for i in ideas if i["raters"]]
+    else:
+        return
+    ranks = competition_ranks(scores)
+    for idea in ideas:
+        if idea["id"] in ranks:
+            idea["rank"], idea["tie"] = ranks[idea["id"]]
+
+
+def _apply_fixed(ideas: list[dict[str, Any]], fixed: list[UUID]) -> None:
+    order = {str(idea_id): index for index, idea_id in enumerate(fixed)}
+    rest = sorted(
+        (i for i in ideas if i["id"] not in order), key=lambda i: (i["rank"] is None, i["rank"] or 0, i["id"])
+    )
+    for idea in ideas:
+        if idea["id"] in order:
+            idea.update(rank=order[idea["id"]] + 1, tie=False, fixed=True)
+    for offset, idea in enumerate(rest):
+        if idea["rank"] is not None:  # a rank hidden with its tallies stays hidden
+            idea.update(rank=len(order) + offset + 1, tie=False)

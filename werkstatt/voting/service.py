@@ -1,0 +1,648 @@
+"""Voting commands: cast and take back dots, rate cards on the matrix, reveal tallies, fix the final order.
+
+Each reads authorize → validate → apply → record. The invariants are in one statement each: a dot is an
+INSERT … SELECT that takes the lowest free budget slot and the lowest free slot on the card, and only while
+the workshop is live in a vote step and the card is not withdrawn; unique constraints on the slots decide
+between parallel requests. Nothing is read first and then written on the strength of that read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from advanced_alchemy.mixins import uuid as _ids
+from sqlalchemy import delete, exists, func, insert, literal, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from werkstatt.board.models import Idea
+from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
+from werkstatt.live.events import record
+from werkstatt.voting.models import MAX_SLOTS, FinalRank, Vote, VoteRequest
+from werkstatt.workshops.models import AgendaStep, Participant, Workshop, WorkshopState
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.live.models import WorkshopEvent
+    from werkstatt.workshops.service import Actor
+
+VOTING_MECHANICS = ("vote", "rate_matrix", "rank")
+SLOT_RETRIES = 8
+# A card hidden by the moderation (issue 6) cannot be voted on; the column may not exist yet.
+_HIDDEN = getattr(Idea, "hidden", None)
+
+
+@dataclass(frozen=True)
+class VoteRules:
+    dots_per_person: int
+    max_per_item: int
+    hidden: bool
+
+
+def vote_rules(step: AgendaStep) -> VoteRules:
+    config = step.config or {}
+    dots = _clamp(config.get("dots_per_person"), 3)
+    cap = min(_clamp(config.get("max_per_item"), 1), dots)
+    return VoteRules(dots, cap, bool(config.get("hidden", True)))
+
+
+def matrix_rules(step: AgendaStep) -> dict[str, Any]:
+    config = step.config or {}
+    scale = config.get("scale")
+    scale = scale if isinstance(scale, int) and not isinstance(scale, bool) and 2 <= scale <= 10 else 5
+    return {
+        "x_label": str(config.get("x_label") or "Aufwand"),
+        "y_label": str(config.get("y_label") or "Nutzen"),
+        "scale": scale,
+        "hidden": bool(config.get("hidden", False)),
+    }
+
+
+def _clamp(value: Any, default: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return default
+    return max(1, min(MAX_SLOTS, value))
+
+
+def step_at(workshop: Workshop, position: int | None) -> AgendaStep | None:
+    return next((s for s in workshop.steps if s.position == position), None) if position is not None else None
+
+
+def tallies_hidden(workshop: Workshop, step: AgendaStep) -> bool:
+    """Hidden until the coach reveals (or the workshop closes, which publishes the result)."""
+    if step.mechanic == "vote":
+        hidden = vote_rules(step).hidden
+    elif step.mechanic == "rate_matrix":
+        hidden = matrix_rules(step)["hidden"]
+    else:
+        hidden = False
+    return hidden and not step.revealed and workshop.state != WorkshopState.closed
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _dialect(db: AsyncSession) -> Any:
+    return postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+
+
+def _slots(limit: int) -> Any:
+    """The candidate slot numbers 0 … limit-1 as a small derived table (portable: no generate_series)."""
+    return union_all(*(select(literal(n).label("n")) for n in range(limit))).subquery()
+
+
+def _require_voting(workshop: Workshop, mechanic: str) -> AgendaStep:
+    if workshop.state == WorkshopState.closed:
+        raise Forbidden("Die Werkstatt ist beendet; es kann nicht mehr abgestimmt werden.")
+    if workshop.locked:
+        raise Forbidden("Das Board ist gerade gesperrt.")
+    step = step_at(workshop, workshop.current_step)
+    if workshop.state != WorkshopState.live or step is None or step.mechanic not in ("vote", "rate_matrix"):
+        raise Forbidden("In diesem Schritt wird nicht abgestimmt.")
+    if step.mechanic != mechanic:
+        if mechanic == "vote":
+            raise Invalid(
+                "In diesem Schritt werden Karten bewertet: bitte score_x und score_y angeben.",
+                {"score_x": "Pflichtfeld in der Bewertungsmatrix."},
+            )
+        raise Invalid("In diesem Schritt werden Punkte vergeben, keine Bewertungen.", {"score_x": "Nicht erlaubt."})
+    return step
+
+
+def _live_step_clause(workshop_id: UUID, position: int, mechanic: str) -> Any:
+    """True while the workshop is live in this very step (checked inside the INSERT, not before it)."""
+    return exists().where(
+        Workshop.id == workshop_id,
+        Workshop.state == WorkshopState.live.value,
+        Workshop.current_step == position,
+        Workshop.locked.is_(False),
+    ) & exists().where(
+        AgendaStep.workshop_id == workshop_id, AgendaStep.position == position, AgendaStep.mechanic == mechanic
+    )
+
+
+def _votable_idea_clause(workshop_id: UUID, idea_id: UUID) -> Any:
+    conditions = [Idea.id == idea_id, Idea.workshop_id == workshop_id, Idea.withdrawn.is_(False)]
+    if _HIDDEN is not None:
+        conditions.append(_HIDDEN.is_(False))
+    return exists().where(*conditions)
+
+
+async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
+    idea = await db.get(Idea, idea_id)
+    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or getattr(idea, "hidden", False):
+        raise NotFound("Diese Karte gibt es nicht.")
+    step = step_at(actor.workshop, idea.step_position)
+    blind = bool(step and step.config.get("blind") and not step.revealed)
+    if blind and not actor.is_coach and idea.participant_id != actor.participant_id:
+        raise NotFound("Diese Karte gibt es nicht.")
+    return idea
+
+
+async def _release_dead_dots(db: AsyncSession, participant_id: UUID, position: int) -> None:
+    """Dots on cards withdrawn (or hidden) since go back to their owner: their slots are freed."""
+    dead = select(Idea.id).where(Idea.withdrawn.is_(True))
+    if _HIDDEN is not None:
+        dead = select(Idea.id).where(Idea.withdrawn.is_(True) | _HIDDEN.is_(True))
+    await db.execute(
+        delete(Vote)
+        .where(Vote.participant_id == participant_id, Vote.step_position == position, Vote.idea_id.in_(dead))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def remaining_dots(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> int:
+    used = (
+        await db.execute(
+            select(func.count(Vote.id))
+            .join(Idea, Idea.id == Vote.idea_id)
+            .where(
+                Vote.participant_id == participant_id,
+                Vote.step_position == step.position,
+                Vote.slot.is_not(None),
+                Idea.withdrawn.is_(False),
+            )
+        )
+    ).scalar_one()
+    return max(0, vote_rules(step).dots_per_person - int(used))
+
+
+def _vote_event_data(vote_id: UUID, participant_id: UUID, step: AgendaStep, remaining: int | None) -> dict[str, Any]:
+    """Only what every audience may see: that this participant voted (no card, no score), and for the
+    voter's own board their remaining dots. Tallies travel separately, batched and redacted."""
+    data: dict[str, Any] = {"vote": {"id": str(vote_id), "author_id": str(participant_id), "step": step.position}}
+    if remaining is not None:
+        data["vote"]["remaining"] = remaining
+    return data
+
+
+async def cast_vote(
+    db: AsyncSession, actor: Actor, idea_id: UUID, score_x: int | None = None, score_y: int | None = None
+) -> tuple[dict[str, Any], WorkshopEvent]:
+    """One dot on a card, or (in a matrix step) the participant's rating of a card (replacing an earlier one)."""
+    if actor.participant is None:
+        raise Forbidden("Nur Teilnehmende können abstimmen.")
+    rating = score_x is not None or score_y is not None
+    step = _require_voting(actor.workshop, "rate_matrix" if rating else "vote")
+    idea = await _visible_idea(db, actor, idea_id)
+    if rating:
+        return await _rate(db, actor, step, idea, score_x, score_y)
+    return await _dot(db, actor, step, idea)
+
+
+async def _dot(db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea) -> tuple[dict[str, Any], WorkshopEvent]:
+    assert actor.participant is not None
+    workshop_id, participant_id, position = actor.workshop.id, actor.participant.id, step.position
+    rules = vote_rules(step)
+    await _release_dead_dots(db, participant_id, position)
+    mine = select(Vote.slot).where(
+        Vote.participant_id == participant_id, Vote.step_position == position, Vote.slot.is_not(None)
+    )
+    on_card = select(Vote.item_slot).where(
+        Vote.participant_id == participant_id, Vote.step_position == position, Vote.idea_id == idea.id
+    )
+    budget, cap = _slots(rules.dots_per_person), _slots(rules.max_per_item)
+    free_slot = select(func.min(budget.c.n)).where(budget.c.n.not_in(mine)).scalar_subquery()
+    free_item = select(func.min(cap.c.n)).where(cap.c.n.not_in(on_card)).scalar_subquery()
+    vote_id = new_id()
+    now = _now()
+    columns = Vote.__table__.c
+    source = select(
+        literal(vote_id, columns.id.type),
+        literal(workshop_id, columns.workshop_id.type),
+        literal(position),
+        literal(idea.id, columns.idea_id.type),
+        literal(participant_id, columns.participant_id.type),
+        free_slot,
+        free_item,
+        literal(now, columns.created_at.type),
+        literal(now, columns.updated_at.type),
+    ).where(
+        free_slot.is_not(None),
+        free_item.is_not(None),
+        _live_step_clause(workshop_id, position, "vote"),
+        _votable_idea_clause(workshop_id, idea.id),
+    )
+    statement = insert(Vote).from_select(
+        [
+            "id",
+            "workshop_id",
+            "step_position",
+            "idea_id",
+            "participant_id",
+            "slot",
+            "item_slot",
+            "created_at",
+            "updated_at",
+        ],
+        source,
+        include_defaults=False,
+    )
+    inserted = 0
+    for _attempt in range(SLOT_RETRIES):
+        try:
+            async with db.begin_nested():
+                inserted = (await db.execute(statement)).rowcount or 0  # type: ignore[attr-defined]
+            break
+        except IntegrityError:
+            # A parallel request took the same slot and committed first: look again for a free one.
+            continue
+    else:
+        raise Conflict("Zu viele gleichzeitige Stimmen. Bitte noch einmal versuchen.")
+    if not inserted:
+        await _explain_refusal(db, actor, step, idea, rules)
+    remaining = await remaining_dots(db, participant_id, step)
+    event = await record(db, workshop_id, "vote_cast", _vote_event_data(vote_id, participant_id, step, remaining))
+    return {
+        "id": str(vote_id),
+        "idea_id": str(idea.id),
+        "step": position,
+        "remaining": remaining,
+        "score_x": None,
+        "score_y": None,
+    }, event
+
+
+def new_id() -> UUID:
+    """The same time-ordered ids the ORM gives its rows (the INSERT … SELECT bypasses the ORM default)."""
+    return UUID(str(_ids.uuid7()))  # type: ignore[attr-defined]
+
+
+async def _explain_refusal(db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea, rules: VoteRules) -> None:
+    """The INSERT found no room; say why (this read decides nothing, the statement already did)."""
+    assert actor.participant is not None
+    fresh = (
+        await db.execute(
+            select(Workshop.state, Workshop.current_step, Workshop.locked).where(Workshop.id == actor.workshop.id)
+        )
+    ).one()
+    if fresh.state != WorkshopState.live or fresh.current_step != step.position or fresh.locked:
+        raise Forbidden("In diesem Schritt wird nicht (mehr) abgestimmt.")
+    withdrawn = (await db.execute(select(Idea.withdrawn).where(Idea.id == idea.id))).scalar_one_or_none()
+    if withdrawn is None or withdrawn:
+        raise NotFound("Diese Karte gibt es nicht.")
+    on_card = (
+        await db.execute(
+            select(func.count(Vote.id)).where(
+                Vote.participant_id == actor.participant.id,
+                Vote.step_position == step.position,
+                Vote.idea_id == idea.id,
+            )
+        )
+    ).scalar_one()
+    if on_card >= rules.max_per_item:
+        word = "Punkt" if rules.max_per_item == 1 else "Punkte"
+        raise Conflict(
+            f"Auf eine Karte passen höchstens {rules.max_per_item} {word} von Ihnen.",
+            {"idea_id": "Höchstzahl pro Karte erreicht."},
+        )
+    raise Conflict(
+        f"Sie haben schon alle {rules.dots_per_person} Punkte vergeben. Nehmen Sie einen zurück, um umzuverteilen.",
+        {"idea_id": "Keine Punkte mehr übrig."},
+    )
+
+
+async def _rate(
+    db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea, score_x: int | None, score_y: int | None
+) -> tuple[dict[str, Any], WorkshopEvent]:
+    assert actor.participant is not None
+    scale = matrix_rules(step)["scale"]
+    errors = {}
+    for name, value in (("score_x", score_x), ("score_y", score_y)):
+        if value is None:
+            errors[name] = "Pflichtfeld in der Bewertungsmatrix."
+        elif not 1 <= value <= scale:
+            errors[name] = f"Muss zwischen 1 und {scale} liegen."
+    if errors:
+        raise Invalid("Bitte beide Achsen bewerten.", errors)
+    workshop_id, participant_id, position = actor.workshop.id, actor.participant.id, step.position
+    vote_id = new_id()
+    now = _now()
+    columns = Vote.__table__.c
+    source = select(
+        literal(vote_id, columns.id.type),
+        literal(workshop_id, columns.workshop_id.type),
+        literal(position),
+        literal(idea.id, columns.idea_id.type),
+        literal(participant_id, columns.participant_id.type),
+        literal(0),
+        literal(score_x),
+        literal(score_y),
+        literal(now, columns.created_at.type),
+        literal(now, columns.updated_at.type),
+    ).where(_live_step_clause(workshop_id, position, "rate_matrix"), _votable_idea_clause(workshop_id, idea.id))
+    dialect = _dialect(db)
+    statement = dialect.insert(Vote).from_select(
+        [
+            "id",
+            "workshop_id",
+            "step_position",
+            "idea_id",
+            "participant_id",
+            "item_slot",
+            "score_x",
+            "score_y",
+            "created_at",
+            "updated_at",
+        ],
+        source,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["participant_id", "step_position", "idea_id", "item_slot"],
+        set_={"score_x": score_x, "score_y": score_y, "updated_at": now},
+    ).returning(Vote.id)
+    found = (await db.execute(statement)).scalar_one_or_none()
+    if found is None:
+        await _explain_refusal(db, actor, step, idea, VoteRules(MAX_SLOTS, MAX_SLOTS, False))
+        raise Forbidden("In diesem Schritt wird nicht (mehr) abgestimmt.")
+    event = await record(db, workshop_id, "vote_cast", _vote_event_data(found, participant_id, step, None))
+    return {
+        "id": str(found),
+        "idea_id": str(idea.id),
+        "step": position,
+        "remaining": None,
+        "score_x": score_x,
+        "score_y": score_y,
+    }, event
+
+
+async def withdraw_vote(db: AsyncSession, actor: Actor, vote_id: UUID) -> WorkshopEvent:
+    """Take back one's own dot or rating while its step is still running (one DELETE decides)."""
+    if actor.participant is None:
+        raise Forbidden("Nur Teilnehmende können Stimmen zurücknehmen.")
+    workshop = actor.workshop
+    if workshop.state == WorkshopState.closed:
+        raise Forbidden("Die Werkstatt ist beendet; es kann nicht mehr abgestimmt werden.")
+    row = (
+        await db.execute(
+            delete(Vote)
+            .where(
+                Vote.id == vote_id,
+                Vote.workshop_id == workshop.id,
+                Vote.participant_id == actor.participant.id,
+                exists().where(
+                    Workshop.id == workshop.id,
+                    Workshop.state == WorkshopState.live.value,
+                    Workshop.current_step == Vote.step_position,
+                    Workshop.locked.is_(False),
+                ),
+            )
+            .returning(Vote.step_position)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        exists_at_all = (
+            await db.execute(
+                select(Vote.id).where(
+                    Vote.id == vote_id, Vote.workshop_id == workshop.id, Vote.participant_id == actor.participant.id
+                )
+            )
+        ).scalar_one_or_none()
+        if exists_at_all is None:
+            raise NotFound("Diese Stimme gibt es nicht.")
+        raise Forbidden("Die Abstimmung dieses Schritts ist vorbei.")
+    step = step_at(workshop, row)
+    assert step is not None
+    remaining = await remaining_dots(db, actor.participant.id, step) if step.mechanic == "vote" else None
+    return await record(
+        db, workshop.id, "vote_withdrawn", _vote_event_data(vote_id, actor.participant.id, step, remaining)
+    )
+
+
+async def withdraw_dot_on(db: AsyncSession, actor: Actor, idea_id: UUID) -> WorkshopEvent:
+    """The board's "− Punkt": take back the participant's latest dot on this card."""
+    if actor.participant is None:
+        raise Forbidden("Nur Teilnehmende können Stimmen zurücknehmen.")
+    step = step_at(actor.workshop, actor.workshop.current_step)
+    position = step.position if step else -1
+    latest = (
+        await db.execute(
+            select(Vote.id)
+            .where(
+                Vote.participant_id == actor.participant.id,
+                Vote.step_position == position,
+                Vote.idea_id == idea_id,
+            )
+            .order_by(Vote.created_at.desc(), Vote.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if latest is None:
+        raise NotFound("Auf dieser Karte haben Sie keinen Punkt.")
+    return await withdraw_vote(db, actor, latest)
+
+
+async def reveal_tallies(db: AsyncSession, actor: Actor) -> WorkshopEvent:
+    """Show the current step's tallies to everyone (one conditional UPDATE: a second reveal changes nothing)."""
+    if not actor.is_coach:
+        raise Forbidden("Nur die Moderation deckt das Ergebnis auf.")
+    workshop = actor.workshop
+    step = step_at(workshop, workshop.current_step)
+    if step is None or step.mechanic not in VOTING_MECHANICS:
+        raise Invalid("In diesem Schritt gibt es nichts aufzudecken.", {"type": "Kein Abstimmungsschritt."})
+    changed = (
+        await db.execute(
+            update(AgendaStep)
+            .where(AgendaStep.id == step.id, AgendaStep.revealed.is_(False))
+            .values(revealed=True)
+            .execution_options(synchronize_session=False)
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise Conflict("Das Ergebnis ist bereits aufgedeckt.")
+    step.revealed = True
+    tally = await step_tallies(db, workshop, step)
+    return await record(db, workshop.id, "revealed", {"step": step.position, "tallies": tally["tallies"]})
+
+
+async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) -> WorkshopEvent:
+    """The coach fixes the final order: it replaces the computed ranking in results and on the board."""
+    if not actor.is_coach:
+        raise Forbidden("Nur die Moderation legt die Reihenfolge fest.")
+    workshop = actor.workshop
+    if len(set(idea_ids)) != len(idea_ids):
+        raise Invalid("Jede Karte darf nur einmal vorkommen.", {"idea_ids": "Doppelte Karte."})
+    if len(idea_ids) > 500:
+        raise Invalid("Zu viele Karten.", {"idea_ids": "Höchstens 500 Karten."})
+    known = set(
+        (
+            await db.execute(
+                select(Idea.id).where(Idea.workshop_id == workshop.id, Idea.id.in_(idea_ids), Idea.withdrawn.is_(False))
+            )
+        ).scalars()
+    )
+    if known != set(idea_ids):
+        raise Invalid("Unbekannte Karte in der Reihenfolge.", {"idea_ids": "Unbekannte Karte."})
+    await db.execute(delete(FinalRank).where(FinalRank.workshop_id == workshop.id))
+    for position, idea_id in enumerate(idea_ids):
+        db.add(FinalRank(workshop_id=workshop.id, idea_id=idea_id, position=position))
+    await db.flush()
+    return await record(db, workshop.id, "ranking_fixed", {"order": [str(i) for i in idea_ids]})
+
+
+# --- reading tallies ----------------------------------------------------------------------------------
+
+
+async def step_tallies(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> dict[str, Any]:
+    """Dots per card (vote) or average position per card (rate_matrix) of one step, without secrets removed."""
+    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
+    base = (
+        select(Vote.idea_id)
+        .join(Idea, Idea.id == Vote.idea_id)
+        .where(Vote.workshop_id == workshop.id, Vote.step_position == step.position, *live)
+    )
+    voters = (await db.execute(base.with_only_columns(func.count(func.distinct(Vote.participant_id))))).scalar_one()
+    if step.mechanic == "rate_matrix":
+        rows = (
+            await db.execute(
+                select(Vote.idea_id, func.avg(Vote.score_x), func.avg(Vote.score_y), func.count(Vote.id))
+                .join(Idea, Idea.id == Vote.idea_id)
+                .where(Vote.workshop_id == workshop.id, Vote.step_position == step.position, Vote.slot.is_(None), *live)
+                .group_by(Vote.idea_id)
+            )
+        ).all()
+        positions = {str(i): [round(float(x), 2), round(float(y), 2), int(n)] for i, x, y, n in rows}
+        return {
+            "step": step.position,
+            "mechanic": step.mechanic,
+            "positions": positions,
+            "tallies": {},
+            "dots": sum(p[2] for p in positions.values()),
+            "voters": int(voters),
+        }
+    rows = (
+        await db.execute(
+            select(Vote.idea_id, func.count(Vote.id))
+            .join(Idea, Idea.id == Vote.idea_id)
+            .where(Vote.workshop_id == workshop.id, Vote.step_position == step.position, Vote.slot.is_not(None), *live)
+            .group_by(Vote.idea_id)
+        )
+    ).all()
+    tallies = {str(i): int(n) for i, n in rows}
+    return {
+        "step": step.position,
+        "mechanic": step.mechanic,
+        "tallies": tallies,
+        "positions": {},
+        "dots": sum(tallies.values()),
+        "voters": int(voters),
+    }
+
+
+async def tallies_by_group(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> dict[str, dict[str, int]]:
+    """Dots per card and target group (for the coach's comparison)."""
+    rows = (
+        await db.execute(
+            select(Vote.idea_id, Participant.target_group, func.count(Vote.id))
+            .join(Participant, Participant.id == Vote.participant_id)
+            .join(Idea, Idea.id == Vote.idea_id)
+            .where(
+                Vote.workshop_id == workshop.id,
+                Vote.step_position == step.position,
+                Vote.slot.is_not(None),
+                Idea.withdrawn.is_(False),
+            )
+            .group_by(Vote.idea_id, Participant.target_group)
+        )
+    ).all()
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for idea_id, group, count in rows:
+        found[str(idea_id)][group or ""] = int(count)
+    return dict(found)
+
+
+async def my_votes(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> dict[str, list[dict[str, Any]]]:
+    rows = (
+        await db.execute(
+            select(Vote)
+            .where(Vote.participant_id == participant_id, Vote.step_position == step.position)
+            .order_by(Vote.created_at, Vote.id)
+        )
+    ).scalars()
+    mine: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for vote in rows:
+        mine[str(vote.idea_id)].append({"id": str(vote.id), "score_x": vote.score_x, "score_y": vote.score_y})
+    return dict(mine)
+
+
+def tally_event_data(workshop: Workshop, step: AgendaStep, tally: dict[str, Any]) -> dict[str, Any]:
+    """What a `tally_updated` event may carry for everyone: the counts only once they are visible."""
+    data: dict[str, Any] = {
+        "step": step.position,
+        "mechanic": step.mechanic,
+        "dots": tally["dots"],
+        "voters": tally["voters"],
+        "hidden": tallies_hidden(workshop, step),
+    }
+    if not data["hidden"]:
+        data["tallies"] = tally["tallies"]
+        data["positions"] = tally["positions"]
+    return data
+
+
+async def record_tally(db: AsyncSession, workshop_id: UUID, position: int) -> WorkshopEvent | None:
+    """The batched `tally_updated` of one step (called by the debouncer, in its own transaction)."""
+    workshop = await db.get(Workshop, workshop_id)
+    if workshop is None:
+        return None
+    step = step_at(workshop, position)
+    if step is None or step.mechanic not in ("vote", "rate_matrix"):
+        return None
+    tally = await step_tallies(db, workshop, step)
+    return await record(db, workshop.id, "tally_updated", tally_event_data(workshop, step, tally))
+
+
+# --- idempotent retries ---------------------------------------------------------------------------------
+
+
+async def cast_vote_once(
+    db: AsyncSession,
+    actor: Actor,
+    key: str | None,
+    body: dict[str, Any],
+    idea_id: UUID,
+    score_x: int | None = None,
+    score_y: int | None = None,
+) -> tuple[dict[str, Any], WorkshopEvent | None]:
+    """`cast_vote` under an `Idempotency-Key`: the key row is inserted in the same transaction as the vote,
+    so a parallel or later retry either waits for it and gets the stored answer, or (if the first failed and
+    rolled back) runs afresh. The event is None when the answer is a stored one."""
+    if key is None:
+        return await cast_vote(db, actor, idea_id, score_x, score_y)
+    if not 1 <= len(key) <= 200 or not key.isprintable():
+        raise Invalid("Ungültiger Idempotency-Key.", {"Idempotency-Key": "1 bis 200 druckbare Zeichen."})
+    if actor.participant is None:
+        raise Forbidden("Nur Teilnehmende können abstimmen.")
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    try:
+        async with db.begin_nested():
+            db.add(VoteRequest(participant_id=actor.participant.id, key=key, body_hash=digest))
+            await db.flush()
+    except IntegrityError:
+        stored = (
+            await db.execute(
+                select(VoteRequest).where(VoteRequest.participant_id == actor.participant.id, VoteRequest.key == key)
+            )
+        ).scalar_one()
+        if stored.body_hash != digest:
+            raise Conflict(
+                "Dieser Idempotency-Key wurde schon für eine andere Stimme verwendet.",
+                {"Idempotency-Key": "Schon mit anderem Inhalt verwendet."},
+            ) from None
+        return dict(stored.response or {}), None
+    result, event = await cast_vote(db, actor, idea_id, score_x, score_y)
+    await db.execute(
+        update(VoteRequest)
+        .where(VoteRequest.participant_id == actor.participant.id, VoteRequest.key == key)
+        .values(response=result)
+        .execution_options(synchronize_session=False)
+    )
+    return result, event
