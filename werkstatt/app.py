@@ -60,6 +60,16 @@ def route_handlers() -> list[Any]:
     return handlers
 
 
+async def sync_methods_at_start(settings: Settings) -> None:
+    """Embedded mode: the shipped method cards are upserted at start-up (production runs `werkstatt methods
+    sync` in its migration step instead, so several workers do not race)."""
+    try:
+        from werkstatt.catalogue.service import sync_shipped_methods
+    except ImportError:  # the catalogue domain is optional
+        return
+    await sync_shipped_methods(settings)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = database.create_engine(settings)
@@ -73,6 +83,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if settings.sync_methods_on_start and not settings.production:
+            await sync_methods_at_start(settings)
         try:
             yield
         finally:
