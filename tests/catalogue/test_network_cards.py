@@ -88,7 +88,7 @@ async def test_create_edit_and_version_history(
     assert created.status_code == 303, created.text
     assert created.headers["location"] == "/methoden/kartenabfrage-jugend"
 
-    data.update(name="Kartenabfrage mit Jugendlichen", note="Name geschärft", duration_max="50")
+    data.update(name="Kartenabfrage im Zauberwald", note="Name geschärft", duration_max="50")
     edited = await client.post(
         "/methoden/kartenabfrage-jugend/bearbeiten", data=data, headers=headers, follow_redirects=False
     )
@@ -100,7 +100,9 @@ async def test_create_edit_and_version_history(
     assert "Version 2" in items[0].get_text() and "Name geschärft" in items[0].get_text()
     assert "Test coach" in items[0].get_text()
     page = await client.get("/methoden/kartenabfrage-jugend")
-    assert text_of(page.text, "#method-title") == "Kartenabfrage mit Jugendlichen"
+    assert text_of(page.text, "#method-title") == "Kartenabfrage im Zauberwald"
+    found = [item["slug"] for item in (await client.get("/api/methods?q=Zauberwald")).json()]
+    assert found == ["kartenabfrage-jugend"]  # the search index follows the edit
     card_json = (await client.get("/api/methods/kartenabfrage-jugend")).json()
     assert card_json["version"] == 2 and card_json["duration"]["max"] == 50
 
