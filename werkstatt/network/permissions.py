@@ -28,8 +28,10 @@ Two rules sit on top of the table:
 | own_project_idea     | project_idea     |           | ✓        | ✓     | ✓             | ✓     |
 | adopt_idea           | project_idea     |           | ✓        | ✓     | ✓             | ✓     |
 
-`tests/network/test_permissions.py` renders this docstring's table from `PERMISSIONS` and fails when they
-drift apart, and drives every cell over HTTP and the API.
+`tests/network/test_permissions.py` fails when this table and `PERMISSIONS` drift apart, and drives every cell
+of the organisation actions over HTTP pages and the JSON API. Later domains guard their routes with
+`allowed(Action.x)` (role may do it at all) and `require(account, Action.x, object.network_id)` once the object
+is loaded (404 for another network), or ask `can()` to show or hide a control.
 """
 
 from __future__ import annotations
