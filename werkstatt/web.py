@@ -133,7 +133,11 @@ def page(
     headers: Mapping[str, str] | None = None,
 ) -> Response[str]:
     """The page, or for an htmx request the named `block` of the same template."""
-    is_htmx = bool(request.headers.get("hx-request")) and not request.headers.get("hx-boosted")
+    is_htmx = (
+        bool(request.headers.get("hx-request"))
+        and not request.headers.get("hx-boosted")
+        and not request.headers.get("hx-history-restore-request")  # back button: htmx wants the whole page
+    )
     html = render_html(request, template, context or {}, block if is_htmx else None)
     return Response(html, media_type=MediaType.HTML, status_code=status_code, headers=dict(headers or {}))
 

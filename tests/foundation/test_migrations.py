@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from werkstatt.migrate import compare_type, current, downgrade, upgrade
+from werkstatt.migrate import compare_type, current, downgrade, include_object, upgrade
 from werkstatt.models import metadata
 
 
@@ -16,7 +16,10 @@ async def _diff(url: str) -> list[object]:
         async with engine.connect() as connection:
             return await connection.run_sync(
                 lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": compare_type}), metadata
+                    MigrationContext.configure(
+                        sync, opts={"compare_type": compare_type, "include_object": include_object}
+                    ),
+                    metadata,
                 )
             )
     finally:
