@@ -89,3 +89,13 @@ async def as_guest(client: AsyncTestClient[Any], method: str, url: str, token: s
         return await client.request(method, url, headers=headers, **kwargs)
     finally:
         client.cookies = saved
+
+
+async def start(client: AsyncTestClient[Any], workshop: LiveWorkshop, step: int = 0) -> None:
+    """The coach starts a step (a cookie-authenticated API call from our own page)."""
+    response = await client.post(
+        f"/api/workshops/{workshop.id}/commands",
+        json={"type": "start_step", "step": step},
+        headers={"sec-fetch-site": "same-origin"},
+    )
+    assert response.status_code == 200, response.text

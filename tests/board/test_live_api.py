@@ -9,18 +9,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.board.conftest import LiveWorkshop, as_guest, join
+from tests.board.conftest import LiveWorkshop, as_guest, join, start
 from werkstatt.board.models import Idea
 from werkstatt.live.models import WorkshopEvent
-
-
-async def start(client: AsyncTestClient[Any], workshop: LiveWorkshop, step: int = 0) -> None:
-    response = await client.post(
-        f"/api/workshops/{workshop.id}/commands",
-        json={"type": "start_step", "step": step},
-        headers={"sec-fetch-site": "same-origin"},
-    )
-    assert response.status_code == 200, response.text
 
 
 async def test_join_post_and_read_events(coach_client: AsyncTestClient[Any], workshop: LiveWorkshop) -> None:

@@ -9,20 +9,11 @@ from typing import Any
 import httpx
 from litestar.testing import AsyncTestClient
 
-from tests.board.conftest import LiveWorkshop, as_guest, bearer, join
+from tests.board.conftest import LiveWorkshop, as_guest, bearer, join, start
 from tests.conftest import csrf_headers
 from tests.html import parse, text_of
 
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "<svg/onload=alert(1)>"]
-
-
-async def start(client: AsyncTestClient[Any], workshop: LiveWorkshop, step: int = 0) -> None:
-    response = await client.post(
-        f"/api/workshops/{workshop.id}/commands",
-        json={"type": "start_step", "step": step},
-        headers={"sec-fetch-site": "same-origin"},
-    )
-    assert response.status_code == 200
 
 
 async def test_guest_joins_by_code_and_sees_the_board(

@@ -10,16 +10,7 @@ import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import AsyncTestClient
 
-from tests.board.conftest import LiveWorkshop, as_guest, bearer, join
-
-
-async def start(client: AsyncTestClient[Any], workshop: LiveWorkshop, step: int = 0) -> None:
-    response = await client.post(
-        f"/api/workshops/{workshop.id}/commands",
-        json={"type": "start_step", "step": step},
-        headers={"sec-fetch-site": "same-origin"},
-    )
-    assert response.status_code == 200, response.text
+from tests.board.conftest import LiveWorkshop, as_guest, bearer, join, start
 
 
 def receive_json(socket: Any, timeout: float = 5) -> dict[str, Any]:

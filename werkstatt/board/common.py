@@ -68,10 +68,3 @@ async def check_join_limit(request: Request[Any, Any, Any]) -> None:
 
 async def count_join_failure(request: Request[Any, Any, Any]) -> None:
     await hit(request.app.state, f"join-fail:{client_address(request.scope)}", JOIN_WINDOW)
-
-
-def join_url(request: Request[Any, Any, Any], code: str) -> str:
-    """The link a participant opens (printed on the projector and in the QR code)."""
-    settings: Settings = request.app.state.settings
-    base = (settings.public_url or str(request.base_url)).rstrip("/")
-    return f"{base}/beitreten/{code}"

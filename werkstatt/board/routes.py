@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import sessions
 from werkstatt.board import service as board
-from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, join_url, viewer_for
+from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
 from werkstatt.board.queries import board_state
 from werkstatt.errors import DomainError, Invalid, field_errors
 from werkstatt.live.events import publish
@@ -27,6 +27,7 @@ from werkstatt.web import N_, gettext, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
 from werkstatt.workshops.service import join_workshop, normalise_code
+from werkstatt.workshops.views import join_url
 
 
 def _is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -220,14 +221,10 @@ class BoardController(Controller):
 
     @post("/ideen", name="board_post_idea")
     async def post_idea(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
-        form = await request.form()
-        text = str(form.get("text", ""))[:5000]
-        topic = str(form.get("focus_topic_id") or "") or None
+        text, topic = await _field(request, "text"), await _field(request, "focus_topic_id", 40)
 
         async def action(actor: Any) -> Any:
-            topic_id = _uuid(topic, "focus_topic_id")
-            _idea, event = await board.post_idea(db, actor, text, topic_id)
-            return event
+            return await _event(board.post_idea(db, actor, text, _uuid(topic, "focus_topic_id")))
 
         return await self._run(request, db, workshop_id, action, N_("Ihre Karte ist auf dem Board."))
 
@@ -235,45 +232,32 @@ class BoardController(Controller):
     async def edit_idea(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
     ) -> Response[Any]:
-        form = await request.form()
-        text = str(form.get("text", ""))[:5000]
-
-        async def action(actor: Any) -> Any:
-            _idea, event = await board.edit_idea(db, actor, idea_id, text)
-            return event
-
+        text = await _field(request, "text")
+        action = lambda actor: _event(board.edit_idea(db, actor, idea_id, text))  # noqa: E731
         return await self._run(request, db, workshop_id, action, N_("Karte geändert."))
 
     @post("/ideen/{idea_id:uuid}/zurueckziehen", name="board_withdraw_idea")
     async def withdraw_idea(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
     ) -> Response[Any]:
-        return await self._run(
-            request, db, workshop_id, lambda actor: board.withdraw_idea(db, actor, idea_id), N_("Karte zurückgezogen.")
-        )
+        action = lambda actor: board.withdraw_idea(db, actor, idea_id)  # noqa: E731
+        return await self._run(request, db, workshop_id, action, N_("Karte zurückgezogen."))
 
     @post("/ideen/{idea_id:uuid}/kommentare", name="board_comment")
     async def comment(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
     ) -> Response[Any]:
-        form = await request.form()
-        text = str(form.get("text", ""))[:5000]
-
-        async def action(actor: Any) -> Any:
-            _comment, event = await board.post_comment(db, actor, idea_id, text)
-            return event
-
+        text = await _field(request, "text")
+        action = lambda actor: _event(board.post_comment(db, actor, idea_id, text))  # noqa: E731
         return await self._run(request, db, workshop_id, action, N_("Kommentar gespeichert."))
 
     @post("/ideen/{idea_id:uuid}/reaktion", name="board_react")
     async def react(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
     ) -> Response[Any]:
-        form = await request.form()
-        kind = str(form.get("kind", ""))[:20]
-        return await self._run(
-            request, db, workshop_id, lambda actor: board.react(db, actor, idea_id, kind), N_("Reaktion gespeichert.")
-        )
+        kind = await _field(request, "kind", 20)
+        action = lambda actor: board.react(db, actor, idea_id, kind)  # noqa: E731
+        return await self._run(request, db, workshop_id, action, N_("Reaktion gespeichert."))
 
     @post("/steuerung", name="board_command")
     async def command(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
@@ -294,6 +278,17 @@ class BoardController(Controller):
 async def _by_code(db: AsyncSession, code: str) -> Workshop | None:
     query = select(Workshop).where(Workshop.join_code == normalise_code(code[:20]))
     return (await db.execute(query)).scalar_one_or_none()
+
+
+async def _field(request: Request[Any, Any, Any], name: str, limit: int = 5000) -> str:
+    """One form field as text, cut at `limit` (the command then explains its own, smaller limit)."""
+    return str((await request.form()).get(name) or "")[:limit]
+
+
+async def _event(result: Any) -> Any:
+    """Commands that also return the created row: the route only needs the event."""
+    _row, event = await result
+    return event
 
 
 COMMAND_FIELDS = (
