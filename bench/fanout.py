@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,8 +72,12 @@ class Receivers:
         for index in range(0, len(urls_and_headers), 50):
             batch = urls_and_headers[index : index + 50]
             self.sockets += await asyncio.gather(
-                *(websockets.connect(url, additional_headers=headers, max_size=2**20, open_timeout=30, compression=None)
-                  for url, headers in batch)
+                *(
+                    websockets.connect(
+                        url, additional_headers=headers, max_size=2**20, open_timeout=30, compression=None
+                    )
+                    for url, headers in batch
+                )
             )
         self.tasks = [asyncio.create_task(self._read(socket)) for socket in self.sockets]
 
@@ -106,10 +109,22 @@ def _number(message: str | bytes) -> int | None:
     return int(digits) if digits else None
 
 
-def summarise(name: str, sent: dict[int, float], receivers: Receivers, clients: int, cpu: float, rss_before: int,
-              rss_after: int, wall: float) -> dict[str, Any]:
-    latencies = [(arrival - sent[number]) * 1000 for number, arrivals in receivers.arrivals.items()
-                 if number in sent for arrival in arrivals]
+def summarise(
+    name: str,
+    sent: dict[int, float],
+    receivers: Receivers,
+    clients: int,
+    cpu: float,
+    rss_before: int,
+    rss_after: int,
+    wall: float,
+) -> dict[str, Any]:
+    latencies = [
+        (arrival - sent[number]) * 1000
+        for number, arrivals in receivers.arrivals.items()
+        if number in sent
+        for arrival in arrivals
+    ]
     latencies.sort()
     delivered = len(latencies)
     expected = len(sent) * clients
@@ -149,8 +164,15 @@ async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path
     async with create_sessionmaker(engine)() as db:
         network = await make_network(db)
         coach = account_snapshot(await make_account(db, Role.coach, network.network))
-        data = WorkshopCreate.model_validate({"town_id": str(network.towns[0].id), "title": "Lasttest", "agenda": [
-            {"title": "Sammeln", "minutes": 60, "board": {"mechanic": "collect", "config": {"max_length": 280}}}]})
+        data = WorkshopCreate.model_validate(
+            {
+                "town_id": str(network.towns[0].id),
+                "title": "Lasttest",
+                "agenda": [
+                    {"title": "Sammeln", "minutes": 60, "board": {"mechanic": "collect", "config": {"max_length": 280}}}
+                ],
+            }
+        )
         workshop = await create_workshop(db, coach, data)
         await start_step(db, Actor(workshop, None, coach, is_coach=True), 0)
         await db.commit()
@@ -158,11 +180,18 @@ async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path
     await engine.dispose()
 
     port = free_port()
-    env = {**os.environ, "WERKSTATT_DATABASE_URL": url, "WERKSTATT_DATA_DIR": str(workdir), "WERKSTATT_PORT": str(port),
-           "WERKSTATT_SYNC_METHODS_ON_START": "false", "WERKSTATT_SECRET_KEY": "bench-secret-key-0123456789-0123456789"}
+    env = {
+        **os.environ,
+        "WERKSTATT_DATABASE_URL": url,
+        "WERKSTATT_DATA_DIR": str(workdir),
+        "WERKSTATT_PORT": str(port),
+        "WERKSTATT_SYNC_METHODS_ON_START": "false",
+        "WERKSTATT_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
+    }
     log = (workdir / "werkstatt.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "werkstatt.cli", "serve"], env=env, cwd=ROOT, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "werkstatt.cli", "serve"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         await wait_http(f"{base}/healthz")
@@ -172,13 +201,18 @@ async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path
                 response = await http.post("/api/join", json={"code": code, "display_name": f"Last {index}"})
                 response.raise_for_status()
                 tokens.append(response.json()["token"])
-            after = (await http.get(f"/api/workshops/{workshop_id}/events",
-                                    headers={"Authorization": f"Bearer {tokens[0]}"})).json()[-1]["seq"]
+            after = (
+                await http.get(f"/api/workshops/{workshop_id}/events", headers={"Authorization": f"Bearer {tokens[0]}"})
+            ).json()[-1]["seq"]
             rss_before = rss_kib(server.pid)
             receivers = Receivers()
             ws_base = base.replace("http", "ws")
-            await receivers.open([(f"{ws_base}/api/workshops/{workshop_id}/live?after={after}",
-                                   {"Authorization": f"Bearer {token}"}) for token in tokens])
+            await receivers.open(
+                [
+                    (f"{ws_base}/api/workshops/{workshop_id}/live?after={after}", {"Authorization": f"Bearer {token}"})
+                    for token in tokens
+                ]
+            )
             await asyncio.sleep(2)
             rss_connected = rss_kib(server.pid)
             cpu_start, wall_start = cpu_seconds(server.pid), time.perf_counter()
@@ -186,14 +220,18 @@ async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path
             poster = {"Authorization": f"Bearer {tokens[0]}"}
             for number in range(cards):
                 sent[number] = time.perf_counter()
-                await http.post(f"/api/workshops/{workshop_id}/ideas", headers=poster,
-                                json={"text": f"Karte #{number} – mehr Bänke und Schatten am Marktplatz"})
+                await http.post(
+                    f"/api/workshops/{workshop_id}/ideas",
+                    headers=poster,
+                    json={"text": f"Karte #{number} – mehr Bänke und Schatten am Marktplatz"},
+                )
                 await asyncio.sleep(max(0.0, interval - (time.perf_counter() - sent[number])))
             await asyncio.sleep(2)
             cpu, wall = cpu_seconds(server.pid) - cpu_start, time.perf_counter() - wall_start
             await receivers.close()
-        return summarise("Werkstatt (Litestar hub, JSON events)", sent, receivers, clients, cpu, rss_before,
-                         rss_connected, wall)
+        return summarise(
+            "Werkstatt (Litestar hub, JSON events)", sent, receivers, clients, cpu, rss_before, rss_connected, wall
+        )
     finally:
         server.terminate()
         server.wait(timeout=15)
@@ -201,8 +239,12 @@ async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path
 
 async def run_baseline(clients: int, cards: int, interval: float, payload_size: int) -> dict[str, Any]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "bench.baseline_server", str(port)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.baseline_server", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         assert server.stdout is not None
         await asyncio.to_thread(server.stdout.readline)

@@ -163,5 +163,5 @@ def url_for(request: Request[Any, Any, Any], name: str, **params: Any) -> str | 
         return None
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction, translate later"
+def N_(message: str) -> str:
     return message

@@ -19,8 +19,12 @@ from werkstatt.workshops.schemas import WorkshopCreate
 from werkstatt.workshops.service import create_workshop
 
 AGENDA = [
-    {"title": "Verdeckt sammeln", "minutes": 5, "question": "Was fehlt am Markt?",
-     "board": {"mechanic": "collect", "config": {"blind": True}}},
+    {
+        "title": "Verdeckt sammeln",
+        "minutes": 5,
+        "question": "Was fehlt am Markt?",
+        "board": {"mechanic": "collect", "config": {"blind": True}},
+    },
     {"title": "Ordnen", "minutes": 10, "board": {"mechanic": "cluster", "config": {"who": "coach"}}},
 ]
 CARDS = {"Anna": "Trinkbrunnen am Markt", "Bernd": "Schattige Sitzplätze", "Clara": "Kinderspielecke"}
@@ -31,8 +35,9 @@ async def _setup(database_url: str) -> tuple[str, str, str]:
     async with create_sessionmaker(engine)() as db:
         network = await make_network(db, "Moderationstest", towns=("Olbernhau",))
         coach = await make_account(db, Role.coach, network.network, email="coach@olbernhau.example")
-        data = WorkshopCreate.model_validate({"town_id": str(network.towns[0].id), "title": "Marktplatz-Werkstatt",
-                                              "agenda": AGENDA})
+        data = WorkshopCreate.model_validate(
+            {"town_id": str(network.towns[0].id), "title": "Marktplatz-Werkstatt", "agenda": AGENDA}
+        )
         workshop = await create_workshop(db, account_snapshot(coach), data)
         await db.commit()
         result = (str(workshop.id), workshop.join_code, coach.email)
