@@ -597,6 +597,12 @@ async def record_tally(db: AsyncSession, workshop_id: UUID, position: int) -> Wo
     if step is None or step.mechanic not in ("vote", "rate_matrix"):
         return None
     tally = await step_tallies(db, workshop, step)
+    if step.mechanic == "vote":  # cards whose last dot was taken back must drop to 0 on every board
+        live = select(Idea.id).where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False))
+        if _HIDDEN is not None:
+            live = live.where(_HIDDEN.is_(False))
+        for idea_id in (await db.execute(live)).scalars():
+            tally["tallies"].setdefault(str(idea_id), 0)
     return await record(db, workshop.id, "tally_updated", tally_event_data(workshop, step, tally))
 
 

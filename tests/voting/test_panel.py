@@ -1,0 +1,39 @@
+"""The vote panel on the board and the live fragments: counts only for those who may see them."""
+
+from __future__ import annotations
+
+from tests.board.conftest import as_guest
+from tests.voting.conftest import VOTE, Room
+from werkstatt.board.fragments import render_event
+from werkstatt.live.visibility import Viewer
+
+
+def _event(kind: str, data: dict[str, object]) -> dict[str, object]:
+    return {"workshop_id": "w", "seq": 7, "type": kind, "at": "2026-11-22T00:00:00+00:00", "data": data}
+
+
+def test_hidden_tally_update_carries_no_counts_to_any_html_audience() -> None:
+    event = _event("tally_updated", {"step": 1, "mechanic": "vote", "dots": 4, "voters": 2, "hidden": True})
+    guest = render_event(event, Viewer("w", "participant", "p1"))
+    assert guest is not None and 'id="tally-dots"' in guest and "tally-0" not in guest
+    coach = render_event(event, Viewer("w", "coach", "c"))
+    assert coach is not None and 'hx-get="/w/w/stimmen"' in coach
+
+
+def test_vote_cast_renders_for_the_voter_only() -> None:
+    event = _event("vote_cast", {"vote": {"id": "v", "author_id": "p1", "step": 1, "remaining": 2}})
+    assert "stimmen" in (render_event(event, Viewer("w", "participant", "p1")) or "")
+    assert render_event(event, Viewer("w", "participant", "p2")) == "<!--seq:7-->"
+
+
+async def test_panel_shows_remaining_dots_and_hides_tallies(room: Room) -> None:
+    await room.step(VOTE)
+    await room.vote(0, room.ideas[0])
+    panel = await as_guest(room.client, "GET", f"/w/{room.workshop.id}/stimmen", room.guests[0]["token"])
+    assert panel.status_code == 200, panel.text
+    assert "Sie haben noch 2 von 3 Punkten." in panel.text
+    assert f'id="tally-{room.ideas[0]}"' not in panel.text
+    coach = await room.client.get(f"/w/{room.workshop.id}/")
+    assert 'id="voting-panel"' in coach.text
+    assert f'id="tally-{room.ideas[0]}">1<' in coach.text
+    assert 'id="reveal-tallies"' in coach.text

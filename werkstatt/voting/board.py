@@ -1,0 +1,88 @@
+"""The voting part of the board's state: my remaining dots and votes, tallies (when this viewer may see
+them), the matrix and the ranking. Registered by werkstatt.board.queries (BOARD_EXTENSIONS)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from werkstatt.live.visibility import COACH, Viewer
+from werkstatt.voting import service as voting
+from werkstatt.voting.matrix import matrix_svg
+from werkstatt.voting.ranking import workshop_results
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.workshops.models import Workshop
+
+QUADRANTS = (
+    "Großer Nutzen, wenig Aufwand",
+    "Großer Nutzen, viel Aufwand",
+    "Wenig Nutzen, wenig Aufwand",
+    "Wenig Nutzen, viel Aufwand",
+)
+
+
+def matrix_points(ideas: list[dict[str, Any]], positions: dict[str, list[float]]) -> list[dict[str, Any]]:
+    points = []
+    for number, idea in enumerate(ideas, start=1):
+        found = positions.get(idea["id"])
+        if found and idea.get("text"):
+            points.append({"label": str(number), "title": idea["text"], "x": found[0], "y": found[1]})
+    return points
+
+
+async def voting_state(
+    db: AsyncSession, workshop: Workshop, viewer: Viewer, ideas: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    step = voting.step_at(workshop, workshop.current_step)
+    if step is None or step.mechanic not in voting.VOTING_MECHANICS:
+        return None
+    coach = viewer.role == COACH
+    hidden = voting.tallies_hidden(workshop, step)
+    cards = [i for i in ideas if i.get("text") and not i.get("gone")]
+    state: dict[str, Any] = {
+        "mechanic": step.mechanic,
+        "step": step.position,
+        "hidden": hidden,
+        "revealed": step.revealed,
+        "show_tallies": coach or not hidden,
+        "cards": cards,
+        "numbers": {idea["id"]: n for n, idea in enumerate(cards, start=1)},
+        "mine": {},
+        "remaining": None,
+    }
+    participant = UUID(viewer.participant_id) if viewer.participant_id else None
+    if step.mechanic in ("vote", "rate_matrix"):
+        tally = await voting.step_tallies(db, workshop, step)
+        state.update(dots=tally["dots"], voters=tally["voters"])
+        state["tallies"] = tally["tallies"] if state["show_tallies"] else {}
+        if participant is not None:
+            state["mine"] = await voting.my_votes(db, participant, step)
+    if step.mechanic == "vote":
+        rules = voting.vote_rules(step)
+        state["rules"] = rules
+        if participant is not None:
+            state["remaining"] = await voting.remaining_dots(db, participant, step)
+        if coach:
+            state["by_group"] = await voting.tallies_by_group(db, workshop, step)
+    elif step.mechanic == "rate_matrix":
+        rules_m = voting.matrix_rules(step)
+        state["matrix_rules"] = rules_m
+        tally = await voting.step_tallies(db, workshop, step)
+        state["positions"] = tally["positions"] if state["show_tallies"] else {}
+        state["svg"] = matrix_svg(
+            matrix_points(cards, state["positions"]),
+            rules_m["x_label"],
+            rules_m["y_label"],
+            rules_m["scale"],
+            QUADRANTS,
+        )
+    else:
+        state["ranking"] = await workshop_results(db, workshop, viewer)
+    return state
+
+
+async def extend_board(db: AsyncSession, workshop: Workshop, viewer: Viewer, state: dict[str, Any]) -> None:
+    state["voting"] = await voting_state(db, workshop, viewer, list(state.get("ideas") or []))

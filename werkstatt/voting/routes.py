@@ -1,0 +1,147 @@
+"""HTML of voting: the board's vote panel (fetched again by live updates) and its forms.
+
+A form answers htmx with the panel as the voter now sees it; an error keeps the panel and shows why."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from werkstatt.board.common import actor_for, viewer_for
+from werkstatt.board.queries import board_state
+from werkstatt.errors import DomainError, Invalid, NotFound
+from werkstatt.live.events import publish
+from werkstatt.live.visibility import PROJECTOR
+from werkstatt.voting import service as voting
+from werkstatt.voting.batch import batcher
+from werkstatt.web import N_, gettext, render_html
+from werkstatt.workshops.service import Actor
+
+Action = Callable[[Actor], Awaitable[Any]]
+
+
+def _uuid(value: Any, field: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise Invalid("Ungültige Auswahl.", {field: "Ungültige Auswahl."}) from None
+
+
+def _score(value: Any, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(str(value)[:3])
+    except ValueError:
+        raise Invalid("Bitte eine Zahl wählen.", {field: "Muss eine ganze Zahl sein."}) from None
+
+
+class VotingController(Controller):
+    path = "/w/{workshop_id:uuid}/stimmen"
+    include_in_schema = False
+
+    async def _panel(
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        actor: Actor,
+        message: str | None = None,
+        kind: str = "success",
+        status: int = 200,
+        projector: bool = False,
+    ) -> Response[str]:
+        viewer = viewer_for(request, actor)
+        if projector and actor.is_coach:
+            viewer = replace(viewer, role=PROJECTOR, participant_id=None)
+        context = await board_state(db, actor.workshop, viewer)
+        await db.commit()
+        context.update(actor=actor, viewer=viewer, message=message, message_kind=kind)
+        html = render_html(request, "voting/_panel.html", context)
+        return Response(html, media_type=MediaType.HTML, status_code=status)
+
+    @get("/", name="voting_panel")
+    async def panel(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, ansicht: str | None = None
+    ) -> Response[str]:
+        actor = await actor_for(request, db, workshop_id)
+        return await self._panel(request, db, actor, projector=ansicht == "beamer")
+
+    async def _run(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, action: Action, done: str
+    ) -> Response[Any]:
+        actor = await actor_for(request, db, workshop_id)
+        try:
+            event = await action(actor)
+            await db.commit()
+        except DomainError as error:
+            await db.rollback()
+            if error.status_code == 404 and not error.errors and "Karte" not in error.detail:
+                raise
+            fresh = await actor_for(request, db, workshop_id)
+            return await self._panel(
+                request, db, fresh, error.detail, "error", 422 if error.status_code == 403 else error.status_code
+            )
+        publish(request.app.state.channels, event)
+        step = (event.data.get("vote") or {}).get("step")
+        if step is not None:
+            batcher(request.app.state).touch(actor.workshop.id, int(step))
+        if not request.headers.get("hx-request"):
+            return Redirect(f"/w/{workshop_id}", status_code=303)
+        fresh = await actor_for(request, db, workshop_id)
+        return await self._panel(request, db, fresh, gettext(request, done))
+
+    @post("/", name="voting_cast")
+    async def cast(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+        form = await request.form()
+
+        async def action(actor: Actor) -> Any:
+            idea_id = _uuid(form.get("idea_id"), "idea_id")
+            x, y = _score(form.get("score_x"), "score_x"), _score(form.get("score_y"), "score_y")
+            _result, event = await voting.cast_vote(db, actor, idea_id, x, y)
+            return event
+
+        return await self._run(request, db, workshop_id, action, N_("Gespeichert."))
+
+    @post("/zuruecknehmen", name="voting_take_back")
+    async def take_back(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+        form = await request.form()
+
+        async def action(actor: Actor) -> Any:
+            return await voting.withdraw_dot_on(db, actor, _uuid(form.get("idea_id"), "idea_id"))
+
+        return await self._run(request, db, workshop_id, action, N_("Punkt zurückgenommen."))
+
+    @post("/aufdecken", name="voting_reveal")
+    async def reveal(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+        return await self._run(
+            request, db, workshop_id, lambda actor: voting.reveal_tallies(db, actor), N_("Ergebnis aufgedeckt.")
+        )
+
+    @post("/reihenfolge", name="voting_order")
+    async def order(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+        form = await request.form()
+        places: list[tuple[int, str, UUID]] = []
+        for key, value in form.multi_items():
+            if key.startswith("place-") and str(value).strip():
+                try:
+                    place = int(str(value)[:4])
+                except ValueError:
+                    place = 0
+                places.append((place, key[6:], _uuid(key[6:], "idea_ids")))
+        ordered = [idea_id for _place, _key, idea_id in sorted(places)]
+
+        async def action(actor: Actor) -> Any:
+            if not ordered:
+                raise Invalid("Bitte mindestens einer Karte einen Platz geben.", {"idea_ids": "Leer."})
+            return await voting.set_final_order(db, actor, ordered)
+
+        return await self._run(request, db, workshop_id, action, N_("Reihenfolge festgelegt."))
+
+
+__all__ = ["NotFound", "VotingController"]
