@@ -8,7 +8,7 @@ from uuid import UUID
 from litestar import Controller, Request, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from werkstatt.board.common import actor_for, viewer_for
+from werkstatt.board.common import _same_origin_only, actor_for, bearer, viewer_for
 from werkstatt.live.events import publish
 from werkstatt.results import service as results
 from werkstatt.results.service import ProjectIdeaIn, StatusIn
@@ -52,6 +52,8 @@ class ProjectIdeaApi(Controller):
     async def set_status(
         self, request: Request[Any, Any, Any], db: AsyncSession, project_id: UUID, data: StatusIn
     ) -> dict[str, Any]:
+        if bearer(request) is None:  # cookie-authenticated writes only from our own pages (no CSRF via /api)
+            _same_origin_only(request)
         account = request.scope.get("state", {}).get("account")
         project = await results.change_status(db, account, project_id, data.status)
         people = await results.owners(db, [project.id])
