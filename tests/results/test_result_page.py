@@ -1,0 +1,168 @@
+"""The result page (ranking, matrix, participation, project ideas, method ratings), the coach's project-idea
+form with German field errors, and the town page's list of project ideas."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.board.conftest import as_guest
+from tests.conftest import csrf_headers
+from tests.factories import make_account, make_network, sign_in
+from tests.voting.conftest import MATRIX, SAME_ORIGIN, VOTE, Room
+from werkstatt.network.models import FocusTopic, KernteamMember, Role
+from werkstatt.results.models import ProjectIdea
+from werkstatt.settings import Settings
+
+
+async def _member(db: AsyncSession, room: Room) -> KernteamMember:
+    found = (
+        (await db.execute(select(KernteamMember).where(KernteamMember.town_id == UUID(room.workshop.town_id))))
+        .scalars()
+        .first()
+    )
+    assert found is not None
+    return found
+
+
+async def test_result_page_ranks_hides_until_reveal_and_counts_groups(room: Room) -> None:
+    await room.step(VOTE)
+    await room.vote(0, room.ideas[1])
+    await room.vote(1, room.ideas[1])
+    await room.vote(2, room.ideas[0])
+    page = f"/w/{room.workshop.id}/ergebnis"
+
+    guest = await as_guest(room.client, "GET", page, room.guests[0]["token"])
+    assert guest.status_code == 200, guest.text
+    assert 'id="result-hidden"' in guest.text
+    assert "2 Punkte" not in guest.text and 'id="projektidee-form"' not in guest.text
+    assert "Methoden bewerten" not in guest.text
+
+    coach = await room.client.get(page)
+    assert coach.status_code == 200, coach.text
+    text = coach.text
+    assert text.index("Wochenmarkt am Abend") < text.index("Mehr Bänke") < text.index("Radbügel")
+    assert "2 Punkte" in text and 'id="result-hidden"' not in text
+    assert '<svg class="vote-matrix"' in text  # the agenda has a rate_matrix step
+    assert '<tr><th scope="row">jugendliche</th><td class="num">2</td></tr>' in text
+    assert '<tr><th scope="row">senioren</th><td class="num">1</td></tr>' in text
+    assert 'id="projektidee-form"' in text and "Kernteam" in text
+    assert "style=" not in text.split("<main", 1)[1] and "<script>" not in text.split("<main", 1)[1]
+
+    revealed = await room.client.post(f"/api/workshops/{room.workshop.id}/votes/reveal", headers=SAME_ORIGIN)
+    assert revealed.status_code == 200, revealed.text
+    after = await as_guest(room.client, "GET", page, room.guests[0]["token"])
+    assert 'id="result-hidden"' not in after.text and "2 Punkte" in after.text
+
+    stranger = await as_guest(room.client, "GET", page, None)
+    assert stranger.status_code == 404
+
+
+async def test_matrix_scores_show_on_the_result_page(room: Room) -> None:
+    await room.step(MATRIX)
+    response = await room.vote(0, room.ideas[2], score_x=2, score_y=5)
+    assert response.status_code in (200, 201), response.text
+    coach = await room.client.get(f"/w/{room.workshop.id}/ergebnis")
+    assert 'class="matrix-point"' in coach.text and "Leerstand bespielen" in coach.text
+
+
+async def test_coach_prefills_from_a_card_and_creates_a_project_idea(room: Room, db: AsyncSession) -> None:
+    member = await _member(db, room)
+    topic = (await db.execute(select(FocusTopic))).scalars().first()
+    assert topic is not None
+    page = f"/w/{room.workshop.id}/ergebnis"
+    form = await room.client.get(f"{page}?karte={room.ideas[1]}")
+    assert 'name="title" type="text" maxlength="200" required value="Wochenmarkt am Abend"' in form.text
+    assert f'<option value="{member.id}">Kernteam' in form.text
+
+    created = await room.client.post(
+        f"{page}/projektideen",
+        data={
+            "idea_id": room.ideas[1],
+            "title": "Abendmarkt",
+            "description": "Freitags bis 22 Uhr",
+            "focus_topic_ids": str(topic.id),
+            "owner_id": str(member.id),
+            "step_text_0": "Marktamt fragen",
+            "step_due_0": "2027-01-15",
+            "step_text_1": "Händler ansprechen",
+            "status": "ausgewaehlt",
+        },
+        headers=await csrf_headers(room.client),
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    shown = await room.client.get(created.headers["location"])
+    assert "Die Projektidee ist gespeichert." in shown.text
+    assert "Abendmarkt" in shown.text and "Marktamt fragen" in shown.text and "ausgewählt" in shown.text
+    results = await room.results()
+    [project] = results["project_ideas"]
+    assert (project["owner_id"], project["status"], project["focus_topic_ids"]) == (
+        str(member.id),
+        "ausgewaehlt",
+        [str(topic.id)],
+    )
+    assert [s["due_on"] for s in project["next_steps"]] == ["2027-01-15", None]
+    assert project["cards"][0]["text"] == "Wochenmarkt am Abend"
+
+    refused = await as_guest(room.client, "POST", f"{page}/projektideen", room.guests[0]["token"], data={"title": "X"})
+    assert refused.status_code in (403, 404)
+
+
+async def test_form_errors_are_german_and_store_nothing(room: Room, db: AsyncSession) -> None:
+    foreign = await make_network(db, "Anderes Netz", towns=("Zwickau",))
+    stranger = (
+        (await db.execute(select(KernteamMember).where(KernteamMember.town_id == foreign.towns[0].id))).scalars().one()
+    )
+    response = await room.client.post(
+        f"/w/{room.workshop.id}/ergebnis/projektideen",
+        data={"title": "", "step_due_0": "morgen", "step_due_1": "2027-02-01", "status": "umgesetzt"},
+        headers=await csrf_headers(room.client),
+    )
+    assert response.status_code == 422
+    for message in (
+        "Bitte einen Titel angeben",
+        "Bitte ein gültiges Datum angeben.",
+        "Bitte den Schritt beschreiben.",
+        "Bitte einen gültigen Status wählen.",
+    ):
+        assert message in response.text
+    owner = await room.client.post(
+        f"/w/{room.workshop.id}/ergebnis/projektideen",
+        data={"title": "Fremd", "owner_id": str(stranger.id)},
+        headers=await csrf_headers(room.client),
+    )
+    assert owner.status_code == 422
+    assert "Bitte jemanden aus dem Kernteam der Stadt wählen." in owner.text
+    assert 'value="Fremd"' in owner.text
+    assert (await db.execute(select(func.count()).select_from(ProjectIdea))).scalar_one() == 0
+
+
+async def test_town_lists_its_project_ideas_and_other_networks_get_404(
+    room: Room, db: AsyncSession, settings: Settings, client: AsyncTestClient[Any]
+) -> None:
+    member = await _member(db, room)
+    created = await room.client.post(
+        f"/api/workshops/{room.workshop.id}/project-ideas",
+        json={"title": "Bänke für alle", "owner_id": str(member.id)},
+        headers=SAME_ORIGIN,
+    )
+    assert created.status_code == 201, created.text
+    town = await room.client.get(f"/staedte/{room.workshop.town_id}")
+    assert f'hx-get="/staedte/{room.workshop.town_id}/projektideen"' in town.text
+    assert 'hx-trigger="load"' in town.text
+    fragment = await room.client.get(f"/staedte/{room.workshop.town_id}/projektideen")
+    assert fragment.status_code == 200
+    assert "Bänke für alle" in fragment.text and member.display_name in fragment.text and "Idee" in fragment.text
+    assert f'href="/w/{room.workshop.id}/ergebnis"' in fragment.text
+
+    other = await make_network(db, "Fremdes Netz", towns=("Plauen",))
+    outsider = await make_account(db, Role.coach, other.network, email="coach@plauen.example")
+    await db.commit()
+    await sign_in(client, db, settings, outsider)
+    assert (await client.get(f"/staedte/{room.workshop.town_id}/projektideen")).status_code == 404
+    assert (await client.get(f"/w/{room.workshop.id}/ergebnis")).status_code == 404

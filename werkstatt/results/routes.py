@@ -1,0 +1,237 @@
+"""HTML of results: a workshop's result page (ranking, matrix, project ideas, participation, method ratings),
+the coach's project-idea form, and the town page's list of project ideas (an htmx fragment)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.response import Redirect
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from werkstatt.board.common import actor_for, viewer_for
+from werkstatt.errors import DomainError
+from werkstatt.live.events import publish
+from werkstatt.network import service as network
+from werkstatt.network.forms import signed_in
+from werkstatt.network.permissions import Action, allowed
+from werkstatt.results import service as results
+from werkstatt.results.models import TRANSITIONS, ProjectStatus
+from werkstatt.voting import service as voting
+from werkstatt.voting.board import QUADRANTS
+from werkstatt.voting.matrix import matrix_svg
+from werkstatt.voting.ranking import workshop_results
+from werkstatt.web import N_, gettext, render_html
+from werkstatt.workshops.models import Participant, ParticipantRole
+from werkstatt.workshops.service import Actor
+
+STEP_ROWS = 3
+# The status names, for the catalogue of translations (service.STATUS_LABELS holds the same German texts).
+STATUS_TEXTS = (N_("Idee"), N_("ausgewählt"), N_("in Umsetzung"), N_("umgesetzt"), N_("verworfen"))
+# A new project idea starts as "Idee"; the form may move it one step on at once (forward only).
+FORM_STATUSES = [ProjectStatus.idee, *sorted(TRANSITIONS[ProjectStatus.idee])]
+FIELD_MESSAGES = {
+    "title": N_("Bitte einen Titel angeben (höchstens 200 Zeichen)."),
+    "description": N_("Die Beschreibung ist zu lang (höchstens 4000 Zeichen)."),
+    "idea_ids": N_("Unbekannte Karte."),
+    "focus_topic_ids": N_("Unbekanntes Schwerpunktthema."),
+    "owner_id": N_("Bitte jemanden aus dem Kernteam der Stadt wählen."),
+    "next_steps": N_("Bitte jeden nächsten Schritt kurz beschreiben (höchstens 300 Zeichen)."),
+    "status": N_("Bitte einen gültigen Status wählen."),
+    "due": N_("Bitte ein gültiges Datum angeben."),
+}
+
+
+def _html(html: str, status: int = 200) -> Response[str]:
+    return Response(html, media_type=MediaType.HTML, status_code=status)
+
+
+async def _participation(db: AsyncSession, workshop_id: UUID) -> list[tuple[str | None, int]]:
+    """Participants (not the coach, not removed) per target group, largest first; None = no answer."""
+    groups = (
+        await db.execute(
+            select(Participant.target_group).where(
+                Participant.workshop_id == workshop_id,
+                Participant.removed.is_(False),
+                Participant.role != ParticipantRole.coach,
+            )
+        )
+    ).scalars()
+    counted = Counter(group or None for group in groups)
+    return sorted(counted.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
+
+
+def _matrix(actor: Actor, ideas: list[dict[str, Any]]) -> Any:
+    step = next((s for s in actor.workshop.steps if s.mechanic == "rate_matrix"), None)
+    if step is None:
+        return None
+    rules = voting.matrix_rules(step)
+    points = [
+        {"label": str(number), "title": idea["text"], "x": idea["score_x"], "y": idea["score_y"]}
+        for number, idea in enumerate(ideas, start=1)
+        if idea["score_x"] is not None and idea["score_y"] is not None
+    ]
+    return {
+        "rules": rules,
+        "svg": matrix_svg(points, rules["x_label"], rules["y_label"], rules["scale"], QUADRANTS),
+        "empty": not points,
+    }
+
+
+def _empty_form(card: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "idea_id": card["id"] if card else "",
+        "title": (card["text"] or "")[:200] if card else "",
+        "description": "",
+        "focus_topic_ids": [],
+        "owner_id": "",
+        "status": ProjectStatus.idee.value,
+        "steps": [{"text": "", "due_on": ""} for _ in range(STEP_ROWS)],
+    }
+
+
+class ResultPage(Controller):
+    path = "/w/{workshop_id:uuid}/ergebnis"
+    include_in_schema = False
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        actor: Actor,
+        form: dict[str, Any] | None = None,
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> Response[str]:
+        workshop = actor.workshop
+        found = await workshop_results(db, workshop, viewer_for(request, actor))
+        ideas = [idea for idea in found["ideas"] if idea["text"]]
+        context: dict[str, Any] = {
+            "workshop": workshop,
+            "actor": actor,
+            "ideas": ideas,
+            "hidden": found["hidden"],
+            "fixed": found["fixed"],
+            "matrix": _matrix(actor, ideas),
+            "projects": await results.projects_of_workshop(db, workshop.id),
+            "participation": await _participation(db, workshop.id),
+            "methods": [],
+            "form": None,
+            "errors": {key: gettext(request, message) for key, message in (errors or {}).items()},
+        }
+        if actor.is_coach:
+            slugs = [s.method_slug for s in workshop.steps if s.method_slug]
+            context["methods"] = list(dict.fromkeys(slugs))
+            card_id = request.query_params.get("karte")
+            card = next((idea for idea in ideas if idea["id"] == card_id), None)
+            town = await network.get_town(db, actor.account, workshop.town_id)
+            context.update(
+                form=form or _empty_form(card),
+                kernteam=sorted(town.kernteam, key=lambda m: m.display_name.casefold()),
+                topics=await network.topics_of(db, workshop.network_id),
+                statuses=[(s.value, results.STATUS_LABELS[s]) for s in FORM_STATUSES],
+            )
+        await db.commit()
+        return _html(render_html(request, "results/result.html", context), status)
+
+    @get("/", name="workshop_result")
+    async def show(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[str]:
+        actor = await actor_for(request, db, workshop_id)
+        return await self._page(request, db, actor)
+
+    @post("/projektideen", name="workshop_result_project")
+    async def create(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+        actor = await actor_for(request, db, workshop_id)
+        if not actor.is_coach:
+            return await self._page(
+                request, db, actor, status=403, errors={"form": N_("Nur die Moderation macht Projektideen.")}
+            )
+        raw = await request.form()
+        form: dict[str, Any] = {
+            "idea_id": str(raw.get("idea_id", "")).strip(),
+            "title": str(raw.get("title", "")).strip(),
+            "description": str(raw.get("description", "")).strip(),
+            "focus_topic_ids": [str(v) for v in raw.getall("focus_topic_ids")] if "focus_topic_ids" in raw else [],
+            "owner_id": str(raw.get("owner_id", "")).strip(),
+            "status": str(raw.get("status", ProjectStatus.idee.value)),
+            "steps": [
+                {
+                    "text": str(raw.get(f"step_text_{n}", "")).strip(),
+                    "due_on": str(raw.get(f"step_due_{n}", "")).strip(),
+                }
+                for n in range(STEP_ROWS)
+            ],
+        }
+        errors: dict[str, str] = {}
+        steps: list[dict[str, Any]] = []
+        for n, step in enumerate(form["steps"]):
+            due: date | None = None
+            if step["due_on"]:
+                try:
+                    due = date.fromisoformat(step["due_on"][:10])
+                except ValueError:
+                    errors[f"step_due_{n}"] = FIELD_MESSAGES["due"]
+            if step["text"]:
+                steps.append({"text": step["text"], "due_on": due})
+            elif due is not None:
+                errors[f"step_text_{n}"] = N_("Bitte den Schritt beschreiben.")
+        if form["status"] not in {s.value for s in FORM_STATUSES}:
+            errors["status"] = FIELD_MESSAGES["status"]
+        data = None
+        try:
+            data = results.ProjectIdeaIn.model_validate(
+                {
+                    "title": form["title"],
+                    "description": form["description"],
+                    "idea_ids": [form["idea_id"]] if form["idea_id"] else [],
+                    "focus_topic_ids": form["focus_topic_ids"],
+                    "owner_id": form["owner_id"] or None,
+                    "next_steps": steps,
+                }
+            )
+        except ValidationError as error:
+            for item in error.errors():
+                field = str(item["loc"][0]) if item["loc"] else "title"
+                key = {"idea_ids": "idea_id"}.get(field, field)
+                errors.setdefault(key, FIELD_MESSAGES.get(field, FIELD_MESSAGES["title"]))
+        if errors or data is None:
+            return await self._page(request, db, actor, form, errors, 422)
+        try:
+            project, event = await results.create_project_idea(db, actor, data, viewer_for(request, actor))
+            if form["status"] != ProjectStatus.idee.value:
+                await results.change_status(db, actor.account, project.id, ProjectStatus(form["status"]))
+            await db.commit()
+        except DomainError as error:
+            await db.rollback()
+            if error.status_code == 404:
+                raise
+            errors = {
+                {"idea_ids": "idea_id"}.get(key, key): FIELD_MESSAGES.get(key, str(message))
+                for key, message in (error.errors or {}).items()
+            } or {"form": error.detail}
+            fresh = await actor_for(request, db, workshop_id)
+            return await self._page(request, db, fresh, form, errors, 422)
+        publish(request.app.state.channels, event)
+        return Redirect(f"/w/{workshop_id}/ergebnis?ok=projektidee#projektideen", status_code=303)
+
+
+class TownProjects(Controller):
+    """The town page's list of project ideas, fetched by htmx (the network's own routes stay as they are)."""
+
+    path = "/staedte/{town_id:str}/projektideen"
+    include_in_schema = False
+
+    @get("/", name="town_project_ideas", guards=[allowed(Action.view_town)])
+    async def town_list(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[str]:
+        town = await network.get_town(db, signed_in(request), town_id)  # another network's town: 404
+        projects = await results.projects_of_town(db, town.id)
+        await db.commit()
+        return _html(render_html(request, "results/_town.html", {"town": town, "projects": projects}))
+
+
+__all__ = ["ResultPage", "TownProjects"]
