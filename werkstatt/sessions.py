@@ -196,6 +196,13 @@ async def end_session(db: AsyncSession, state: SessionState | None) -> None:
         await db.execute(delete(WebSession).where(WebSession.id == state.id))
 
 
+async def session_alive(db: AsyncSession, token_hash: str) -> bool:
+    found = await db.execute(
+        select(WebSession.id).where(WebSession.token_hash == token_hash, WebSession.expires_at > _now())
+    )
+    return found.first() is not None
+
+
 async def end_account_sessions(db: AsyncSession, account_id: UUID) -> None:
     await db.execute(delete(WebSession).where(WebSession.account_id == account_id))
 

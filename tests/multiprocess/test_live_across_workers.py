@@ -104,7 +104,9 @@ async def test_cards_reach_every_client_once_in_order(cluster: list[Server], pg_
             assert response.status_code == 201, response.text
 
         await asyncio.gather(*(post(index) for index in range(CARDS)))
-        _done, pending = await asyncio.wait(listeners, timeout=30)
+        done, pending = await asyncio.wait(listeners, timeout=30)
+        failures = [task.exception() for task in done if task.exception() is not None]
+        assert not failures, failures[:3]
         for task in pending:
             task.cancel()
         counts = [sum(1 for e in view if e["type"] == "idea_posted") for view in views]

@@ -3,6 +3,7 @@ through Redis pub/sub (several workers). It keeps no history; the event log in t
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from litestar.channels import ChannelsPlugin
@@ -54,3 +55,11 @@ async def broker_state(redis: Redis | None) -> str:
     except Exception:  # any failure means the broker is down for health purposes
         return "unreachable"
     return "ok"
+
+
+SESSIONS_CHANNEL = "sessions"
+
+
+def announce_session_ended(channels: ChannelsPlugin, token_hash: str) -> None:
+    """After a logout commits: every worker closes the websockets that this session opened."""
+    channels.publish(json.dumps({"ended": token_hash}).encode(), channels=[SESSIONS_CHANNEL])

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from werkstatt.live.broker import workshop_channel
+from werkstatt.live.broker import SESSIONS_CHANNEL, workshop_channel
 from werkstatt.live.visibility import COACH, Viewer, audience_key
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ class Connection:
     overflowed: bool = False
     closing: int | None = None
     held: dict[int, str] = field(default_factory=dict)
+    session_hash: str | None = None  # set when a browser session (not a bearer token) opened the socket
     gap_timer: asyncio.TimerHandle | None = None
 
     def offer(self, payload: str, seq: int | None) -> None:
@@ -120,11 +121,16 @@ class Hub:
         self.worker_id = uuid.uuid4().hex
         self._lock = asyncio.Lock()
         self.delivered = 0
+        self._sessions_task: asyncio.Task[None] | None = None
 
     # --- membership -------------------------------------------------------------------------------------
 
     async def join(self, connection: Connection) -> None:
         async with self._lock:
+            # Subscriptions share one Redis connection: make them one at a time, under the lock.
+            if self._sessions_task is None:
+                sessions = await self.channels.subscribe([SESSIONS_CHANNEL])
+                self._sessions_task = asyncio.create_task(self._watch_sessions(sessions))
             room = self.rooms.get(connection.viewer.workshop_id)
             if room is None:
                 room = Room(connection.viewer.workshop_id)
@@ -145,13 +151,13 @@ class Hub:
                 return
             self._announce_presence(room)
             del self.rooms[room.workshop_id]
-        if room.task is not None:
-            room.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await room.task
-        if room.subscriber is not None:
-            with contextlib.suppress(Exception):
-                await self.channels.unsubscribe(room.subscriber)
+            if room.task is not None:
+                room.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await room.task
+            if room.subscriber is not None:
+                with contextlib.suppress(Exception):
+                    await self.channels.unsubscribe(room.subscriber)
 
     def release(self, connection: Connection, replayed_to: int) -> None:
         """End buffering after the replay: deliver what arrived meanwhile and was not replayed."""
@@ -257,6 +263,18 @@ class Hub:
         for group in merged.values():
             by_group[group or ""] += 1
         return {"connected": len(merged), "by_target_group": dict(by_group)}
+
+    async def _watch_sessions(self, subscriber: Subscriber) -> None:
+        """Logouts on any worker close the sockets their session opened here."""
+        async for raw in subscriber.iter_events():
+            try:
+                ended = json.loads(raw).get("ended")
+            except ValueError:
+                continue
+            for room in list(self.rooms.values()):
+                for connection in list(room.connections):
+                    if ended and connection.session_hash == ended:
+                        connection.close(4401)
 
     async def close_all(self, code: int = 1012) -> None:
         """Server going away: tell every socket to reconnect (to another worker)."""

@@ -24,6 +24,7 @@ from werkstatt.live.events import event_dict, events_after, publish
 from werkstatt.live.hub import Connection, Hub, writer
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.security import origin_allowed
+from werkstatt.sessions import session_alive
 from werkstatt.workshops.schemas import IdeaIn
 from werkstatt.workshops.service import Actor, resolve_actor
 
@@ -87,6 +88,7 @@ async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, 
         viewer=viewer,
         target_group=actor.participant.target_group if actor.participant else None,
         last_seq=max(after, 0),
+        session_hash=_cookie_session_hash(socket),
     )
     send_task = asyncio.create_task(writer(connection, lambda c: render_resync(c.viewer)))
     await hub.join(connection)
@@ -165,6 +167,9 @@ async def _handle(
     factory: async_sessionmaker[AsyncSession] = socket.app.state.sessionmaker
     try:
         async with factory() as db:
+            if connection.session_hash and not await session_alive(db, connection.session_hash):
+                connection.close(4401)
+                return {"type": "error", "status": 401, "detail": "Die Sitzung ist beendet."}
             actor = await resolve_actor(
                 db,
                 workshop_id,
@@ -188,6 +193,14 @@ async def _handle(
         return {"type": "error", "status": error.status_code, "detail": error.detail}
     publish(socket.app.state.channels, event)
     return {"type": "ack", "seq": event.seq}
+
+
+def _cookie_session_hash(socket: WebSocket[Any, Any, Any]) -> str | None:
+    """The browser session behind a socket that a cookie (not a bearer token) admitted."""
+    if bearer_token(socket) is not None:
+        return None
+    state = socket.scope.get("state", {}).get("web_session")
+    return str(state.token_hash) if state is not None else None
 
 
 def _after(value: int | None) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import sessions
 from werkstatt.errors import Invalid, NotFound, TooMany
+from werkstatt.live.broker import announce_session_ended
 from werkstatt.network import auth
 from werkstatt.network.forms import (
     HTML_EXCEPTION_HANDLERS,
@@ -77,8 +78,11 @@ class AuthController(Controller):
 
     @post("/abmelden", name="logout", status_code=303)
     async def logout(self, request: Request[Any, Any, Any], db: AsyncSession) -> Redirect:
-        await sessions.end_session(db, session_of(request))
+        ended = session_of(request)
+        await sessions.end_session(db, ended)
         await db.commit()
+        if ended is not None:
+            announce_session_ended(request.app.state.channels, ended.token_hash)
         return Redirect(
             "/anmelden?ok=abgemeldet", status_code=303, cookies=[sessions.clear_cookie(settings_of(request))]
         )
