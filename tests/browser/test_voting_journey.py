@@ -134,7 +134,7 @@ def test_dot_vote_reveal_rank_project_idea_town(browser: Any, live_server: Serve
     assert _axe(anna) == []
 
     coach.goto(f"{base}/w/{workshop_id}/ergebnis")
-    coach.locator("#participation tbody tr", has_text="jugendliche").locator("td", has_text="2").wait_for()
+    coach.locator("#participation tbody tr", has_text="Jugendliche").locator("td", has_text="2").wait_for()
     coach.locator(".ranking-item", has_text="Abendmarkt im Sommer").get_by_role(
         "link", name="Als Projektidee übernehmen"
     ).click()

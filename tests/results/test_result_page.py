@@ -48,8 +48,8 @@ async def test_result_page_ranks_hides_until_reveal_and_counts_groups(room: Room
     assert text.index("Wochenmarkt am Abend") < text.index("Mehr Bänke") < text.index("Radbügel")
     assert "2 Punkte" in text and 'id="result-hidden"' not in text
     assert '<svg class="vote-matrix"' in text  # the agenda has a rate_matrix step
-    assert '<tr><th scope="row">jugendliche</th><td class="num">2</td></tr>' in text
-    assert '<tr><th scope="row">senioren</th><td class="num">1</td></tr>' in text
+    assert '<tr><th scope="row">Jugendliche</th><td class="num">2</td></tr>' in text
+    assert '<tr><th scope="row">Senioren</th><td class="num">1</td></tr>' in text
     assert 'id="projektidee-form"' in text and "Kernteam" in text
     assert "style=" not in text.split("<main", 1)[1] and "<script>" not in text.split("<main", 1)[1]
 

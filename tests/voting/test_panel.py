@@ -35,5 +35,6 @@ async def test_panel_shows_remaining_dots_and_hides_tallies(room: Room) -> None:
     assert f'id="tally-{room.ideas[0]}"' not in panel.text
     coach = await room.client.get(f"/w/{room.workshop.id}/")
     assert 'id="voting-panel"' in coach.text
-    assert f'id="tally-{room.ideas[0]}">1<' in coach.text
+    count = f'id="tally-{room.ideas[0]}"><span class="vote-tally">1</span> <span class="muted">Punkt</span>'
+    assert count in coach.text
     assert 'id="reveal-tallies"' in coach.text
