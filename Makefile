@@ -16,7 +16,7 @@ $(UV):
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(UV)
-	$(UV) sync --frozen --no-dev --python $(PYTHON)
+	$(UV) sync --frozen --inexact --python $(PYTHON)
 
 install-dev: $(UV)
 	$(UV) sync --frozen --extra dev --python $(PYTHON)
