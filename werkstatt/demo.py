@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from werkstatt.catalogue.service import sync_methods
 from werkstatt.db import create_engine, create_sessionmaker
+from werkstatt.demo_workshops import load_demo_workshops
 from werkstatt.network.models import (
     FocusTopic,
     KernteamMember,
@@ -227,6 +229,11 @@ async def load_demo(settings: Settings) -> list[str]:
             if member is not None and kernteam_account is not None and member.account_id is None:
                 member.account_id = kernteam_account.id
             await db.commit()
+            coach = await find_account(db, "coach@werkstatt.example")
+            if coach is not None:
+                await sync_methods(db)  # the demo workshops are planned from the shipped methods
+                await load_demo_workshops(db, coach, towns)
+                await db.commit()
     finally:
         await engine.dispose()
     return [

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from werkstatt.board.models import Idea
 from werkstatt.demo import TOPICS, load_demo
+from werkstatt.demo_workshops import FINISHED, GUESTS, PLANNED
 from werkstatt.network.models import (
     Account,
     FocusTopic,
@@ -16,12 +18,27 @@ from werkstatt.network.models import (
     Town,
     TownFocusTopic,
 )
+from werkstatt.results.models import ProjectIdea
 from werkstatt.settings import Settings
+from werkstatt.voting.models import Vote
+from werkstatt.workshops.models import Workshop, WorkshopState
 
 
 async def counts(db: AsyncSession) -> list[int]:
     await db.commit()
-    models = (Network, Town, FocusTopic, TargetGroup, KernteamMember, TownFocusTopic, Account)
+    models = (
+        Network,
+        Town,
+        FocusTopic,
+        TargetGroup,
+        KernteamMember,
+        TownFocusTopic,
+        Account,
+        Workshop,
+        Idea,
+        Vote,
+        ProjectIdea,
+    )
     return [int(await db.scalar(select(func.count()).select_from(model)) or 0) for model in models]
 
 
@@ -30,6 +47,7 @@ async def test_demo_network_is_complete_and_idempotent(db: AsyncSession, setting
     assert "Demo-Coach: coach@werkstatt.example / werkstatt-demo" in lines
     first = await counts(db)
     assert first[:4] == [1, 7, len(TOPICS), 6]
+    assert first[7:] == [2, len(GUESTS), sum(len(g.dots) + (g.rating is not None) for g in GUESTS), 2]
     await load_demo(settings)
     assert await counts(db) == first
     for town in (await db.execute(select(Town))).scalars():
@@ -46,3 +64,23 @@ async def test_demo_network_is_complete_and_idempotent(db: AsyncSession, setting
     assert roles["admin@werkstatt.example"] == (Role.admin, None)
     linked = await db.scalar(select(func.count()).where(KernteamMember.account_id.is_not(None)))
     assert linked == 1
+
+
+async def test_demo_workshops_show_a_finished_result_and_a_planned_focus_group(
+    db: AsyncSession, settings: Settings
+) -> None:
+    await load_demo(settings)
+    states = dict((await db.execute(select(Workshop.title, Workshop.state))).tuples().all())
+    assert states == {FINISHED: WorkshopState.closed, PLANNED: WorkshopState.planned}
+    owned = (
+        (
+            await db.execute(
+                select(ProjectIdea.title, KernteamMember.display_name).join(
+                    KernteamMember, KernteamMember.id == ProjectIdea.owner_id
+                )
+            )
+        )
+        .tuples()
+        .all()
+    )
+    assert owned == [("Pop-up-Läden in der Buchholzer Straße", "Sabine Lorenz")]
