@@ -66,15 +66,16 @@ class Guest:
     rating: tuple[int, int, int] | None = None  # (card index, Aufwand, Nutzen)
 
 
+# Each guest posts one card; card N is the card of guest N, so dots and ratings name cards by that index.
 GUESTS = [
-    Guest("Lena", "Jugendliche", "Pop-up-Läden für junge Gründerinnen in leeren Schaufenstern", (0, 0, 3)),
-    Guest("Jonas", "Jugendliche", "Freies WLAN und Sitzplätze zum Verweilen", (3, 3, 0), (3, 2, 4)),
-    Guest("Familie Richter", "Familien", "Spielpunkte für Kinder zwischen den Geschäften", (2, 2, 0), (2, 2, 5)),
-    Guest("Monika", "Familien", "Samstags länger geöffnet, abgestimmt zwischen den Läden", (4, 0, 2)),
-    Guest("Herr Weber", "Senioren", "Mehr Bänke und ein öffentliches WC", (5, 5, 2), (5, 3, 5)),
-    Guest("Frau Schubert", "Senioren", "Lieferservice der Händler für Ältere", (6, 0, 5)),
-    Guest("Uwe Krause", "Händler", "Gemeinsame Aktionstage der Buchholzer Straße", (7, 7, 0), (0, 2, 4)),
-    Guest("Petra Baumann", "Eigentümer", "Zwischennutzung leerer Läden zu fairen Mieten", (0, 7, 2), (7, 1, 4)),
+    Guest("Lena", "Jugendliche", "Pop-up-Läden für junge Gründerinnen in leeren Schaufenstern", (0, 0, 7)),
+    Guest("Jonas", "Jugendliche", "Freies WLAN und Sitzplätze zum Verweilen", (1, 1, 2), (1, 2, 4)),
+    Guest("Familie Richter", "Familien", "Spielpunkte für Kinder zwischen den Geschäften", (2, 2, 4), (2, 2, 5)),
+    Guest("Monika", "Familien", "Samstags länger geöffnet, abgestimmt zwischen den Läden", (3, 0, 6)),
+    Guest("Herr Weber", "Senioren", "Mehr Bänke und ein öffentliches WC", (4, 4, 5), (4, 3, 5)),
+    Guest("Frau Schubert", "Senioren", "Lieferservice der Händler für Ältere", (5, 4, 0)),
+    Guest("Uwe Krause", "Händler", "Gemeinsame Aktionstage der Buchholzer Straße", (6, 6, 3), (0, 2, 4)),
+    Guest("Petra Baumann", "Eigentümer", "Zwischennutzung leerer Läden zu fairen Mieten", (7, 7, 0), (7, 1, 4)),
 ]
 
 
@@ -163,7 +164,7 @@ async def finished_workshop(db: AsyncSession, coach: Account, town: Town) -> Non
         {
             "title": "Bänke und öffentliches WC",
             "description": "Drei Bänke zwischen Markt und Buchholzer Straße, ein WC im Rathaus zu Ladenöffnungszeiten.",
-            "idea_ids": [str(cards[5].id)],
+            "idea_ids": [str(cards[4].id)],
             "focus_topic_ids": [str(topics["Funktionsvielfalt der Innenstadt"])],
         }
     )

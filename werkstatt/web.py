@@ -7,13 +7,13 @@ One URL serves the whole page or, for htmx requests, one named block of the same
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2_fragments import render_block
@@ -45,6 +45,17 @@ def _format_dt(locale: str) -> Any:
     return format_dt
 
 
+def _format_day(locale: str) -> Any:
+    def format_day(value: date | str | None, style: str = "medium") -> str:
+        """A calendar day (a date or its ISO text) as people in the locale write it: 13.12.2026."""
+        if not value:
+            return ""
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        return format_date(day, style, locale=locale)
+
+    return format_day
+
+
 def _format_number(locale: str) -> Any:
     def format_number(value: float | int, digits: int = 1) -> str:
         return format_decimal(
@@ -73,6 +84,7 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.filters["datetime"] = _format_dt(locale)
     env.filters["number"] = _format_number(locale)
+    env.filters["day"] = _format_day(locale)
     env.filters["tojson_attr"] = _json_attr
     env.globals["LOCALE"] = locale
     env.globals["LOCALES"] = i18n.LOCALE_NAMES

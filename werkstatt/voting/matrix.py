@@ -8,70 +8,89 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-SIZE = 400
-PAD = 48
+PLOT = 420  # the square plot area
+LEFT, TOP, RIGHT, BOTTOM = 60, 36, 20, 64  # room for the y label, the quadrant labels and the x label
+WIDTH, HEIGHT = LEFT + PLOT + RIGHT, TOP + PLOT + BOTTOM
 
 
 def _pos(value: float, scale: int) -> float:
-    """1 … scale mapped onto the plot area."""
-    return PAD + (value - 1) / max(1, scale - 1) * (SIZE - 2 * PAD)
+    """1 … scale onto 0 … PLOT, each value in the middle of its band, so no point sits on the frame."""
+    return (value - 0.5) / max(1, scale) * PLOT
+
+
+def _stacked(points: list[dict[str, Any]], scale: int) -> list[list[dict[str, Any]]]:
+    """Cards whose averages land on the same spot share one marker ("1, 6") instead of hiding each other."""
+    groups: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for point in points:
+        spot = (round(_pos(float(point["x"]), scale) / 20), round(_pos(float(point["y"]), scale) / 20))
+        groups.setdefault(spot, []).append(point)
+    return list(groups.values())
 
 
 def matrix_svg(
     points: list[dict[str, Any]], x_label: str, y_label: str, scale: int, quadrants: tuple[str, str, str, str]
 ) -> Markup:
     """`points`: [{"label": "1", "title": card text, "x": avg, "y": avg}]. Quadrants: top-left, top-right,
-    bottom-left, bottom-right (y grows upwards)."""
-    inner = SIZE - 2 * PAD
-    mid = PAD + inner / 2
+    bottom-left, bottom-right (y grows upwards); their labels stand outside the plot so points never hide them."""
+    mid = PLOT / 2
     parts = [
         Markup(
-            '<svg class="vote-matrix" viewBox="0 0 {s} {s}" role="img" aria-labelledby="matrix-title" '
+            '<svg class="vote-matrix" viewBox="0 0 {w} {h}" role="img" aria-labelledby="matrix-title" '
             'xmlns="http://www.w3.org/2000/svg"><title id="matrix-title">{t}</title>'
-        ).format(s=SIZE, t=f"{y_label} × {x_label}"),
-        Markup('<rect x="{p}" y="{p}" width="{w}" height="{w}" fill="#ffffff" stroke="#5b6470"/>').format(
-            p=PAD, w=inner
+        ).format(w=WIDTH, h=HEIGHT, t=f"{y_label} × {x_label}"),
+        Markup('<rect x="{x}" y="{y}" width="{s}" height="{s}" fill="#ffffff" stroke="#5b6470"/>').format(
+            x=LEFT, y=TOP, s=PLOT
         ),
-        Markup('<line x1="{m}" y1="{p}" x2="{m}" y2="{e}" stroke="#9aa3ad" stroke-dasharray="4 4"/>').format(
-            m=mid, p=PAD, e=SIZE - PAD
+        Markup('<line x1="{m}" y1="{t}" x2="{m}" y2="{b}" stroke="#9aa3ad" stroke-dasharray="4 4"/>').format(
+            m=LEFT + mid, t=TOP, b=TOP + PLOT
         ),
-        Markup('<line x1="{p}" y1="{m}" x2="{e}" y2="{m}" stroke="#9aa3ad" stroke-dasharray="4 4"/>').format(
-            m=mid, p=PAD, e=SIZE - PAD
+        Markup('<line x1="{l}" y1="{m}" x2="{r}" y2="{m}" stroke="#9aa3ad" stroke-dasharray="4 4"/>').format(
+            m=TOP + mid, l=LEFT, r=LEFT + PLOT
         ),
     ]
     spots = (
-        (PAD + 6, PAD + 16, "start"),
-        (SIZE - PAD - 6, PAD + 16, "end"),
-        (PAD + 6, SIZE - PAD - 8, "start"),
-        (SIZE - PAD - 6, SIZE - PAD - 8, "end"),
+        (LEFT, TOP - 10, "start"),
+        (LEFT + PLOT, TOP - 10, "end"),
+        (LEFT, TOP + PLOT + 20, "start"),
+        (LEFT + PLOT, TOP + PLOT + 20, "end"),
     )
     for (x, y, anchor), text in zip(spots, quadrants, strict=True):
         parts.append(
-            Markup('<text x="{x}" y="{y}" text-anchor="{a}" font-size="12" fill="#4a5560">{t}</text>').format(
+            Markup('<text x="{x}" y="{y}" text-anchor="{a}" font-size="13" fill="#4a5560">{t}</text>').format(
                 x=x, y=y, a=anchor, t=text
             )
         )
     parts.append(
-        Markup('<text x="{x}" y="{y}" text-anchor="middle" font-size="14" fill="#1f2933">{t} →</text>').format(
-            x=SIZE / 2, y=SIZE - 14, t=x_label
+        Markup('<text x="{x}" y="{y}" text-anchor="middle" font-size="15" fill="#1f2933">{t} →</text>').format(
+            x=LEFT + mid, y=HEIGHT - 12, t=x_label
         )
     )
     parts.append(
         Markup(
-            '<text x="16" y="{y}" text-anchor="middle" font-size="14" fill="#1f2933" '
-            'transform="rotate(-90 16 {y})">{t} →</text>'
-        ).format(y=SIZE / 2, t=y_label)
+            '<text x="24" y="{y}" text-anchor="middle" font-size="15" fill="#1f2933" '
+            'transform="rotate(-90 24 {y})">{t} →</text>'
+        ).format(y=TOP + mid, t=y_label)
     )
-    for point in points:
-        cx = _pos(float(point["x"]), scale)
-        cy = SIZE - _pos(float(point["y"]), scale)
+    for group in _stacked(points, scale):
+        cx = LEFT + _pos(float(group[0]["x"]), scale)
+        cy = TOP + PLOT - _pos(float(group[0]["y"]), scale)
+        label = ", ".join(str(point["label"]) for point in group)
+        half = max(13.0, 4 + 3.6 * len(label))  # a pill wide enough for "1, 6"
         parts.append(
             Markup(
                 '<g class="matrix-point"><title>{title}</title>'
-                '<circle cx="{cx:.1f}" cy="{cy:.1f}" r="13" fill="#0b5cad" stroke="#ffffff" stroke-width="2"/>'
-                '<text x="{cx:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="12" font-weight="bold" '
-                'fill="#ffffff">{label}</text></g>'
-            ).format(title=point["title"], cx=cx, cy=cy, ty=cy + 4, label=point["label"])
+                '<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="26" rx="13" fill="#0b5cad" stroke="#ffffff" '
+                'stroke-width="2"/><text x="{cx:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="12" '
+                'font-weight="bold" fill="#ffffff">{label}</text></g>'
+            ).format(
+                title=" · ".join(str(point["title"]) for point in group),
+                x=cx - half,
+                y=cy - 13,
+                w=2 * half,
+                cx=cx,
+                ty=cy + 4,
+                label=label,
+            )
         )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
