@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await app.state.hub.shutdown()  # sockets still open get 1012 and reconnect elsewhere
             await engine.dispose()
             if redis is not None:
                 await redis.aclose()

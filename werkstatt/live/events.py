@@ -69,3 +69,11 @@ async def events_after(db: AsyncSession, workshop_id: UUID, after: int, limit: i
         .limit(limit)
     )
     return list((await db.execute(query)).scalars())
+
+
+async def latest_seqs(db: AsyncSession, workshop_ids: list[UUID]) -> dict[str, int]:
+    """The last recorded seq of each workshop (keyed by the id as text), in one query."""
+    if not workshop_ids:
+        return {}
+    rows = await db.execute(select(Workshop.id, Workshop.last_seq).where(Workshop.id.in_(workshop_ids)))
+    return {str(workshop_id): int(last_seq) for workshop_id, last_seq in rows}

@@ -3,7 +3,12 @@
 It subscribes once per workshop that has sockets here, and for every event renders one payload per audience
 (format × role × locale × own card or not) and hands the same bytes to each socket of that audience. Every
 socket has a bounded queue and its own writer: a slow phone cannot hold up the room; when its queue is full
-it is told to resync (it reloads the board) instead of being fed forever. The hub never touches the database.
+it is told to resync (it reloads the board) instead of being fed forever.
+
+The broker only carries news, and news can be lost: a worker dies between its commit and its publish, Redis
+goes away for a while. The hub then reads the event log (never for anything else) and delivers what its rooms
+missed: when a gap does not fill by itself, when Redis comes back, and when a periodic look at the workshops'
+last seq finds a room still short of a seq it was already short of one look earlier (a lost last card).
 """
 
 from __future__ import annotations
@@ -18,14 +23,17 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from werkstatt.live.broker import SESSIONS_CHANNEL, workshop_channel
+from werkstatt.live.events import event_dict, events_after, latest_seqs
 from werkstatt.live.visibility import COACH, Viewer, audience_key
 
 if TYPE_CHECKING:
     from litestar import WebSocket
     from litestar.channels import ChannelsPlugin
     from litestar.channels.subscriber import Subscriber
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 logger = logging.getLogger("werkstatt.live")
 
@@ -33,6 +41,8 @@ QUEUE_LIMIT = 512
 GAP_WAIT = 2.0
 PRESENCE_EVERY = 20.0
 PRESENCE_STALE = 60.0
+CATCH_UP_EVERY = 2.0
+CATCH_UP_LIMIT = 500
 
 Renderer = Callable[[dict[str, Any], Viewer], str | None]
 PresenceRenderer = Callable[[dict[str, Any], Viewer], str | None]
@@ -53,6 +63,8 @@ class Connection:
     held: dict[int, str] = field(default_factory=dict)
     session_hash: str | None = None  # set when a browser session (not a bearer token) opened the socket
     gap_timer: asyncio.TimerHandle | None = None
+    on_gap: Callable[[], None] | None = None  # the hub fills a gap from the event log before giving up
+    gap_asked: bool = False
 
     def offer(self, payload: str, seq: int | None) -> None:
         """Queue a payload; numbered ones strictly in seq order. Across workers two events can arrive swapped
@@ -73,12 +85,21 @@ class Connection:
         while self.last_seq + 1 in self.held:
             self.last_seq += 1
             self._put(self.held.pop(self.last_seq))
-        if not self.held and self.gap_timer is not None:
-            self.gap_timer.cancel()
-            self.gap_timer = None
+        if not self.held:
+            self.gap_asked = False
+            if self.gap_timer is not None:
+                self.gap_timer.cancel()
+                self.gap_timer = None
 
     def _gap_expired(self) -> None:
         self.gap_timer = None
+        if self.held and self.on_gap is not None and not self.gap_asked:
+            # The missing event is committed (its successor is); its news was lost. Ask the log, wait once more.
+            self.gap_asked = True
+            self.on_gap()
+            self.gap_timer = asyncio.get_running_loop().call_later(GAP_WAIT, self._gap_expired)
+            return
+        self.gap_asked = False
         if self.held:
             self.last_seq = max(self.held)
             self.held.clear()
@@ -110,6 +131,9 @@ class Room:
     subscriber: Subscriber | None = None
     task: asyncio.Task[None] | None = None
     presence: dict[str, tuple[float, dict[str, str | None]]] = field(default_factory=dict)
+    expected: int | None = None  # the log's last seq at the previous look, when the room was short of it
+    catch_up_wanted: bool = False
+    catch_up_task: asyncio.Task[None] | None = None
 
 
 class Hub:
@@ -122,6 +146,15 @@ class Hub:
         self._lock = asyncio.Lock()
         self.delivered = 0
         self._sessions_task: asyncio.Task[None] | None = None
+        self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._watch_log = False
+        self._log_task: asyncio.Task[None] | None = None
+
+    def use_event_log(self, sessionmaker: async_sessionmaker[AsyncSession], *, watch: bool) -> None:
+        """Where to catch up from; `watch` adds the periodic look (only several workers can lose news: in one
+        process the publish cannot get lost without the sockets going with it)."""
+        self._sessionmaker = sessionmaker
+        self._watch_log = watch
 
     # --- membership -------------------------------------------------------------------------------------
 
@@ -138,6 +171,10 @@ class Hub:
                 room.subscriber = await self.channels.subscribe([workshop_channel(room.workshop_id)])
                 room.task = asyncio.create_task(self._pump(room))
             room.connections.add(connection)
+            if self._watch_log and self._sessionmaker is not None and self._log_task is None:
+                self._log_task = asyncio.create_task(self._watch_rooms())
+        if self._sessionmaker is not None:
+            connection.on_gap = lambda: self.request_catch_up(room)
         self._announce_presence(room)
 
     async def leave(self, connection: Connection) -> None:
@@ -151,10 +188,11 @@ class Hub:
                 return
             self._announce_presence(room)
             del self.rooms[room.workshop_id]
-            if room.task is not None:
-                room.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await room.task
+            for task in (room.task, room.catch_up_task):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
             if room.subscriber is not None:
                 with contextlib.suppress(Exception):
                     await self.channels.unsubscribe(room.subscriber)
@@ -187,6 +225,9 @@ class Hub:
                     continue
                 if message.get("presence"):
                     self._merge_presence(room, message)
+                elif message.get("broker") == "reconnected":
+                    self._announce_presence(room)
+                    self.request_catch_up(room)
                 else:
                     self.deliver(room, message)
         finally:
@@ -218,6 +259,71 @@ class Hub:
             for connection in list(room.connections):
                 if removed and connection.viewer.participant_id == removed:
                     connection.close(4403)
+
+    # --- catching up from the event log (news lost between workers) -----------------------------------------
+
+    def request_catch_up(self, room: Room) -> None:
+        """Coalesced: one catch-up at a time per room, one more if asked again meanwhile."""
+        if self._sessionmaker is None:
+            return
+        room.catch_up_wanted = True
+        if room.catch_up_task is None or room.catch_up_task.done():
+            room.catch_up_task = asyncio.create_task(self._catch_up_loop(room))
+
+    async def _catch_up_loop(self, room: Room) -> None:
+        while room.catch_up_wanted:
+            room.catch_up_wanted = False
+            try:
+                await self.catch_up(room)
+            except Exception:  # the database may be away too; the next look tries again
+                logger.warning("catch-up of workshop %s failed", room.workshop_id, exc_info=True)
+
+    async def catch_up(self, room: Room) -> None:
+        """Deliver from the log every event after the seq the room's furthest-behind socket has; `deliver`
+        drops what a socket already has, so news arriving meanwhile is not doubled."""
+        live = [c for c in room.connections if not c.buffering]
+        if not live or self._sessionmaker is None:
+            return
+        after = min(c.last_seq for c in live)
+        workshop_id = UUID(room.workshop_id)
+        async with self._sessionmaker() as db:
+            events = await events_after(db, workshop_id, after, limit=CATCH_UP_LIMIT + 1)
+            head = (await latest_seqs(db, [workshop_id])).get(room.workshop_id, after)
+        if len(events) > CATCH_UP_LIMIT:  # too far behind for a replay: a fresh board, as on reconnect
+            for connection in live:
+                connection.held.clear()
+                connection.last_seq = max(connection.last_seq, head)
+                connection.offer(RESYNC, None)
+            return
+        if events:
+            logger.info("workshop %s: %d event(s) from the log after seq %d", room.workshop_id, len(events), after)
+        for event in events:
+            self.deliver(room, event_dict(event))
+
+    async def _watch_rooms(self) -> None:
+        """One small query per look for all rooms of this worker; a room short of the seq it was already
+        short of at the previous look has lost news (its last card's worker died before publishing)."""
+        while True:
+            await asyncio.sleep(CATCH_UP_EVERY)
+            rooms = list(self.rooms.values())
+            if not rooms or self._sessionmaker is None:
+                continue
+            try:
+                async with self._sessionmaker() as db:
+                    heads = await latest_seqs(db, [UUID(room.workshop_id) for room in rooms])
+            except Exception:
+                logger.warning("looking at the event log failed", exc_info=True)
+                continue
+            for room in rooms:
+                live = [c for c in room.connections if not c.buffering]
+                head = heads.get(room.workshop_id)
+                if not live or head is None:
+                    room.expected = None
+                    continue
+                have = min(c.last_seq for c in live)
+                if room.expected is not None and have < room.expected:
+                    self.request_catch_up(room)
+                room.expected = head if have < head else None
 
     # --- presence (across workers: each publishes what it holds, all merge) -------------------------------
 
@@ -281,6 +387,22 @@ class Hub:
         for room in list(self.rooms.values()):
             for connection in list(room.connections):
                 connection.close(code)
+
+    async def shutdown(self) -> None:
+        """At application shutdown: 1012 (Service Restart) to every socket still open, and the hub's own tasks
+        stopped. Uvicorn has already sent 1012 to its websockets by then; this covers other servers."""
+        await self.close_all(1012)
+        tasks = [self._log_task, self._sessions_task]
+        for room in self.rooms.values():
+            tasks += [room.task, room.catch_up_task]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+        for task in tasks:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._log_task = self._sessions_task = None
 
 
 async def writer(connection: Connection, resync: Callable[[Connection], str]) -> None:
