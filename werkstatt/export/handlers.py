@@ -1,0 +1,97 @@
+"""Downloads of a workshop's result: `GET /api/workshops/{id}/export?format=…` (API.md; bearer token or
+session cookie) and the result page's links `/w/{id}/ergebnis/export/{format}` (session cookie, HTML error
+pages). Only the workshop's coach (and whoever may run it: network admins, admins) exports; a guest gets 403,
+anyone from elsewhere 404, nobody signed in 401. A GET changes nothing, so it needs no CSRF token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import anyio.to_thread
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from werkstatt.board.common import actor_for, bearer
+from werkstatt.errors import Forbidden, Invalid, TooMany, Unauthenticated
+from werkstatt.export.formats import FORMATS
+from werkstatt.export.gather import gather
+from werkstatt.export.text import content_disposition, filenames
+from werkstatt.ratelimit import hit, retry_after
+from werkstatt.web import BERLIN, request_locale
+
+EXPORT_WINDOW = 300
+EXPORT_LIMIT = 30  # per person and five minutes: a PDF costs about a second of CPU
+FORMAT_HELP = "Erlaubt sind: " + ", ".join(FORMATS) + "."
+
+
+def _joined(request: Request[Any, Any, Any], workshop_id: UUID) -> bool:
+    session = request.scope.get("state", {}).get("web_session")
+    return bool(session is not None and session.data.get("participants", {}).get(str(workshop_id)))
+
+
+async def export_response(
+    request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, fmt: str | None
+) -> Response[bytes]:
+    account = request.scope.get("state", {}).get("account")
+    if account is None and bearer(request) is None and not _joined(request, workshop_id):
+        raise Unauthenticated("Bitte melden Sie sich an, um das Ergebnis zu exportieren.")
+    actor = await actor_for(request, db, workshop_id)
+    if not actor.is_coach:
+        raise Forbidden("Nur die Moderation exportiert das Ergebnis der Werkstatt.")
+    chosen = FORMATS.get(fmt or "")
+    if chosen is None:
+        raise Invalid("Dieses Exportformat gibt es nicht.", {"format": FORMAT_HELP})
+    key = f"export:{account.id if account is not None else actor.participant_id}"
+    if await hit(request.app.state, key, EXPORT_WINDOW) > EXPORT_LIMIT:
+        wait = await retry_after(request.app.state, key, EXPORT_WINDOW)
+        raise TooMany("Zu viele Exporte in kurzer Zeit. Bitte gleich noch einmal versuchen.", wait)
+    data = await gather(db, actor.workshop, request_locale(request))
+    await db.commit()  # the connection goes back to the pool before rendering
+    body = await anyio.to_thread.run_sync(chosen.render, data) if chosen.slow else chosen.render(data)
+    starts = data.starts_at or datetime.now(UTC)
+    day = (starts if starts.tzinfo else starts.replace(tzinfo=UTC)).astimezone(BERLIN).date()
+    return Response(
+        body,
+        media_type=chosen.media_type,
+        headers={
+            "content-disposition": content_disposition(*filenames(data.town, day, data.title, chosen.name)),
+            "cache-control": "no-store",
+        },
+    )
+
+
+class ExportApi(Controller):
+    path = "/api/workshops/{workshop_id:uuid}"
+    tags = ("Ergebnisse",)  # type: ignore[assignment]
+
+    @get(
+        "/export",
+        summary="Ergebnis als Datei: PDF-Protokoll, DOCX, XLSX, CSV, Markdown oder JSON (Moderation)",
+        description="Zeigt, was der Raum gesehen hat: keine ausgeblendeten, zurückgezogenen oder noch verdeckten "
+        "Karten, keine Punkte eines verdeckten Abstimmungsschritts vor dem Aufdecken, keine Namen von Gästen.",
+    )
+    async def export(
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        workshop_id: UUID,
+        fmt: str | None = Parameter(query="format", default=None, description=FORMAT_HELP, max_length=10),
+    ) -> Response[bytes]:
+        return await export_response(request, db, workshop_id, fmt)
+
+
+class ExportDownloads(Controller):
+    path = "/w/{workshop_id:uuid}/ergebnis/export"
+    include_in_schema = False
+
+    @get("/{fmt:str}", name="workshop_export")
+    async def download(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, fmt: str
+    ) -> Response[bytes]:
+        return await export_response(request, db, workshop_id, fmt)
+
+
+HANDLERS = [ExportApi, ExportDownloads]

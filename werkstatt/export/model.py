@@ -1,0 +1,140 @@
+"""What an export contains: one typed snapshot of a workshop's result as the room has seen it.
+
+Every renderer reads only this model, so what can leak is decided once, in `gather.py`. The field names of
+`ideas`, `clusters` and `project_ideas` are those of the results API (API.md); the JSON export is this model
+dumped as it is, so renaming a field here breaks integrators."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+SCHEMA = "werkstatt-export/1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AgendaItem(_Frozen):
+    position: int
+    title: str
+    minutes: int
+    mechanic: str
+    mechanic_label: str
+    method_slug: str | None = None
+    method_name: str | None = None
+
+
+class MatrixAxes(_Frozen):
+    x_label: str
+    y_label: str
+    scale: int
+
+
+class ExportIdea(_Frozen):
+    id: str
+    number: int
+    """Position in the list (1, 2, …): the label of the card's point in the matrix."""
+    text: str
+    cluster_id: str | None = None
+    cluster: str | None = None
+    votes: int | None = None
+    """None while the dots of a hidden vote step are not revealed (or when nobody voted on anything)."""
+    score_x: float | None = None
+    score_y: float | None = None
+    raters: int = 0
+    rank: int | None = None
+    tie: bool = False
+    fixed: bool = False
+    project_idea_ids: list[str] = []
+
+
+class ExportCluster(_Frozen):
+    id: str
+    name: str
+    idea_ids: list[str] = []
+
+
+class NextStepItem(_Frozen):
+    text: str
+    due_on: date | None = None
+    done: bool = False
+
+
+class ProjectCardItem(_Frozen):
+    idea_id: str
+    text: str
+    votes: int | None = None
+
+
+class ExportProjectIdea(_Frozen):
+    id: str
+    title: str
+    description: str = ""
+    owner_id: str | None = None
+    owner_name: str | None = None
+    """A Kernteam member's name: the person the town council can ask. Guests never appear."""
+    status: str
+    status_label: str
+    focus_topic_ids: list[str] = []
+    focus_topics: list[str] = []
+    cards: list[ProjectCardItem] = []
+    next_steps: list[NextStepItem] = []
+
+
+class ParticipationRow(_Frozen):
+    target_group: str | None
+    """The network's name for the group (e.g. "Jugendliche"); None = no answer."""
+    count: int
+
+
+class MethodRatingItem(_Frozen):
+    method_slug: str
+    method_name: str
+    stars: int
+    note: str = ""
+
+
+class ExportData(_Frozen):
+    schema_version: str = SCHEMA
+    locale: str = "de"
+    generated_at: datetime
+    workshop_id: str
+    title: str
+    town: str
+    network: str
+    format: str
+    format_label: str
+    starts_at: datetime | None = None
+    date_label: str = ""
+    place: str = ""
+    state: str
+    moderation: str | None = None
+    focus_topics: list[str] = []
+    target_groups: list[str] = []
+    agenda: list[AgendaItem] = []
+    matrix: MatrixAxes | None = None
+    hidden: bool = False
+    """True while the dots of a hidden vote step are not revealed: no dots and no ranks from them."""
+    fixed: bool = False
+    blind_cards: int = 0
+    """Cards of a blind step not revealed yet: counted, never shown."""
+    ideas: list[ExportIdea] = []
+    clusters: list[ExportCluster] = []
+    project_ideas: list[ExportProjectIdea] = []
+    participation: list[ParticipationRow] = []
+    method_ratings: list[MethodRatingItem] = []
+
+    @property
+    def participants(self) -> int:
+        return sum(row.count for row in self.participation)
+
+    def project_titles(self, idea: ExportIdea) -> list[str]:
+        titles = {project.id: project.title for project in self.project_ideas}
+        return [titles[pid] for pid in idea.project_idea_ids if pid in titles]
+
+    def cluster_ideas(self, cluster: ExportCluster) -> list[ExportIdea]:
+        wanted = set(cluster.idea_ids)
+        return [idea for idea in self.ideas if idea.id in wanted]

@@ -1,0 +1,100 @@
+"""The result as a PDF protocol (WeasyPrint): a Jinja template (autoescaped) with its own print CSS.
+
+Nothing is fetched: the CSS is handed over as a string, the matrix is inline SVG, fonts are the system's
+(DejaVu), and the URL fetcher refuses every URL (http, file, data) — so an idea reading
+`<img src="http://…">` stays text, and even markup that slipped through could not make a request."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from markupsafe import Markup
+from weasyprint import CSS, HTML  # type: ignore[import-untyped]
+from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+
+from werkstatt.export.model import ExportData
+from werkstatt.export.text import due, number, translator
+from werkstatt.voting.matrix import matrix_svg
+from werkstatt.web import TEMPLATES, environment
+
+
+class RefusingFetcher(URLFetcher):  # type: ignore[misc]
+    """Fetches nothing and remembers what it was asked for (tests look)."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False)
+        self.asked: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        self.asked.append(url)
+        raise ValueError(f"Werkstatt lädt beim Erzeugen eines PDFs nichts nach ({url[:80]}).")
+
+
+@cache
+def _css_source() -> str:
+    return (TEMPLATES / "export" / "protocol.css").read_text(encoding="utf-8")
+
+
+def _css_string(value: str) -> str:
+    """A CSS string literal (for the page-number label)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'"{escaped}"'
+
+
+def protocol_css(locale: str) -> str:
+    _ = translator(locale)
+    return (
+        _css_source()
+        .replace("/*PAGE*/", _css_string(_("Seite") + " "))
+        .replace("/*OF*/", _css_string(" " + _("von") + " "))
+    )
+
+
+def _matrix(data: ExportData) -> Markup | None:
+    if data.matrix is None:
+        return None
+    points = [
+        {"label": str(idea.number), "title": idea.text, "x": idea.score_x, "y": idea.score_y}
+        for idea in data.ideas
+        if idea.score_x is not None and idea.score_y is not None
+    ]
+    if not points:
+        return None
+    _ = translator(data.locale)
+    # The board's quadrant names (voting.board.QUADRANTS), here translatable; they name effort and benefit,
+    # so a matrix on other axes goes without them.
+    quadrants = (
+        (
+            _("Großer Nutzen, wenig Aufwand"),
+            _("Großer Nutzen, viel Aufwand"),
+            _("Wenig Nutzen, wenig Aufwand"),
+            _("Wenig Nutzen, viel Aufwand"),
+        )
+        if (data.matrix.x_label, data.matrix.y_label) == ("Aufwand", "Nutzen")
+        else ("", "", "", "")
+    )
+    return matrix_svg(points, data.matrix.x_label, data.matrix.y_label, data.matrix.scale, quadrants)
+
+
+def protocol_html(data: ExportData) -> str:
+    template = environment(data.locale).get_template("export/protocol.html")
+    return template.render(
+        data=data,
+        matrix=_matrix(data),
+        fmt=lambda value: number(value, data.locale),
+        due=lambda value: due(value, data.locale),
+        stamp=data.generated_at.strftime("%d.%m.%Y" if data.locale == "de" else "%Y-%m-%d"),
+    )
+
+
+def html_to_pdf(html: str, css: str, fetcher: URLFetcher) -> bytes:
+    """HTML and CSS given as strings; whatever they point to goes through `fetcher` (no base URL)."""
+    stylesheet = CSS(string=css, url_fetcher=fetcher)
+    pdf: bytes = HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(stylesheets=[stylesheet])
+    return pdf
+
+
+def render_pdf(data: ExportData, *, url_fetcher: URLFetcher | None = None) -> bytes:
+    fetcher = url_fetcher if url_fetcher is not None else RefusingFetcher()
+    return html_to_pdf(protocol_html(data), protocol_css(data.locale), fetcher)
