@@ -17,7 +17,6 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,7 +105,7 @@ def fault_database(pg_template: str) -> Iterator[str]:
 class Fleet:
     """The `cluster` topology (two app processes, one database, one Redis) on the private Redis. Starting
     processes is most of these tests' time: they are shared by the module, and a test that ends one gets a
-    fresh one at the start of the next test."""
+    fresh one at the start of the next."""
 
     env: dict[str, str]
     folder: Path
@@ -114,15 +113,13 @@ class Fleet:
     started: int = 0
 
     def revive(self) -> list[Server]:
-        dead = [index for index, server in enumerate(self.servers) if server.process.poll() is not None]
-        wanted = dead + list(range(len(self.servers), 2))
-        with ThreadPoolExecutor(2) as pool:
-            starting = {index: pool.submit(self._start) for index in wanted}
-            for index, future in starting.items():
-                if index < len(self.servers):
-                    self.servers[index] = future.result()
-                else:
-                    self.servers.append(future.result())
+        """Replace dead processes, one after the other (started side by side they may miss the start-up
+        deadline on a busy machine); each is in `servers` at once, so the module's teardown stops it."""
+        for index, server in enumerate(self.servers):
+            if server.process.poll() is not None:
+                self.servers[index] = self._start()
+        while len(self.servers) < 2:
+            self.servers.append(self._start())
         return list(self.servers)
 
     def _start(self) -> Server:
