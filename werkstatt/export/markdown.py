@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from werkstatt.export.model import ExportData, ExportIdea
 from werkstatt.export.text import due, md, number, translator
 
@@ -52,25 +54,23 @@ def render_md(data: ExportData) -> bytes:
     if data.blind_cards:
         out += [f"_{_('Noch verdeckte Karten, hier nicht enthalten:')} {data.blind_cards}_", ""]
     if data.ideas:
-        header = [_("Nr."), _("Rang"), _("Idee"), _("Cluster"), _("Punkte")]
+        columns: list[tuple[str, bool, Callable[[ExportIdea], str]]] = [
+            (_("Nr."), True, lambda i: str(i.number)),
+            (_("Rang"), False, _rank),
+            (_("Idee"), False, lambda i: md(i.text)),
+        ]
+        if data.has_clusters:
+            columns.append((_("Cluster"), False, lambda i: md(i.cluster)))
+        columns.append((_("Punkte"), True, lambda i: "–" if i.votes is None else str(i.votes)))
         if data.matrix:
-            header += [f"{md(data.matrix.x_label)} (Ø)", f"{md(data.matrix.y_label)} (Ø)"]
-        header.append(_("Projektidee"))
-        rows = []
-        for idea in data.ideas:
-            row = [
-                str(idea.number),
-                _rank(idea),
-                md(idea.text),
-                md(idea.cluster),
-                "–" if idea.votes is None else str(idea.votes),
+            columns += [
+                (f"{md(data.matrix.x_label)} (Ø)", True, lambda i: number(i.score_x, data.locale)),
+                (f"{md(data.matrix.y_label)} (Ø)", True, lambda i: number(i.score_y, data.locale)),
             ]
-            if data.matrix:
-                row += [number(idea.score_x, data.locale), number(idea.score_y, data.locale)]
-            row.append(md(", ".join(data.project_titles(idea))))
-            rows.append(row)
-        right = {0, 4, 5, 6} if data.matrix else {0, 4}
-        out += _table(header, rows, right)
+        columns.append((_("Projektidee"), False, lambda i: md(", ".join(data.project_titles(i)))))
+        rows = [[cell(idea) for _title, _right, cell in columns] for idea in data.ideas]
+        right = {index for index, (_title, flush, _cell) in enumerate(columns) if flush}
+        out += _table([title for title, _right, _cell in columns], rows, right)
         if any(idea.tie for idea in data.ideas):
             out += [f"_{_('„=“ heißt: gleichauf mit einer anderen Idee.')}_", ""]
     else:

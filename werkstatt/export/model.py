@@ -131,6 +131,11 @@ class ExportData(_Frozen):
     def participants(self) -> int:
         return sum(row.count for row in self.participation)
 
+    @property
+    def has_clusters(self) -> bool:
+        """Documents leave out an empty Cluster column (CSV and XLSX keep their columns stable)."""
+        return any(idea.cluster for idea in self.ideas)
+
     def project_titles(self, idea: ExportIdea) -> list[str]:
         titles = {project.id: project.title for project in self.project_ideas}
         return [titles[pid] for pid in idea.project_idea_ids if pid in titles]

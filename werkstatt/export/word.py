@@ -143,11 +143,12 @@ def render_docx(data: ExportData) -> bytes:
     if data.blind_cards:
         _note(doc, f"{_('Noch verdeckte Karten, hier nicht enthalten:')} {data.blind_cards}")
     if data.ideas:
-        head = [_("Rang"), _("Idee"), _("Cluster"), _("Punkte")]
-        widths = [1.6, 8.6, 3.6, 1.6]
+        clusters = data.has_clusters
+        head = [_("Rang"), _("Idee")] + ([_("Cluster")] if clusters else []) + [_("Punkte")]
+        widths = [1.6, 8.6] + ([3.6] if clusters else []) + [1.6]
         if data.matrix:
             head += [f"{data.matrix.x_label} Ø", f"{data.matrix.y_label} Ø"]
-            widths = [1.4, 6.6, 3.0, 1.5, 1.8, 1.8]
+            widths = [1.4, 6.6 if clusters else 9.6] + ([3.0] if clusters else []) + [1.5, 1.8, 1.8]
         rows = []
         for idea in data.ideas:
             rank = "–" if idea.rank is None else f"{idea.rank}." + (" =" if idea.tie else "")
@@ -155,11 +156,15 @@ def render_docx(data: ExportData) -> bytes:
             titles = data.project_titles(idea)
             if titles:
                 text += f"\n→ {_('Projektidee')}: " + ", ".join(titles)
-            row = [rank, text, idea.cluster or "", "–" if idea.votes is None else str(idea.votes)]
+            row = (
+                [rank, text]
+                + ([idea.cluster or ""] if clusters else [])
+                + ["–" if idea.votes is None else str(idea.votes)]
+            )
             if data.matrix:
                 row += [number(idea.score_x, data.locale), number(idea.score_y, data.locale)]
             rows.append(row)
-        _table(doc, head, rows, widths, {0, 3, 4, 5})
+        _table(doc, head, rows, widths, {0} | set(range(len(head) - (3 if data.matrix else 1), len(head))))
         if any(idea.tie for idea in data.ideas):
             _note(doc, _("„=“ heißt: gleichauf mit einer anderen Idee."))
     else:
