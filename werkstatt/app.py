@@ -122,4 +122,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.redis = redis
     app.state.channels = channels
     app.state.hub = Hub(channels, render_event, render_presence)
+    # The hub catches up lost news from the event log; watching it only pays with several workers (Redis).
+    app.state.hub.use_event_log(sessionmaker, watch=redis is not None)
     return app

@@ -91,8 +91,6 @@ async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, 
         session_hash=_cookie_session_hash(socket),
     )
     send_task = asyncio.create_task(writer(connection, lambda c: render_resync(c.viewer)))
-    # The hub catches up lost news from the event log; watching it only pays with several workers (Redis).
-    hub.use_event_log(socket.app.state.sessionmaker, watch=socket.app.state.redis is not None)
     await hub.join(connection)
     try:
         await _replay(socket, hub, connection, workshop_id, after)
