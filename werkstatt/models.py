@@ -6,6 +6,7 @@ here is all it takes."""
 import importlib
 
 from werkstatt.db import metadata
+from werkstatt.idempotency import ApiRequest
 from werkstatt.sessions import WebSession
 
 MODEL_MODULES = ("network", "catalogue", "workshops", "live", "board", "voting", "results")
@@ -17,4 +18,4 @@ for _domain in MODEL_MODULES:
         if error.name not in {f"werkstatt.{_domain}.models", f"werkstatt.{_domain}"}:
             raise
 
-__all__ = ["WebSession", "metadata"]
+__all__ = ["ApiRequest", "WebSession", "metadata"]

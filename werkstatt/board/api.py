@@ -13,7 +13,8 @@ from werkstatt.board import service as board
 from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
 from werkstatt.board.queries import board_state
 from werkstatt.errors import Invalid
-from werkstatt.live.events import event_dict, events_after, publish
+from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
+from werkstatt.live.events import event_dict, events_after
 from werkstatt.live.visibility import redact_idea, view_event
 from werkstatt.workshops.schemas import CommandIn, CommentIn, IdeaEdit, IdeaIn, JoinIn
 from werkstatt.workshops.service import join_workshop
@@ -23,19 +24,30 @@ class JoinApi(Controller):
     path = "/api/join"
     tags = ("Teilnahme",)  # type: ignore[assignment]
 
-    @post("/", status_code=201, summary="Einer Werkstatt per Code beitreten (Gast-Token)")
+    @post(
+        "/",
+        status_code=201,
+        summary="Einer Werkstatt per Code beitreten (Gast-Token)",
+        operation_class=IdempotentOperation,
+    )
     async def join(self, request: Request[Any, Any, Any], db: AsyncSession, data: JoinIn) -> dict[str, Any]:
         await check_join_limit(request)
-        try:
-            workshop, participant, token, event = await join_workshop(db, data, request.scope["state"].get("account"))
-        except Invalid as error:
-            await db.rollback()
-            if "code" in error.errors:
-                await count_join_failure(request)
-            raise
-        await db.commit()
-        publish(request.app.state.channels, event)
-        return {"token": token, "workshop_id": str(workshop.id), "participant_id": str(participant.id)}
+
+        async def run() -> Effect:
+            try:
+                workshop, participant, token, event = await join_workshop(
+                    db, data, request.scope["state"].get("account")
+                )
+            except Invalid as error:
+                await db.rollback()
+                if "code" in error.errors:
+                    await count_join_failure(request)
+                raise
+            return Effect(
+                {"token": token, "workshop_id": str(workshop.id), "participant_id": str(participant.id)}, (event,)
+            )
+
+        return (await idempotent(request, db, run, data=data, sealed=True)).body
 
 
 class BoardApi(Controller):
@@ -51,56 +63,80 @@ class BoardApi(Controller):
         await db.commit()
         return list(state["ideas"])
 
-    @post("/ideas", status_code=201, summary="Karte posten")
+    @post("/ideas", status_code=201, summary="Karte posten", operation_class=IdempotentOperation)
     async def post_idea(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: IdeaIn
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
-        _idea, event = await board.post_idea(db, actor, data.text, data.focus_topic_id)
-        await db.commit()
-        publish(request.app.state.channels, event)
-        return redact_idea(event.data["idea"], viewer_for(request, actor, "json"))
 
-    @patch("/ideas/{idea_id:uuid}", summary="Eigene Karte bearbeiten")
+        async def run() -> Effect:
+            _idea, event = await board.post_idea(db, actor, data.text, data.focus_topic_id)
+            return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")), (event,))
+
+        return (await idempotent(request, db, run, data=data, actor=actor)).body
+
+    @patch("/ideas/{idea_id:uuid}", summary="Eigene Karte bearbeiten", operation_class=IdempotentOperation)
     async def edit_idea(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID, data: IdeaEdit
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
-        _idea, event = await board.edit_idea(db, actor, idea_id, data.text)
-        await db.commit()
-        publish(request.app.state.channels, event)
-        return redact_idea(event.data["idea"], viewer_for(request, actor, "json"))
 
-    @delete("/ideas/{idea_id:uuid}", status_code=204, summary="Eigene Karte zurückziehen")
+        async def run() -> Effect:
+            _idea, event = await board.edit_idea(db, actor, idea_id, data.text)
+            return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")), (event,))
+
+        return (await idempotent(request, db, run, data=data, actor=actor)).body
+
+    @delete(
+        "/ideas/{idea_id:uuid}",
+        status_code=204,
+        summary="Eigene Karte zurückziehen",
+        operation_class=IdempotentOperation,
+    )
     async def withdraw_idea(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
     ) -> None:
         actor = await actor_for(request, db, workshop_id)
-        event = await board.withdraw_idea(db, actor, idea_id)
-        await db.commit()
-        publish(request.app.state.channels, event)
 
-    @post("/ideas/{idea_id:uuid}/comments", status_code=201, summary="Kommentar (weiterdenken)")
+        async def run() -> Effect:
+            return Effect(events=(await board.withdraw_idea(db, actor, idea_id),))
+
+        await idempotent(request, db, run, actor=actor)
+
+    @post(
+        "/ideas/{idea_id:uuid}/comments",
+        status_code=201,
+        summary="Kommentar (weiterdenken)",
+        operation_class=IdempotentOperation,
+    )
     async def comment(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID, data: CommentIn
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
-        _comment, event = await board.post_comment(db, actor, idea_id, data.text)
-        await db.commit()
-        publish(request.app.state.channels, event)
-        return dict(
-            view_event({"data": event.data, "type": event.type}, viewer_for(request, actor, "json"))["data"]["comment"]
-        )
 
-    @post("/commands", status_code=200, summary="Moderationsbefehl (start_step, close, …)")
+        async def run() -> Effect:
+            _comment, event = await board.post_comment(db, actor, idea_id, data.text)
+            view = view_event({"data": event.data, "type": event.type}, viewer_for(request, actor, "json"))
+            return Effect(view["data"]["comment"], (event,))
+
+        return (await idempotent(request, db, run, data=data, actor=actor)).body
+
+    @post(
+        "/commands",
+        status_code=200,
+        summary="Moderationsbefehl (start_step, close, …)",
+        operation_class=IdempotentOperation,
+    )
     async def command(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: CommandIn
     ) -> dict[str, int]:
         actor = await actor_for(request, db, workshop_id)
-        event = await board.run_command(db, actor, data.model_dump())
-        await db.commit()
-        publish(request.app.state.channels, event)
-        return {"seq": event.seq}
+
+        async def run() -> Effect:
+            event = await board.run_command(db, actor, data.model_dump())
+            return Effect({"seq": event.seq}, (event,))
+
+        return (await idempotent(request, db, run, data=data, actor=actor)).body
 
     @get("/events", summary="Ereignisse nach einer Nummer (seq)")
     async def events(

@@ -14,6 +14,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Forbidden
+from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.network import auth, service
 from werkstatt.network.forms import settings_of, signed_in
 from werkstatt.network.models import Town
@@ -71,26 +72,44 @@ class NetworkApi(Controller):
     path = "/api"
     tags = ["Netzwerk"]  # noqa: RUF012
 
-    @post("/auth/token", summary="API-Schlüssel mit E-Mail und Passwort holen", status_code=201)
+    @post(
+        "/auth/token",
+        summary="API-Schlüssel mit E-Mail und Passwort holen",
+        status_code=201,
+        operation_class=IdempotentOperation,
+    )
     async def token(self, request: Request[Any, Any, Any], db: AsyncSession, data: TokenRequest) -> TokenOut:
-        settings = settings_of(request)
-        account = await auth.authenticate(db, settings, data.email, data.password, auth.client_address(request.scope))
-        row, token = await auth.create_api_token(db, account.id, "API-Anmeldung", auth.API_TOKEN_DAYS)
-        assert row.expires_at is not None
-        return TokenOut(token=token, expires_at=row.expires_at)
+        async def run() -> Effect:
+            settings = settings_of(request)
+            client = auth.client_address(request.scope)
+            account = await auth.authenticate(db, settings, data.email, data.password, client)
+            row, token = await auth.create_api_token(db, account.id, "API-Anmeldung", auth.API_TOKEN_DAYS)
+            assert row.expires_at is not None
+            return Effect(TokenOut(token=token, expires_at=row.expires_at))
+
+        return TokenOut.model_validate((await idempotent(request, db, run, data=data, sealed=True)).body)
 
     @get("/networks", summary="Sichtbare Netzwerke", guards=[api_allowed(Action.view_network)])
     async def networks(self, request: Request[Any, Any, Any], db: AsyncSession) -> list[NetworkOut]:
         networks = await service.visible_networks(db, signed_in(request))
         return [NetworkOut(id=network.id, name=network.name) for network in networks]
 
-    @post("/networks", summary="Netzwerk anlegen", status_code=201, guards=[api_allowed(Action.create_network)])
+    @post(
+        "/networks",
+        summary="Netzwerk anlegen",
+        status_code=201,
+        guards=[api_allowed(Action.create_network)],
+        operation_class=IdempotentOperation,
+    )
     async def create_network(
         self, request: Request[Any, Any, Any], db: AsyncSession, data: NetworkCreate
     ) -> NetworkOut:
-        require(signed_in(request), Action.create_network)
-        network = await service.create_network(db, data.name)
-        return NetworkOut(id=network.id, name=network.name)
+        async def run() -> Effect:
+            require(signed_in(request), Action.create_network)
+            network = await service.create_network(db, data.name)
+            return Effect(NetworkOut(id=network.id, name=network.name))
+
+        return NetworkOut.model_validate((await idempotent(request, db, run, data=data)).body)
 
     @get(
         "/networks/{network_id:str}/focus-topics",
@@ -108,15 +127,19 @@ class NetworkApi(Controller):
         summary="Schwerpunktthema anlegen",
         status_code=201,
         guards=[api_allowed(Action.manage_taxonomy)],
+        operation_class=IdempotentOperation,
     )
     async def create_focus_topic(
         self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, data: FocusTopicCreate
     ) -> FocusTopicOut:
-        account = signed_in(request)
-        network = await service.get_network(db, account, network_id)
-        require(account, Action.manage_taxonomy, network.id)
-        topic = await service.create_focus_topic(db, network, data.name)
-        return FocusTopicOut(id=topic.id, name=topic.name)
+        async def run() -> Effect:
+            account = signed_in(request)
+            network = await service.get_network(db, account, network_id)
+            require(account, Action.manage_taxonomy, network.id)
+            topic = await service.create_focus_topic(db, network, data.name)
+            return Effect(FocusTopicOut(id=topic.id, name=topic.name))
+
+        return FocusTopicOut.model_validate((await idempotent(request, db, run, data=data)).body)
 
     @get(
         "/networks/{network_id:str}/towns", summary="Städte eines Netzwerks", guards=[api_allowed(Action.view_network)]
@@ -130,15 +153,19 @@ class NetworkApi(Controller):
         summary="Stadt anlegen",
         status_code=201,
         guards=[api_allowed(Action.manage_town)],
+        operation_class=IdempotentOperation,
     )
     async def create_town(
         self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, data: TownCreate
     ) -> TownOut:
-        account = signed_in(request)
-        network = await service.get_network(db, account, network_id)
-        require(account, Action.manage_town, network.id)
-        town = await service.create_town(db, network, data.name, focus_topic_ids=data.focus_topic_ids)
-        return town_out(await service.get_town(db, account, town.id))
+        async def run() -> Effect:
+            account = signed_in(request)
+            network = await service.get_network(db, account, network_id)
+            require(account, Action.manage_town, network.id)
+            town = await service.create_town(db, network, data.name, focus_topic_ids=data.focus_topic_ids)
+            return Effect(town_out(await service.get_town(db, account, town.id)))
+
+        return TownOut.model_validate((await idempotent(request, db, run, data=data)).body)
 
     @get(
         "/towns/{town_id:str}",

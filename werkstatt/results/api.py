@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import _same_origin_only, actor_for, bearer, viewer_for
-from werkstatt.live.events import publish
+from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.results import service as results
 from werkstatt.results.service import ProjectIdeaIn, StatusIn
 from werkstatt.voting.ranking import workshop_results
@@ -32,30 +32,41 @@ class ResultsApi(Controller):
             "project_ideas": projects,
         }
 
-    @post("/project-ideas", status_code=201, summary="Projektidee aus Karten machen (Moderation)")
+    @post(
+        "/project-ideas",
+        status_code=201,
+        summary="Projektidee aus Karten machen (Moderation)",
+        operation_class=IdempotentOperation,
+    )
     async def create(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: ProjectIdeaIn
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
-        project, event = await results.create_project_idea(db, actor, data, viewer_for(request, actor, "json"))
-        owner_list = await results.owners(db, [project.id])
-        await db.commit()
-        publish(request.app.state.channels, event)
-        return results.project_view(project, owner_list.get(project.owner_id) if project.owner_id else None)
+
+        async def run() -> Effect:
+            project, event = await results.create_project_idea(db, actor, data, viewer_for(request, actor, "json"))
+            owner_list = await results.owners(db, [project.id])
+            owner = owner_list.get(project.owner_id) if project.owner_id else None
+            return Effect(results.project_view(project, owner), (event,))
+
+        return (await idempotent(request, db, run, data=data, actor=actor)).body
 
 
 class ProjectIdeaApi(Controller):
     path = "/api/project-ideas"
     tags = ("Ergebnisse",)  # type: ignore[assignment]
 
-    @patch("/{project_id:uuid}", summary="Status einer Projektidee ändern")
+    @patch("/{project_id:uuid}", summary="Status einer Projektidee ändern", operation_class=IdempotentOperation)
     async def set_status(
         self, request: Request[Any, Any, Any], db: AsyncSession, project_id: UUID, data: StatusIn
     ) -> dict[str, Any]:
         if bearer(request) is None:  # cookie-authenticated writes only from our own pages (no CSRF via /api)
             _same_origin_only(request)
         account = request.scope.get("state", {}).get("account")
-        project = await results.change_status(db, account, project_id, data.status)
-        people = await results.owners(db, [project.id])
-        await db.commit()
-        return results.project_view(project, people.get(project.owner_id) if project.owner_id else None)
+
+        async def run() -> Effect:
+            project = await results.change_status(db, account, project_id, data.status)
+            people = await results.owners(db, [project.id])
+            return Effect(results.project_view(project, people.get(project.owner_id) if project.owner_id else None))
+
+        return (await idempotent(request, db, run, data=data)).body

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, post
+from litestar import Controller, Request, delete, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import actor_for
-from werkstatt.live.events import publish
+from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.voting import service as voting
 from werkstatt.voting.batch import batcher
 from werkstatt.voting.schemas import OrderIn, VoteIn
@@ -24,45 +24,69 @@ class VotingApi(Controller):
     path = "/api/workshops/{workshop_id:uuid}"
     tags = ("Abstimmung",)  # type: ignore[assignment]
 
-    @post("/votes", status_code=201, summary="Einen Punkt vergeben oder eine Karte bewerten")
+    @post(
+        "/votes",
+        status_code=201,
+        summary="Einen Punkt vergeben oder eine Karte bewerten",
+        operation_class=IdempotentOperation,
+    )
     async def cast(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: VoteIn
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
-        key = request.headers.get("idempotency-key")
-        result, event = await voting.cast_vote_once(
-            db, actor, key, data.model_dump(mode="json"), data.idea_id, data.score_x, data.score_y
-        )
-        await db.commit()
-        if event is not None:
-            publish(request.app.state.channels, event)
-            after_vote(request, workshop_id, result["step"])
-        return result
 
-    @delete("/votes/{vote_id:uuid}", status_code=204, summary="Eigene Stimme zurücknehmen")
+        async def run() -> Effect:
+            result, event = await voting.cast_vote(db, actor, data.idea_id, data.score_x, data.score_y)
+            return Effect(result, (event,), then=lambda: after_vote(request, workshop_id, result["step"]))
+
+        return (await idempotent(request, db, run, data=data, actor=actor)).body
+
+    @delete(
+        "/votes/{vote_id:uuid}",
+        status_code=204,
+        summary="Eigene Stimme zurücknehmen",
+        operation_class=IdempotentOperation,
+    )
     async def withdraw(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, vote_id: UUID
     ) -> None:
         actor = await actor_for(request, db, workshop_id)
-        event = await voting.withdraw_vote(db, actor, vote_id)
-        await db.commit()
-        publish(request.app.state.channels, event)
-        after_vote(request, workshop_id, int(event.data["vote"]["step"]))
 
-    @post("/votes/reveal", status_code=200, summary="Ergebnis des Abstimmungsschritts aufdecken (Moderation)")
+        async def run() -> Effect:
+            event = await voting.withdraw_vote(db, actor, vote_id)
+            step = int(event.data["vote"]["step"])
+            return Effect(events=(event,), then=lambda: after_vote(request, workshop_id, step))
+
+        await idempotent(request, db, run, actor=actor)
+
+    @post(
+        "/votes/reveal",
+        status_code=200,
+        summary="Ergebnis des Abstimmungsschritts aufdecken (Moderation)",
+        operation_class=IdempotentOperation,
+    )
     async def reveal(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> dict[str, int]:
         actor = await actor_for(request, db, workshop_id)
-        event = await voting.reveal_tallies(db, actor)
-        await db.commit()
-        publish(request.app.state.channels, event)
-        return {"seq": event.seq}
 
-    @post("/ranking", status_code=200, summary="Endgültige Reihenfolge festlegen (Moderation)")
+        async def run() -> Effect:
+            event = await voting.reveal_tallies(db, actor)
+            return Effect({"seq": event.seq}, (event,))
+
+        return (await idempotent(request, db, run, actor=actor)).body
+
+    @post(
+        "/ranking",
+        status_code=200,
+        summary="Endgültige Reihenfolge festlegen (Moderation)",
+        operation_class=IdempotentOperation,
+    )
     async def fix_order(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: OrderIn
-    ) -> Response[dict[str, int]]:
+    ) -> dict[str, int]:
         actor = await actor_for(request, db, workshop_id)
-        event = await voting.set_final_order(db, actor, data.idea_ids)
-        await db.commit()
-        publish(request.app.state.channels, event)
-        return Response({"seq": event.seq}, status_code=200)
+
+        async def run() -> Effect:
+            event = await voting.set_final_order(db, actor, data.idea_ids)
+            return Effect({"seq": event.seq}, (event,))
+
+        return (await idempotent(request, db, run, data=data, actor=actor)).body

@@ -1,4 +1,4 @@
-"""Votes (dots and matrix ratings), idempotency keys for retried votes, and the coach's fixed final order.
+"""Votes (dots and matrix ratings) and the coach's fixed final order.
 
 The rules live in the database: a dot takes one of the participant's numbered budget slots in a step
 (`uq_vote_budget_slot`) and one of their numbered slots on that card (`uq_vote_card_slot`). The insert
@@ -7,14 +7,13 @@ both get the last dot: one of them meets the unique constraint."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from werkstatt.db import Base, JSONType
+from werkstatt.db import Base
 
 MAX_SLOTS = 20  # the highest dots_per_person / max_per_item the step config allows (catalogue schema)
 
@@ -39,19 +38,6 @@ class Vote(Base):
     item_slot: Mapped[int] = mapped_column(Integer, default=0)
     score_x: Mapped[int | None] = mapped_column(Integer, default=None)
     score_y: Mapped[int | None] = mapped_column(Integer, default=None)
-
-
-class VoteRequest(Base):
-    """An `Idempotency-Key` of a participant: the first answer is stored and given again on a retry."""
-
-    __tablename__ = "vote_request"
-    __table_args__ = (UniqueConstraint("participant_id", "key", name="uq_vote_request_key"),)
-
-    participant_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("participant.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(200))
-    body_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[int] = mapped_column(Integer, default=201)
-    response: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
 
 
 class FinalRank(Base):

@@ -7,8 +7,6 @@ between parallel requests. Nothing is read first and then written on the strengt
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from werkstatt.board.models import Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
-from werkstatt.voting.models import MAX_SLOTS, FinalRank, Vote, VoteRequest
+from werkstatt.voting.models import MAX_SLOTS, FinalRank, Vote
 from werkstatt.workshops.models import AgendaStep, Participant, Workshop, WorkshopState
 
 if TYPE_CHECKING:
@@ -159,6 +157,8 @@ async def _release_dead_dots(db: AsyncSession, participant_id: UUID, position: i
 
 
 async def remaining_dots(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> int:
+    """The budget minus the dots on cards that still count: dots on withdrawn or hidden cards are back."""
+    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
     used = (
         await db.execute(
             select(func.count(Vote.id))
@@ -167,7 +167,7 @@ async def remaining_dots(db: AsyncSession, participant_id: UUID, step: AgendaSte
                 Vote.participant_id == participant_id,
                 Vote.step_position == step.position,
                 Vote.slot.is_not(None),
-                Idea.withdrawn.is_(False),
+                *live,
             )
         )
     ).scalar_one()
@@ -604,51 +604,3 @@ async def record_tally(db: AsyncSession, workshop_id: UUID, position: int) -> Wo
         for idea_id in (await db.execute(live)).scalars():
             tally["tallies"].setdefault(str(idea_id), 0)
     return await record(db, workshop.id, "tally_updated", tally_event_data(workshop, step, tally))
-
-
-# --- idempotent retries ---------------------------------------------------------------------------------
-
-
-async def cast_vote_once(
-    db: AsyncSession,
-    actor: Actor,
-    key: str | None,
-    body: dict[str, Any],
-    idea_id: UUID,
-    score_x: int | None = None,
-    score_y: int | None = None,
-) -> tuple[dict[str, Any], WorkshopEvent | None]:
-    """`cast_vote` under an `Idempotency-Key`: the key row is inserted in the same transaction as the vote,
-    so a parallel or later retry either waits for it and gets the stored answer, or (if the first failed and
-    rolled back) runs afresh. The event is None when the answer is a stored one."""
-    if key is None:
-        return await cast_vote(db, actor, idea_id, score_x, score_y)
-    if not 1 <= len(key) <= 200 or not key.isprintable():
-        raise Invalid("Ungültiger Idempotency-Key.", {"Idempotency-Key": "1 bis 200 druckbare Zeichen."})
-    if actor.participant is None:
-        raise Forbidden("Nur Teilnehmende können abstimmen.")
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-    try:
-        async with db.begin_nested():
-            db.add(VoteRequest(participant_id=actor.participant.id, key=key, body_hash=digest))
-            await db.flush()
-    except IntegrityError:
-        stored = (
-            await db.execute(
-                select(VoteRequest).where(VoteRequest.participant_id == actor.participant.id, VoteRequest.key == key)
-            )
-        ).scalar_one()
-        if stored.body_hash != digest:
-            raise Conflict(
-                "Dieser Idempotency-Key wurde schon für eine andere Stimme verwendet.",
-                {"Idempotency-Key": "Schon mit anderem Inhalt verwendet."},
-            ) from None
-        return dict(stored.response or {}), None
-    result, event = await cast_vote(db, actor, idea_id, score_x, score_y)
-    await db.execute(
-        update(VoteRequest)
-        .where(VoteRequest.participant_id == actor.participant.id, VoteRequest.key == key)
-        .values(response=result)
-        .execution_options(synchronize_session=False)
-    )
-    return result, event

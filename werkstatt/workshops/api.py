@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Forbidden, Invalid, Unauthenticated
+from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.security import origin_allowed
 from werkstatt.workshops import methods_source
 from werkstatt.workshops.schemas import WorkshopCreate
@@ -44,23 +45,26 @@ class WorkshopsApiController(Controller):
     path = "/api/workshops"
     tags = ["Werkstätten"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
-    @post("/", name="api_workshop_create", status_code=201)
+    @post("/", name="api_workshop_create", status_code=201, operation_class=IdempotentOperation)
     async def create(self, request: Request[Any, Any, Any], db: AsyncSession, data: WorkshopCreate) -> dict[str, Any]:
         """Plan a workshop for a town of your network, with its agenda (coach)."""
         account: CurrentAccount | None = request.scope.get("state", {}).get("account")
         if account is None:
             raise Unauthenticated("Bitte melden Sie sich an oder senden Sie ein Token.")
         require_not_cross_site(request)
-        unknown = {
-            f"agenda.{index}.method_slug": "Diese Methode gibt es im Katalog nicht."
-            for index, step in enumerate(data.agenda)
-            if step.method_slug and await _method_missing(db, step.method_slug, data, account)
-        }
-        if unknown:
-            raise Invalid("Die Anfrage enthält ungültige Werte.", unknown)
-        workshop = await create_workshop(db, account, data)
-        await db.commit()
-        return workshop_view(workshop, join_url(request, workshop.join_code))
+
+        async def run() -> Effect:
+            unknown = {
+                f"agenda.{index}.method_slug": "Diese Methode gibt es im Katalog nicht."
+                for index, step in enumerate(data.agenda)
+                if step.method_slug and await _method_missing(db, step.method_slug, data, account)
+            }
+            if unknown:
+                raise Invalid("Die Anfrage enthält ungültige Werte.", unknown)
+            workshop = await create_workshop(db, account, data)
+            return Effect(workshop_view(workshop, join_url(request, workshop.join_code)))
+
+        return (await idempotent(request, db, run, data=data)).body
 
     @get("/{workshop_id:uuid}", name="api_workshop_detail")
     async def detail(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:

@@ -1,0 +1,318 @@
+"""`Idempotency-Key` for every unsafe JSON API route (API.md): a repeat with the same key and body returns the
+first answer and has no second effect.
+
+The key row is inserted inside a SAVEPOINT in the same transaction as the effect, and the answer is stored in
+that transaction before the route commits. A parallel retry therefore blocks on the unique constraint until
+the first request ends: if it committed, the retry reads the stored answer; if it rolled back, the retry runs
+afresh. Errors are not stored (they have no effect), so a failed request may be retried with the same key.
+
+A few services of the organisation commit on their own (`network/service.py`); there the key row is committed
+together with the effect, and for a moment before the answer is stored a retry sees it "pending": it waits a
+little for the answer instead of running the effect a second time.
+
+Keys are scoped per principal (`account:<id>`, `participant:<id>`). Anonymous requests (`/api/join`,
+`/api/auth/token`) are scoped by key plus body: only who sends the same body again gets the stored answer.
+Answers that carry a secret (bearer tokens) are stored sealed with a key derived from the server secret and
+the request body, so the table never holds a usable token (tokens are otherwise stored only as hashes).
+Rows older than `RETENTION` are pruned a few at a time when a new key is stored."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from litestar.openapi.spec import OpenAPIType, Operation, Schema
+from litestar.openapi.spec import Parameter as OpenAPIParameter
+from litestar.serialization import decode_json, encode_json
+from pydantic import BaseModel
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from werkstatt.db import Base, JSONType
+from werkstatt.errors import Conflict, Invalid
+from werkstatt.live.events import publish
+
+if TYPE_CHECKING:
+    from litestar import Request
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.live.models import WorkshopEvent
+    from werkstatt.workshops.service import Actor
+
+logger = logging.getLogger("werkstatt")
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+RETENTION = timedelta(hours=24)
+PENDING_WAIT_SECONDS = 5.0
+PRUNE_BATCH = 100
+_PENDING = 0  # `status` of a key whose answer is not stored yet
+
+
+@dataclass
+class IdempotentOperation(Operation):
+    """The OpenAPI operation of an unsafe route (`@post(..., operation_class=IdempotentOperation)`): documents the
+    optional header. Its value is checked by `once()` (German problem JSON), not by Litestar."""
+
+    def __post_init__(self) -> None:
+        header = OpenAPIParameter(
+            name=HEADER,
+            param_in="header",
+            required=False,
+            schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=MAX_KEY_LENGTH),
+            description=(
+                "Optional, 1–200 printable characters. A repeat with the same key and body returns the first answer "
+                "with the same status and has no second effect; the same key with another body is 409. "
+                "Kept for 24 hours."
+            ),
+        )
+        self.parameters = [*(self.parameters or []), header]
+
+
+class ApiRequest(Base):
+    """One `Idempotency-Key` of a principal and the first answer given to it (`status` 0: not stored yet)."""
+
+    __tablename__ = "api_request"
+    __table_args__ = (
+        UniqueConstraint("principal", "key", name="uq_api_request_key"),
+        Index("ix_api_request_created_at", "created_at"),
+    )
+
+    principal: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(Text)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer, default=_PENDING)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a route's command did: its answer, the events to publish and what else to do after the commit."""
+
+    body: Mapping[str, Any] | BaseModel | None = None
+    events: tuple[WorkshopEvent, ...] = ()
+    then: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer to give: fresh (`events` to publish) or replayed from the first request (no events)."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+    events: tuple[WorkshopEvent, ...] = ()
+    then: Callable[[], None] | None = field(default=None, repr=False)
+
+
+def check_key(key: str) -> None:
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+        raise Invalid("Ungültiger Idempotency-Key.", {HEADER: "1 bis 200 druckbare Zeichen."})
+
+
+def principal_of(request: Request[Any, Any, Any], actor: Actor | None = None) -> str | None:
+    """Whose keys these are: the coach's account, the acting participant, the signed-in account; None for an
+    anonymous request. (A coach's participant row may be made by the very request, so it is not the scope.)"""
+    if actor is not None:
+        if actor.is_coach and actor.account is not None:
+            return f"account:{actor.account.id}"
+        if actor.participant_id is not None:
+            return f"participant:{actor.participant_id}"
+    account = request.scope.get("state", {}).get("account")
+    return f"account:{account.id}" if account is not None else None
+
+
+async def idempotent(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    run: Callable[[], Awaitable[Effect]],
+    *,
+    data: BaseModel | None = None,
+    actor: Actor | None = None,
+    sealed: bool = False,
+) -> Outcome:
+    """Run a route's command at most once per `Idempotency-Key`, commit, then publish its events (only when it
+    really ran). The status is the route's own, so a replay answers with the same status as the first."""
+    outcome = await once(
+        db,
+        principal_of(request, actor),
+        request.headers.get(HEADER),
+        request.method,
+        request.url.path,
+        data.model_dump(mode="json") if data is not None else None,
+        run,
+        status=int(request.route_handler.status_code),
+        secret=str(request.app.state.settings.resolved_secret_key).encode(),
+        sealed=sealed,
+    )
+    await db.commit()
+    if outcome.events:
+        publish(request.app.state.channels, *outcome.events)
+    if outcome.then is not None:
+        outcome.then()
+    return outcome
+
+
+async def once(
+    db: AsyncSession,
+    principal: str | None,
+    key: str | None,
+    method: str,
+    path: str,
+    body: Any,
+    run: Callable[[], Awaitable[Effect]],
+    *,
+    status: int,
+    secret: bytes,
+    sealed: bool = False,
+) -> Outcome:
+    """`run()` under an idempotency key, in the caller's transaction (the caller commits)."""
+    if key is None:
+        return _fresh(status, await run())
+    check_key(key)
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    body_hash = _mac(secret, b"body", canonical)
+    if principal is None:
+        principal = "anon:" + _mac(secret, b"anon", method.encode(), path.encode(), canonical)[:32]
+    context = b"\0".join((principal.encode(), key.encode(), canonical))
+    deadline = time.monotonic() + PENDING_WAIT_SECONDS
+    while True:
+        await _prune(db)
+        row = ApiRequest(principal=principal, key=key, method=method, path=path, body_hash=body_hash)
+        try:
+            async with db.begin_nested():
+                db.add(row)
+                await db.flush()
+            row_id = row.id
+            break
+        except IntegrityError:
+            stored = await _stored(db, principal, key)
+        if stored is None:  # the first request failed and let go of the key meanwhile
+            continue
+        if (stored.method, stored.path, stored.body_hash) != (method, path, body_hash):
+            raise Conflict(
+                "Dieser Idempotency-Key wurde schon für eine andere Anfrage verwendet.",
+                {HEADER: "Schon mit anderem Inhalt verwendet."},
+            )
+        if stored.status != _PENDING:
+            return Outcome(stored.status, _unpack(stored.response, secret, context, sealed), replayed=True)
+        # Committed by a service that commits on its own, answer not stored yet: wait without holding a lock.
+        await db.rollback()
+        if time.monotonic() > deadline:
+            raise Conflict(
+                "Eine Anfrage mit diesem Idempotency-Key wird noch bearbeitet. Bitte gleich noch einmal versuchen.",
+                {HEADER: "Wird noch bearbeitet."},
+            )
+        await asyncio.sleep(0.05)
+    try:
+        outcome = _fresh(status, await run())
+    except Exception:
+        try:
+            await _let_go(db, row_id)
+        except Exception:  # the original error matters more; the key row expires in any case
+            logger.exception("could not release idempotency key")
+        raise
+    row.status = status
+    row.response = _seal(secret, context, outcome.body) if sealed else outcome.body
+    await db.flush()
+    return outcome
+
+
+def _fresh(status: int, effect: Effect) -> Outcome:
+    body = effect.body.model_dump(mode="json") if isinstance(effect.body, BaseModel) else effect.body
+    # The JSON the client gets, exactly as it will be stored and replayed (datetimes, UUIDs as strings).
+    plain: dict[str, Any] = decode_json(encode_json(dict(body))) if body is not None else {}
+    return Outcome(status, plain, events=effect.events, then=effect.then)
+
+
+async def _stored(db: AsyncSession, principal: str, key: str) -> ApiRequest | None:
+    query = (
+        select(ApiRequest)
+        .where(ApiRequest.principal == principal, ApiRequest.key == key)
+        .execution_options(populate_existing=True)
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def _prune(db: AsyncSession) -> None:
+    """Forget keys older than RETENTION, a batch at a time; rows another transaction holds are skipped."""
+    stale = (
+        select(ApiRequest.id)
+        .where(ApiRequest.created_at < datetime.now(UTC) - RETENTION)
+        .limit(PRUNE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    await db.execute(delete(ApiRequest).where(ApiRequest.id.in_(stale)).execution_options(synchronize_session=False))
+
+
+async def _let_go(db: AsyncSession, row_id: UUID) -> None:
+    """The command failed: nothing of it stays, and the key is free again. Usually the rollback removes the key
+    row; a service that committed on its own (e.g. a failed login is counted) committed it, so delete it."""
+    await db.rollback()
+    await db.execute(
+        delete(ApiRequest)
+        .where(ApiRequest.id == row_id, ApiRequest.status == _PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    await db.commit()
+
+
+# --- hashing and sealing ------------------------------------------------------------------------------------
+
+
+def _mac(secret: bytes, purpose: bytes, *parts: bytes) -> str:
+    """Keyed, so that a stored hash of a body with a password in it cannot be tested against guesses."""
+    message = b"werkstatt/idempotency/" + purpose + b"\0" + b"\0".join(parts)
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def _keys(secret: bytes, nonce: bytes, context: bytes) -> tuple[bytes, bytes]:
+    base = hmac.new(secret, b"werkstatt/idempotency/seal\0" + nonce + context, hashlib.sha256).digest()
+    return hmac.new(base, b"enc", hashlib.sha256).digest(), hmac.new(base, b"mac", hashlib.sha256).digest()
+
+
+def _keystream(key: bytes, length: int) -> bytes:
+    blocks = (hmac.new(key, n.to_bytes(8, "big"), hashlib.sha256).digest() for n in range((length + 31) // 32))
+    return b"".join(blocks)[:length]
+
+
+def _seal(secret: bytes, context: bytes, body: dict[str, Any]) -> dict[str, Any]:
+    """Encrypt-then-MAC with HMAC-SHA256 (counter-mode keystream, fresh nonce per row); the key needs the
+    server secret and the request body, neither of which is in the table."""
+    nonce = secrets.token_bytes(16)
+    enc, mac = _keys(secret, nonce, context)
+    plain = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    cipher = bytes(a ^ b for a, b in zip(plain, _keystream(enc, len(plain)), strict=True))
+    tag = hmac.new(mac, nonce + cipher, hashlib.sha256).digest()
+    return {"sealed": base64.b64encode(nonce + tag + cipher).decode()}
+
+
+def _unpack(response: dict[str, Any] | None, secret: bytes, context: bytes, sealed: bool) -> dict[str, Any]:
+    if not sealed or response is None:
+        return dict(response or {})
+    raw = base64.b64decode(str(response["sealed"]))
+    nonce, tag, cipher = raw[:16], raw[16:48], raw[48:]
+    enc, mac = _keys(secret, nonce, context)
+    if not hmac.compare_digest(tag, hmac.new(mac, nonce + cipher, hashlib.sha256).digest()):
+        raise Conflict(  # the server secret changed since: the first answer cannot be given again
+            "Die erste Antwort zu diesem Idempotency-Key lässt sich nicht wiederholen. Bitte einen neuen Schlüssel "
+            "verwenden.",
+            {HEADER: "Antwort nicht mehr lesbar."},
+        )
+    plain = bytes(a ^ b for a, b in zip(cipher, _keystream(enc, len(cipher)), strict=True))
+    found: dict[str, Any] = json.loads(plain)
+    return found
