@@ -32,6 +32,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from litestar.openapi.spec import OpenAPIType, Operation, Schema
 from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.serialization import decode_json, encode_json
@@ -280,39 +284,32 @@ def _mac(secret: bytes, purpose: bytes, *parts: bytes) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-def _keys(secret: bytes, nonce: bytes, context: bytes) -> tuple[bytes, bytes]:
-    base = hmac.new(secret, b"werkstatt/idempotency/seal\0" + nonce + context, hashlib.sha256).digest()
-    return hmac.new(base, b"enc", hashlib.sha256).digest(), hmac.new(base, b"mac", hashlib.sha256).digest()
-
-
-def _keystream(key: bytes, length: int) -> bytes:
-    blocks = (hmac.new(key, n.to_bytes(8, "big"), hashlib.sha256).digest() for n in range((length + 31) // 32))
-    return b"".join(blocks)[:length]
+def _cipher(secret: bytes, context: bytes) -> AESGCM:
+    """AES-256-GCM under a key derived (HKDF-SHA256) from the server secret and the request body, neither of
+    which is in the table."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"werkstatt/idempotency/seal").derive(
+        secret + b"\0" + context
+    )
+    return AESGCM(key)
 
 
 def _seal(secret: bytes, context: bytes, body: dict[str, Any]) -> dict[str, Any]:
-    """Encrypt-then-MAC with HMAC-SHA256 (counter-mode keystream, fresh nonce per row); the key needs the
-    server secret and the request body, neither of which is in the table."""
-    nonce = secrets.token_bytes(16)
-    enc, mac = _keys(secret, nonce, context)
+    nonce = secrets.token_bytes(12)
     plain = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    cipher = bytes(a ^ b for a, b in zip(plain, _keystream(enc, len(plain)), strict=True))
-    tag = hmac.new(mac, nonce + cipher, hashlib.sha256).digest()
-    return {"sealed": base64.b64encode(nonce + tag + cipher).decode()}
+    return {"sealed": base64.b64encode(nonce + _cipher(secret, context).encrypt(nonce, plain, None)).decode()}
 
 
 def _unpack(response: dict[str, Any] | None, secret: bytes, context: bytes, sealed: bool) -> dict[str, Any]:
     if not sealed or response is None:
         return dict(response or {})
     raw = base64.b64decode(str(response["sealed"]))
-    nonce, tag, cipher = raw[:16], raw[16:48], raw[48:]
-    enc, mac = _keys(secret, nonce, context)
-    if not hmac.compare_digest(tag, hmac.new(mac, nonce + cipher, hashlib.sha256).digest()):
+    try:
+        plain = _cipher(secret, context).decrypt(raw[:12], raw[12:], None)
+    except InvalidTag:
         raise Conflict(  # the server secret changed since: the first answer cannot be given again
             "Die erste Antwort zu diesem Idempotency-Key lässt sich nicht wiederholen. Bitte einen neuen Schlüssel "
             "verwenden.",
             {HEADER: "Antwort nicht mehr lesbar."},
-        )
-    plain = bytes(a ^ b for a, b in zip(cipher, _keystream(enc, len(cipher)), strict=True))
+        ) from None
     found: dict[str, Any] = json.loads(plain)
     return found

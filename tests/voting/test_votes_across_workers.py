@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -98,11 +99,11 @@ async def test_fifty_parallel_identical_votes_give_one(cluster: list[Server], pg
         with_key = await asyncio.gather(*(vote(i, "ein-klick") for i in range(50)))
         assert {r.status_code for r in with_key} == {201}, [r.text for r in with_key if r.status_code != 201][:3]
         assert len({r.json()["id"] for r in with_key}) == 1
-        assert await _count(pg_database) == 1
+        assert await _count(pg_database, workshop_id=UUID(workshop_id)) == 1
         without_key = await asyncio.gather(*(vote(i, None) for i in range(50)))
         assert {r.status_code for r in without_key} <= {409}
         assert any("höchstens 1 Punkt" in r.json()["detail"] for r in without_key)
-        assert await _count(pg_database) == 1
+        assert await _count(pg_database, workshop_id=UUID(workshop_id)) == 1
     # Same two workers (starting them is the slow part): six guests, twelve parallel votes each.
     await _budgets_and_caps_hold_for_many_guests_at_once(cluster, pg_database)
 
@@ -128,14 +129,14 @@ async def _budgets_and_caps_hold_for_many_guests_at_once(cluster: list[Server], 
 
         codes = await asyncio.gather(*(vote(g, a) for g in range(6) for a in range(12)))
         assert codes.count(201) == 6 * 3, "every guest gets exactly their three dots, no more"
-    assert await _count(pg_database, workshop_id=__import__("uuid").UUID(workshop_id)) == 18
+    assert await _count(pg_database, workshop_id=UUID(workshop_id)) == 18
     engine = create_async_engine(pg_database)
     async with create_sessionmaker(engine)() as db:
         per_card = (
             await db.execute(
-                select(Vote.participant_id, Vote.idea_id, func.count(Vote.id)).group_by(
-                    Vote.participant_id, Vote.idea_id
-                )
+                select(Vote.participant_id, Vote.idea_id, func.count(Vote.id))
+                .where(Vote.workshop_id == UUID(workshop_id))
+                .group_by(Vote.participant_id, Vote.idea_id)
             )
         ).all()
     await engine.dispose()
