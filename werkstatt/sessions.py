@@ -203,8 +203,22 @@ async def session_alive(db: AsyncSession, token_hash: str) -> bool:
     return found.first() is not None
 
 
+ENDED = "werkstatt.ended_sessions"
+
+
 async def end_account_sessions(db: AsyncSession, account_id: UUID) -> None:
-    await db.execute(delete(WebSession).where(WebSession.account_id == account_id))
+    """End every browser session of an account (role changed, locked, password reset). The ended sessions'
+    hashes wait in `db.info` until the caller has committed and announces them with `ended_sessions`, so that
+    their open websockets close on every worker."""
+    ended = await db.execute(
+        delete(WebSession).where(WebSession.account_id == account_id).returning(WebSession.token_hash)
+    )
+    db.info.setdefault(ENDED, []).extend(ended.scalars())
+
+
+def ended_sessions(db: AsyncSession) -> list[str]:
+    """The hashes of the sessions that `end_account_sessions` ended in this unit of work (taken once)."""
+    return list(db.info.pop(ENDED, []))
 
 
 async def load_api_account(db: AsyncSession, token: str) -> CurrentAccount | None:

@@ -16,8 +16,11 @@ from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from redis.asyncio import Redis
 
+from werkstatt.sessions import ended_sessions
+
 if TYPE_CHECKING:
     from redis.asyncio.client import PubSub
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from werkstatt.settings import Settings
 
@@ -231,3 +234,9 @@ SESSIONS_CHANNEL = "sessions"
 def announce_session_ended(channels: ChannelsPlugin, token_hash: str) -> None:
     """After a logout commits: every worker closes the websockets that this session opened."""
     channels.publish(json.dumps({"ended": token_hash}).encode(), channels=[SESSIONS_CHANNEL])
+
+
+def announce_sessions_ended(channels: ChannelsPlugin, db: AsyncSession) -> None:
+    """After a commit that ended an account's sessions (see `sessions.end_account_sessions`)."""
+    for token_hash in ended_sessions(db):
+        announce_session_ended(channels, token_hash)

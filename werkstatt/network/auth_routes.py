@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import sessions
 from werkstatt.errors import Invalid, NotFound, TooMany
-from werkstatt.live.broker import announce_session_ended
+from werkstatt.live.broker import announce_session_ended, announce_sessions_ended
 from werkstatt.network import auth
 from werkstatt.network.forms import (
     HTML_EXCEPTION_HANDLERS,
@@ -139,6 +139,7 @@ class AuthController(Controller):
             return render(request, "network/auth/reset_set.html", {"errors": error.errors}, status_code=422)
         except NotFound:
             return render(request, "network/auth/link_invalid.html", status_code=404)
+        announce_sessions_ended(request.app.state.channels, db)
         response = Redirect("/anmelden?ok=passwort-gesetzt", status_code=303)
         response.cookies.append(sessions.clear_cookie(settings_of(request)))
         return response

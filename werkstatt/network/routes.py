@@ -12,6 +12,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Invalid
+from werkstatt.live.broker import announce_sessions_ended
 from werkstatt.network import auth, service
 from werkstatt.network.forms import (
     HTML_EXCEPTION_HANDLERS,
@@ -525,6 +526,7 @@ class AdminController(Controller):
             own = await service.change_role(db, signed_in(request), target, Role(form.role))
         except Invalid as error:
             return await self._accounts_page(request, db, network, errors=error.errors)
+        announce_sessions_ended(request.app.state.channels, db)
         if own:
             # The actor changed their own role: their session ended with the others; give them a fresh id.
             _token, cookie = await open_session(db, settings_of(request), previous=None, account_id=target.id)
@@ -545,6 +547,7 @@ class AdminController(Controller):
             await service.set_active(db, signed_in(request), target, data.get("active") == "1")
         except Invalid as error:
             return await self._accounts_page(request, db, network, errors=error.errors)
+        announce_sessions_ended(request.app.state.channels, db)
         return Redirect(f"/verwaltung/{network.id}/konten?ok=gespeichert", status_code=303)
 
     @post(
