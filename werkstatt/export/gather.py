@@ -34,8 +34,7 @@ from werkstatt.export.text import clean
 from werkstatt.live.visibility import PROJECTOR, Viewer
 from werkstatt.network.models import Account, FocusTopic, Network, TargetGroup, Town
 from werkstatt.results.models import ProjectStatus
-from werkstatt.results.routes import _participation
-from werkstatt.results.service import STATUS_LABELS, projects_of_workshop
+from werkstatt.results.service import STATUS_LABELS, participation, projects_of_workshop
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.voting.service import matrix_rules
 from werkstatt.web import BERLIN
@@ -122,7 +121,7 @@ async def gather(db: AsyncSession, workshop: Workshop, locale: str = "de") -> Ex
         project_ideas=[_project(p, topics, visible, tr) for p in projects],
         participation=[
             ParticipationRow(target_group=clean(name) if name else None, count=count)
-            for name, count in await _participation(db, workshop)
+            for name, count in await participation(db, workshop)
         ],
         method_ratings=await _ratings(db, workshop.id, locale),
     )

@@ -3,7 +3,6 @@ the coach's project-idea form, and the town page's list of project ideas (an htm
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -11,7 +10,6 @@ from uuid import UUID
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.response import Redirect
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import actor_for, viewer_for
@@ -19,7 +17,6 @@ from werkstatt.errors import DomainError
 from werkstatt.live.events import publish
 from werkstatt.network import service as network
 from werkstatt.network.forms import signed_in
-from werkstatt.network.models import TargetGroup
 from werkstatt.network.permissions import Action, allowed
 from werkstatt.results import service as results
 from werkstatt.results.models import TRANSITIONS, ProjectStatus
@@ -28,7 +25,6 @@ from werkstatt.voting.board import QUADRANTS
 from werkstatt.voting.matrix import matrix_svg
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.web import N_, gettext, render_html
-from werkstatt.workshops.models import Participant, ParticipantRole, Workshop
 from werkstatt.workshops.service import Actor
 
 STEP_ROWS = 3
@@ -50,26 +46,6 @@ FIELD_MESSAGES = {
 
 def _html(html: str, status: int = 200) -> Response[str]:
     return Response(html, media_type=MediaType.HTML, status_code=status)
-
-
-async def _participation(db: AsyncSession, workshop: Workshop) -> list[tuple[str | None, int]]:
-    """Participants (not the coach, not removed) per target group by the network's name for it, largest
-    first; None = no answer."""
-    groups = (
-        await db.execute(
-            select(Participant.target_group).where(
-                Participant.workshop_id == workshop.id,
-                Participant.removed.is_(False),
-                Participant.role != ParticipantRole.coach,
-            )
-        )
-    ).scalars()
-    named = await db.execute(
-        select(TargetGroup.slug, TargetGroup.name).where(TargetGroup.network_id == workshop.network_id)
-    )
-    names = dict(named.tuples().all())
-    counted = Counter(names.get(group, group) if group else None for group in groups)
-    return sorted(counted.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
 
 
 def _matrix(actor: Actor, ideas: list[dict[str, Any]]) -> Any:
@@ -125,7 +101,7 @@ class ResultPage(Controller):
             "fixed": found["fixed"],
             "matrix": _matrix(actor, ideas),
             "projects": await results.projects_of_workshop(db, workshop.id),
-            "participation": await _participation(db, workshop),
+            "participation": await results.participation(db, workshop),
             "methods": [],
             "form": None,
             "errors": {key: gettext(request, message) for key, message in (errors or {}).items()},

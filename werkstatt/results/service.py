@@ -4,6 +4,7 @@ Commands read authorize → validate → apply → record; the caller commits an
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -14,9 +15,10 @@ from sqlalchemy import select, update
 from werkstatt.board.models import Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
-from werkstatt.network.models import FocusTopic, KernteamMember
+from werkstatt.network.models import FocusTopic, KernteamMember, TargetGroup
 from werkstatt.results.models import TRANSITIONS, NextStep, ProjectCard, ProjectIdea, ProjectStatus
 from werkstatt.voting.ranking import workshop_results
+from werkstatt.workshops.models import Participant, ParticipantRole, Workshop
 from werkstatt.workshops.service import may_run
 
 if TYPE_CHECKING:
@@ -223,3 +225,23 @@ async def projects_of_town(db: AsyncSession, town_id: UUID) -> list[dict[str, An
     )
     people = await owners(db, [p.id for p in found])
     return [project_view(p, people.get(p.owner_id) if p.owner_id else None) for p in found]
+
+
+async def participation(db: AsyncSession, workshop: Workshop) -> list[tuple[str | None, int]]:
+    """Participants (not the coach, not removed) per target group by the network's name for it, largest
+    first; None = no answer."""
+    groups = (
+        await db.execute(
+            select(Participant.target_group).where(
+                Participant.workshop_id == workshop.id,
+                Participant.removed.is_(False),
+                Participant.role != ParticipantRole.coach,
+            )
+        )
+    ).scalars()
+    named = await db.execute(
+        select(TargetGroup.slug, TargetGroup.name).where(TargetGroup.network_id == workshop.network_id)
+    )
+    names = dict(named.tuples().all())
+    counted = Counter(names.get(group, group) if group else None for group in groups)
+    return sorted(counted.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
