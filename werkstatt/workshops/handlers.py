@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from werkstatt.workshops.api import WorkshopsApiController
-from werkstatt.workshops.routes import WorkshopsController
+from werkstatt.workshops.routes import TownWorkshops, WorkshopsController
 
-HANDLERS = [WorkshopsController, WorkshopsApiController]
+HANDLERS = [WorkshopsController, TownWorkshops, WorkshopsApiController]

@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.catalogue.schema import CONFIG_MODELS, Category
 from werkstatt.errors import Invalid, NotFound, Unauthenticated
+from werkstatt.network import service as network_service
+from werkstatt.network.forms import signed_in
 from werkstatt.network.models import FocusTopic, Network, Role, TargetGroup, Town
+from werkstatt.network.permissions import Action, allowed
 from werkstatt.web import BERLIN, page, url_for
 from werkstatt.workshops import forms, methods_source, planning
 from werkstatt.workshops.models import Workshop, WorkshopFormat, WorkshopState
@@ -181,6 +184,30 @@ def _method_groups(cards: Mapping[str, MethodCard]) -> list[tuple[str, list[Meth
         if members:
             grouped.append((label, members))
     return grouped
+
+
+class TownWorkshops(Controller):
+    """The town page's workshops (live, planned, held), fetched by htmx; coaches get links to them."""
+
+    path = "/staedte/{town_id:str}/werkstaetten"
+    include_in_schema = False
+
+    @get("/", name="town_workshops", guards=[allowed(Action.view_town)])
+    async def town_list(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
+        account = signed_in(request)
+        town = await network_service.get_town(db, account, town_id)  # another network's town: 404
+        query = select(Workshop).where(Workshop.town_id == town.id).order_by(Workshop.starts_at.desc())
+        workshops = list((await db.execute(query)).scalars())
+        order = {WorkshopState.live: 0, WorkshopState.planned: 1, WorkshopState.closed: 2}
+        workshops.sort(key=lambda w: order[WorkshopState(w.state)])
+        context = {
+            "town": town,
+            "workshops": workshops,
+            "formats": FORMAT_NAMES,
+            "states": STATE_LABELS,
+            "may_open": may_run(account, town.network_id),
+        }
+        return page(request, "workshops/_town.html", context)
 
 
 class WorkshopsController(Controller):
