@@ -16,6 +16,7 @@ from werkstatt.board.models import CLUSTER_NAME_MAX, Cluster, Comment, Idea
 from werkstatt.board.service import clean_text, current_step
 from werkstatt.errors import Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
+from werkstatt.voting.service import VOTING_MECHANICS, reveal_tallies
 from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
 
 if TYPE_CHECKING:
@@ -114,6 +115,8 @@ async def reveal(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     _coach(actor)
     _not_closed(actor)
     step = _step(actor)
+    if step.mechanic in VOTING_MECHANICS:  # a hidden vote: the reveal carries the tallies
+        return await reveal_tallies(db, actor)
     if step.revealed:
         raise Invalid("Dieser Schritt ist schon aufgedeckt.", {"type": "Schon aufgedeckt."})
     step.revealed = True
