@@ -6,6 +6,9 @@ websocket, one card posted every INTERVAL through the HTTP API; then the same N 
 latency (post → every client), server CPU and memory per connection. Not a test: it prints figures.
 
     python -m bench.fanout [--clients 500] [--cards 100] [--interval 0.1]
+    python -m bench.fanout --clients 300 --profile cpu.prof      (Werkstatt only, posting under cProfile)
+    python -m bench.fanout --clients 300 --memory memory.txt     (Werkstatt only, what connecting allocates)
+    python -m bench.fanout --timers timers.json                  (Werkstatt only, where the fan-out time goes)
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,9 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU time of a process (all its threads)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return int(fields[11]) / TICKS, int(fields[12]) / TICKS
+
+
+def cpu_since(pid: int, start: tuple[float, float]) -> tuple[float, float]:
+    user, system = cpu_seconds(pid)
+    return user - start[0], system - start[1]
 
 
 def rss_kib(pid: int) -> int:
@@ -114,7 +124,7 @@ def summarise(
     sent: dict[int, float],
     receivers: Receivers,
     clients: int,
-    cpu: float,
+    cpu: tuple[float, float],
     rss_before: int,
     rss_after: int,
     wall: float,
@@ -140,13 +150,22 @@ def summarise(
         "p95_ms": round(pct(0.95), 1),
         "p99_ms": round(pct(0.99), 1),
         "max_ms": round(latencies[-1], 1) if latencies else float("nan"),
-        "server_cpu_pct": round(100 * cpu / wall, 1),
-        "cpu_us_per_delivery": round(1e6 * cpu / max(delivered, 1), 1),
+        "server_cpu_pct": round(100 * sum(cpu) / wall, 1),
+        "cpu_us_per_delivery": round(1e6 * sum(cpu) / max(delivered, 1), 1),
+        "of_it_kernel_pct": round(100 * cpu[1] / max(sum(cpu), 1e-9)),
         "kib_per_connection": round((rss_after - rss_before) / clients, 1),
     }
 
 
-async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path) -> dict[str, Any]:
+async def run_werkstatt(
+    clients: int,
+    cards: int,
+    interval: float,
+    workdir: Path,
+    profile: Path | None = None,
+    memory: Path | None = None,
+    timers: Path | None = None,
+) -> dict[str, Any]:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from tests.factories import make_account, make_network
@@ -189,9 +208,11 @@ async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path
         "WERKSTATT_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
     }
     log = (workdir / "werkstatt.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "werkstatt.cli", "serve"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
-    )
+    command = ["-m", "werkstatt.cli", "serve"]
+    for mode, out in (("cpu", profile), ("memory", memory), ("timers", timers)):
+        if out:
+            command = ["-m", "bench.profiled_server", mode, str(out)]
+    server = subprocess.Popen([sys.executable, *command], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
         await wait_http(f"{base}/healthz")
@@ -205,6 +226,9 @@ async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path
                 await http.get(f"/api/workshops/{workshop_id}/events", headers={"Authorization": f"Bearer {tokens[0]}"})
             ).json()[-1]["seq"]
             rss_before = rss_kib(server.pid)
+            if memory:
+                server.send_signal(signal.SIGUSR1)
+                await asyncio.sleep(1)
             receivers = Receivers()
             ws_base = base.replace("http", "ws")
             await receivers.open(
@@ -215,6 +239,11 @@ async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path
             )
             await asyncio.sleep(2)
             rss_connected = rss_kib(server.pid)
+            if memory:
+                server.send_signal(signal.SIGUSR2)
+                await _appears(memory)
+            if profile or timers:
+                server.send_signal(signal.SIGUSR1)
             cpu_start, wall_start = cpu_seconds(server.pid), time.perf_counter()
             sent: dict[int, float] = {}
             poster = {"Authorization": f"Bearer {tokens[0]}"}
@@ -227,7 +256,10 @@ async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path
                 )
                 await asyncio.sleep(max(0.0, interval - (time.perf_counter() - sent[number])))
             await asyncio.sleep(2)
-            cpu, wall = cpu_seconds(server.pid) - cpu_start, time.perf_counter() - wall_start
+            cpu, wall = cpu_since(server.pid, cpu_start), time.perf_counter() - wall_start
+            if profile or timers:
+                server.send_signal(signal.SIGUSR2)
+                await _appears(profile or timers)  # type: ignore[arg-type]
             await receivers.close()
         return summarise(
             "Werkstatt (Litestar hub, JSON events)", sent, receivers, clients, cpu, rss_before, rss_connected, wall
@@ -235,6 +267,13 @@ async def run_werkstatt(clients: int, cards: int, interval: float, workdir: Path
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+async def _appears(path: Path) -> None:
+    for _ in range(300):
+        if await asyncio.to_thread(path.exists):
+            return
+        await asyncio.sleep(0.1)
 
 
 async def run_baseline(clients: int, cards: int, interval: float, payload_size: int) -> dict[str, Any]:
@@ -262,7 +301,7 @@ async def run_baseline(clients: int, cards: int, interval: float, payload_size: 
                 await control.send(body + " " * max(0, payload_size - len(body)))
                 await asyncio.sleep(max(0.0, interval - (time.perf_counter() - sent[number])))
             await asyncio.sleep(2)
-            cpu, wall = cpu_seconds(server.pid) - cpu_start, time.perf_counter() - wall_start
+            cpu, wall = cpu_since(server.pid, cpu_start), time.perf_counter() - wall_start
         await receivers.close()
         return summarise("plain websockets (baseline)", sent, receivers, clients, cpu, rss_before, rss_connected, wall)
     finally:
@@ -277,12 +316,63 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def print_profile(path: Path, rows: int = 30) -> None:
+    import pstats
+
+    stats = pstats.Stats(str(path))
+    stats.strip_dirs().sort_stats("tottime").print_stats(rows)
+    stats.sort_stats("cumulative").print_stats(rows)
+
+
+def print_timers(path: Path, deliveries: int) -> None:
+    """Per delivered message, in µs: process CPU, and the event loop thread's CPU inside the instrumented calls."""
+    timers = json.loads(path.read_text())
+    per = 1e6 / max(deliveries, 1)
+    rows = {
+        "process CPU, user": timers["process_user"] * per,
+        "process CPU, kernel": timers["process_system"] * per,
+        "Hub.deliver (CPU)": timers.get("hub_deliver", 0) * per,
+        "uvicorn websocket send (CPU)": timers.get("uvicorn_send", 0) * per,
+        "of it transport.write (CPU)": timers.get("transport_write", 0) * per,
+        **{f"gc generation {n} (CPU)": timers.get(f"gc_gen{n}", 0) * per for n in range(3)},
+    }
+    for name, value in rows.items():
+        print(f"{name:32} {value:7.1f} µs per delivery")
+    counts = ", ".join(f"{timers.get(f'gc_gen{n}_calls', 0):.0f}" for n in range(3))
+    sends, events = timers.get("uvicorn_send_calls", 0), timers.get("hub_deliver_calls", 0)
+    print(f"({sends:.0f} sends, {events:.0f} events, {counts} gc passes of generation 0, 1, 2)")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--cards", type=int, default=100)
     parser.add_argument("--interval", type=float, default=0.1)
+    parser.add_argument("--profile", type=Path, default=None, help="Werkstatt only, under cProfile; stats file")
+    parser.add_argument("--memory", type=Path, default=None, help="Werkstatt only, under tracemalloc; report file")
+    parser.add_argument("--timers", type=Path, default=None, help="Werkstatt only, with timers; JSON file")
     args = parser.parse_args()
+    if args.profile or args.memory or args.timers:
+        out = (args.profile or args.memory or args.timers).resolve()
+        out.unlink(missing_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            row = await run_werkstatt(
+                args.clients,
+                args.cards,
+                args.interval,
+                Path(tmp),
+                profile=out if args.profile else None,
+                memory=out if args.memory else None,
+                timers=out if args.timers else None,
+            )
+        print(table([row]) + "\n(instrumented: slower and bigger than without)\n")
+        if args.profile:
+            print_profile(out)
+        elif args.timers:
+            print_timers(out, deliveries=int(str(row["delivered"]).split("/")[0]))
+        else:
+            print(out.read_text())
+        return
     with tempfile.TemporaryDirectory() as tmp:
         werkstatt = await run_werkstatt(args.clients, args.cards, args.interval, Path(tmp))
     baseline = await run_baseline(args.clients, args.cards, args.interval, payload_size=620)

@@ -1,5 +1,6 @@
 """The hub's per-socket ordering: swapped arrivals from two workers are put back in order, duplicates are
-dropped, a gap that does not fill turns into a resync instead of a silently missing card."""
+dropped, a gap that does not fill turns into a resync instead of a silently missing card, and a reader too
+slow for its backlog gets one resync instead of everything it missed."""
 
 from __future__ import annotations
 
@@ -7,50 +8,80 @@ import asyncio
 from typing import Any
 
 from werkstatt.live import hub as hub_module
-from werkstatt.live.hub import RESYNC, Connection
+from werkstatt.live.hub import Connection
 from werkstatt.live.visibility import Viewer
 
-
-def connection(last_seq: int = 0) -> Connection:
-    return Connection(socket=None, viewer=Viewer("w", "participant", "p"), last_seq=last_seq)  # type: ignore[arg-type]
+FRESH = "fresh board"
 
 
-def drained(conn: Connection) -> list[Any]:
-    items = []
-    while not conn.queue.empty():
-        items.append(conn.queue.get_nowait())
-    return items
+class FakeSocket:
+    """Records what the connection sends; like uvicorn's, a send waits while the socket is not writable."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.closed: int | None = None
+        self.writable = asyncio.Event()
+        self.writable.set()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.writable.wait()
+        assert message["type"] == "websocket.send" and message["bytes"] is None
+        self.sent.append(message["text"])
+
+    async def close(self, code: int = 1000) -> None:
+        self.closed = code
+
+
+def connection(last_seq: int = 0, fmt: str = "json") -> tuple[Connection, FakeSocket]:
+    socket = FakeSocket()
+    conn = Connection(
+        socket=socket,  # type: ignore[arg-type]
+        viewer=Viewer("w", "participant", "p", format=fmt),
+        last_seq=last_seq,
+        resync=lambda viewer: FRESH,
+    )
+    return conn, socket
 
 
 async def test_swapped_events_are_delivered_in_order_once() -> None:
-    conn = connection(last_seq=3)
+    conn, socket = connection(last_seq=3)
     conn.offer("five", 5)
     conn.offer("four", 4)
     conn.offer("four-again", 4)
     conn.offer("three", 3)
     conn.offer("presence", None)
     conn.offer("six", 6)
-    assert drained(conn) == ["four", "five", "presence", "six"]
+    assert socket.sent == ["four", "five", "presence", "six"]
     assert conn.last_seq == 6
     assert conn.gap_timer is None
 
 
 async def test_unfilled_gap_becomes_a_resync(monkeypatch: Any) -> None:
     monkeypatch.setattr(hub_module, "GAP_WAIT", 0.05)
-    conn = connection(last_seq=1)
+    conn, socket = connection(last_seq=1)
     conn.offer("three", 3)
-    assert drained(conn) == []
+    assert socket.sent == []
     await asyncio.sleep(0.1)
-    assert drained(conn) == [RESYNC]
+    assert socket.sent == [FRESH]
     assert conn.last_seq == 3
     conn.offer("four", 4)
-    assert drained(conn) == ["four"]
+    assert socket.sent == [FRESH, "four"]
 
 
-async def test_a_full_queue_is_replaced_by_one_resync(monkeypatch: Any) -> None:
-    conn = connection()
-    conn.queue = asyncio.Queue(3)
-    for seq in range(1, 6):
+async def test_a_full_backlog_is_replaced_by_one_resync(monkeypatch: Any) -> None:
+    monkeypatch.setattr(hub_module, "QUEUE_LIMIT", 3)
+    conn, socket = connection()
+    socket.writable.clear()  # the peer does not read
+    for seq in range(1, 7):
         conn.offer(f"event {seq}", seq)
-    assert drained(conn) == [RESYNC]
     assert conn.overflowed
+    assert conn.writer is not None
+    assert list(conn.backlog or []) == [hub_module.RESYNC]
+    socket.writable.set()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert socket.sent == ["event 1", FRESH]
+    assert not conn.overflowed
+    assert conn.writer is None
+    conn.offer("event 7", 7)
+    assert socket.sent == ["event 1", FRESH, "event 7"]

@@ -1,8 +1,9 @@
 """The websocket hub of one worker.
 
 It subscribes once per workshop that has sockets here, and for every event renders one payload per audience
-(format × role × locale × own card or not) and hands the same bytes to each socket of that audience. Every
-socket has a bounded queue and its own writer: a slow phone cannot hold up the room; when its queue is full
+(format × role × locale × own card or not) and hands the same string to each socket of that audience. The
+fan-out loop writes to a socket directly when nothing waits before it there; a socket whose peer reads slowly
+gets a writer task and a bounded backlog: a slow phone cannot hold up the room, and when its backlog is full
 it is told to resync (it reloads the board) instead of being fed forever.
 
 The broker only carries news, and news can be lost: a worker dies between its commit and its publish, Redis
@@ -18,9 +19,10 @@ import contextlib
 import json
 import logging
 import time
+import types
 import uuid
-from collections import defaultdict
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -47,17 +49,47 @@ CATCH_UP_LIMIT = 500
 Renderer = Callable[[dict[str, Any], Viewer], str | None]
 PresenceRenderer = Callable[[dict[str, Any], Viewer], str | None]
 RESYNC = "\x00resync"
+CLOSE_WAIT = 2.0
 
 
-@dataclass(eq=False)
+@types.coroutine
+def _rest_of(step: Generator[Any, Any, None], waiting: Any) -> Generator[Any, Any, None]:
+    """The rest of a send that `Connection._send_now` began in the fan-out loop's task and that had to wait:
+    the writer task waits for what the send waits for, then resumes the send, as its own task would have (a
+    cancellation goes into the send)."""
+    while True:
+        try:
+            yield waiting
+        except BaseException as error:
+            try:
+                waiting = step.throw(error)
+            except StopIteration:
+                return
+        else:
+            try:
+                waiting = step.send(None)
+            except StopIteration:
+                return
+
+
+@dataclass(eq=False, slots=True)
 class Connection:
+    """One socket: its seq bookkeeping and its outbox.
+
+    The fan-out loop writes a payload straight onto the socket when no send is waiting there: no queue, no
+    task switch, no task at all for an idle socket. Only when a send has to wait (the peer reads slowly and
+    the server's write buffer is full) does a writer task finish it and drain what arrives meanwhile, from a
+    bounded backlog: full, it is replaced by one resync (the client reloads the board)."""
+
     socket: WebSocket[Any, Any, Any]
     viewer: Viewer
     target_group: str | None = None
     last_seq: int = 0
     buffering: bool = True
     pending: list[dict[str, Any]] = field(default_factory=list)
-    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    writer: asyncio.Task[None] | None = None  # only while a send waits
+    backlog: deque[str | None] | None = None  # what waits behind it; None marks the close
+    gone: bool = False  # a send failed: the peer is gone (the reader notices and leaves the room)
     overflowed: bool = False
     closing: int | None = None
     held: dict[int, str] = field(default_factory=dict)
@@ -65,9 +97,10 @@ class Connection:
     gap_timer: asyncio.TimerHandle | None = None
     on_gap: Callable[[], None] | None = None  # the hub fills a gap from the event log before giving up
     gap_asked: bool = False
+    resync: Callable[[Viewer], str] | None = None  # what RESYNC becomes on this socket (a fresh board)
 
     def offer(self, payload: str, seq: int | None) -> None:
-        """Queue a payload; numbered ones strictly in seq order. Across workers two events can arrive swapped
+        """Send a payload; numbered ones strictly in seq order. Across workers two events can arrive swapped
         (B's commit published before A's): the later one waits briefly for the gap to fill, and if it does
         not, the client is told to resync instead of silently missing a card."""
         if seq is None:
@@ -82,9 +115,10 @@ class Connection:
             return
         self.last_seq = seq
         self._put(payload)
-        while self.last_seq + 1 in self.held:
-            self.last_seq += 1
-            self._put(self.held.pop(self.last_seq))
+        if self.held:
+            while self.last_seq + 1 in self.held:
+                self.last_seq += 1
+                self._put(self.held.pop(self.last_seq))
         if not self.held:
             self.gap_asked = False
             if self.gap_timer is not None:
@@ -106,22 +140,89 @@ class Connection:
             self._put(RESYNC)
 
     def _put(self, payload: str) -> None:
-        if self.overflowed:
+        if self.overflowed or self.gone or self.closing is not None:
             return
-        try:
-            self.queue.put_nowait(payload)
-        except asyncio.QueueFull:
+        if self.writer is None:
+            self._send_now(payload)
+            return
+        if self.backlog is None:
+            self.backlog = deque()
+        if len(self.backlog) >= QUEUE_LIMIT:
+            # A slow reader: drop what it has not got and tell it to resync (it reloads the board).
             self.overflowed = True
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(RESYNC)
+            self.backlog.clear()
+            self.backlog.append(RESYNC)
+        else:
+            self.backlog.append(payload)
+
+    def _send_now(self, payload: str) -> None:
+        """Run the send in the caller's task. The server's send completes without waiting unless its write
+        buffer is full; if it has to wait, a writer task takes the started send over."""
+        if payload == RESYNC:
+            payload = self._resync()
+        try:
+            step = self._send(payload).__await__()
+            waiting = step.send(None)
+        except StopIteration:
+            return
+        except Exception:  # the peer is gone
+            self._lost()
+            return
+        self.writer = asyncio.create_task(self._drain(_rest_of(step, waiting)))
+
+    def _send(self, payload: str) -> Awaitable[None]:
+        # The ASGI send that send_text wraps: Litestar's disconnect check, then the server's.
+        return self.socket.send({"type": "websocket.send", "bytes": None, "text": payload})
+
+    def _resync(self) -> str:
+        self.overflowed = False
+        return self.resync(self.viewer) if self.resync is not None else RESYNC
+
+    async def _drain(self, first: Awaitable[None] | None) -> None:
+        try:
+            if first is not None:
+                await first
+            while self.backlog:
+                payload = self.backlog.popleft()
+                if payload is None:  # the close
+                    with contextlib.suppress(Exception):
+                        await self.socket.close(code=self.closing or 1000)
+                    return
+                if payload == RESYNC:
+                    payload = self._resync()
+                await self._send(payload)
+        except Exception:  # the peer is gone
+            self._lost()
+        finally:
+            self.writer = None
+            self.backlog = None
+
+    def _lost(self) -> None:
+        self.gone = True
+        self.backlog = None
 
     def close(self, code: int) -> None:
-        self.closing = code
+        """Close after what the backlog holds; nothing offered afterwards is sent."""
         if self.gap_timer is not None:
             self.gap_timer.cancel()
-        with contextlib.suppress(asyncio.QueueFull):
-            self.queue.put_nowait(None)
+            self.gap_timer = None
+        if self.closing is not None:
+            return
+        self.closing = code
+        if self.writer is None:
+            self.backlog = deque([None])
+            self.writer = asyncio.create_task(self._drain(None))
+        else:
+            if self.backlog is None:
+                self.backlog = deque()
+            self.backlog.append(None)
+
+    async def finish(self) -> None:
+        """Wait (a little) for the close to go out; give up on a peer that does not read."""
+        writer = self.writer
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer, timeout=CLOSE_WAIT)
 
 
 @dataclass(eq=False)
@@ -252,8 +353,8 @@ class Hub:
             if payload is None:
                 continue
             for connection in members:
-                connection.offer(payload, seq)
-                self.delivered += 1
+                connection.offer(payload, seq)  # an idle socket is written here and now
+            self.delivered += len(members)
         if event.get("type") == "participant_removed":
             removed = (event.get("data") or {}).get("participant", {}).get("id")
             for connection in list(room.connections):
@@ -403,20 +504,3 @@ class Hub:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         self._log_task = self._sessions_task = None
-
-
-async def writer(connection: Connection, resync: Callable[[Connection], str]) -> None:
-    """Send the connection's queue in order; stop at None (close) or a send failure."""
-    while True:
-        payload = await connection.queue.get()
-        if payload is None:
-            with contextlib.suppress(Exception):
-                await connection.socket.close(code=connection.closing or 1000)
-            return
-        if payload == RESYNC:
-            payload = resync(connection)
-            connection.overflowed = False
-        try:
-            await connection.socket.send_text(payload)
-        except Exception:  # the peer is gone; the reader notices and leaves the room
-            return

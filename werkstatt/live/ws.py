@@ -6,8 +6,6 @@ are opened per inbound command and closed at once."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import time
 from typing import TYPE_CHECKING, Any
@@ -21,7 +19,7 @@ from werkstatt.board import service as board
 from werkstatt.board.fragments import render_resync
 from werkstatt.errors import DomainError, german_message
 from werkstatt.live.events import event_dict, events_after, publish
-from werkstatt.live.hub import Connection, Hub, writer
+from werkstatt.live.hub import Connection, Hub
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.security import origin_allowed
 from werkstatt.sessions import session_alive
@@ -67,12 +65,29 @@ async def _admit(socket: WebSocket[Any, Any, Any], workshop_id: UUID) -> Actor |
 
 
 async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, after: int, role: str | None) -> None:
-    actor = await _admit(socket, workshop_id)
-    if actor is None:
+    connection = await _open(socket, workshop_id, fmt, after, role)
+    if connection is None:
         await socket.close(code=POLICY_VIOLATION, reason="not allowed")
         return
-    await socket.accept()
     hub: Hub = socket.app.state.hub
+    await hub.join(connection)
+    try:
+        await _replay(socket, hub, connection, workshop_id, after)
+        await _read(socket, connection, workshop_id)
+    finally:
+        await hub.leave(connection)
+        connection.close(connection.closing or 1000)
+        await connection.finish()
+
+
+async def _open(
+    socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, after: int, role: str | None
+) -> Connection | None:
+    """Admit and accept. The actor (ORM rows) is not kept for the socket's life: only what the socket needs."""
+    actor = await _admit(socket, workshop_id)
+    if actor is None:
+        return None
+    await socket.accept()
     viewer_role = COACH if actor.is_coach else PARTICIPANT
     if role == PROJECTOR and actor.is_coach:
         viewer_role = PROJECTOR
@@ -83,24 +98,14 @@ async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, 
         locale=str(socket.scope.get("state", {}).get("locale", "de")),
         format=fmt,
     )
-    connection = Connection(
+    return Connection(
         socket=socket,
         viewer=viewer,
         target_group=actor.participant.target_group if actor.participant else None,
         last_seq=max(after, 0),
         session_hash=_cookie_session_hash(socket),
+        resync=render_resync,
     )
-    send_task = asyncio.create_task(writer(connection, lambda c: render_resync(c.viewer)))
-    await hub.join(connection)
-    try:
-        await _replay(socket, hub, connection, workshop_id, after)
-        await _read(socket, connection, workshop_id)
-    finally:
-        await hub.leave(connection)
-        connection.close(connection.closing or 1000)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(send_task, timeout=2)
-        send_task.cancel()
 
 
 async def _replay(
