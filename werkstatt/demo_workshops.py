@@ -90,7 +90,7 @@ async def _exists(db: AsyncSession, town: Town, title: str) -> bool:
 
 async def _group_slugs(db: AsyncSession, town: Town) -> dict[str, str]:
     rows = await db.execute(select(TargetGroup.name, TargetGroup.slug).where(TargetGroup.network_id == town.network_id))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def finished_workshop(db: AsyncSession, coach: Account, town: Town) -> None:
@@ -99,7 +99,7 @@ async def finished_workshop(db: AsyncSession, coach: Account, town: Town) -> Non
         return
     groups = await _group_slugs(db, town)
     named = await db.execute(select(FocusTopic.name, FocusTopic.id).where(FocusTopic.network_id == town.network_id))
-    topics = dict(named.tuples().all())
+    topics = dict(named.all())
     held = datetime.combine(date.today() - timedelta(days=14), time(18, 0), tzinfo=BERLIN)
     data = WorkshopCreate.model_validate(
         {

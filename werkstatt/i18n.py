@@ -1,6 +1,6 @@
 """German first, English second: message catalogues are compiled from the .po files at start-up.
 
-Source strings (msgids) are German; `locale/en/LC_MESSAGES/messages.po` holds the English texts.
+Source strings (msgids) are German; `locale/en/LC_MESSAGES/*.po` hold the English texts.
 Compiling in memory keeps binary .mo files out of the repository and out of the build.
 """
 

@@ -70,17 +70,13 @@ async def test_demo_workshops_show_a_finished_result_and_a_planned_focus_group(
     db: AsyncSession, settings: Settings
 ) -> None:
     await load_demo(settings)
-    states = dict((await db.execute(select(Workshop.title, Workshop.state))).tuples().all())
+    states = dict((await db.execute(select(Workshop.title, Workshop.state))).all())
     assert states == {FINISHED: WorkshopState.closed, PLANNED: WorkshopState.planned}
     owned = (
-        (
-            await db.execute(
-                select(ProjectIdea.title, KernteamMember.display_name).join(
-                    KernteamMember, KernteamMember.id == ProjectIdea.owner_id
-                )
+        await db.execute(
+            select(ProjectIdea.title, KernteamMember.display_name).join(
+                KernteamMember, KernteamMember.id == ProjectIdea.owner_id
             )
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     assert owned == [("Pop-up-Läden in der Buchholzer Straße", "Sabine Lorenz")]

@@ -242,6 +242,6 @@ async def participation(db: AsyncSession, workshop: Workshop) -> list[tuple[str 
     named = await db.execute(
         select(TargetGroup.slug, TargetGroup.name).where(TargetGroup.network_id == workshop.network_id)
     )
-    names = dict(named.tuples().all())
+    names = dict(named.all())
     counted = Counter(names.get(group, group) if group else None for group in groups)
     return sorted(counted.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
