@@ -16,6 +16,7 @@ from tests.factories import make_account, make_network, sign_in
 from tests.voting.conftest import MATRIX, SAME_ORIGIN, VOTE, Room
 from werkstatt.network.models import FocusTopic, KernteamMember, Role
 from werkstatt.results.models import ProjectIdea
+from werkstatt.sessions import cookie_name
 from werkstatt.settings import Settings
 
 
@@ -166,3 +167,48 @@ async def test_town_lists_its_project_ideas_and_other_networks_get_404(
     await sign_in(client, db, settings, outsider)
     assert (await client.get(f"/staedte/{room.workshop.town_id}/projektideen")).status_code == 404
     assert (await client.get(f"/w/{room.workshop.id}/ergebnis")).status_code == 404
+
+
+async def test_network_members_read_a_closed_workshops_result_like_a_participant(
+    room: Room, db: AsyncSession, settings: Settings, client: AsyncTestClient[Any]
+) -> None:
+    """The town page links a project idea to its workshop's result: the Kernteam (and every member of the
+    network) may read it once the workshop is closed, with what participants see (no form, hidden dots stay
+    hidden); before that, and for other networks, the workshop does not exist for them."""
+    await room.step(VOTE)
+    await room.vote(0, room.ideas[1])
+    await room.vote(1, room.ideas[1])
+    page = f"/w/{room.workshop.id}/ergebnis"
+    api = f"/api/workshops/{room.workshop.id}/results"
+    network_id = (await db.execute(select(FocusTopic.network_id))).scalars().first()
+    kernteam = await make_account(db, Role.kernteam)
+    kernteam.network_id = network_id
+    await db.commit()
+    coach_cookie = client.cookies.get(cookie_name(settings))  # room.client is this client, signed in as coach
+    await sign_in(client, db, settings, kernteam)
+    assert (await client.get(page)).status_code == 404  # still running
+    assert (await client.get(api)).status_code == 404
+
+    kernteam_cookie = client.cookies.get(cookie_name(settings))
+    client.cookies.set(cookie_name(settings), str(coach_cookie))
+    assert (await room.command(type="close")).status_code == 200
+    client.cookies.set(cookie_name(settings), str(kernteam_cookie))
+    reader = await client.get(page)
+    assert reader.status_code == 200, reader.text
+    guest = await as_guest(client, "GET", page, room.guests[0]["token"])
+    ranking = reader.text.split('id="result-ranking"', 1)[1].split("</ol>", 1)[0]
+    assert ranking == guest.text.split('id="result-ranking"', 1)[1].split("</ol>", 1)[0]
+    assert "Wochenmarkt am Abend" in ranking and "2 Punkte" in ranking
+    assert 'id="projektidee-form"' not in reader.text and "Methoden bewerten" not in reader.text
+    listed = await client.get(api)
+    assert listed.status_code == 200
+    assert {idea["text"]: idea["votes"] for idea in listed.json()["ideas"]}["Wochenmarkt am Abend"] == 2
+    refused = await client.post(f"{page}/projektideen", data={"title": "Von außen"}, headers=await csrf_headers(client))
+    assert refused.status_code in (403, 404)
+    assert (await db.execute(select(func.count()).select_from(ProjectIdea))).scalar_one() == 0
+
+    other = await make_network(db, "Nachbarnetz", towns=("Aue",))
+    outsider = await make_account(db, Role.kernteam, other.network, email="kernteam@aue.example")
+    await sign_in(client, db, settings, outsider)
+    assert (await client.get(page)).status_code == 404
+    assert (await client.get(api)).status_code == 404

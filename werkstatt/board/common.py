@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from werkstatt.errors import Forbidden, TooMany
+from werkstatt.errors import Forbidden, NotFound, TooMany
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
+from werkstatt.network.permissions import Action, can
 from werkstatt.ratelimit import client_address, hit, peek, retry_after
 from werkstatt.security import UNSAFE
-from werkstatt.workshops.service import Actor, resolve_actor
+from werkstatt.workshops.models import WorkshopState
+from werkstatt.workshops.service import Actor, get_workshop, resolve_actor
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -34,6 +36,20 @@ async def actor_for(request: Request[Any, Any, Any], db: AsyncSession, workshop_
     return await resolve_actor(
         db, workshop_id, account=state.get("account"), session=state.get("web_session"), bearer=token
     )
+
+
+async def reader_for(request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Actor:
+    """Who may read a workshop's result: its coach and participants, and once it is closed every member of
+    its network (the Kernteam follows its town's project ideas to the workshop they came from). A reader
+    sees what every participant saw: no names of guests, no hidden tallies."""
+    try:
+        return await actor_for(request, db, workshop_id)
+    except NotFound:
+        account = request.scope.get("state", {}).get("account")
+        workshop = await get_workshop(db, workshop_id)
+        if workshop.state != WorkshopState.closed or not can(account, Action.view_workshop, workshop.network_id):
+            raise
+        return Actor(workshop, None, account, is_coach=False)
 
 
 def _same_origin_only(request: Request[Any, Any, Any]) -> None:

@@ -8,7 +8,7 @@ from uuid import UUID
 from litestar import Controller, Request, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from werkstatt.board.common import _same_origin_only, actor_for, bearer, viewer_for
+from werkstatt.board.common import _same_origin_only, actor_for, bearer, reader_for, viewer_for
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.results import service as results
 from werkstatt.results.service import ProjectIdeaIn, StatusIn
@@ -21,7 +21,7 @@ class ResultsApi(Controller):
 
     @get("/results", summary="Ergebnis: Karten mit Punkten und Rang, Cluster, Projektideen")
     async def results(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> dict[str, Any]:
-        actor = await actor_for(request, db, workshop_id)
+        actor = await reader_for(request, db, workshop_id)
         found = await workshop_results(db, actor.workshop, viewer_for(request, actor, "json"))
         projects = await results.projects_of_workshop(db, workshop_id)
         await db.commit()

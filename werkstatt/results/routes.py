@@ -12,7 +12,7 @@ from litestar.response import Redirect
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from werkstatt.board.common import actor_for, viewer_for
+from werkstatt.board.common import actor_for, reader_for, viewer_for
 from werkstatt.errors import DomainError
 from werkstatt.live.events import publish
 from werkstatt.network import service as network
@@ -123,7 +123,7 @@ class ResultPage(Controller):
 
     @get("/", name="workshop_result")
     async def show(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[str]:
-        actor = await actor_for(request, db, workshop_id)
+        actor = await reader_for(request, db, workshop_id)
         return await self._page(request, db, actor)
 
     @post("/projektideen", name="workshop_result_project")
