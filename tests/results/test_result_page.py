@@ -188,6 +188,7 @@ async def test_network_members_read_a_closed_workshops_result_like_a_participant
     await sign_in(client, db, settings, kernteam)
     assert (await client.get(page)).status_code == 404  # still running
     assert (await client.get(api)).status_code == 404
+    assert (await client.get(f"{page}/export/md")).status_code == 404
 
     kernteam_cookie = client.cookies.get(cookie_name(settings))
     client.cookies.set(cookie_name(settings), str(coach_cookie))
@@ -200,6 +201,14 @@ async def test_network_members_read_a_closed_workshops_result_like_a_participant
     assert ranking == guest.text.split('id="result-ranking"', 1)[1].split("</ol>", 1)[0]
     assert "Wochenmarkt am Abend" in ranking and "2 Punkte" in ranking
     assert 'id="projektidee-form"' not in reader.text and "Methoden bewerten" not in reader.text
+    assert f'href="/w/{room.workshop.id}/ergebnis/export/pdf"' in reader.text  # for the town council
+    exported = await client.get(f"{page}/export/md")
+    assert exported.status_code == 200 and "Wochenmarkt am Abend" in exported.text
+    assert "Bert" not in exported.text and "Cem" not in exported.text  # no names of guests
+    guest_export = await as_guest(
+        client, "GET", f"/api/workshops/{room.workshop.id}/export?format=md", room.guests[0]["token"]
+    )
+    assert guest_export.status_code == 403
     listed = await client.get(api)
     assert listed.status_code == 200
     assert {idea["text"]: idea["votes"] for idea in listed.json()["ideas"]}["Wochenmarkt am Abend"] == 2
@@ -212,3 +221,4 @@ async def test_network_members_read_a_closed_workshops_result_like_a_participant
     await sign_in(client, db, settings, outsider)
     assert (await client.get(page)).status_code == 404
     assert (await client.get(api)).status_code == 404
+    assert (await client.get(f"{page}/export/md")).status_code == 404

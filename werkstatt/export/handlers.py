@@ -1,6 +1,7 @@
 """Downloads of a workshop's result: `GET /api/workshops/{id}/export?format=…` (API.md; bearer token or
 session cookie) and the result page's links `/w/{id}/ergebnis/export/{format}` (session cookie, HTML error
-pages). Only the workshop's coach (and whoever may run it: network admins, admins) exports; a guest gets 403,
+pages). The workshop's coach (and whoever may run it: network admins, admins) exports; once it is closed, so
+does every member of its network (the Kernteam hands the result to the town council). A guest gets 403,
 anyone from elsewhere 404, nobody signed in 401. A GET changes nothing, so it needs no CSRF token."""
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from werkstatt.board.common import actor_for, bearer
+from werkstatt.board.common import bearer, reader_for
 from werkstatt.errors import Forbidden, Invalid, TooMany, Unauthenticated
 from werkstatt.export.formats import FORMATS
 from werkstatt.export.gather import gather
 from werkstatt.export.text import content_disposition, filenames
+from werkstatt.network.permissions import Action, can
 from werkstatt.ratelimit import hit, retry_after
 from werkstatt.web import BERLIN, request_locale
+from werkstatt.workshops.models import WorkshopState
+from werkstatt.workshops.service import Actor
 
 EXPORT_WINDOW = 300
 EXPORT_LIMIT = 30  # per person and five minutes: a PDF costs about a second of CPU
@@ -32,14 +36,20 @@ def _joined(request: Request[Any, Any, Any], workshop_id: UUID) -> bool:
     return bool(session is not None and session.data.get("participants", {}).get(str(workshop_id)))
 
 
+def may_export(actor: Actor) -> bool:
+    """The coach, and once the workshop is closed every member of its network; never a guest as such."""
+    closed = actor.workshop.state == WorkshopState.closed
+    return actor.is_coach or (closed and can(actor.account, Action.view_workshop, actor.workshop.network_id))
+
+
 async def export_response(
     request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, fmt: str | None
 ) -> Response[bytes]:
     account = request.scope.get("state", {}).get("account")
     if account is None and bearer(request) is None and not _joined(request, workshop_id):
         raise Unauthenticated("Bitte melden Sie sich an, um das Ergebnis zu exportieren.")
-    actor = await actor_for(request, db, workshop_id)
-    if not actor.is_coach:
+    actor = await reader_for(request, db, workshop_id)
+    if not may_export(actor):
         raise Forbidden("Nur die Moderation exportiert das Ergebnis der Werkstatt.")
     chosen = FORMATS.get(fmt or "")
     if chosen is None:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import actor_for, reader_for, viewer_for
 from werkstatt.errors import DomainError
+from werkstatt.export.handlers import may_export
 from werkstatt.live.events import publish
 from werkstatt.network import service as network
 from werkstatt.network.forms import signed_in
@@ -103,6 +104,7 @@ class ResultPage(Controller):
             "projects": await results.projects_of_workshop(db, workshop.id),
             "participation": await results.participation(db, workshop),
             "methods": [],
+            "may_export": may_export(actor),
             "form": None,
             "errors": {key: gettext(request, message) for key, message in (errors or {}).items()},
         }
