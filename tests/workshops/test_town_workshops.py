@@ -1,4 +1,5 @@
-"""The town page lists the town's workshops: coaches get links, Kernteam members read, other networks get 404."""
+"""The town page lists the town's workshops: coaches get links, Kernteam members read (and open the result of
+a held workshop), other networks get 404."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.board.conftest import LiveWorkshop, coach_client, plan, start, workshop
 from tests.factories import make_account, make_network, sign_in
+from tests.voting.conftest import SAME_ORIGIN
 from werkstatt.network.models import Network, Role
 from werkstatt.settings import Settings
 
@@ -29,6 +31,12 @@ async def test_town_page_lists_live_planned_and_held_workshops(
     assert text.index("Ideen für den Markt") < text.index("Zweite Runde im Frühjahr"), "live before planned"
     assert f'href="/werkstaetten/{later.id}"' in text and ">live<" in text and ">geplant<" in text
 
+    assert f'href="/w/{workshop.id}/ergebnis"' not in text, "no result while it runs"
+    closed = await coach_client.post(
+        f"/api/workshops/{workshop.id}/commands", json={"type": "close"}, headers=SAME_ORIGIN
+    )
+    assert closed.status_code == 200, closed.text
+
     network = await db.get(Network, UUID(workshop.network_id))
     reader = await make_account(db, Role.kernteam, network)
     coach_client.cookies.clear()
@@ -36,6 +44,10 @@ async def test_town_page_lists_live_planned_and_held_workshops(
     read_only = await coach_client.get(f"/staedte/{workshop.town_id}/werkstaetten")
     assert read_only.status_code == 200 and "Zweite Runde im Frühjahr" in read_only.text
     assert "/werkstaetten/" not in read_only.text, "Kernteam members see the list without coach links"
+    assert f'href="/w/{workshop.id}/ergebnis"' in read_only.text
+    result = await coach_client.get(f"/w/{workshop.id}/ergebnis")
+    assert result.status_code == 200
+    assert f'<li><a href="/staedte/{workshop.town_id}">Stadt</a></li>' in result.text, "back to the town, not the board"
 
     other = await make_network(db, "Anderes Netz", towns=("Zwickau",))
     stranger = await make_account(db, Role.coach, other.network)

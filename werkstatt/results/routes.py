@@ -105,6 +105,7 @@ class ResultPage(Controller):
             "participation": await results.participation(db, workshop),
             "methods": [],
             "may_export": may_export(actor),
+            "reader": not actor.is_coach and actor.participant is None,  # a network member, not in the room
             "form": None,
             "errors": {key: gettext(request, message) for key, message in (errors or {}).items()},
         }
