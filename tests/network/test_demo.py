@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.factories import sign_in
 from werkstatt.board.models import Idea
 from werkstatt.demo import TOPICS, load_demo
 from werkstatt.demo_workshops import FINISHED, GUESTS, PLANNED
@@ -80,3 +84,20 @@ async def test_demo_workshops_show_a_finished_result_and_a_planned_focus_group(
         )
     ).all()
     assert owned == [("Pop-up-Läden in der Buchholzer Straße", "Sabine Lorenz")]
+
+
+async def test_demo_result_asks_the_coach_to_rate_the_methods_by_name(
+    db: AsyncSession, settings: Settings, client: AsyncTestClient[Any]
+) -> None:
+    await load_demo(settings)
+    coach = (await db.execute(select(Account).where(Account.email == "coach@werkstatt.example"))).scalar_one()
+    finished = (await db.execute(select(Workshop.id).where(Workshop.title == FINISHED))).scalar_one()
+    await sign_in(client, db, settings, coach)
+    page = await client.get(f"/w/{finished}/ergebnis")
+    assert page.status_code == 200, page.text
+    ratings = page.text.split('id="method-ratings"', 1)[1].split("</ul>", 1)[0]
+    assert (
+        f'href="/methoden/kartenabfrage?werkstatt={finished}#bewertungen">„Kartenabfrage (Metaplan)“ bewerten</a>'
+        in ratings
+    )
+    assert "„kartenabfrage“" not in ratings, "the method's name, not its slug"

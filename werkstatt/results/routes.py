@@ -13,6 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import actor_for, reader_for, viewer_for
+from werkstatt.catalogue import service as catalogue
+from werkstatt.catalogue.access import viewer_of
 from werkstatt.errors import DomainError
 from werkstatt.export.handlers import may_export
 from werkstatt.live.events import publish
@@ -110,8 +112,9 @@ class ResultPage(Controller):
             "errors": {key: gettext(request, message) for key, message in (errors or {}).items()},
         }
         if actor.is_coach:
-            slugs = [s.method_slug for s in workshop.steps if s.method_slug]
-            context["methods"] = list(dict.fromkeys(slugs))
+            slugs = list(dict.fromkeys(s.method_slug for s in workshop.steps if s.method_slug))
+            names = await catalogue.names_of(db, slugs, viewer_of(actor.account))
+            context["methods"] = [(slug, names.get(slug, slug)) for slug in slugs]
             card_id = request.query_params.get("karte")
             card = next((idea for idea in ideas if idea["id"] == card_id), None)
             town = await network.get_town(db, actor.account, workshop.town_id)
