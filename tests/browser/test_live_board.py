@@ -109,6 +109,9 @@ def test_coach_and_three_guests_live(browser: Any, live_server: Server, screensh
     except Exception:
         coach.screenshot(path=str(screenshot_dir / "debug-presence.png"), full_page=True)
         raise AssertionError(coach.locator("#presence").inner_text()) from None
+    chips = coach.locator("#presence .chips").inner_text()
+    assert "Jugendliche: 1" in chips and "Senioren: 1" in chips and "ohne Angabe: 1" in chips, chips
+    assert "(10 Min., Sammeln)" in coach.locator("#board").inner_text(), "mechanics by their German names"
 
     clara_context = guests[2][0]
     clara_context.set_offline(True)

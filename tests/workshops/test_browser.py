@@ -73,6 +73,7 @@ def test_coach_plans_from_template_and_reorders_by_keyboard(
     assert agenda_titles(page)[:2] == [titles[1], titles[0]]
     page.wait_for_function("id => document.activeElement && document.activeElement.id === 'down-' + id", arg=first_id)
     page.keyboard.press("Shift+Tab")  # the "nach oben" button of the same step, now enabled
+    page.wait_for_function("id => document.activeElement && document.activeElement.id === 'up-' + id", arg=first_id)
     page.keyboard.press("Enter")
     page.wait_for_function(
         "id => document.querySelectorAll('#agenda-list > li')[0]?.dataset.stepId === id", arg=first_id

@@ -23,6 +23,7 @@ from werkstatt.errors import DomainError, Invalid, field_errors
 from werkstatt.live.events import publish
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.network.models import TargetGroup, Town
+from werkstatt.network.service import group_names
 from werkstatt.web import N_, gettext, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
@@ -164,6 +165,8 @@ class BoardController(Controller):
             if str(workshop_id) in request.app.state.hub.rooms
             else {"connected": 0, "by_target_group": {}},
         )
+        if actor.is_coach:
+            context["presence"]["group_names"] = await group_names(db, actor.workshop.network_id)
         return context
 
     @get("/", name="board")

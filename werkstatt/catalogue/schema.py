@@ -496,3 +496,14 @@ LABELS: dict[str, dict[str, str]] = {
         MaterialPer.tisch: N_("je Tisch"),
     },
 }
+
+MECHANIC_LABELS: dict[str, str] = {
+    Mechanic.collect: N_("Sammeln"),
+    Mechanic.cluster: N_("Clustern"),
+    Mechanic.vote: N_("Punkten"),
+    Mechanic.rank: N_("Rangfolge"),
+    Mechanic.rate_matrix: N_("Bewertungsmatrix"),
+    Mechanic.timer: N_("Timer"),
+    Mechanic.rounds: N_("Runden"),
+    Mechanic.discuss: N_("Besprechen"),
+}

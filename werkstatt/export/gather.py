@@ -18,6 +18,7 @@ from babel.dates import format_date, format_time
 from sqlalchemy import select
 
 from werkstatt import i18n
+from werkstatt.catalogue.schema import MECHANIC_LABELS
 from werkstatt.export.model import (
     AgendaItem,
     ExportCluster,
@@ -32,7 +33,8 @@ from werkstatt.export.model import (
 )
 from werkstatt.export.text import clean
 from werkstatt.live.visibility import PROJECTOR, Viewer
-from werkstatt.network.models import Account, FocusTopic, Network, TargetGroup, Town
+from werkstatt.network.models import Account, FocusTopic, Network, Town
+from werkstatt.network.service import group_names
 from werkstatt.results.models import ProjectStatus
 from werkstatt.results.service import STATUS_LABELS, participation, projects_of_workshop
 from werkstatt.voting.ranking import workshop_results
@@ -40,7 +42,6 @@ from werkstatt.voting.service import matrix_rules
 from werkstatt.web import BERLIN
 from werkstatt.workshops.methods_source import method_cards
 from werkstatt.workshops.models import FORMAT_LABELS, WorkshopFormat
-from werkstatt.workshops.planning import MECHANIC_LABELS
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,8 +83,7 @@ async def gather(db: AsyncSession, workshop: Workshop, locale: str = "de") -> Ex
     town = await db.get(Town, workshop.town_id)
     network = await db.get(Network, workshop.network_id)
     coach = await db.get(Account, workshop.created_by_id) if workshop.created_by_id else None
-    query = select(TargetGroup.slug, TargetGroup.name).where(TargetGroup.network_id == workshop.network_id)
-    groups: dict[str, str] = dict((await db.execute(query)).all())
+    groups = await group_names(db, workshop.network_id)
     matrix_step = next((s for s in workshop.steps if s.mechanic == "rate_matrix"), None)
     axes = matrix_rules(matrix_step) if matrix_step is not None else None
     return ExportData(

@@ -235,6 +235,7 @@ class Room:
     expected: int | None = None  # the log's last seq at the previous look, when the room was short of it
     catch_up_wanted: bool = False
     catch_up_task: asyncio.Task[None] | None = None
+    group_names: dict[str, str] = field(default_factory=dict)  # target group slug → name (the coach's chips)
 
 
 class Hub:
@@ -259,7 +260,7 @@ class Hub:
 
     # --- membership -------------------------------------------------------------------------------------
 
-    async def join(self, connection: Connection) -> None:
+    async def join(self, connection: Connection, group_names: dict[str, str] | None = None) -> None:
         async with self._lock:
             # Subscriptions share one Redis connection: make them one at a time, under the lock.
             if self._sessions_task is None:
@@ -272,6 +273,8 @@ class Hub:
                 room.subscriber = await self.channels.subscribe([workshop_channel(room.workshop_id)])
                 room.task = asyncio.create_task(self._pump(room))
             room.connections.add(connection)
+            if group_names:
+                room.group_names = group_names
             if self._watch_log and self._sessionmaker is not None and self._log_task is None:
                 self._log_task = asyncio.create_task(self._watch_rooms())
         if self._sessionmaker is not None:
@@ -469,7 +472,7 @@ class Hub:
         by_group: dict[str, int] = defaultdict(int)
         for group in merged.values():
             by_group[group or ""] += 1
-        return {"connected": len(merged), "by_target_group": dict(by_group)}
+        return {"connected": len(merged), "by_target_group": dict(by_group), "group_names": room.group_names}
 
     async def _watch_sessions(self, subscriber: Subscriber) -> None:
         """Logouts on any worker close the sockets their session opened here."""

@@ -21,6 +21,7 @@ from werkstatt.errors import DomainError, german_message
 from werkstatt.live.events import event_dict, events_after, publish
 from werkstatt.live.hub import Connection, Hub
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
+from werkstatt.network.service import group_names
 from werkstatt.security import origin_allowed
 from werkstatt.sessions import session_alive
 from werkstatt.workshops.schemas import IdeaIn
@@ -46,7 +47,8 @@ def bearer_token(socket: WebSocket[Any, Any, Any]) -> str | None:
     return None
 
 
-async def _admit(socket: WebSocket[Any, Any, Any], workshop_id: UUID) -> Actor | None:
+async def _admit(socket: WebSocket[Any, Any, Any], workshop_id: UUID) -> tuple[Actor, dict[str, str]] | None:
+    """The actor, and for the coach the names of the network's target groups (the presence chips)."""
     settings: Settings = socket.app.state.settings
     bearer = bearer_token(socket)
     if not origin_allowed(socket.scope, settings, has_bearer=bearer is not None):
@@ -60,17 +62,19 @@ async def _admit(socket: WebSocket[Any, Any, Any], workshop_id: UUID) -> Actor |
             )
         except DomainError:
             return None
+        names = await group_names(db, actor.workshop.network_id) if actor.is_coach else {}
         await db.commit()  # the coach's participant row, if it was just made
-        return actor
+        return actor, names
 
 
 async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, after: int, role: str | None) -> None:
-    connection = await _open(socket, workshop_id, fmt, after, role)
-    if connection is None:
+    opened = await _open(socket, workshop_id, fmt, after, role)
+    if opened is None:
         await socket.close(code=POLICY_VIOLATION, reason="not allowed")
         return
+    connection, group_names = opened
     hub: Hub = socket.app.state.hub
-    await hub.join(connection)
+    await hub.join(connection, group_names)
     try:
         await _replay(socket, hub, connection, workshop_id, after)
         await _read(socket, connection, workshop_id)
@@ -82,11 +86,12 @@ async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, 
 
 async def _open(
     socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, after: int, role: str | None
-) -> Connection | None:
+) -> tuple[Connection, dict[str, str]] | None:
     """Admit and accept. The actor (ORM rows) is not kept for the socket's life: only what the socket needs."""
-    actor = await _admit(socket, workshop_id)
-    if actor is None:
+    admitted = await _admit(socket, workshop_id)
+    if admitted is None:
         return None
+    actor, group_names = admitted
     await socket.accept()
     viewer_role = COACH if actor.is_coach else PARTICIPANT
     if role == PROJECTOR and actor.is_coach:
@@ -98,7 +103,7 @@ async def _open(
         locale=str(socket.scope.get("state", {}).get("locale", "de")),
         format=fmt,
     )
-    return Connection(
+    connection = Connection(
         socket=socket,
         viewer=viewer,
         target_group=actor.participant.target_group if actor.participant else None,
@@ -106,6 +111,7 @@ async def _open(
         session_hash=_cookie_session_hash(socket),
         resync=render_resync,
     )
+    return connection, group_names
 
 
 async def _replay(

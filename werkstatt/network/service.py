@@ -180,6 +180,12 @@ async def groups_of(db: AsyncSession, network_id: UUID) -> list[TargetGroup]:
     )
 
 
+async def group_names(db: AsyncSession, network_id: UUID) -> dict[str, str]:
+    """The network's target groups by slug: what participants chose, as people read it."""
+    query = select(TargetGroup.slug, TargetGroup.name).where(TargetGroup.network_id == network_id)
+    return dict((await db.execute(query)).all())
+
+
 async def get_topic(db: AsyncSession, network: Network, item_id: str | UUID) -> FocusTopic:
     topic = await db.get(FocusTopic, parse_id(item_id))
     if topic is None or topic.network_id != network.id:

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from werkstatt.board.models import Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
-from werkstatt.network.models import FocusTopic, KernteamMember, TargetGroup
+from werkstatt.network.models import FocusTopic, KernteamMember
+from werkstatt.network.service import group_names
 from werkstatt.results.models import TRANSITIONS, NextStep, ProjectCard, ProjectIdea, ProjectStatus
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.workshops.models import Participant, ParticipantRole, Workshop
@@ -239,9 +240,6 @@ async def participation(db: AsyncSession, workshop: Workshop) -> list[tuple[str 
             )
         )
     ).scalars()
-    named = await db.execute(
-        select(TargetGroup.slug, TargetGroup.name).where(TargetGroup.network_id == workshop.network_id)
-    )
-    names = dict(named.all())
+    names = await group_names(db, workshop.network_id)
     counted = Counter(names.get(group, group) if group else None for group in groups)
     return sorted(counted.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))

@@ -42,16 +42,6 @@ def N_(message: str) -> str:
     return message
 
 
-MECHANIC_LABELS: dict[str, str] = {
-    "collect": N_("Sammeln"),
-    "cluster": N_("Clustern"),
-    "vote": N_("Punkten"),
-    "rank": N_("Rangfolge"),
-    "rate_matrix": N_("Bewertungsmatrix"),
-    "timer": N_("Timer"),
-    "rounds": N_("Runden"),
-    "discuss": N_("Besprechen"),
-}
 PER_LABELS: dict[str, str] = {
     "person": N_("je Person"),
     "gruppe": N_("je Gruppe"),

@@ -15,7 +15,7 @@ from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from werkstatt.catalogue.schema import CONFIG_MODELS, Category
+from werkstatt.catalogue.schema import CONFIG_MODELS, MECHANIC_LABELS, Category
 from werkstatt.errors import Invalid, NotFound, Unauthenticated
 from werkstatt.network import service as network_service
 from werkstatt.network.forms import signed_in
@@ -336,7 +336,7 @@ class WorkshopsController(Controller):
             "plan": plan,
             "method_groups": _method_groups(cards),
             "templates": await methods_source.agenda_templates(db),
-            "mechanics": planning.MECHANIC_LABELS,
+            "mechanics": MECHANIC_LABELS,
             "mechanic_fields": _mechanic_fields(),
             "config_labels": CONFIG_LABELS,
             "choice_labels": CHOICE_LABELS,
@@ -570,7 +570,7 @@ class WorkshopsController(Controller):
             "town": town,
             "plan": await planning.plan_for(db, workshop),
             "formats": FORMAT_NAMES,
-            "mechanics": planning.MECHANIC_LABELS,
+            "mechanics": MECHANIC_LABELS,
             "per_labels": planning.PER_LABELS,
             "topic_names": [topic_names[t] for t in workshop.focus_topic_ids if t in topic_names],
             "group_names": [group_names.get(g, g) for g in workshop.target_groups],
