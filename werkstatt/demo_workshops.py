@@ -191,7 +191,8 @@ async def planned_workshop(db: AsyncSession, coach: Account, town: Town) -> None
     )
     workshop = await create_workshop(db, account_snapshot(coach), data)
     await db.flush()
-    await planning.apply_template(db, workshop, "fokusgruppe-jugend")
+    steps = await planning.apply_template(db, workshop, "fokusgruppe-jugend")
+    workshop.planned_minutes = sum(step.minutes for step in steps)  # two dates, as the template plans them
 
 
 async def load_demo_workshops(db: AsyncSession, coach: Account, towns: dict[str, Town]) -> None:

@@ -25,7 +25,7 @@ from werkstatt.network.models import (
 from werkstatt.results.models import ProjectIdea
 from werkstatt.settings import Settings
 from werkstatt.voting.models import Vote
-from werkstatt.workshops.models import Workshop, WorkshopState
+from werkstatt.workshops.models import AgendaStep, Workshop, WorkshopState
 
 
 async def counts(db: AsyncSession) -> list[int]:
@@ -84,6 +84,11 @@ async def test_demo_workshops_show_a_finished_result_and_a_planned_focus_group(
         )
     ).all()
     assert owned == [("Pop-up-Läden in der Buchholzer Straße", "Sabine Lorenz")]
+    planned = (await db.execute(select(Workshop).where(Workshop.title == PLANNED))).scalar_one()
+    steps = (
+        await db.execute(select(func.sum(AgendaStep.minutes)).where(AgendaStep.workshop_id == planned.id))
+    ).scalar()
+    assert planned.planned_minutes == steps, "the planned focus group opens without a 'too long' warning"
 
 
 async def test_demo_result_asks_the_coach_to_rate_the_methods_by_name(
