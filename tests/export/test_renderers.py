@@ -3,8 +3,11 @@ CSV and XLSX, whose columns programs rely on), and file names are ASCII with a U
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from urllib.parse import unquote
+
+from pypdf import PdfReader
 
 from tests.export.conftest import csv_rows, docx_tables, pdf_text
 from werkstatt.export.markdown import render_md
@@ -39,6 +42,17 @@ def test_documents_without_clusters_or_matrix_have_no_empty_columns() -> None:
     assert ranking[0] == ["Rang", "Idee", "Punkte"] and ranking[1] == ["1.", "Mehr Bänke", "2"]
     assert "Cluster" not in pdf_text(render_pdf(data))
     assert csv_rows(render_csv(data))[0][3] == "Cluster"  # CSV keeps its columns
+
+
+def test_the_pdf_is_tagged_for_screen_readers() -> None:
+    """PDF/UA-1 as WeasyPrint writes it: a structure tree, marked content, the language, the title shown."""
+    reader = PdfReader(io.BytesIO(render_pdf(_plain())))
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
+    assert catalog["/Lang"] == "de"
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert reader.metadata is not None and reader.metadata.title == "Ergebnisprotokoll: Bänke für den Markt?"
+    assert b"pdfuaid" in catalog["/Metadata"].get_data()
 
 
 def test_file_names_are_ascii_with_a_utf8_twin() -> None:

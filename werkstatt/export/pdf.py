@@ -88,10 +88,14 @@ def protocol_html(data: ExportData) -> str:
     )
 
 
+PDF_VARIANT = "pdf/ua-1"  # tagged: structure tree, reading order, language and title for screen readers
+
+
 def html_to_pdf(html: str, css: str, fetcher: URLFetcher) -> bytes:
     """HTML and CSS given as strings; whatever they point to goes through `fetcher` (no base URL)."""
     stylesheet = CSS(string=css, url_fetcher=fetcher)
-    pdf: bytes = HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf(stylesheets=[stylesheet])
+    document = HTML(string=html, url_fetcher=fetcher, base_url=None)
+    pdf: bytes = document.write_pdf(stylesheets=[stylesheet], pdf_variant=PDF_VARIANT)
     return pdf
 
 
