@@ -202,6 +202,9 @@ async def test_lock_and_close_refuse_posts_and_broadcast_nothing(
     assert (await command(coach_client, workshop.id, {"type": "lock"})).status_code == 403
     assert await events_count(db, workshop.id) == before
     assert (await db.execute(select(func.count(Idea.id)))).scalar_one() == 0
+    board = await as_guest(coach_client, "GET", f"/w/{workshop.id}", guest["token"])
+    notice = board.text.split('id="closed-notice"', 1)[1].split("</p>", 1)[0]
+    assert f'<a href="/w/{workshop.id}/ergebnis">Ergebnis ansehen</a>' in notice, "the way to the result"
 
 
 @pytest.mark.parametrize(
