@@ -158,7 +158,13 @@ def test_dot_vote_reveal_rank_project_idea_town(browser: Any, live_server: Serve
     listed.wait_for()
     assert KERNTEAM in listed.inner_text() and "ausgewählt" in listed.inner_text()
     assert listed.get_by_role("link").get_attribute("href") == f"/w/{workshop_id}/ergebnis"
-    coach.locator("#town-projects").scroll_into_view_if_needed()
+    # Months later: the project idea moves on, from the town page, by keyboard.
+    listed.get_by_label("Weiter zu").select_option("in_umsetzung")
+    listed.get_by_role("button", name="Status ändern").focus()
+    coach.keyboard.press("Enter")
+    coach.locator("#town-project-list .project-status", has_text="in Umsetzung").wait_for()
+    assert "umgesetzt" in coach.locator("#town-project-list select").first.inner_text()
+    coach.locator("#town-project-ideas").scroll_into_view_if_needed()
     coach.screenshot(path=str(screenshot_dir / "voting-town.png"), full_page=True)
     assert _axe(coach) == []
     coach_context.close()

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.board.conftest import as_guest
@@ -222,3 +222,69 @@ async def test_network_members_read_a_closed_workshops_result_like_a_participant
     assert (await client.get(page)).status_code == 404
     assert (await client.get(api)).status_code == 404
     assert (await client.get(f"{page}/export/md")).status_code == 404
+
+
+async def test_coach_and_owning_kernteam_member_move_a_project_idea_on_from_the_town_page(
+    room: Room, db: AsyncSession, settings: Settings, client: AsyncTestClient[Any]
+) -> None:
+    member_id = (await _member(db, room)).id
+    created = await room.client.post(
+        f"/api/workshops/{room.workshop.id}/project-ideas",
+        json={"title": "Bänke für alle", "owner_id": str(member_id)},
+        headers=SAME_ORIGIN,
+    )
+    assert created.status_code == 201, created.text
+    project_id = created.json()["id"]
+    fragment = f"/staedte/{room.workshop.town_id}/projektideen"
+    action = f"{fragment}/{project_id}/status"
+    htmx = {"hx-request": "true"}
+
+    async def status() -> str:
+        await db.rollback()  # read what the app committed
+        project = await db.get(ProjectIdea, UUID(project_id))
+        assert project is not None
+        await db.refresh(project)
+        return str(project.status)
+
+    listed = (await room.client.get(fragment)).text
+    assert f'action="{action}"' in listed
+    assert '<option value="ausgewaehlt">ausgewählt</option><option value="verworfen">verworfen</option>' in listed
+    moved = await room.client.post(
+        action, data={"status": "ausgewaehlt"}, headers={**htmx, **await csrf_headers(room.client)}
+    )
+    assert moved.status_code == 200 and await status() == "ausgewaehlt"
+    assert '<option value="in_umsetzung">in Umsetzung</option>' in moved.text
+    jump = await room.client.post(
+        action, data={"status": "ausgewaehlt"}, headers={**htmx, **await csrf_headers(room.client)}
+    )
+    assert jump.status_code == 409 and "geht es nicht zu" in jump.text and await status() == "ausgewaehlt"
+    junk = await room.client.post(
+        action, data={"status": "fertig"}, headers={**htmx, **await csrf_headers(room.client)}
+    )
+    assert junk.status_code == 422 and "Bitte einen gültigen Status wählen." in junk.text
+
+    network_id = (await db.execute(select(FocusTopic.network_id))).scalars().first()
+    bystander = await make_account(db, Role.kernteam, email="kernteam@annaberg.example")
+    owner = await make_account(db, Role.kernteam, email="sabine@annaberg.example")
+    bystander.network_id = owner.network_id = network_id
+    await db.execute(update(KernteamMember).where(KernteamMember.id == member_id).values(account_id=owner.id))
+    await db.commit()
+
+    await sign_in(client, db, settings, bystander)
+    assert f'action="{action}"' not in (await client.get(fragment)).text
+    refused = await client.post(action, data={"status": "in_umsetzung"}, headers={**htmx, **await csrf_headers(client)})
+    assert refused.status_code == 403 and await status() == "ausgewaehlt"
+
+    await sign_in(client, db, settings, owner)
+    assert f'action="{action}"' in (await client.get(fragment)).text
+    plain = await client.post(
+        action, data={"status": "in_umsetzung"}, headers=await csrf_headers(client), follow_redirects=False
+    )
+    assert plain.status_code == 303 and plain.headers["location"] == f"/staedte/{room.workshop.town_id}"
+    assert await status() == "in_umsetzung"
+
+    other = await make_network(db, "Netz am Rand", towns=("Plauen",))
+    outsider = await make_account(db, Role.coach, other.network, email="coach@rand.example")
+    await sign_in(client, db, settings, outsider)
+    lost = await client.post(action, data={"status": "umgesetzt"}, headers={**htmx, **await csrf_headers(client)})
+    assert lost.status_code == 404 and await status() == "in_umsetzung"

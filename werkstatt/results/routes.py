@@ -216,10 +216,50 @@ class TownProjects(Controller):
 
     @get("/", name="town_project_ideas", guards=[allowed(Action.view_town)])
     async def town_list(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[str]:
-        town = await network.get_town(db, signed_in(request), town_id)  # another network's town: 404
+        return await self._list(request, db, town_id)
+
+    @post("/{project_id:uuid}/status", name="town_project_status", guards=[allowed(Action.view_town)])
+    async def set_status(
+        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, project_id: UUID
+    ) -> Response[Any]:
+        """The coach or the owning Kernteam member moves a project idea on, from the town page."""
+        form = await request.form()
+        try:
+            status = ProjectStatus(str(form.get("status", "")))
+        except ValueError:
+            return await self._list(request, db, town_id, error=N_("Bitte einen gültigen Status wählen."), status=422)
+        try:
+            await results.change_status(db, signed_in(request), project_id, status)
+            await db.commit()
+        except DomainError as error:
+            await db.rollback()
+            if error.status_code == 404:
+                raise
+            return await self._list(request, db, town_id, error=error.detail, status=error.status_code)
+        if request.headers.get("hx-request") != "true":
+            return Redirect(f"/staedte/{town_id}", status_code=303)
+        return await self._list(request, db, town_id)
+
+    async def _list(
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        town_id: str,
+        error: str | None = None,
+        status: int = 200,
+    ) -> Response[str]:
+        account = signed_in(request)
+        town = await network.get_town(db, account, town_id)  # another network's town: 404
         projects = await results.projects_of_town(db, town.id)
+        members = {str(member.id): member for member in town.kernteam}
+        for project in projects:
+            owner = members.get(project["owner_id"] or "")
+            project["next"] = (
+                results.next_statuses(project["status"]) if results.may_steer(account, town.network_id, owner) else []
+            )
         await db.commit()
-        return _html(render_html(request, "results/_town.html", {"town": town, "projects": projects}))
+        context = {"town": town, "projects": projects, "error": gettext(request, error) if error else None}
+        return _html(render_html(request, "results/_town.html", context), status)
 
 
 __all__ = ["ResultPage", "TownProjects"]

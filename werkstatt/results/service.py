@@ -16,6 +16,7 @@ from werkstatt.board.models import Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, KernteamMember
+from werkstatt.network.permissions import in_network
 from werkstatt.network.service import group_names
 from werkstatt.results.models import TRANSITIONS, NextStep, ProjectCard, ProjectIdea, ProjectStatus
 from werkstatt.voting.ranking import workshop_results
@@ -161,18 +162,35 @@ async def create_project_idea(
     return project, event
 
 
-async def get_project(db: AsyncSession, account: CurrentAccount | None, project_id: UUID) -> ProjectIdea:
-    project = await db.get(ProjectIdea, project_id)
-    if project is None or not may_run(account, project.network_id):
-        raise NotFound("Diese Projektidee gibt es nicht.")
-    return project
+def may_steer(account: CurrentAccount | None, network_id: UUID, owner: KernteamMember | None) -> bool:
+    """Who moves a project idea on: the network's coaches, and the Kernteam member who owns it (by account)."""
+    if may_run(account, network_id):
+        return True
+    return (
+        account is not None
+        and account.network_id == network_id
+        and owner is not None
+        and owner.account_id is not None
+        and owner.account_id == account.id
+    )
+
+
+def next_statuses(status: str) -> list[tuple[str, str]]:
+    """The statuses a project idea may move on to, with their German labels."""
+    return [(s.value, STATUS_LABELS[s]) for s in ProjectStatus if s in TRANSITIONS[ProjectStatus(status)]]
 
 
 async def change_status(
     db: AsyncSession, account: CurrentAccount | None, project_id: UUID, status: ProjectStatus
 ) -> ProjectIdea:
-    """Forward only (Idee → ausgewählt → in Umsetzung → umgesetzt, or verworfen): one conditional UPDATE."""
-    project = await get_project(db, account, project_id)
+    """Forward only (Idee → ausgewählt → in Umsetzung → umgesetzt, or verworfen): one conditional UPDATE.
+    Another network's project idea does not exist (404); in the network, only who may steer it changes it."""
+    project = await db.get(ProjectIdea, project_id)
+    if project is None or not in_network(account, project.network_id):
+        raise NotFound("Diese Projektidee gibt es nicht.")
+    owner = await db.get(KernteamMember, project.owner_id) if project.owner_id else None
+    if not may_steer(account, project.network_id, owner):
+        raise Forbidden("Den Status ändern die Moderation und wer die Projektidee verantwortet.")
     allowed_from = [old.value for old, new in TRANSITIONS.items() if status in new]
     changed = (
         await db.execute(
