@@ -10,13 +10,14 @@ from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.permissions import Action, can
 from werkstatt.ratelimit import client_address, hit, peek, retry_after
 from werkstatt.security import UNSAFE
-from werkstatt.workshops.models import WorkshopState
+from werkstatt.workshops.models import Workshop, WorkshopState
 from werkstatt.workshops.service import Actor, get_workshop, resolve_actor
 
 if TYPE_CHECKING:
     from litestar import Request
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from werkstatt.sessions import CurrentAccount
     from werkstatt.settings import Settings
 
 JOIN_WINDOW = 600
@@ -38,6 +39,11 @@ async def actor_for(request: Request[Any, Any, Any], db: AsyncSession, workshop_
     )
 
 
+def network_reader(account: CurrentAccount | None, workshop: Workshop) -> bool:
+    """Once a workshop is closed, every member of its network may read (and export) its result."""
+    return workshop.state == WorkshopState.closed and can(account, Action.view_workshop, workshop.network_id)
+
+
 async def reader_for(request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Actor:
     """Who may read a workshop's result: its coach and participants, and once it is closed every member of
     its network (the Kernteam follows its town's project ideas to the workshop they came from). A reader
@@ -47,7 +53,7 @@ async def reader_for(request: Request[Any, Any, Any], db: AsyncSession, workshop
     except NotFound:
         account = request.scope.get("state", {}).get("account")
         workshop = await get_workshop(db, workshop_id)
-        if workshop.state != WorkshopState.closed or not can(account, Action.view_workshop, workshop.network_id):
+        if not network_reader(account, workshop):
             raise
         return Actor(workshop, None, account, is_coach=False)
 

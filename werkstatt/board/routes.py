@@ -165,7 +165,7 @@ class BoardController(Controller):
             if str(workshop_id) in request.app.state.hub.rooms
             else {"connected": 0, "by_target_group": {}},
         )
-        if actor.is_coach:
+        if actor.is_coach and not context["presence"].get("group_names"):  # the room has them once a coach joined
             context["presence"]["group_names"] = await group_names(db, actor.workshop.network_id)
         return context
 

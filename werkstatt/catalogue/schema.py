@@ -497,13 +497,10 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# The step mechanics as the planner, the live board and the exports name them: the card labels, with verbs for
+# the two steps a card describes by their outcome.
 MECHANIC_LABELS: dict[str, str] = {
+    **LABELS["mechanic"],
     Mechanic.collect: N_("Sammeln"),
-    Mechanic.cluster: N_("Clustern"),
-    Mechanic.vote: N_("Punkten"),
-    Mechanic.rank: N_("Rangfolge"),
-    Mechanic.rate_matrix: N_("Bewertungsmatrix"),
-    Mechanic.timer: N_("Timer"),
-    Mechanic.rounds: N_("Runden"),
     Mechanic.discuss: N_("Besprechen"),
 }

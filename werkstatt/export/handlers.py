@@ -15,15 +15,13 @@ from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from werkstatt.board.common import bearer, reader_for
+from werkstatt.board.common import bearer, network_reader, reader_for
 from werkstatt.errors import Forbidden, Invalid, TooMany, Unauthenticated
 from werkstatt.export.formats import FORMATS
 from werkstatt.export.gather import gather
 from werkstatt.export.text import content_disposition, filenames
-from werkstatt.network.permissions import Action, can
 from werkstatt.ratelimit import hit, retry_after
 from werkstatt.web import BERLIN, request_locale
-from werkstatt.workshops.models import WorkshopState
 from werkstatt.workshops.service import Actor
 
 EXPORT_WINDOW = 300
@@ -38,8 +36,7 @@ def _joined(request: Request[Any, Any, Any], workshop_id: UUID) -> bool:
 
 def may_export(actor: Actor) -> bool:
     """The coach, and once the workshop is closed every member of its network; never a guest as such."""
-    closed = actor.workshop.state == WorkshopState.closed
-    return actor.is_coach or (closed and can(actor.account, Action.view_workshop, actor.workshop.network_id))
+    return actor.is_coach or network_reader(actor.account, actor.workshop)
 
 
 async def export_response(
