@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import Server, axe_violations
@@ -98,7 +99,7 @@ def test_coach_and_three_guests_live(browser: Any, live_server: Server, screensh
     anna.get_by_role("button", name="Karte posten").click()
     for page in (bernd, clara, coach):
         page.locator(".idea-text", has_text="Mehr Sitzbänke rund um den Marktbrunnen").wait_for()
-    assert anna.locator("#idea-text").input_value() == ""
+    expect(anna.locator("#idea-text")).to_have_value("")
     assert anna.locator(".idea").count() == 1, "the author sees the card exactly once"
     bernd.fill("#idea-text", "Kostenloses WLAN in der Innenstadt")
     bernd.keyboard.press("Tab")
@@ -121,7 +122,7 @@ def test_coach_and_three_guests_live(browser: Any, live_server: Server, screensh
     coach.locator(".idea-text", has_text="Leerstand als Pop-up-Laden nutzen").wait_for()
     clara_context.set_offline(False)
     clara.locator(".idea-text", has_text="Leerstand als Pop-up-Laden nutzen").wait_for(timeout=15000)
-    assert clara.locator(".idea").count() == 3
+    expect(clara.locator(".idea")).to_have_count(3)
 
     assert [e for e in errors if "WebSocket" not in e] == [], "console errors before axe ran"
     coach.screenshot(path=str(screenshot_dir / "board-coach.png"), full_page=True)

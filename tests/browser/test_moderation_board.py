@@ -79,7 +79,7 @@ def test_blind_reveal_cluster_spotlight_projector(browser: Any, live_server: Ser
         page.locator(".idea-text", has_text=text).wait_for()
         guests[name] = page
     anna = guests["Anna"]
-    anna.wait_for_function("document.querySelectorAll('#board .idea').length === 3")
+    anna.wait_for_function("() => document.querySelectorAll('#board .idea').length === 3")
     assert anna.locator(".idea-blind").count() == 2
     for other in ("Schattige Sitzplätze", "Kinderspielecke"):
         assert other not in anna.content()

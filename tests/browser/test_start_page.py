@@ -27,14 +27,14 @@ def test_start_page_in_chromium(browser: Any, live_server: Server, screenshot_di
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "de"
     assert "Ideen für die Innenstadt" in page.locator("h1").inner_text()
-    assert page.evaluate("typeof htmx") == "object"
+    assert page.evaluate("() => typeof htmx") == "object"
     page.screenshot(path=str(screenshot_dir / "start-desktop.png"), full_page=True)
     assert foreign == []
     assert errors == [], errors
     assert axe_violations(page) == []
 
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
 
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state("networkidle")
@@ -44,7 +44,7 @@ def test_start_page_in_chromium(browser: Any, live_server: Server, screenshot_di
     mobile = phone.new_page()
     mobile.goto(live_server.url + "/")
     mobile.screenshot(path=str(screenshot_dir / "start-phone.png"), full_page=True)
-    width = mobile.evaluate("document.documentElement.scrollWidth")
+    width = mobile.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 360, "page scrolls sideways on a phone"
     phone.close()
     context.close()

@@ -164,7 +164,7 @@ def test_dot_vote_reveal_rank_project_idea_town(browser: Any, live_server: Serve
     coach.keyboard.press("Enter")
     coach.locator("#town-project-list .project-status", has_text="in Umsetzung").wait_for()
     assert "umgesetzt" in coach.locator("#town-project-list select").first.inner_text()
-    focused = coach.evaluate("document.activeElement && document.activeElement.id")
+    focused = coach.evaluate("() => document.activeElement && document.activeElement.id")
     assert focused and focused.startswith("status-button-"), "focus stays on the button after the swap"
     coach.locator("#town-project-ideas").scroll_into_view_if_needed()
     coach.screenshot(path=str(screenshot_dir / "voting-town.png"), full_page=True)

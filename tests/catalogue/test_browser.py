@@ -60,7 +60,7 @@ def test_catalogue_in_chromium(browser: Any, live_server: Server, tmp_path: Path
     page.go_back()
     expect(page.locator("#method-list > li")).to_have_count(6)
     assert "max_minutes" not in page.url
-    assert page.locator("#f-category").input_value() == "projektumsetzung"
+    expect(page.locator("#f-category")).to_have_value("projektumsetzung")
     page.go_forward()
     expect(page.locator("#method-list > li")).to_have_count(4)
 
@@ -73,7 +73,7 @@ def test_catalogue_in_chromium(browser: Any, live_server: Server, tmp_path: Path
         page.fill("#f-personen", "40")
         page.press("#f-personen", "Enter")
     page.wait_for_url("**personen=40**")
-    assert page.locator("#materials caption").inner_text() == "Material für 40 Personen"
+    expect(page.locator("#materials caption")).to_have_text("Material für 40 Personen")
     page.screenshot(path=str(screenshot_dir / "catalogue-detail.png"), full_page=True)
     assert axe(page, errors) == []
 
@@ -101,6 +101,6 @@ def test_catalogue_in_chromium(browser: Any, live_server: Server, tmp_path: Path
         mobile.goto(live_server.url + path)
         mobile.wait_for_load_state("networkidle")
         mobile.screenshot(path=str(screenshot_dir / name), full_page=True)
-        width = mobile.evaluate("document.documentElement.scrollWidth")
+        width = mobile.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 360, f"{path} scrolls sideways on a phone ({width}px)"
     phone.close()

@@ -101,7 +101,7 @@ def test_admin_invites_coach_who_edits_a_towns_focus_topics(
     phone.get_by_role("button", name="Anmelden").click()
     phone.wait_for_url("**/netzwerk")
     phone.screenshot(path=str(screenshot_dir / "network-overview-phone.png"), full_page=True)
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360, "sideways scrolling on a phone"
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 360, "sideways scrolling on a phone"
 
     for context in (admin_context, coach_context, phone_context):
         context.close()

@@ -122,7 +122,7 @@ def test_coach_plans_from_template_and_reorders_by_keyboard(
         mobile.wait_for_load_state("networkidle")
         mobile.screenshot(path=str(screenshot_dir / f"workshops-{name}-phone.png"), full_page=True)
         mobile.screenshot(path=str(screenshot_dir / f"workshops-{name}-phone-top.png"))
-        width = mobile.evaluate("document.documentElement.scrollWidth")
+        width = mobile.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 360, f"{name} scrolls sideways on a phone ({width}px)"
     phone.close()
     context.close()
