@@ -70,6 +70,15 @@
     if (element) { lastSeq = Math.max(lastSeq, boardSeq()); }
   });
 
+  // A fresh board (timer changed, step edited, reconnect) must not wipe what someone is typing: the morph
+  // leaves the text of post and comment forms alone; they clear themselves only after their own post.
+  if (window.Idiomorph) {
+    Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (attribute, element) {
+      var draft = element.tagName === "TEXTAREA" || (element.tagName === "INPUT" && element.type === "text");
+      if (attribute === "value" && draft && element.closest("form[data-reset]")) { return false; }
+    };
+  }
+
   // Forms marked data-reset clear themselves after a successful post.
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;

@@ -6,6 +6,7 @@ only after the commit, so the request-scoped session never auto-commits.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +15,12 @@ from sqlalchemy import JSON, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from werkstatt.errors import Unavailable
+
 if TYPE_CHECKING:
     from werkstatt.settings import Settings
+
+logger = logging.getLogger("werkstatt")
 
 Base = UUIDv7AuditBase
 metadata = orm_registry.metadata
@@ -28,7 +33,22 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _sqlite_write_safely(engine)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    _refused_is_unavailable(engine)
+    return engine
+
+
+def _refused_is_unavailable(engine: AsyncEngine) -> None:
+    """A server that refuses or does not answer a new connection (restarting, starting up, full) reaches the
+    request as `Unavailable` (503, German, Retry-After) rather than as a bare OSError or driver error."""
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as error:
+            logger.warning("database connection refused: %r", error)
+            raise Unavailable from error
 
 
 def _sqlite_write_safely(engine: AsyncEngine) -> None:

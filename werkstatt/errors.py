@@ -11,6 +11,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, ValidationException
 from litestar.exceptions import PermissionDeniedException as LitestarForbidden
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from werkstatt.web import page
 
@@ -23,6 +24,7 @@ logger = logging.getLogger("werkstatt")
 class DomainError(Exception):
     status_code = 400
     title = "Ungültige Anfrage"
+    retry_after: int | None = None
 
     def __init__(self, detail: str, errors: Mapping[str, str] | None = None) -> None:
         super().__init__(detail)
@@ -67,6 +69,20 @@ class TooMany(DomainError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """The database is away (restarting, unreachable): nothing was written, the request may be repeated."""
+
+    status_code = 503
+    title = "Vorübergehend nicht erreichbar"
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Die Datenbank antwortet gerade nicht; Ihre Eingabe wurde nicht gespeichert. "
+            "Bitte versuchen Sie es in einem Moment noch einmal."
+        )
 
 
 _TYPE_MESSAGES: dict[str, str] = {
@@ -198,7 +214,7 @@ def _error_page(
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, DomainError)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     if is_api(request):
         return problem(exc.status_code, exc.title, exc.detail, exc.errors, headers)
     return _error_page(request, exc.status_code, exc.title, exc.detail, headers)
@@ -254,8 +270,19 @@ def server_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Res
     )
 
 
+def database_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A connection that broke mid-request (PostgreSQL restarted under it) is a 503 like a refused one
+    (werkstatt.db turns those into Unavailable); any other database error is a bug."""
+    assert isinstance(exc, DBAPIError)
+    if not exc.connection_invalidated:
+        return server_error_handler(request, exc)
+    logger.warning("database connection lost on %s: %s", request.url.path, exc.orig)
+    return domain_error_handler(request, Unavailable())
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
+    DBAPIError: database_error_handler,
     ValidationException: validation_handler,
     NotFoundException: http_error_handler,
     NotAuthorizedException: http_error_handler,

@@ -102,6 +102,10 @@ def test_coach_and_three_guests_live(browser: Any, live_server: Server, screensh
     expect(anna.locator("#idea-text")).to_have_value("")
     assert anna.locator(".idea").count() == 1, "the author sees the card exactly once"
     bernd.fill("#idea-text", "Kostenloses WLAN in der Innenstadt")
+    with bernd.expect_response(lambda response: response.url.endswith(f"/w/{workshop_id}/board")):
+        coach.get_by_role("button", name="+1 Minute").click()  # the board refreshes under Bernd's draft
+    bernd.wait_for_timeout(200)  # the morph follows the response
+    expect(bernd.locator("#idea-text")).to_have_value("Kostenloses WLAN in der Innenstadt")
     bernd.keyboard.press("Tab")
     bernd.get_by_role("button", name="Karte posten").press("Enter")
     anna.locator(".idea-text", has_text="Kostenloses WLAN in der Innenstadt").wait_for()
@@ -120,9 +124,17 @@ def test_coach_and_three_guests_live(browser: Any, live_server: Server, screensh
     anna.fill("#idea-text", "Leerstand als Pop-up-Laden nutzen")
     anna.get_by_role("button", name="Karte posten").click()
     coach.locator(".idea-text", has_text="Leerstand als Pop-up-Laden nutzen").wait_for()
+    clara.fill("#idea-text", "Parkhaus besser ausschildern")  # flaky Wi-Fi: her post gets no answer
+    clara.get_by_role("button", name="Karte posten").click()
+    expect(clara.locator("#request-problem")).to_contain_text("Keine Verbindung")
+    expect(clara.locator("#idea-text")).to_have_value("Parkhaus besser ausschildern")
     clara_context.set_offline(False)
     clara.locator(".idea-text", has_text="Leerstand als Pop-up-Laden nutzen").wait_for(timeout=15000)
     expect(clara.locator(".idea")).to_have_count(3)
+    clara.get_by_role("button", name="Karte posten").click()  # the same text, sent again
+    expect(coach.locator(".idea-text", has_text="Parkhaus besser ausschildern")).to_have_count(1)
+    expect(clara.locator("#request-problem")).to_be_empty()
+    expect(clara.locator(".idea")).to_have_count(4)
 
     assert [e for e in errors if "WebSocket" not in e] == [], "console errors before axe ran"
     coach.screenshot(path=str(screenshot_dir / "board-coach.png"), full_page=True)
