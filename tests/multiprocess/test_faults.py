@@ -3,7 +3,8 @@ can be stopped): SIGTERM closes sockets with 1012 and the clients go on at the o
 restarted (writes go on, the boards follow from the event log meanwhile, pub/sub resumes); SIGTERM during a
 Redis outage still shuts down; news lost between a commit and its publish (a worker dying right there), then
 a worker killed. Every client must end up with every card exactly once, in seq order, without a gap or a
-resync. A failed commit broadcasting nothing is tested in tests/board; PostgreSQL restarted in test_database_restart.py."""
+resync. A failed commit broadcasting nothing is tested in tests/board, PostgreSQL restarted in
+test_database_restart.py."""
 
 from __future__ import annotations
 
