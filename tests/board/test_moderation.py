@@ -129,6 +129,13 @@ async def test_timer_state_after_reconnect_matches_the_server(
     assert 355 <= step.timer_remaining <= 360
     bad = await command(coach_client, workshop.id, {"type": "start_timer", "seconds": -5})
     assert bad.status_code == 422 and "Sekunde" in bad.json()["detail"]
+    assert (await command(coach_client, workshop.id, {"type": "stop_timer"})).status_code == 200
+    assert (await command(coach_client, workshop.id, {"type": "add_minute"})).status_code == 200
+    await db.refresh(step)
+    assert (step.timer_ends_at, step.timer_remaining) == (None, 11 * 60), "not started: the step's 10 min + 1"
+    assert (await command(coach_client, workshop.id, {"type": "start_timer", "seconds": 6 * 3600})).status_code == 200
+    too_long = await command(coach_client, workshop.id, {"type": "add_minute"})
+    assert too_long.status_code == 422 and "6 Stunden" in too_long.json()["detail"]
 
 
 async def test_concurrent_clustering_converges(

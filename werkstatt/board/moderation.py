@@ -50,6 +50,9 @@ def _uuid(value: Any, field: str) -> UUID:
         raise Invalid("Ungültige Kennung.", {field: "Ungültige Kennung."}) from None
 
 
+MAX_TIMER = 6 * 3600  # seconds
+
+
 def timer_view(step: AgendaStep) -> dict[str, Any]:
     now = datetime.now(UTC)
     return {
@@ -71,7 +74,7 @@ async def start_timer(db: AsyncSession, actor: Actor, seconds: Any = None) -> Wo
     step = _step(actor)
     if seconds is None:
         seconds = step.timer_remaining or step.minutes * 60
-    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 1 <= seconds <= 6 * 3600:
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 1 <= seconds <= MAX_TIMER:
         raise Invalid("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen.", {"seconds": "Ungültige Dauer."})
     step.timer_ends_at = datetime.now(UTC) + timedelta(seconds=seconds)
     step.timer_remaining = None
@@ -93,10 +96,17 @@ async def add_minute(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     _coach(actor)
     _not_closed(actor)
     step = _step(actor)
+    now = datetime.now(UTC)
     if step.timer_ends_at is not None:
-        step.timer_ends_at = max(step.timer_ends_at, datetime.now(UTC)) + timedelta(minutes=1)
+        left = max(int((step.timer_ends_at - now).total_seconds()), 0)
+    else:  # paused, or not started yet: a minute on top of the step's own time, not on nothing
+        left = step.timer_remaining if step.timer_remaining is not None else step.minutes * 60
+    if left + 60 > MAX_TIMER:
+        raise Invalid("Länger als 6 Stunden geht der Timer nicht.", {"type": "Höchstens 6 Stunden."})
+    if step.timer_ends_at is not None:
+        step.timer_ends_at = now + timedelta(seconds=left + 60)
     else:
-        step.timer_remaining = (step.timer_remaining or 0) + 60
+        step.timer_remaining = left + 60
     return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "add"})
 
 
