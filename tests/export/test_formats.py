@@ -4,6 +4,7 @@ project idea with its Kernteam owner, German status label and next steps, partic
 from __future__ import annotations
 
 import io
+import zipfile
 from urllib.parse import unquote
 
 from pypdf import PdfReader
@@ -137,6 +138,14 @@ async def _xlsx(scenario: Scenario) -> None:
     assert book["Ideen"].freeze_panes == "A2"
     assert book["Ideen"]["A1"].font.b is True
     assert book["Ideen"].column_dimensions["D"].width > 40
+    assert sheets["Matrix"][0][0] == "Die Zahlen an den Punkten sind die Nr. im Blatt Ideen."
+    with zipfile.ZipFile(BytesIO(response.content)) as archive:  # openpyxl does not read charts back
+        chart = archive.read("xl/charts/chart1.xml").decode()
+    assert "<c:scatterChart>" in chart
+    assert "Ideen!$G$2:$G$7" in chart and "Ideen!$H$2:$H$7" in chart  # x = Aufwand, y = Nutzen averages
+    assert "Aufwand (Ø)" in chart and "Nutzen (Ø)" in chart
+    assert chart.count("Ideen'!$A$") == 6, "every point labelled with its Nr."
+    assert chart.count('<c:crossesAt val="3.0"/>') == 2, "the axes cross in the middle of the 1–5 scale"
     _no_guest_names(as_text("xlsx", response.content))
 
 

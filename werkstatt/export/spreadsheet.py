@@ -114,6 +114,7 @@ def render_xlsx(data: ExportData) -> bytes:
     _projects_sheet(book, formats, data)
     _participation_sheet(book, formats, data)
     _workshop_sheet(book, formats, data)
+    _matrix_sheet(book, formats, data)
     book.close()
     return buffer.getvalue()
 
@@ -141,6 +142,46 @@ def _ideas_sheet(book: Any, formats: dict[str, Any], data: ExportData) -> None:
         notes.append(f"{_('Noch verdeckte Karten, hier nicht enthalten:')} {data.blind_cards}")
     for offset, note in enumerate(notes, start=len(data.ideas) + 2):
         sheet.text(offset, 3, note, "plain")
+
+
+def _matrix_sheet(book: Any, formats: dict[str, Any], data: ExportData) -> None:
+    """The rating matrix as a native scatter chart over the Ideen sheet's two averages, each point labelled
+    with its Nr. (as in the PDF); the axes cross in the middle of the scale, which draws the four quadrants."""
+    if data.matrix is None or not any(i.score_x is not None and i.score_y is not None for i in data.ideas):
+        return
+    _ = translator(data.locale)
+    ideas, last = _("Ideen"), len(data.ideas)
+    middle = (1 + data.matrix.scale) / 2
+    chart = book.add_chart({"type": "scatter"})
+    chart.add_series(
+        {
+            "name": _cell(f"{data.matrix.x_label} / {data.matrix.y_label}"),
+            "categories": [ideas, 1, 6, last, 6],
+            "values": [ideas, 1, 7, last, 7],
+            "marker": {"type": "circle", "size": 9, "fill": {"color": "#1D4F91"}, "border": {"color": "#1D4F91"}},
+            "data_labels": {
+                "custom": [{"value": f"='{ideas}'!$A${row + 1}"} for row in range(1, last + 1)],
+                "position": "right",
+            },
+        }
+    )
+    for label, set_axis in ((data.matrix.x_label, chart.set_x_axis), (data.matrix.y_label, chart.set_y_axis)):
+        set_axis(
+            {
+                "name": _cell(f"{label} (Ø)"),
+                "min": 1,
+                "max": data.matrix.scale,
+                "major_unit": 1,
+                "crossing": middle,
+                "major_gridlines": {"visible": False},
+            }
+        )
+    chart.set_title({"name": _cell(f"{_('Bewertungsmatrix')}: {data.title}"), "name_font": {"size": 13}})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 720, "height": 560})
+    sheet = _Sheet(book, _("Matrix"), formats)
+    sheet.text(0, 0, _("Die Zahlen an den Punkten sind die Nr. im Blatt Ideen."), "plain")
+    sheet.ws.insert_chart(2, 0, chart)
 
 
 def _projects_sheet(book: Any, formats: dict[str, Any], data: ExportData) -> None:
