@@ -7,6 +7,8 @@ import io
 import zipfile
 from urllib.parse import unquote
 
+from docx import Document
+from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -157,10 +159,19 @@ async def _docx(scenario: Scenario) -> None:
         assert heading in text
     assert "Was wird aus dem Markt?" in text and "Annaberg-Buchholz" in text
     tables = docx_tables(response.content)
-    ranking = next(t for t in tables if t[0][:4] == ["Rang", "Idee", "Cluster", "Punkte"])
-    row = next(r for r in ranking if r[1].startswith(MARKT))
-    assert row[0] == "1. =" and row[3] == "3" and row[4:] == ["2,5", "4,5"]
-    assert "→ Projektidee: Abendmarkt im Sommer" in row[1]
+    ranking = next(t for t in tables if t[0][:5] == ["Nr.", "Rang", "Idee", "Cluster", "Punkte"])
+    row = next(r for r in ranking if r[2].startswith(MARKT))
+    assert row[1] == "1. =" and row[4] == "3" and row[5:] == ["2,5", "4,5"]
+    assert "→ Projektidee: Abendmarkt im Sommer" in row[2]
+    assert [r[0] for r in ranking[1:]] == [str(n) for n in range(1, len(ranking))]  # the matrix's labels
+    assert "Bewertungsmatrix: Nutzen × Aufwand" in text
+    [picture] = Document(io.BytesIO(response.content)).inline_shapes
+    description = picture._inline.docPr.get("descr")
+    assert description.startswith("Bewertungsmatrix: Nutzen × Aufwand.") and "Nummern" in description
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        [png_name] = [name for name in archive.namelist() if name.startswith("word/media/")]
+        image = Image.open(io.BytesIO(archive.read(png_name)))
+    assert image.format == "PNG" and image.size == (1500, 1560)  # 3 × the SVG's 500 × 520, sharp in print
     steps = next(t for t in tables if t[0] == ["Nr.", "Schritt", "fällig am", "Stand"])
     assert steps[1:] == [
         ["1", "Marktamt fragen", "15.01.2027", "offen"],

@@ -57,8 +57,8 @@ async def test_no_export_holds_a_secret(secrets: Any) -> None:
 
     assert [row[4] for row in csv_rows(files["csv"])[1:]] == [""] * len(IDEAS)
     assert {row[5] for row in xlsx_sheets(files["xlsx"])["Ideen"][1:] if row[3] in IDEAS} == {None}
-    ranking = next(t for t in docx_tables(files["docx"]) if t[0][:4] == ["Rang", "Idee", "Cluster", "Punkte"])
-    assert {row[3] for row in ranking[1:]} == {"–"}
+    ranking = next(t for t in docx_tables(files["docx"]) if t[0][:5] == ["Nr.", "Rang", "Idee", "Cluster", "Punkte"])
+    assert {row[4] for row in ranking[1:]} == {"–"}
     pdf = pdf_text(files["pdf"])
     assert "Die Punkte sind noch verdeckt" in pdf and "Noch verdeckte Karten, hier nicht enthalten: 1" in pdf
     assert "Punkte)" not in pdf  # no "(3 Punkte)" behind a project idea's card

@@ -9,10 +9,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from markupsafe import Markup
 from weasyprint import CSS, HTML  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
+from werkstatt.export.figures import matrix_picture
 from werkstatt.export.model import ExportData
 from werkstatt.export.text import due, number, translator
 from werkstatt.voting.matrix import matrix_svg
@@ -51,37 +51,11 @@ def protocol_css(locale: str) -> str:
     )
 
 
-def _matrix(data: ExportData) -> Markup | None:
-    if data.matrix is None:
-        return None
-    points = [
-        {"label": str(idea.number), "title": idea.text, "x": idea.score_x, "y": idea.score_y}
-        for idea in data.ideas
-        if idea.score_x is not None and idea.score_y is not None
-    ]
-    if not points:
-        return None
-    _ = translator(data.locale)
-    # The board's quadrant names (voting.board.QUADRANTS), here translatable; they name effort and benefit,
-    # so a matrix on other axes goes without them.
-    quadrants = (
-        (
-            _("Großer Nutzen, wenig Aufwand"),
-            _("Großer Nutzen, viel Aufwand"),
-            _("Wenig Nutzen, wenig Aufwand"),
-            _("Wenig Nutzen, viel Aufwand"),
-        )
-        if (data.matrix.x_label, data.matrix.y_label) == ("Aufwand", "Nutzen")
-        else ("", "", "", "")
-    )
-    return matrix_svg(points, data.matrix.x_label, data.matrix.y_label, data.matrix.scale, quadrants)
-
-
 def protocol_html(data: ExportData) -> str:
     template = environment(data.locale).get_template("export/protocol.html")
     return template.render(
         data=data,
-        matrix=_matrix(data),
+        matrix=matrix_picture(data, matrix_svg),
         fmt=lambda value: number(value, data.locale),
         due=lambda value: due(value, data.locale),
         stamp=data.generated_at.strftime("%d.%m.%Y" if data.locale == "de" else "%Y-%m-%d"),

@@ -14,8 +14,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from werkstatt.export.figures import matrix_picture
 from werkstatt.export.model import ExportData
 from werkstatt.export.text import due, number, translator
+from werkstatt.voting.matrix import matrix_png
 
 ACCENT = RGBColor(0x0B, 0x5C, 0xAD)
 MUTED = RGBColor(0x4A, 0x55, 0x60)
@@ -143,12 +145,16 @@ def render_docx(data: ExportData) -> bytes:
     if data.blind_cards:
         _note(doc, f"{_('Noch verdeckte Karten, hier nicht enthalten:')} {data.blind_cards}")
     if data.ideas:
+        picture = matrix_picture(data, matrix_png)
         clusters = data.has_clusters
         head = [_("Rang"), _("Idee")] + ([_("Cluster")] if clusters else []) + [_("Punkte")]
         widths = [1.6, 8.6] + ([3.6] if clusters else []) + [1.6]
         if data.matrix:
             head += [f"{data.matrix.x_label} Ø", f"{data.matrix.y_label} Ø"]
             widths = [1.4, 6.6 if clusters else 9.6] + ([3.0] if clusters else []) + [1.5, 1.8, 1.8]
+        if picture is not None:  # the numbers the matrix points carry
+            head, widths[1] = [_("Nr."), *head], widths[1] - 1.0
+            widths = [1.0, *widths]
         rows = []
         for idea in data.ideas:
             rank = "–" if idea.rank is None else f"{idea.rank}." + (" =" if idea.tie else "")
@@ -157,16 +163,25 @@ def render_docx(data: ExportData) -> bytes:
             if titles:
                 text += f"\n→ {_('Projektidee')}: " + ", ".join(titles)
             row = (
-                [rank, text]
+                ([str(idea.number)] if picture is not None else [])
+                + [rank, text]
                 + ([idea.cluster or ""] if clusters else [])
                 + ["–" if idea.votes is None else str(idea.votes)]
             )
             if data.matrix:
                 row += [number(idea.score_x, data.locale), number(idea.score_y, data.locale)]
             rows.append(row)
-        _table(doc, head, rows, widths, {0} | set(range(len(head) - (3 if data.matrix else 1), len(head))))
+        first = {0, 1} if picture is not None else {0}
+        _table(doc, head, rows, widths, first | set(range(len(head) - (3 if data.matrix else 1), len(head))))
         if any(idea.tie for idea in data.ideas):
             _note(doc, _("„=“ heißt: gleichauf mit einer anderen Idee."))
+        if picture is not None and data.matrix is not None:
+            title = f"{_('Bewertungsmatrix')}: {data.matrix.y_label} × {data.matrix.x_label}"
+            doc.add_heading(title, level=2)
+            shape = doc.add_picture(io.BytesIO(picture), width=Cm(14))
+            caption = _("Die Zahlen in der Matrix sind die Nummern in der Tabelle „Ideen nach Rang“.")
+            shape._inline.docPr.set("descr", f"{title}. {caption}")  # the picture's alternative text
+            _note(doc, caption)
     else:
         doc.add_paragraph(_("Keine Karten."))
 

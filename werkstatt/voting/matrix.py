@@ -1,13 +1,18 @@
 """The rating matrix as server-rendered SVG: averaged positions of the cards on two axes, quadrant labels.
+The same drawing as a PNG for documents that take no SVG (the Word export), from the same geometry.
 
 No inline styles (CSP): presentation attributes and classes only. Text is escaped by Markup.format."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
+from PIL import Image, ImageDraw, ImageFont
 
+FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans-Latin.ttf"
 PLOT = 420  # the square plot area
 LEFT, TOP, RIGHT, BOTTOM = 60, 36, 20, 64  # room for the y label, the quadrant labels and the x label
 WIDTH, HEIGHT = LEFT + PLOT + RIGHT, TOP + PLOT + BOTTOM
@@ -96,4 +101,55 @@ def matrix_svg(
     return Markup("").join(parts)
 
 
-__all__ = ["escape", "matrix_svg"]
+def matrix_png(
+    points: list[dict[str, Any]],
+    x_label: str,
+    y_label: str,
+    scale: int,
+    quadrants: tuple[str, str, str, str],
+    zoom: int = 3,
+) -> bytes:
+    """matrix_svg's picture as a PNG (zoom × the SVG's size, sharp in print), in the font shipped with
+    Werkstatt (werkstatt/fonts): nothing is looked up on the machine."""
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return x * zoom, y * zoom
+
+    def font(size: int) -> ImageFont.FreeTypeFont:
+        return ImageFont.truetype(FONT, size * zoom)
+
+    image = Image.new("RGB", (WIDTH * zoom, HEIGHT * zoom), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    mid = PLOT / 2
+    draw.rectangle([at(LEFT, TOP), at(LEFT + PLOT, TOP + PLOT)], outline="#5b6470", width=zoom)
+    for offset in range(0, PLOT, 8):  # the dashed middle lines
+        end = min(offset + 4, PLOT)
+        draw.line([at(LEFT + mid, TOP + offset), at(LEFT + mid, TOP + end)], fill="#9aa3ad", width=zoom)
+        draw.line([at(LEFT + offset, TOP + mid), at(LEFT + end, TOP + mid)], fill="#9aa3ad", width=zoom)
+    corners = [
+        (LEFT, TOP - 10, "ls"),
+        (LEFT + PLOT, TOP - 10, "rs"),
+        (LEFT, TOP + PLOT + 20, "ls"),
+        (LEFT + PLOT, TOP + PLOT + 20, "rs"),
+    ]
+    for (x, y, anchor), text in zip(corners, quadrants, strict=True):
+        draw.text(at(x, y), text, fill="#4a5560", font=font(13), anchor=anchor)
+    draw.text(at(LEFT + mid, HEIGHT - 12), f"{x_label} →", fill="#1f2933", font=font(15), anchor="ms")
+    label = Image.new("RGB", (PLOT * zoom, 24 * zoom), "#ffffff")
+    ImageDraw.Draw(label).text(at(PLOT / 2, 12), f"{y_label} →", fill="#1f2933", font=font(15), anchor="mm")
+    upright = label.rotate(90, expand=True)
+    image.paste(upright, (int((24 - 12) * zoom), int(TOP * zoom)))
+    for group in _stacked(points, scale):
+        cx = LEFT + _pos(float(group[0]["x"]), scale)
+        cy = TOP + PLOT - _pos(float(group[0]["y"]), scale)
+        text = ", ".join(str(point["label"]) for point in group)
+        half = max(13.0, 4 + 3.6 * len(text))
+        box = [at(cx - half, cy - 13), at(cx + half, cy + 13)]
+        draw.rounded_rectangle(box, radius=13 * zoom, fill="#0b5cad", outline="#ffffff", width=2 * zoom)
+        draw.text(at(cx, cy), text, fill="#ffffff", font=font(12), anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+__all__ = ["escape", "matrix_png", "matrix_svg"]
