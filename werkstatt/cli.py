@@ -53,6 +53,7 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,
         proxy_headers=settings.trust_proxy_headers,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
         log_level="info",
     )

@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     trust_proxy_headers: bool = False
     """Take the client address from X-Forwarded-For (only behind your own reverse proxy)."""
 
+    forwarded_allow_ips: str = Field(default="127.0.0.1", max_length=1000)
+    """The reverse proxies whose X-Forwarded-For is believed: comma-separated addresses or networks, or `*`
+    when nothing but the proxy can reach the app (compose.yaml). Per-address limits (join codes, logins)
+    count each participant only when this names the proxy; otherwise everyone shares the proxy's address."""
+
     @field_validator("allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:

@@ -24,6 +24,9 @@ def test_compose_has_the_deployment_topology() -> None:
     workers = int(services["app"]["environment"]["WERKSTATT_WORKERS"])
     assert workers >= 2
     assert services["app"]["environment"]["WERKSTATT_REDIS_URL"].startswith("redis://")
+    # X-Forwarded-For is believed from any address only because nothing but the proxy reaches the app
+    assert services["app"]["environment"]["WERKSTATT_FORWARDED_ALLOW_IPS"] == "*"
+    assert "ports" not in services["app"] and "ports" in services["proxy"]
     assert any(volume for volume in services["postgres"].get("volumes", []))
 
 

@@ -12,7 +12,7 @@ from tests.factories import make_account, make_network, sign_in
 from tests.html import by_id, parse, text_of
 from tests.workshops.helpers import PAYLOADS, coach_setup, new_workshop, positions, post_form
 from werkstatt.catalogue.models import MethodUsage
-from werkstatt.network.models import Role, TownFocusTopic
+from werkstatt.network.models import KernteamMember, Role, TownFocusTopic
 from werkstatt.settings import Settings
 from werkstatt.workshops.models import AgendaStep, Workshop
 
@@ -122,7 +122,14 @@ async def test_guests_and_kernteam_cannot_plan(
     org = await make_network(db)
     member = await make_account(db, Role.kernteam, org.network)
     await sign_in(client, db, settings, member)
-    assert (await client.get("/werkstaetten")).status_code == 404
+    # "Werkstätten" in the header leads the Kernteam to its town's workshops (the network page while unlinked)
+    unlinked = await client.get("/werkstaetten", follow_redirects=False)
+    assert (unlinked.status_code, unlinked.headers["location"]) == (303, "/netzwerk")
+    db.add(KernteamMember(town_id=org.towns[0].id, display_name="Kim Kernteam", account_id=member.id))
+    await db.commit()
+    linked = await client.get("/werkstaetten", follow_redirects=False)
+    assert (linked.status_code, linked.headers["location"]) == (303, f"/staedte/{org.towns[0].id}")
+    assert (await client.get("/werkstaetten/neu")).status_code == 404
     response = await post_form(client, "/werkstaetten/neu", form_data(org))
     assert response.status_code == 404
     assert await count(db, Workshop) == 0

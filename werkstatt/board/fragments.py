@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from werkstatt.live.visibility import COACH, Viewer, view_event
+from werkstatt.live.visibility import COACH, PROJECTOR, Viewer, view_event
 from werkstatt.web import environment
 
 TEMPLATE = "board/_live.html"
@@ -94,6 +94,8 @@ _EXTENSIONS = _load_extensions()
 
 
 def render_presence(summary: dict[str, Any], viewer: Viewer) -> str | None:
+    if viewer.role == PROJECTOR:  # the projected board shows no presence (it has no #presence to swap into)
+        return None
     if viewer.format == "json":
         data = summary if viewer.role == COACH else {"connected": summary["connected"]}
         return json.dumps({"type": "presence", "data": data}, separators=(",", ":"))

@@ -19,7 +19,7 @@ from werkstatt.catalogue.schema import CONFIG_MODELS, MECHANIC_LABELS, Category
 from werkstatt.errors import Invalid, NotFound, Unauthenticated
 from werkstatt.network import service as network_service
 from werkstatt.network.forms import signed_in
-from werkstatt.network.models import FocusTopic, Network, Role, TargetGroup, Town
+from werkstatt.network.models import FocusTopic, KernteamMember, Network, Role, TargetGroup, Town
 from werkstatt.network.permissions import Action, allowed
 from werkstatt.web import BERLIN, page, url_for
 from werkstatt.workshops import forms, methods_source, planning
@@ -219,6 +219,12 @@ class WorkshopsController(Controller):
 
     @get("/", name="workshops")
     async def index(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+        member: CurrentAccount | None = request.scope.get("state", {}).get("account")
+        if member is not None and member.role not in COACH_ROLES:  # the Kernteam: its town's workshops
+            town_id = (
+                await db.execute(select(KernteamMember.town_id).where(KernteamMember.account_id == member.id))
+            ).scalar()
+            return Redirect(f"/staedte/{town_id}" if town_id else "/netzwerk", status_code=303)
         account = signed_in_coach(request)
         query = select(Workshop, Town.name).join(Town, Town.id == Workshop.town_id)
         if account.role != Role.admin:
