@@ -136,6 +136,11 @@ async def test_timer_state_after_reconnect_matches_the_server(
     assert (await command(coach_client, workshop.id, {"type": "start_timer", "seconds": 6 * 3600})).status_code == 200
     too_long = await command(coach_client, workshop.id, {"type": "add_minute"})
     assert too_long.status_code == 422 and "6 Stunden" in too_long.json()["detail"]
+    # Away to the next step and back: the step starts with a fresh timer, not the one left running.
+    assert (await command(coach_client, workshop.id, {"type": "start_step", "step": 1})).status_code == 200
+    assert (await command(coach_client, workshop.id, {"type": "start_step", "step": 0})).status_code == 200
+    await db.refresh(step)
+    assert (step.timer_ends_at, step.timer_remaining) == (None, None)
 
 
 async def test_concurrent_clustering_converges(

@@ -279,6 +279,8 @@ async def start_step(db: AsyncSession, actor: Actor, position: Any) -> WorkshopE
     step = _step_of(workshop, position)
     if step is None:
         raise Invalid("Diesen Schritt gibt es im Ablauf nicht.", {"step": "Unbekannter Schritt."})
+    if workshop.current_step != position:  # back to an earlier step: a fresh timer, not the one left behind
+        step.timer_ends_at, step.timer_remaining = None, None
     workshop.current_step = position
     workshop.state = WorkshopState.live
     return await record(db, workshop.id, "step_started", {"step": step_view(step), "state": "live"})
