@@ -102,6 +102,9 @@ async def test_timer_state_after_reconnect_matches_the_server(
     coach_client: AsyncTestClient[Any], workshop: LiveWorkshop, db: AsyncSession
 ) -> None:
     await command(coach_client, workshop.id, {"type": "start_step", "step": 0})
+    misspelt = await command(coach_client, workshop.id, {"type": "start_timer", "secs": 60})
+    assert misspelt.status_code == 422, "an unknown field is refused, not ignored for the default time"
+    assert misspelt.json()["errors"] == [{"field": "secs", "message": "Unbekanntes Feld."}]
     assert (await command(coach_client, workshop.id, {"type": "start_timer", "seconds": 300})).status_code == 200
     guest = await join(coach_client, workshop.code)
     step = (

@@ -322,24 +322,40 @@ async def _clusters(db: AsyncSession, actor: Actor) -> list[Cluster]:
     return list((await db.execute(query)).scalars())
 
 
-MODERATION = {
-    "start_timer": lambda db, actor, c: start_timer(db, actor, c.get("seconds")),
-    "pause_timer": lambda db, actor, c: pause_timer(db, actor),
-    "add_minute": lambda db, actor, c: add_minute(db, actor),
-    "stop_timer": lambda db, actor, c: stop_timer(db, actor),
-    "reveal": lambda db, actor, c: reveal(db, actor),
-    "lock": lambda db, actor, c: set_lock(db, actor, True),
-    "unlock": lambda db, actor, c: set_lock(db, actor, False),
-    "spotlight": lambda db, actor, c: spotlight(db, actor, c.get("target")),
-    "edit_step": lambda db, actor, c: edit_step_text(db, actor, c.get("question"), c.get("instructions")),
-    "create_cluster": lambda db, actor, c: create_cluster(db, actor, c.get("name")),
-    "rename_cluster": lambda db, actor, c: rename_cluster(db, actor, c.get("cluster_id"), c.get("name")),
-    "delete_cluster": lambda db, actor, c: delete_cluster(db, actor, c.get("cluster_id")),
-    "move_idea": lambda db, actor, c: move_idea(db, actor, c.get("idea_id"), c.get("cluster_id")),
-    "merge_ideas": lambda db, actor, c: merge_ideas(db, actor, c.get("source_id"), c.get("target_id")),
-    "hide_idea": lambda db, actor, c: hide_idea(db, actor, c.get("idea_id"), c.get("reason")),
-    "restore_idea": lambda db, actor, c: restore_idea(db, actor, c.get("idea_id")),
-    "remove_participant": lambda db, actor, c: remove_participant(db, actor, c.get("participant_id")),
+# Each command: the fields it takes besides `type` (anything else is refused), and what it does.
+MODERATION: dict[str, tuple[tuple[str, ...], Any]] = {
+    "start_timer": (("seconds",), lambda db, actor, c: start_timer(db, actor, c.get("seconds"))),
+    "pause_timer": ((), lambda db, actor, c: pause_timer(db, actor)),
+    "add_minute": ((), lambda db, actor, c: add_minute(db, actor)),
+    "stop_timer": ((), lambda db, actor, c: stop_timer(db, actor)),
+    "reveal": ((), lambda db, actor, c: reveal(db, actor)),
+    "lock": ((), lambda db, actor, c: set_lock(db, actor, True)),
+    "unlock": ((), lambda db, actor, c: set_lock(db, actor, False)),
+    "spotlight": (("target",), lambda db, actor, c: spotlight(db, actor, c.get("target"))),
+    "edit_step": (
+        ("question", "instructions"),
+        lambda db, actor, c: edit_step_text(db, actor, c.get("question"), c.get("instructions")),
+    ),
+    "create_cluster": (("name",), lambda db, actor, c: create_cluster(db, actor, c.get("name"))),
+    "rename_cluster": (
+        ("cluster_id", "name"),
+        lambda db, actor, c: rename_cluster(db, actor, c.get("cluster_id"), c.get("name")),
+    ),
+    "delete_cluster": (("cluster_id",), lambda db, actor, c: delete_cluster(db, actor, c.get("cluster_id"))),
+    "move_idea": (
+        ("idea_id", "cluster_id"),
+        lambda db, actor, c: move_idea(db, actor, c.get("idea_id"), c.get("cluster_id")),
+    ),
+    "merge_ideas": (
+        ("source_id", "target_id"),
+        lambda db, actor, c: merge_ideas(db, actor, c.get("source_id"), c.get("target_id")),
+    ),
+    "hide_idea": (("idea_id", "reason"), lambda db, actor, c: hide_idea(db, actor, c.get("idea_id"), c.get("reason"))),
+    "restore_idea": (("idea_id",), lambda db, actor, c: restore_idea(db, actor, c.get("idea_id"))),
+    "remove_participant": (
+        ("participant_id",),
+        lambda db, actor, c: remove_participant(db, actor, c.get("participant_id")),
+    ),
 }
 # Commands a participant may also send (the command itself checks the step's `who` setting).
 PARTICIPANT_COMMANDS = {"create_cluster", "rename_cluster", "move_idea"}

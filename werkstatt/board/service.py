@@ -303,12 +303,19 @@ async def run_command(db: AsyncSession, actor: Actor, command: dict[str, Any]) -
     kind = command.get("type")
     if not actor.is_coach and kind not in PARTICIPANT_COMMANDS:
         raise Forbidden("Nur die Moderation darf die Werkstatt steuern.")
-    if kind == "start_step":
-        return await start_step(db, actor, command.get("step"))
-    if kind == "close":
-        return await close_workshop(db, actor)
-    handler = MODERATION.get(str(kind))
+    fields, handler = {**STEP_COMMANDS, **MODERATION}.get(str(kind), ((), None))
     if handler is None:
         raise Invalid(f"Unbekannter Befehl: {kind}", {"type": "Unbekannter Befehl."})
+    unknown = sorted(set(command) - {"type", *fields})
+    if unknown:
+        raise Invalid(
+            f"Unbekannte Felder für {kind}: {', '.join(unknown)}", dict.fromkeys(unknown, "Unbekanntes Feld.")
+        )
     event: WorkshopEvent = await handler(db, actor, command)
     return event
+
+
+STEP_COMMANDS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "start_step": (("step",), lambda db, actor, c: start_step(db, actor, c.get("step"))),
+    "close": ((), lambda db, actor, c: close_workshop(db, actor)),
+}
