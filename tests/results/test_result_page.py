@@ -156,7 +156,9 @@ async def test_town_lists_its_project_ideas_and_other_networks_get_404(
     town = await room.client.get(f"/staedte/{room.workshop.town_id}")
     assert f'hx-get="/staedte/{room.workshop.town_id}/projektideen"' in town.text
     assert 'hx-trigger="load"' in town.text
-    fragment = await room.client.get(f"/staedte/{room.workshop.town_id}/projektideen")
+    direct = await room.client.get(f"/staedte/{room.workshop.town_id}/projektideen", follow_redirects=False)
+    assert direct.headers["location"] == f"/staedte/{room.workshop.town_id}#town-workshops"
+    fragment = await room.client.get(f"/staedte/{room.workshop.town_id}/projektideen", headers={"hx-request": "true"})
     assert fragment.status_code == 200
     assert "Bänke für alle" in fragment.text and member.display_name in fragment.text and "Idee" in fragment.text
     assert f'href="/w/{room.workshop.id}/ergebnis"' in fragment.text
@@ -246,7 +248,7 @@ async def test_coach_and_owning_kernteam_member_move_a_project_idea_on_from_the_
         await db.refresh(project)
         return str(project.status)
 
-    listed = (await room.client.get(fragment)).text
+    listed = (await room.client.get(fragment, headers=htmx)).text
     assert f'action="{action}"' in listed
     assert '<option value="ausgewaehlt">ausgewählt</option><option value="verworfen">verworfen</option>' in listed
     moved = await room.client.post(
@@ -271,12 +273,12 @@ async def test_coach_and_owning_kernteam_member_move_a_project_idea_on_from_the_
     await db.commit()
 
     await sign_in(client, db, settings, bystander)
-    assert f'action="{action}"' not in (await client.get(fragment)).text
+    assert f'action="{action}"' not in (await client.get(fragment, headers=htmx)).text
     refused = await client.post(action, data={"status": "in_umsetzung"}, headers={**htmx, **await csrf_headers(client)})
     assert refused.status_code == 403 and await status() == "ausgewaehlt"
 
     await sign_in(client, db, settings, owner)
-    assert f'action="{action}"' in (await client.get(fragment)).text
+    assert f'action="{action}"' in (await client.get(fragment, headers=htmx)).text
     plain = await client.post(
         action, data={"status": "in_umsetzung"}, headers=await csrf_headers(client), follow_redirects=False
     )

@@ -15,6 +15,8 @@ from tests.voting.conftest import SAME_ORIGIN
 from werkstatt.network.models import Network, Role
 from werkstatt.settings import Settings
 
+HTMX = {"hx-request": "true"}  # the town page fetches the list; opened directly it redirects there
+
 __all__ = ["coach_client", "workshop"]
 
 
@@ -25,7 +27,9 @@ async def test_town_page_lists_live_planned_and_held_workshops(
     await start(coach_client, workshop)
     town = await coach_client.get(f"/staedte/{workshop.town_id}")
     assert f'hx-get="/staedte/{workshop.town_id}/werkstaetten"' in town.text
-    listed = await coach_client.get(f"/staedte/{workshop.town_id}/werkstaetten")
+    direct = await coach_client.get(f"/staedte/{workshop.town_id}/werkstaetten", follow_redirects=False)
+    assert direct.headers["location"] == f"/staedte/{workshop.town_id}#town-workshops"  # not a bare fragment
+    listed = await coach_client.get(f"/staedte/{workshop.town_id}/werkstaetten", headers=HTMX)
     assert listed.status_code == 200
     text = listed.text
     assert text.index("Ideen für den Markt") < text.index("Zweite Runde im Frühjahr"), "live before planned"
@@ -41,7 +45,7 @@ async def test_town_page_lists_live_planned_and_held_workshops(
     reader = await make_account(db, Role.kernteam, network)
     coach_client.cookies.clear()
     await sign_in(coach_client, db, settings, reader)
-    read_only = await coach_client.get(f"/staedte/{workshop.town_id}/werkstaetten")
+    read_only = await coach_client.get(f"/staedte/{workshop.town_id}/werkstaetten", headers=HTMX)
     assert read_only.status_code == 200 and "Zweite Runde im Frühjahr" in read_only.text
     assert "/werkstaetten/" not in read_only.text, "Kernteam members see the list without coach links"
     assert f'href="/w/{workshop.id}/ergebnis"' in read_only.text

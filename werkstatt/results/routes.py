@@ -215,7 +215,10 @@ class TownProjects(Controller):
     include_in_schema = False
 
     @get("/", name="town_project_ideas", guards=[allowed(Action.view_town)])
-    async def town_list(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[str]:
+    async def town_list(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
+        if request.headers.get("hx-request") != "true":  # opened directly: the list lives on the town page
+            town = await network.get_town(db, signed_in(request), town_id)  # another network's town: 404
+            return Redirect(f"/staedte/{town.id}#town-workshops", status_code=303)
         return await self._list(request, db, town_id)
 
     @post("/{project_id:uuid}/status", name="town_project_status", guards=[allowed(Action.view_town)])

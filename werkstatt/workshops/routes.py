@@ -196,6 +196,8 @@ class TownWorkshops(Controller):
     async def town_list(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
         account = signed_in(request)
         town = await network_service.get_town(db, account, town_id)  # another network's town: 404
+        if request.headers.get("hx-request") != "true":  # opened directly: the list lives on the town page
+            return Redirect(f"/staedte/{town.id}#town-workshops", status_code=303)
         query = select(Workshop).where(Workshop.town_id == town.id).order_by(Workshop.starts_at.desc())
         workshops = list((await db.execute(query)).scalars())
         order = {WorkshopState.live: 0, WorkshopState.planned: 1, WorkshopState.closed: 2}
