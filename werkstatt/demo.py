@@ -22,7 +22,7 @@ from werkstatt.network.models import (
     Town,
     TownFocusTopic,
 )
-from werkstatt.network.service import create_account, find_account, slugify
+from werkstatt.network.service import create_account, find_account, slugify, topic_slug
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -171,7 +171,7 @@ async def _topics(db: AsyncSession, network: Network) -> list[FocusTopic]:
     for position, name in enumerate(TOPICS):
         topic = existing.get(name)
         if topic is None:
-            topic = FocusTopic(network_id=network.id, name=name, slug=slugify(name), position=position)
+            topic = FocusTopic(network_id=network.id, name=name, slug=topic_slug(name, set()), position=position)
             db.add(topic)
         topics.append(topic)
     groups = set((await db.execute(select(TargetGroup.name).where(TargetGroup.network_id == network.id))).scalars())

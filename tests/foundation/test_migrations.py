@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from werkstatt.migrate import compare_type, current, downgrade, include_object, upgrade
 from werkstatt.models import metadata
+from werkstatt.network.models import FocusTopic, Network
 
 
 async def _diff(url: str) -> list[object]:
@@ -36,3 +39,28 @@ async def test_migrations_go_down_to_base_and_up_again(database_url: str) -> Non
     await asyncio.to_thread(upgrade, database_url)
     assert "(head)" in await asyncio.to_thread(current, database_url)
     assert await _diff(database_url) == []
+
+
+async def test_0009_gives_network_topics_named_like_standard_ones_the_standard_slug(database_url: str) -> None:
+    """Data written before 0009 (a topic slugged from its name) reads afterwards like a topic created now."""
+    await asyncio.to_thread(downgrade, database_url, "0008")
+    engine = create_async_engine(database_url)
+    network_id, rows = uuid.uuid4(), []
+    for slug, name in (
+        ("funktionsvielfalt-der-innenstadt", "Funktionsvielfalt der Innenstadt"),
+        ("kultur-und-freizeit", "Kultur und Freizeit"),
+    ):
+        rows.append({"id": uuid.uuid4(), "network_id": network_id, "name": name, "slug": slug})
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(Network), [{"id": network_id, "name": "Alt", "slug": "alt"}])
+            await connection.execute(insert(FocusTopic), rows)
+        await asyncio.to_thread(upgrade, database_url)
+        async with engine.connect() as connection:
+            slugs = (await connection.execute(select(FocusTopic.name, FocusTopic.slug).order_by(FocusTopic.name))).all()
+    finally:
+        await engine.dispose()
+    assert [tuple(row) for row in slugs] == [
+        ("Funktionsvielfalt der Innenstadt", "funktionsvielfalt"),
+        ("Kultur und Freizeit", "kultur-und-freizeit"),
+    ]

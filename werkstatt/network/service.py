@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from werkstatt.catalogue.schema import FOCUS_TOPICS
 from werkstatt.db import create_engine, create_sessionmaker
 from werkstatt.errors import Invalid, NotFound
 from werkstatt.network.models import (
@@ -66,6 +67,13 @@ def slugify(name: str, limit: int = 60) -> str:
     text = "".join(char for char in text if not unicodedata.combining(char))
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:limit].strip("-")
     return slug or "eintrag"
+
+
+def topic_slug(name: str, taken: set[str]) -> str:
+    """A focus topic named like one of the catalogue's standard topics takes its slug: then the town's topic
+    and the methods tagged with it are the same thing (filters, suggestions); any other gets its own."""
+    standard = {title.casefold(): slug for slug, title in FOCUS_TOPICS.items()}.get(name.strip().casefold())
+    return standard if standard is not None and standard not in taken else _unique_slug(name, taken)
 
 
 def _unique_slug(name: str, taken: set[str]) -> str:
@@ -240,7 +248,7 @@ async def create_focus_topic(db: AsyncSession, network: Network, name: str, *, f
     topic = FocusTopic(
         network_id=network.id,
         name=name,
-        slug=_unique_slug(name, {t.slug for t in topics}),
+        slug=topic_slug(name, {t.slug for t in topics}),
         position=max((t.position for t in topics), default=-1) + 1,
     )
     db.add(topic)
