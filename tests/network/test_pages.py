@@ -277,3 +277,45 @@ async def test_script_payloads_in_every_name_field_render_as_text(
             injected = [s for s in soup.find_all("script") if not s.get("src")] + soup.find_all("img", onerror=True)
             assert injected == [], url
             assert payload in soup.get_text(), url
+
+
+async def test_coach_links_a_kernteam_member_to_the_account_they_log_in_with(
+    client: AsyncTestClient[Any], db: AsyncSession, settings: Settings, org: Org
+) -> None:
+    town, other_town = org.a.towns
+    kim = KernteamMember(town_id=town.id, display_name="Kim Verwaltung")
+    jo = KernteamMember(town_id=other_town.id, display_name="Jo Gewerbe")
+    db.add_all([kim, jo])
+    await db.commit()
+    member_account = org.accounts["kernteam"]
+    await sign_in(client, db, settings, org.accounts["coach"])
+    page = parse((await client.get(f"/staedte/{town.id}/kernteam")).text)
+    choices = [option.get("value") for option in page.select(f"#f-account-{kim.id} option")]
+    assert choices == ["", str(member_account.id)], "only the network's Kernteam accounts"
+
+    url = f"/staedte/{town.id}/kernteam/{kim.id}/konto"
+    linked = await post_form(client, url, {"account_id": str(member_account.id)})
+    assert linked.status_code == 303
+    await db.refresh(kim)
+    assert kim.account_id == member_account.id
+    # one account, one member; a coach's account or another network's is no Kernteam account
+    taken = await post_form(
+        client, f"/staedte/{other_town.id}/kernteam/{jo.id}/konto", {"account_id": str(member_account.id)}
+    )
+    assert taken.status_code == 422 and "gehört schon zu Kim Verwaltung" in taken.text
+    for wrong in (org.accounts["coach"].id, org.accounts["other_coach"].id, "kein-uuid"):
+        refused = await post_form(client, url, {"account_id": str(wrong)})
+        assert refused.status_code == 422 and "Kein Kernteam-Konto dieses Netzwerks." in refused.text
+    assert (
+        await post_form(client, f"/staedte/{other_town.id}/kernteam/{kim.id}/konto", {"account_id": ""})
+    ).status_code == 404
+    await db.refresh(kim)
+    await db.refresh(jo)
+    assert (kim.account_id, jo.account_id) == (member_account.id, None), "refusals changed nothing"
+    unlinked = await post_form(client, url, {"account_id": ""})
+    assert unlinked.status_code == 303
+    await db.refresh(kim)
+    assert kim.account_id is None
+
+    await sign_in(client, db, settings, member_account)  # the Kernteam itself cannot relink
+    assert (await post_form(client, url, {"account_id": str(member_account.id)})).status_code in {403, 404}

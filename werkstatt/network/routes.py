@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from werkstatt.errors import Invalid
+from werkstatt.errors import Invalid, NotFound
 from werkstatt.live.broker import announce_sessions_ended
 from werkstatt.network import auth, service
 from werkstatt.network.forms import (
@@ -127,17 +127,24 @@ class NetworkController(Controller):
     async def _kernteam_page(
         self,
         request: Request[Any, Any, Any],
+        db: AsyncSession,
         town: Town,
         values: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
     ) -> Response[Any]:
-        context = {"town": town, "values": values or {}, "errors": errors or {}, "roles": KERNTEAM_ROLE_LABELS}
+        context = {
+            "town": town,
+            "values": values or {},
+            "errors": errors or {},
+            "roles": KERNTEAM_ROLE_LABELS,
+            "accounts": await service.kernteam_accounts(db, town.network_id),
+        }
         return render(request, "network/kernteam.html", context, status_code=422 if errors else 200)
 
     @get("/staedte/{town_id:str}/kernteam", name="kernteam", guards=[allowed(Action.manage_kernteam)])
     async def kernteam(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
         town = await service.get_town(db, signed_in(request), town_id)
-        return await self._kernteam_page(request, town)
+        return await self._kernteam_page(request, db, town)
 
     @post("/staedte/{town_id:str}/kernteam", name="kernteam_add", guards=[allowed(Action.manage_kernteam)])
     async def kernteam_add(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
@@ -146,8 +153,31 @@ class NetworkController(Controller):
         try:
             form = validate(KernteamForm, data)
         except Invalid as error:
-            return await self._kernteam_page(request, town, data, error.errors)
+            return await self._kernteam_page(request, db, town, data, error.errors)
         await service.add_kernteam_member(db, town, form.member_name, form.member_role, form.member_organisation)
+        return Redirect(f"/staedte/{town.id}/kernteam?ok=gespeichert", status_code=303)
+
+    @post(
+        "/staedte/{town_id:str}/kernteam/{member_id:str}/konto",
+        name="kernteam_link",
+        guards=[allowed(Action.manage_kernteam)],
+        status_code=303,
+    )
+    async def kernteam_link(
+        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, member_id: str
+    ) -> Response[Any]:
+        town = await service.get_town(db, signed_in(request), town_id)
+        member = await service.get_member(
+            db, await service.get_network(db, signed_in(request), town.network_id), member_id
+        )
+        if member.town_id != town.id:
+            raise NotFound("Nicht gefunden.")
+        data = await form_data(request)
+        account_id = str(data.get("account_id", ""))[:40]
+        try:
+            await service.link_kernteam_account(db, town, member, account_id, field=f"account-{member.id}")
+        except Invalid as error:  # refused before anything changed
+            return await self._kernteam_page(request, db, town, {f"account-{member.id}": account_id}, error.errors)
         return Redirect(f"/staedte/{town.id}/kernteam?ok=gespeichert", status_code=303)
 
     @post(
@@ -262,8 +292,6 @@ class AdminController(Controller):
         network = await self._network(request, db, network_id, Action.manage_town)
         town = await service.get_town(db, signed_in(request), town_id)
         if town.network_id != network.id:
-            from werkstatt.errors import NotFound
-
             raise NotFound("Diese Stadt gibt es nicht.")
         return network, town
 

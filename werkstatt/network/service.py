@@ -377,6 +377,38 @@ async def add_kernteam_member(
     return member
 
 
+async def kernteam_accounts(db: AsyncSession, network_id: UUID) -> list[Account]:
+    """The network's Kernteam accounts a member of a town's Kernteam can be linked to."""
+    query = select(Account).where(Account.network_id == network_id, Account.role == Role.kernteam)
+    return list((await db.execute(query.order_by(Account.display_name, Account.email))).scalars())
+
+
+async def link_kernteam_account(
+    db: AsyncSession, town: Town, member: KernteamMember, account_id: str, *, field: str = "account_id"
+) -> None:
+    """Link the member to the account its person logs in with ("" unlinks): then the member owns project
+    ideas as that account. One account stands for one member of the network."""
+    if not account_id:
+        member.account_id = None
+        await db.commit()
+        return
+    try:
+        account = await db.get(Account, UUID(account_id))
+    except ValueError:
+        account = None
+    if account is None or account.network_id != town.network_id or account.role != Role.kernteam:
+        raise Invalid("Bitte prüfen Sie die markierten Felder.", {field: "Kein Kernteam-Konto dieses Netzwerks."})
+    taken = await db.scalar(
+        select(KernteamMember.display_name).where(
+            KernteamMember.account_id == account.id, KernteamMember.id != member.id
+        )
+    )
+    if taken is not None:
+        raise Invalid("Bitte prüfen Sie die markierten Felder.", {field: f"Dieses Konto gehört schon zu {taken}."})
+    member.account_id = account.id
+    await db.commit()
+
+
 async def remove_kernteam_member(db: AsyncSession, member: KernteamMember) -> None:
     await db.delete(member)
     await db.commit()
