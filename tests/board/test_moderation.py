@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.board.conftest import LiveWorkshop, as_guest, bearer, join
+from tests.conftest import csrf_headers
 from tests.html import parse
 from werkstatt.board.models import Cluster, Comment, Idea
 from werkstatt.board.moderation import MODERATION
@@ -96,6 +97,51 @@ async def test_blind_cards_never_leak_before_reveal(coach_client: AsyncTestClien
     assert (await command(coach_client, workshop.id, {"type": "reveal"})).status_code == 200
     assert secret in (await as_guest(coach_client, "GET", f"/w/{workshop.id}/board", bernd["token"])).text
     assert secret in (await as_guest(coach_client, "GET", f"/api/workshops/{workshop.id}/ideas", bernd["token"])).text
+
+
+async def test_comments_and_reactions_only_on_cards_one_can_see(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop
+) -> None:
+    """A blind card's author may think it further, but nobody else reads that before the reveal; a card the
+    coach hid takes no comments or reactions from guests."""
+    assert (await command(coach_client, workshop.id, {"type": "start_step", "step": 1})).status_code == 200  # blind
+    anna = await join(coach_client, workshop.code, "Anna")
+    bernd = await join(coach_client, workshop.code, "Bernd")
+    url = f"/api/workshops/{workshop.id}/ideas"
+    card = (await as_guest(coach_client, "POST", url, anna["token"], json={"text": "Markthalle öffnen"})).json()
+    further = "Weitergedacht: mit Wochenmarkt am Samstag"
+    own = await as_guest(coach_client, "POST", f"{url}/{card['id']}/comments", anna["token"], json={"text": further})
+    assert own.status_code == 201
+    bernd_tries = await as_guest(
+        coach_client, "POST", f"{url}/{card['id']}/comments", bernd["token"], json={"text": "?"}
+    )
+    assert bernd_tries.status_code == 404
+
+    def events(token: str | None) -> Any:
+        return as_guest(coach_client, "GET", f"/api/workshops/{workshop.id}/events", token)
+
+    assert further not in (await events(bernd["token"])).text, "a comment on a blind card leaked before reveal"
+    assert further in (await events(anna["token"])).text
+    assert further in (await coach_client.get(f"/api/workshops/{workshop.id}/events")).text
+    seqs = [event["seq"] for event in (await events(bernd["token"])).json()]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "the seq still moves on for Bernd"
+    assert (await command(coach_client, workshop.id, {"type": "reveal"})).status_code == 200
+    assert further in (await as_guest(coach_client, "GET", f"/w/{workshop.id}/board", bernd["token"])).text
+
+    coach_cookies, coach_client.cookies = coach_client.cookies, httpx.Cookies()
+    headers = await csrf_headers(coach_client)  # Clara joins in her browser (a cookie session, forms)
+    await coach_client.post(f"/beitreten/{workshop.code}", data={"display_name": "Clara"}, headers=headers)
+    react = f"/w/{workshop.id}/ideen/{card['id']}/reaktion"
+    assert (await coach_client.post(react, data={"kind": "zustimmung"}, headers=headers)).status_code == 200
+    clara_cookies, coach_client.cookies = coach_client.cookies, coach_cookies
+    hide = {"type": "hide_idea", "idea_id": card["id"], "reason": "Doppelt"}
+    assert (await command(coach_client, workshop.id, hide)).status_code == 200
+    for token in (anna["token"], bernd["token"]):
+        comment = await as_guest(coach_client, "POST", f"{url}/{card['id']}/comments", token, json={"text": "Hallo?"})
+        assert comment.status_code == 404
+    coach_client.cookies = clara_cookies
+    assert (await coach_client.post(react, data={"kind": "zustimmung"}, headers=headers)).status_code == 404
+    coach_client.cookies = coach_cookies
 
 
 async def test_timer_state_after_reconnect_matches_the_server(

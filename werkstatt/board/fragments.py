@@ -61,7 +61,7 @@ def render_html(view: dict[str, Any], viewer: Viewer) -> str | None:
     if kind == "idea_withdrawn":
         return str(_macro(viewer.locale, "idea_removed")(data["idea"]["id"]))
     if kind == "comment_posted":
-        return str(_macro(viewer.locale, "comment_posted")(data["comment"]))
+        return str(_macro(viewer.locale, "comment_posted")(data["comment"])) if "comment" in data else None
     if kind == "reaction_changed":
         return str(_macro(viewer.locale, "reaction_count")(data["reaction"]))
     return _extension_html(view, viewer)

@@ -177,13 +177,20 @@ async def withdraw_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Worksh
     )
 
 
-async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
-    idea = await db.get(Idea, idea_id)
-    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn:
-        raise NotFound("Diese Karte gibt es nicht.")
+def _private(actor: Actor, idea: Idea) -> bool:
+    """Not on everyone's board: hidden by the coach, or a blind step's card before the reveal."""
     step = _step_of(actor.workshop, idea.step_position)
-    hidden = bool(step and step.config.get("blind") and not step.revealed)
-    if hidden and not actor.is_coach and idea.participant_id != actor.participant_id:
+    return idea.hidden or bool(step and step.config.get("blind") and not step.revealed)
+
+
+async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
+    """A card this actor may comment on or react to: one they can see on their board."""
+    idea = await db.get(Idea, idea_id)
+    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.merged_into_id:
+        raise NotFound("Diese Karte gibt es nicht.")
+    if idea.hidden and not actor.is_coach:
+        raise NotFound("Diese Karte gibt es nicht.")
+    if _private(actor, idea) and not actor.is_coach and idea.participant_id != actor.participant_id:
         raise NotFound("Diese Karte gibt es nicht.")
     return idea
 
@@ -209,6 +216,7 @@ async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str)
                 "text": comment.text,
                 "author_id": str(actor.participant.id),
                 "author_name": actor.participant.display_name,
+                "idea_private": _private(actor, idea),  # then only the coach and the card's author see it
             }
         },
     )

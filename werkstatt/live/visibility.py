@@ -77,8 +77,11 @@ def view_event(event: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     elif "comment" in data or "reaction" in data:
         item_key = "comment" if "comment" in data else "reaction"
         item = dict(data[item_key])
-        item.pop("idea_author_id", None)
-        out["data"] = {**data, item_key: item}
+        idea_author = item.pop("idea_author_id", None)
+        if item.pop("idea_private", False) and viewer.role != COACH and viewer.participant_id != idea_author:
+            out["data"] = {}  # a comment on a card this viewer cannot see: the seq moves on, nothing else
+        else:
+            out["data"] = {**data, item_key: item}
     elif event.get("type") in {"participant_joined", "participant_removed"} and viewer.role != COACH:
         participant = data.get("participant") or {}
         out["data"] = {"participant": {"id": participant.get("id")}}
