@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.board.conftest import as_guest
+from tests.html import parse
 from tests.voting.conftest import VOTE, Room
 from werkstatt.board.fragments import render_event
 from werkstatt.live.visibility import Viewer
@@ -38,3 +39,19 @@ async def test_panel_shows_remaining_dots_and_hides_tallies(room: Room) -> None:
     count = f'id="tally-{room.ideas[0]}"><span class="vote-tally">1</span> <span class="muted">Punkt</span>'
     assert count in coach.text
     assert 'id="reveal-tallies"' in coach.text
+
+
+async def test_each_target_group_keeps_its_colour_on_every_card(room: Room) -> None:
+    """The coach compares groups across cards: Senioren is the same colour on a card where it is alone."""
+    await room.step(VOTE)
+    assert (await room.vote(0, room.ideas[0])).status_code == 201  # Jugendliche
+    assert (await room.vote(1, room.ideas[0])).status_code == 201  # Senioren
+    assert (await room.vote(1, room.ideas[1])).status_code == 201  # Senioren only
+    panel = parse((await room.client.get(f"/w/{room.workshop.id}/stimmen")).text)
+    colours: dict[str, set[str]] = {}
+    for badge in panel.select(".vote-groups .vote-group"):
+        group = badge.get_text(strip=True).split(":")[0]
+        colours.setdefault(group, set()).update(c for c in badge["class"] if c.startswith("vote-group-"))
+    assert set(colours) == {"Jugendliche", "Senioren"}
+    assert all(len(found) == 1 for found in colours.values()), colours
+    assert colours["Jugendliche"] != colours["Senioren"]

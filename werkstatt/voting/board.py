@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from werkstatt.live.visibility import COACH, Viewer
+from werkstatt.network.service import group_names
 from werkstatt.voting import service as voting
 from werkstatt.voting.matrix import matrix_svg
 from werkstatt.voting.ranking import workshop_results
@@ -66,7 +67,11 @@ async def voting_state(
         if participant is not None:
             state["remaining"] = await voting.remaining_dots(db, participant, step)
         if coach:
-            state["by_group"] = await voting.tallies_by_group(db, workshop, step)
+            state["by_group"] = by_group = await voting.tallies_by_group(db, workshop, step)
+            # one colour per target group across all cards (not per position on a card), so groups compare
+            slugs = sorted({slug for groups in by_group.values() for slug in groups})
+            state["group_colour"] = {slug: index % 4 for index, slug in enumerate(slugs)}
+            state["group_names"] = await group_names(db, workshop.network_id)  # people read names, not slugs
     elif step.mechanic == "rate_matrix":
         rules_m = voting.matrix_rules(step)
         state["matrix_rules"] = rules_m
