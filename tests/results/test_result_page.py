@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.board.conftest import as_guest
 from tests.conftest import csrf_headers
 from tests.factories import make_account, make_network, sign_in
+from tests.html import text_of
 from tests.voting.conftest import MATRIX, SAME_ORIGIN, VOTE, Room
-from werkstatt.network.models import FocusTopic, KernteamMember, Role
+from werkstatt.network.models import FocusTopic, KernteamMember, Role, Town
 from werkstatt.results.models import ProjectIdea
 from werkstatt.sessions import cookie_name
 from werkstatt.settings import Settings
@@ -204,6 +205,9 @@ async def test_network_members_read_a_closed_workshops_result_like_a_participant
     assert "Wochenmarkt am Abend" in ranking and "2 Punkte" in ranking
     assert 'id="projektidee-form"' not in reader.text and "Methoden bewerten" not in reader.text
     assert f'href="/w/{room.workshop.id}/ergebnis/export/pdf"' in reader.text  # for the town council
+    town = await db.get(Town, UUID(room.workshop.town_id))
+    assert town is not None
+    assert text_of(reader.text, ".breadcrumbs li") == town.name  # the reader's way back: the town, by name
     exported = await client.get(f"{page}/export/md")
     assert exported.status_code == 200 and "Wochenmarkt am Abend" in exported.text
     assert "Bert" not in exported.text and "Cem" not in exported.text  # no names of guests

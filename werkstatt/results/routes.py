@@ -20,6 +20,7 @@ from werkstatt.export.handlers import may_export
 from werkstatt.live.events import publish
 from werkstatt.network import service as network
 from werkstatt.network.forms import signed_in
+from werkstatt.network.models import Town
 from werkstatt.network.permissions import Action, allowed
 from werkstatt.results import service as results
 from werkstatt.results.models import TRANSITIONS, ProjectStatus
@@ -108,6 +109,7 @@ class ResultPage(Controller):
             "methods": [],
             "may_export": may_export(actor),
             "reader": not actor.is_coach and actor.participant is None,  # a network member, not in the room
+            "town": await db.get(Town, workshop.town_id),  # its name leads the reader's breadcrumbs
             "form": None,
             "errors": {key: gettext(request, message) for key, message in (errors or {}).items()},
         }
