@@ -52,6 +52,23 @@ async def workshops(db: AsyncSession) -> int:
     return int((await db.execute(select(func.count()).select_from(Workshop))).scalar_one())
 
 
+async def test_a_step_naming_a_method_without_a_board_takes_the_methods_board(
+    client: AsyncTestClient[Any], db: AsyncSession, settings: Settings
+) -> None:
+    org, _account = await coach_setup(client, db, settings)
+    agenda = [
+        {"method_slug": "mehrpunktabfrage", "title": "Punkten", "minutes": 15},
+        {"method_slug": "mehrpunktabfrage", "title": "Reden", "minutes": 5, "board": {"mechanic": "discuss"}},
+        {"title": "Ohne Methode", "minutes": 5},
+    ]
+    response = await client.post("/api/workshops", json=body(org, agenda=agenda), headers=ORIGIN)
+    assert response.status_code == 201, response.text
+    boards = [step["board"] for step in response.json()["agenda"]]
+    assert boards[0]["mechanic"] == "vote"  # the method's dots, not a discussion
+    assert (boards[0]["config"]["dots_per_person"], boards[0]["config"]["max_per_item"]) == (3, 2)
+    assert [board["mechanic"] for board in boards[1:]] == ["discuss", "discuss"]  # as given; the default
+
+
 async def test_create_and_read_as_coach(client: AsyncTestClient[Any], db: AsyncSession, settings: Settings) -> None:
     org, _account = await coach_setup(client, db, settings)
     response = await client.post("/api/workshops", json=body(org), headers=ORIGIN)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.board.conftest import LiveWorkshop, coach_client, plan, start, workshop
 from tests.factories import make_account, make_network, sign_in
 from tests.voting.conftest import SAME_ORIGIN
-from werkstatt.network.models import Network, Role
+from werkstatt.network.models import Network, Role, Town
 from werkstatt.settings import Settings
 
 HTMX = {"hx-request": "true"}  # the town page fetches the list; opened directly it redirects there
@@ -51,7 +51,10 @@ async def test_town_page_lists_live_planned_and_held_workshops(
     assert f'href="/w/{workshop.id}/ergebnis"' in read_only.text
     result = await coach_client.get(f"/w/{workshop.id}/ergebnis")
     assert result.status_code == 200
-    assert f'<li><a href="/staedte/{workshop.town_id}">Stadt</a></li>' in result.text, "back to the town, not the board"
+    town = await db.get(Town, UUID(workshop.town_id))
+    assert town is not None
+    back = f'<li><a href="/staedte/{workshop.town_id}">{town.name}</a></li>'
+    assert back in result.text, "back to the town (by its name), not the board"
 
     other = await make_network(db, "Anderes Netz", towns=("Zwickau",))
     stranger = await make_account(db, Role.coach, other.network)

@@ -15,14 +15,16 @@ from sqlalchemy import select
 from werkstatt.errors import Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, Role, TargetGroup, Town
+from werkstatt.workshops.methods_source import method_card
 from werkstatt.workshops.models import AgendaStep, Participant, ParticipantRole, Workshop, WorkshopState
+from werkstatt.workshops.schemas import BoardIn
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from werkstatt.live.models import WorkshopEvent
     from werkstatt.sessions import CurrentAccount, SessionState
-    from werkstatt.workshops.schemas import JoinIn, WorkshopCreate
+    from werkstatt.workshops.schemas import JoinIn, StepIn, WorkshopCreate
 
 # No 0/O, 1/I/L: a code read from a projector across a room must not be ambiguous.
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -172,6 +174,7 @@ async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data
     db.add(workshop)
     await db.flush()
     for position, step in enumerate(data.agenda):
+        board = await _board_of(db, step, town.network_id)
         db.add(
             AgendaStep(
                 workshop_id=workshop.id,
@@ -179,8 +182,8 @@ async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data
                 method_slug=step.method_slug,
                 title=step.title,
                 minutes=step.minutes,
-                mechanic=step.board.mechanic.value,
-                config=step.board.config,
+                mechanic=board.mechanic.value,
+                config=board.config,
                 instructions=step.instructions,
                 question=step.question,
             )
@@ -189,6 +192,19 @@ async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data
     await db.refresh(workshop, ["steps"])
     await _record_method_usage(db, workshop)
     return workshop
+
+
+async def _board_of(db: AsyncSession, step: StepIn, network_id: UUID) -> BoardIn:
+    """The step's board as given; a step that names a method and no board takes the method's own: the mode
+    and settings of its first step that does more than talk (Mehrpunktabfrage: the dots), not a discussion."""
+    if step.method_slug is None or "board" in step.model_fields_set:
+        return step.board
+    card = await method_card(db, step.method_slug, network_id)
+    boards = [method_step.board for method_step in card.steps] if card is not None else []
+    working = [board for board in boards if board.mechanic.value not in {"discuss", "timer"}] or boards
+    if not working:
+        return step.board
+    return BoardIn(mechanic=working[0].mechanic, config=dict(working[0].config))
 
 
 async def _record_method_usage(db: AsyncSession, workshop: Workshop) -> None:
