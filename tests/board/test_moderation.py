@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.board.conftest import LiveWorkshop, as_guest, bearer, join
 from tests.conftest import csrf_headers
 from tests.html import parse
-from werkstatt.board.models import Cluster, Comment, Idea
+from werkstatt.board.models import Cluster, Comment, Idea, Reaction
 from werkstatt.board.moderation import MODERATION
 from werkstatt.live.models import WorkshopEvent
 from werkstatt.workshops.models import AgendaStep
@@ -299,6 +299,40 @@ async def test_every_command_is_refused_to_guests(
         )
     assert reply["type"] == "error" and reply["status"] == 403
     assert await events_count(db, workshop.id) == before
+
+
+async def test_merge_carries_reactions_over_and_counts_each_person_once(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop, db: AsyncSession
+) -> None:
+    await command(coach_client, workshop.id, {"type": "start_step", "step": 0})
+    anna = await join(coach_client, workshop.code, "Anna")
+    url = f"/api/workshops/{workshop.id}/ideas"
+    keep = (await as_guest(coach_client, "POST", url, anna["token"], json={"text": "Mehr Grün"})).json()
+    twin = (await as_guest(coach_client, "POST", url, anna["token"], json={"text": "Mehr Bäume"})).json()
+    coach_cookies = coach_client.cookies
+    for name in ("Clara", "Dora"):  # two people in their browsers
+        coach_client.cookies = httpx.Cookies()
+        headers = await csrf_headers(coach_client)
+        await coach_client.post(f"/beitreten/{workshop.code}", data={"display_name": name}, headers=headers)
+        cards = (twin["id"], keep["id"]) if name == "Clara" else (twin["id"],)
+        for card in cards:
+            reacted = await coach_client.post(
+                f"/w/{workshop.id}/ideen/{card}/reaktion", data={"kind": "zustimmung"}, headers=headers
+            )
+            assert reacted.status_code == 200
+    coach_client.cookies = coach_cookies
+    merged = await command(
+        coach_client, workshop.id, {"type": "merge_ideas", "source_id": twin["id"], "target_id": keep["id"]}
+    )
+    assert merged.status_code == 200
+    await db.rollback()
+    on_keep = await db.scalar(
+        select(func.count()).select_from(Reaction).where(Reaction.idea_id == uuid.UUID(keep["id"]))
+    )
+    on_twin = await db.scalar(
+        select(func.count()).select_from(Reaction).where(Reaction.idea_id == uuid.UUID(twin["id"]))
+    )
+    assert (on_keep, on_twin) == (2, 0), "Clara once (she liked both), Dora moved over"
 
 
 async def test_hide_merge_and_spotlight(

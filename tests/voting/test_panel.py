@@ -55,3 +55,15 @@ async def test_each_target_group_keeps_its_colour_on_every_card(room: Room) -> N
     assert set(colours) == {"Jugendliche", "Senioren"}
     assert all(len(found) == 1 for found in colours.values()), colours
     assert colours["Jugendliche"] != colours["Senioren"]
+
+
+async def test_cards_with_dots_are_not_merged(room: Room) -> None:
+    """Merging after the vote would lose the duplicate's dots from the result (or count them twice)."""
+    await room.step(VOTE)
+    assert (await room.vote(0, room.ideas[1])).status_code == 201
+    merged = await room.command(type="merge_ideas", source_id=room.ideas[1], target_id=room.ideas[0])
+    assert merged.status_code == 409 and "vor der Abstimmung" in merged.json()["detail"]
+    ideas = (await room.results())["ideas"]
+    assert room.ideas[1] in {idea["id"] for idea in ideas}, "the card with the dot is still on the board"
+    clean = await room.command(type="merge_ideas", source_id=room.ideas[3], target_id=room.ideas[2])
+    assert clean.status_code == 200, clean.text

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, tuple_, update
 
-from werkstatt.board.models import CLUSTER_NAME_MAX, Cluster, Comment, Idea
+from werkstatt.board.models import CLUSTER_NAME_MAX, Cluster, Comment, Idea, Reaction
 from werkstatt.board.service import clean_text, current_step
-from werkstatt.errors import Forbidden, Invalid, NotFound
+from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
+from werkstatt.voting.models import Vote
 from werkstatt.voting.service import VOTING_MECHANICS, reveal_tallies
 from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
 
@@ -244,16 +245,26 @@ async def move_idea(db: AsyncSession, actor: Actor, idea_id: Any, cluster_id: An
 
 async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id: Any) -> WorkshopEvent:
     """Merge a duplicate into another card: the target keeps both authors (shown on the card) and gets
-    the duplicate's comments; the duplicate leaves the board."""
+    the duplicate's comments and reactions; the duplicate leaves the board. Not once a card carries dots or
+    ratings: they would vanish from the result (or count twice), so merging is for before the vote."""
     _coach(actor)
     _not_closed(actor)
     source = await _idea(db, actor, source_id)
     target = await _idea(db, actor, target_id)
     if source.id == target.id:
         raise Invalid("Eine Karte lässt sich nicht mit sich selbst zusammenführen.", {"target": "Gleiche Karte."})
+    if await db.scalar(select(func.count()).where(Vote.idea_id.in_([source.id, target.id]))):
+        raise Conflict("Diese Karten haben schon Punkte oder Bewertungen; zusammenführen geht nur vor der Abstimmung.")
     source.merged_into_id = target.id
     await db.execute(update(Idea).where(Idea.merged_into_id == source.id).values(merged_into_id=target.id))
     await db.execute(update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id))
+    already = select(Reaction.participant_id, Reaction.kind).where(Reaction.idea_id == target.id)
+    await db.execute(
+        delete(Reaction).where(
+            Reaction.idea_id == source.id, tuple_(Reaction.participant_id, Reaction.kind).in_(already)
+        )
+    )  # the same person's same reaction on both cards counts once
+    await db.execute(update(Reaction).where(Reaction.idea_id == source.id).values(idea_id=target.id))
     return await record(db, actor.workshop.id, "ideas_merged", {"source": str(source.id), "target": str(target.id)})
 
 
