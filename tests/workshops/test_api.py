@@ -97,13 +97,22 @@ async def test_create_and_read_as_coach(client: AsyncTestClient[Any], db: AsyncS
         "question": "",
     }
     assert created["planned_minutes"] == 45  # none given: the agenda's sum
-    used = (await db.execute(select(func.count()).select_from(MethodUsage))).scalar_one()
-    assert used == 2  # "erprobt in N Werkstätten" counts both methods once
+
+    async def used() -> int:
+        await db.rollback()  # read what the app committed
+        return int((await db.execute(select(func.count()).select_from(MethodUsage))).scalar_one())
+
+    assert await used() == 0, "planning alone does not make a method 'erprobt'"
 
     read = await client.get(f"/api/workshops/{created['id']}")
     assert read.status_code == 200
     assert read.json()["agenda"] == created["agenda"]
     assert read.json()["title"] == "Leerstand neu denken"
+    commands = f"/api/workshops/{created['id']}/commands"
+    for position in (0, 2, 0):
+        started = await client.post(commands, json={"type": "start_step", "step": position}, headers=ORIGIN)
+        assert started.status_code == 200, started.text
+    assert await used() == 2  # held: "erprobt in N Werkstätten" counts both methods, once each
 
 
 async def test_bad_input_gives_german_problems_and_stores_nothing(

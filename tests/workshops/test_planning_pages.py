@@ -154,7 +154,7 @@ async def test_agenda_add_edit_move_reorder_delete(
         "Kartenabfrage (Metaplan): Cluster benennen",
     ]
     usage = (await db.execute(select(MethodUsage.workshop_id))).scalars().all()
-    assert usage == [workshop.id]  # a method added later counts for its card too
+    assert usage == [], "only a workshop that is held counts for its methods' cards"
     step = (await db.execute(select(AgendaStep).where(AgendaStep.position == 1))).scalar_one()
     assert step.mechanic == "collect" and step.config["blind"] is True and step.config["max_cards_per_person"] == 5
     assert step.question.startswith("Was stört Sie")

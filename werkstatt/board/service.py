@@ -16,6 +16,7 @@ from werkstatt.board.models import REACTIONS, Comment, Idea, Reaction
 from werkstatt.errors import Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic
+from werkstatt.workshops.methods_source import record_usage
 from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
 
 if TYPE_CHECKING:
@@ -289,6 +290,8 @@ async def start_step(db: AsyncSession, actor: Actor, position: Any) -> WorkshopE
         raise Invalid("Diesen Schritt gibt es im Ablauf nicht.", {"step": "Unbekannter Schritt."})
     if workshop.current_step != position:  # back to an earlier step: a fresh timer, not the one left behind
         step.timer_ends_at, step.timer_remaining = None, None
+    if workshop.state == WorkshopState.planned:  # held now: its methods count as tried
+        await record_usage(db, workshop)
     workshop.current_step = position
     workshop.state = WorkshopState.live
     return await record(db, workshop.id, "step_started", {"step": step_view(step), "state": "live"})

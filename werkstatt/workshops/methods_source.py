@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from werkstatt.workshops.models import Workshop
+
 METHODS_DIR = Path(__file__).resolve().parent.parent.parent / "methods"
 
 
@@ -99,8 +101,11 @@ async def agenda_template(db: AsyncSession, slug: str) -> AgendaTemplate | None:
     return next((template for template in await agenda_templates(db) if template.slug == slug), None)
 
 
-async def record_usage(db: AsyncSession, *, method_slug: str, workshop_id: UUID, network_id: UUID) -> None:
-    """Using a method in a workshop counts for its card ("erprobt in N Werkstätten")."""
+async def record_usage(db: AsyncSession, workshop: Workshop) -> None:
+    """A workshop that was held counts for the cards of the methods on its agenda ("erprobt in N
+    Werkstätten"); planning alone does not."""
     service = _catalogue()
-    if service is not None:
-        await service.record_method_usage(db, method_slug=method_slug, workshop_id=workshop_id, network_id=network_id)
+    if service is None:
+        return
+    for slug in sorted({step.method_slug for step in workshop.steps if step.method_slug}):
+        await service.record_method_usage(db, method_slug=slug, workshop_id=workshop.id, network_id=workshop.network_id)

@@ -260,9 +260,6 @@ async def add_method_steps(
     ordered = _insert_at(steps, new, at)
     db.add_all(new)
     await _finish(db, workshop, ordered)
-    await methods_source.record_usage(
-        db, method_slug=card.slug, workshop_id=workshop.id, network_id=workshop.network_id
-    )
     return new
 
 
@@ -348,10 +345,6 @@ async def apply_template(db: AsyncSession, workshop: Workshop, slug: str, *, rep
     ordered = _insert_at(steps, new, None)
     db.add_all(new)
     await _finish(db, workshop, ordered)
-    for method in sorted({step.method_slug for step in new if step.method_slug}):
-        await methods_source.record_usage(
-            db, method_slug=method, workshop_id=workshop.id, network_id=workshop.network_id
-        )
     return new
 
 

@@ -190,7 +190,6 @@ async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data
         )
     await db.flush()
     await db.refresh(workshop, ["steps"])
-    await _record_method_usage(db, workshop)
     return workshop
 
 
@@ -205,16 +204,6 @@ async def _board_of(db: AsyncSession, step: StepIn, network_id: UUID) -> BoardIn
     if not working:
         return step.board
     return BoardIn(mechanic=working[0].mechanic, config=dict(working[0].config))
-
-
-async def _record_method_usage(db: AsyncSession, workshop: Workshop) -> None:
-    """Using a method in a workshop counts for its card ("erprobt in N Werkstätten")."""
-    try:
-        from werkstatt.catalogue.service import record_method_usage
-    except ImportError:  # the catalogue domain is optional in a stripped-down install
-        return
-    for slug in {step.method_slug for step in workshop.steps if step.method_slug}:
-        await record_method_usage(db, method_slug=slug, workshop_id=workshop.id, network_id=workshop.network_id)
 
 
 async def _unique_code(db: AsyncSession) -> str:
