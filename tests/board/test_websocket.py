@@ -127,6 +127,28 @@ async def test_oversized_message_closes_the_socket(coach_client: AsyncTestClient
         assert closed.value.code == 1009
 
 
+async def test_a_flood_of_messages_closes_the_socket_with_1008(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop
+) -> None:
+    """Beyond a burst of 20 (then 5 a second) a socket is closed as a policy violation; pings are cheap but
+    count too, so a runaway client cannot keep a worker busy."""
+    guest = await join(coach_client, workshop.code, "Emil")
+    coach_client.cookies.clear()
+    with await coach_client.websocket_connect(
+        f"/api/workshops/{workshop.id}/live", headers=bearer(guest["token"])
+    ) as socket:
+        for _ in range(20):  # the burst is allowed: every ping gets its pong
+            socket.send_text(json.dumps({"type": "ping"}))
+        pongs = 0
+        while pongs < 20:  # (replayed events and presence come in between)
+            pongs += receive_json(socket).get("type") == "pong"
+        for _ in range(60):  # more than the burst refills in 10 s: closed however slow this machine is
+            socket.send_text(json.dumps({"type": "ping"}))
+        with pytest.raises(WebSocketDisconnect) as closed:
+            drain(socket)
+        assert closed.value.code == 1008
+
+
 async def test_failed_commit_broadcasts_nothing(
     coach_client: AsyncTestClient[Any], workshop: LiveWorkshop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
