@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.board.conftest import as_guest
+from tests.conftest import csrf_headers
 from tests.voting.conftest import OPEN_VOTE, SAME_ORIGIN, Room
 from werkstatt.network.models import FocusTopic, KernteamMember
 
@@ -73,3 +74,41 @@ async def test_status_change_with_cookies_needs_same_origin(room: Room) -> None:
         headers={"origin": "https://evil.example"},
     )
     assert cross.status_code == 403
+
+
+async def test_a_whole_cluster_becomes_a_project_idea(room: Room) -> None:
+    """The coach picks a cluster: all its cards on the board go into the project idea, each once."""
+    for name in ("Handel", "Leer"):
+        assert (await room.command(type="create_cluster", name=name)).status_code == 200
+    clusters = {
+        event["data"]["cluster"]["name"]: event["data"]["cluster"]["id"]
+        for event in await room.events()
+        if event["type"] == "cluster_created"
+    }
+    for idea in room.ideas[1:3]:
+        moved = await room.command(type="move_idea", idea_id=idea, cluster_id=clusters["Handel"])
+        assert moved.status_code == 200, moved.text
+    body = {"title": "Markt beleben", "idea_ids": [room.ideas[2]], "cluster_ids": [clusters["Handel"]]}
+    created = await room.client.post(f"{room.base}/project-ideas", json=body, headers=SAME_ORIGIN)
+    assert created.status_code == 201, created.text
+    assert [card["idea_id"] for card in created.json()["cards"]] == [room.ideas[2], room.ideas[1]]
+    for cluster_id, message in ((clusters["Leer"], "keine Karten"), (room.ideas[0], "Unbekannter Cluster")):
+        refused = await room.client.post(
+            f"{room.base}/project-ideas", json={"title": "X", "cluster_ids": [cluster_id]}, headers=SAME_ORIGIN
+        )
+        assert refused.status_code == 422 and message in refused.json()["detail"]
+    titles = [p["title"] for p in (await room.results())["project_ideas"]]
+    assert titles == ["Markt beleben"], "the refusals stored nothing"
+
+    assert (await room.command(type="close")).status_code == 200
+    form = (await room.client.get(f"/w/{room.workshop.id}/ergebnis")).text
+    assert f'value="cluster:{clusters["Handel"]}"' in form and "(2 Karten)" in form
+    assert f'value="cluster:{clusters["Leer"]}"' not in form, "an empty cluster is not offered"
+    posted = await room.client.post(
+        f"/w/{room.workshop.id}/ergebnis/projektideen",
+        data={"title": "Handel stärken", "idea_id": f"cluster:{clusters['Handel']}", "status": "idee"},
+        headers=await csrf_headers(room.client),
+    )
+    assert posted.status_code in {200, 303}, posted.text
+    made = {p["title"]: p for p in (await room.results())["project_ideas"]}
+    assert [card["idea_id"] for card in made["Handel stärken"]["cards"]] == [room.ideas[1], room.ideas[2]]

@@ -121,6 +121,7 @@ class ResultPage(Controller):
             card = next((idea for idea in ideas if idea["id"] == card_id), None)
             town = await network.get_town(db, actor.account, workshop.town_id)
             context.update(
+                clusters=await results.clusters_with_cards(db, workshop.id),
                 form=form or _empty_form(card),
                 kernteam=sorted(town.kernteam, key=lambda m: m.display_name.casefold()),
                 topics=await network.topics_of(db, workshop.network_id),
@@ -178,7 +179,8 @@ class ResultPage(Controller):
                 {
                     "title": form["title"],
                     "description": form["description"],
-                    "idea_ids": [form["idea_id"]] if form["idea_id"] else [],
+                    "idea_ids": [form["idea_id"]] if form["idea_id"] and ":" not in form["idea_id"] else [],
+                    "cluster_ids": [form["idea_id"][8:]] if form["idea_id"].startswith("cluster:") else [],
                     "focus_topic_ids": form["focus_topic_ids"],
                     "owner_id": form["owner_id"] or None,
                     "next_steps": steps,
@@ -187,7 +189,7 @@ class ResultPage(Controller):
         except ValidationError as error:
             for item in error.errors():
                 field = str(item["loc"][0]) if item["loc"] else "title"
-                key = {"idea_ids": "idea_id"}.get(field, field)
+                key = {"idea_ids": "idea_id", "cluster_ids": "idea_id"}.get(field, field)
                 errors.setdefault(key, FIELD_MESSAGES.get(field, FIELD_MESSAGES["title"]))
         if errors or data is None:
             return await self._page(request, db, actor, form, errors, 422)
@@ -201,7 +203,7 @@ class ResultPage(Controller):
             if error.status_code == 404:
                 raise
             errors = {
-                {"idea_ids": "idea_id"}.get(key, key): FIELD_MESSAGES.get(key, str(message))
+                {"idea_ids": "idea_id", "cluster_ids": "idea_id"}.get(key, key): FIELD_MESSAGES.get(key, str(message))
                 for key, message in (error.errors or {}).items()
             } or {"form": error.detail}
             fresh = await actor_for(request, db, workshop_id)

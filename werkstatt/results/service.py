@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from werkstatt.board.models import Idea
+from werkstatt.board.models import Cluster, Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, KernteamMember
@@ -53,6 +53,7 @@ class ProjectIdeaIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
     idea_ids: list[UUID] = Field(default_factory=list, max_length=50)
+    cluster_ids: list[UUID] = Field(default_factory=list, max_length=20)  # each brings all its cards
     focus_topic_ids: list[UUID] = Field(default_factory=list, max_length=20)
     owner_id: UUID | None = None
     next_steps: list[NextStepIn] = Field(default_factory=list, max_length=20)
@@ -133,6 +134,12 @@ async def create_project_idea(
     }
     if set(cards) != set(data.idea_ids):
         raise Invalid("Unbekannte Karte ausgewählt.", {"idea_ids": "Unbekannte Karte."})
+    idea_ids = list(data.idea_ids)
+    for cluster_id in dict.fromkeys(data.cluster_ids):
+        for idea in await _cluster_cards(db, workshop.id, cluster_id):
+            if idea.id not in cards:
+                cards[idea.id] = idea
+                idea_ids.append(idea.id)
     votes = {i["id"]: i["votes"] or 0 for i in (await workshop_results(db, workshop, viewer))["ideas"]}
     project = ProjectIdea(
         network_id=workshop.network_id,
@@ -145,7 +152,7 @@ async def create_project_idea(
         focus_topic_ids=[str(t) for t in data.focus_topic_ids],
         cards=[
             ProjectCard(idea_id=idea_id, position=index, text=cards[idea_id].text, votes=votes.get(str(idea_id), 0))
-            for index, idea_id in enumerate(data.idea_ids)
+            for index, idea_id in enumerate(idea_ids)
         ],
         next_steps=[
             NextStep(position=index, text=step.text, due_on=step.due_on) for index, step in enumerate(data.next_steps)
@@ -160,6 +167,40 @@ async def create_project_idea(
         {"project_idea": {"id": str(project.id), "title": project.title, "status": str(project.status)}},
     )
     return project, event
+
+
+async def clusters_with_cards(db: AsyncSession, workshop_id: UUID) -> list[tuple[str, str, int]]:
+    """(id, name, number of cards on the board) of the workshop's clusters that hold cards."""
+    query = (
+        select(Cluster.id, Cluster.name, func.count(Idea.id))
+        .join(Idea, Idea.cluster_id == Cluster.id)
+        .where(
+            Cluster.workshop_id == workshop_id,
+            Idea.withdrawn.is_(False),
+            Idea.hidden.is_(False),
+            Idea.merged_into_id.is_(None),
+        )
+        .group_by(Cluster.id, Cluster.name, Cluster.position)
+        .order_by(Cluster.position, Cluster.name)
+    )
+    return [(str(cluster_id), name, count) for cluster_id, name, count in (await db.execute(query)).all()]
+
+
+async def _cluster_cards(db: AsyncSession, workshop_id: UUID, cluster_id: UUID) -> list[Idea]:
+    """The cards on the board in one of the workshop's clusters (in their order there)."""
+    cluster = await db.get(Cluster, cluster_id)
+    if cluster is None or cluster.workshop_id != workshop_id:
+        raise Invalid("Unbekannter Cluster ausgewählt.", {"cluster_ids": "Unbekannter Cluster."})
+    query = select(Idea).where(
+        Idea.cluster_id == cluster.id,
+        Idea.withdrawn.is_(False),
+        Idea.hidden.is_(False),
+        Idea.merged_into_id.is_(None),
+    )
+    found = list((await db.execute(query.order_by(Idea.created_at))).scalars())
+    if not found:
+        raise Invalid("Dieser Cluster hat keine Karten.", {"cluster_ids": "Der Cluster ist leer."})
+    return found
 
 
 def may_steer(account: CurrentAccount | None, network_id: UUID, owner: KernteamMember | None) -> bool:
