@@ -16,7 +16,7 @@ from tests.factories import make_account, make_network, sign_in
 from tests.html import text_of
 from tests.voting.conftest import MATRIX, SAME_ORIGIN, VOTE, Room
 from werkstatt.network.models import FocusTopic, KernteamMember, Role, Town
-from werkstatt.results.models import ProjectIdea
+from werkstatt.results.models import NextStep, ProjectIdea
 from werkstatt.sessions import cookie_name
 from werkstatt.settings import Settings
 
@@ -294,3 +294,56 @@ async def test_coach_and_owning_kernteam_member_move_a_project_idea_on_from_the_
     await sign_in(client, db, settings, outsider)
     lost = await client.post(action, data={"status": "umgesetzt"}, headers={**htmx, **await csrf_headers(client)})
     assert lost.status_code == 404 and await status() == "in_umsetzung"
+
+
+async def test_next_steps_are_ticked_off_and_added_on_the_town_page(
+    room: Room, db: AsyncSession, settings: Settings, client: AsyncTestClient[Any]
+) -> None:
+    member_id = (await _member(db, room)).id
+    created = await room.client.post(
+        f"/api/workshops/{room.workshop.id}/project-ideas",
+        json={
+            "title": "Sitzbänke am Markt",
+            "owner_id": str(member_id),
+            "next_steps": [{"text": "Bauhof fragen", "due_on": "2027-03-01"}],
+        },
+        headers=SAME_ORIGIN,
+    )
+    assert created.status_code == 201, created.text
+    project = created.json()
+    [first] = project["next_steps"]
+    base = f"/staedte/{room.workshop.town_id}/projektideen/{project['id']}/schritte"
+    htmx = {"hx-request": "true", **await csrf_headers(room.client)}
+
+    async def steps() -> list[tuple[str, str | None, bool]]:
+        await db.rollback()  # read what the app committed
+        rows = await db.execute(
+            select(NextStep.text, NextStep.due_on, NextStep.done)
+            .where(NextStep.project_idea_id == UUID(project["id"]))
+            .order_by(NextStep.position)
+        )
+        return [(text, due.isoformat() if due else None, done) for text, due, done in rows.all()]
+
+    ticked = await room.client.post(f"{base}/{first['id']}", data={"done": "1"}, headers=htmx)
+    assert ticked.status_code == 200 and "wieder offen" in ticked.text and "01.03.2027" in ticked.text
+    assert await steps() == [("Bauhof fragen", "2027-03-01", True)]
+    bad = await room.client.post(base, data={"text": "Händler einladen", "due_on": "bald"}, headers=htmx)
+    assert bad.status_code == 422 and "Bitte ein gültiges Datum angeben." in bad.text
+    empty = await room.client.post(base, data={"text": " "}, headers=htmx)
+    assert empty.status_code == 422 and "Bitte jeden nächsten Schritt kurz beschreiben" in empty.text
+    assert len(await steps()) == 1, "refusals store nothing"
+    added = await room.client.post(base, data={"text": "Händler einladen", "due_on": "2027-04-15"}, headers=htmx)
+    assert added.status_code == 200 and "Händler einladen" in added.text
+    assert await steps() == [("Bauhof fragen", "2027-03-01", True), ("Händler einladen", "2027-04-15", False)]
+
+    network_id = (await db.execute(select(FocusTopic.network_id))).scalars().first()
+    bystander = await make_account(db, Role.kernteam, email="zaungast@annaberg.example")
+    bystander.network_id = network_id
+    await db.commit()
+    await sign_in(client, db, settings, bystander)
+    listed = await client.get(f"/staedte/{room.workshop.town_id}/projektideen", headers={"hx-request": "true"})
+    assert "Bauhof fragen" in listed.text and f'action="{base}"' not in listed.text, "read, not steer"
+    refused = await client.post(
+        f"{base}/{first['id']}", data={"done": "0"}, headers={"hx-request": "true", **await csrf_headers(client)}
+    )
+    assert refused.status_code == 403 and (await steps())[0][2] is True

@@ -3,6 +3,7 @@ the coach's project-idea form, and the town page's list of project ideas (an htm
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -235,8 +236,43 @@ class TownProjects(Controller):
             status = ProjectStatus(str(form.get("status", "")))
         except ValueError:
             return await self._list(request, db, town_id, error=N_("Bitte einen gültigen Status wählen."), status=422)
+        return await self._change(
+            request, db, town_id, results.change_status(db, signed_in(request), project_id, status)
+        )
+
+    @post("/{project_id:uuid}/schritte", name="town_project_step_add", guards=[allowed(Action.view_town)])
+    async def add_step(
+        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, project_id: UUID
+    ) -> Response[Any]:
+        """The project goes on: its owner (or the coach) plans the next step, with a due date if known."""
+        form = await request.form()
         try:
-            await results.change_status(db, signed_in(request), project_id, status)
+            data = results.NextStepIn.model_validate(
+                {"text": str(form.get("text", ""))[:2000], "due_on": str(form.get("due_on", ""))[:10] or None}
+            )
+        except ValidationError as error:
+            field = str(error.errors()[0]["loc"][0])
+            message = FIELD_MESSAGES["due"] if field == "due_on" else FIELD_MESSAGES["next_steps"]
+            return await self._list(request, db, town_id, error=message, status=422)
+        return await self._change(request, db, town_id, results.add_next_step(db, signed_in(request), project_id, data))
+
+    @post(
+        "/{project_id:uuid}/schritte/{step_id:uuid}", name="town_project_step_done", guards=[allowed(Action.view_town)]
+    )
+    async def step_done(
+        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, project_id: UUID, step_id: UUID
+    ) -> Response[Any]:
+        """Tick a next step off, or open it again."""
+        done = str((await request.form()).get("done", "")) == "1"
+        action = results.set_step_done(db, signed_in(request), project_id, step_id, done)
+        return await self._change(request, db, town_id, action)
+
+    async def _change(
+        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, action: Awaitable[object]
+    ) -> Response[Any]:
+        """Apply, commit, and show the list again (htmx) or go back to the town page; refusals change nothing."""
+        try:
+            await action
             await db.commit()
         except DomainError as error:
             await db.rollback()
@@ -261,9 +297,8 @@ class TownProjects(Controller):
         members = {str(member.id): member for member in town.kernteam}
         for project in projects:
             owner = members.get(project["owner_id"] or "")
-            project["next"] = (
-                results.next_statuses(project["status"]) if results.may_steer(account, town.network_id, owner) else []
-            )
+            project["may_steer"] = steer = results.may_steer(account, town.network_id, owner)
+            project["next"] = results.next_statuses(project["status"]) if steer else []
         await db.commit()
         context = {"town": town, "projects": projects, "error": gettext(request, error) if error else None}
         return _html(render_html(request, "results/_town.html", context), status)

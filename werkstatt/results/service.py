@@ -40,6 +40,9 @@ STATUS_LABELS = {
 }
 
 
+MAX_NEXT_STEPS = 20
+
+
 class NextStepIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -56,7 +59,7 @@ class ProjectIdeaIn(BaseModel):
     cluster_ids: list[UUID] = Field(default_factory=list, max_length=20)  # each brings all its cards
     focus_topic_ids: list[UUID] = Field(default_factory=list, max_length=20)
     owner_id: UUID | None = None
-    next_steps: list[NextStepIn] = Field(default_factory=list, max_length=20)
+    next_steps: list[NextStepIn] = Field(default_factory=list, max_length=MAX_NEXT_STEPS)
 
     @field_validator("title", "description")
     @classmethod
@@ -90,7 +93,7 @@ def project_view(project: ProjectIdea, owner: KernteamMember | None = None) -> d
             {"idea_id": str(c.idea_id) if c.idea_id else None, "text": c.text, "votes": c.votes} for c in project.cards
         ],
         "next_steps": [
-            {"text": s.text, "due_on": s.due_on.isoformat() if s.due_on else None, "done": s.done}
+            {"id": str(s.id), "text": s.text, "due_on": s.due_on.isoformat() if s.due_on else None, "done": s.done}
             for s in project.next_steps
         ],
     }
@@ -224,14 +227,8 @@ def next_statuses(status: str) -> list[tuple[str, str]]:
 async def change_status(
     db: AsyncSession, account: CurrentAccount | None, project_id: UUID, status: ProjectStatus
 ) -> ProjectIdea:
-    """Forward only (Idee → ausgewählt → in Umsetzung → umgesetzt, or verworfen): one conditional UPDATE.
-    Another network's project idea does not exist (404); in the network, only who may steer it changes it."""
-    project = await db.get(ProjectIdea, project_id)
-    if project is None or not in_network(account, project.network_id):
-        raise NotFound("Diese Projektidee gibt es nicht.")
-    owner = await db.get(KernteamMember, project.owner_id) if project.owner_id else None
-    if not may_steer(account, project.network_id, owner):
-        raise Forbidden("Den Status ändern die Moderation und wer die Projektidee verantwortet.")
+    """Forward only (Idee → ausgewählt → in Umsetzung → umgesetzt, or verworfen): one conditional UPDATE."""
+    project = await _steerable(db, account, project_id)
     allowed_from = [old.value for old, new in TRANSITIONS.items() if status in new]
     changed = (
         await db.execute(
@@ -248,6 +245,44 @@ async def change_status(
         )
     await db.refresh(project)
     return project
+
+
+async def _steerable(db: AsyncSession, account: CurrentAccount | None, project_id: UUID) -> ProjectIdea:
+    """Another network's project idea does not exist (404); in the network, only who may steer it changes it."""
+    project = await db.get(ProjectIdea, project_id)
+    if project is None or not in_network(account, project.network_id):
+        raise NotFound("Diese Projektidee gibt es nicht.")
+    owner = await db.get(KernteamMember, project.owner_id) if project.owner_id else None
+    if not may_steer(account, project.network_id, owner):
+        raise Forbidden("Das ändern die Moderation und wer die Projektidee verantwortet.")
+    return project
+
+
+async def add_next_step(
+    db: AsyncSession, account: CurrentAccount | None, project_id: UUID, data: NextStepIn
+) -> NextStep:
+    """The owner (or the coach) plans the next step as the project goes on."""
+    project = await _steerable(db, account, project_id)
+    await db.refresh(project, ["next_steps"])
+    if len(project.next_steps) >= MAX_NEXT_STEPS:
+        raise Invalid(f"Höchstens {MAX_NEXT_STEPS} nächste Schritte.", {"text": "Zu viele Schritte."})
+    step = NextStep(project_idea_id=project.id, position=len(project.next_steps), text=data.text, due_on=data.due_on)
+    db.add(step)
+    await db.flush()
+    return step
+
+
+async def set_step_done(
+    db: AsyncSession, account: CurrentAccount | None, project_id: UUID, step_id: UUID, done: bool
+) -> NextStep:
+    """Tick a next step off (or open it again)."""
+    project = await _steerable(db, account, project_id)
+    step = await db.get(NextStep, step_id)
+    if step is None or step.project_idea_id != project.id:
+        raise NotFound("Diesen Schritt gibt es nicht.")
+    step.done = done
+    await db.flush()
+    return step
 
 
 async def owners(db: AsyncSession, project_ids: list[UUID]) -> dict[UUID, KernteamMember]:
