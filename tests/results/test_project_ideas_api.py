@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -112,3 +114,63 @@ async def test_a_whole_cluster_becomes_a_project_idea(room: Room) -> None:
     assert posted.status_code in {200, 303}, posted.text
     made = {p["title"]: p for p in (await room.results())["project_ideas"]}
     assert [card["idea_id"] for card in made["Handel stärken"]["cards"]] == [room.ideas[1], room.ideas[2]]
+
+
+async def test_a_project_idea_is_corrected_and_handed_over(room: Room, db: AsyncSession) -> None:
+    """Typos in a title the council will read, another owner, other topics: PATCH changes only what is sent,
+    and a refusal changes nothing at all."""
+    members = list(
+        (await db.execute(select(KernteamMember).where(KernteamMember.town_id == UUID(room.workshop.town_id))))
+        .scalars()
+        .all()
+    )
+    topic = (await db.execute(select(FocusTopic))).scalars().first()
+    assert members and topic is not None
+    created = await room.client.post(
+        f"{room.base}/project-ideas", json={"title": "Abendmrakt", "description": "Freitags"}, headers=SAME_ORIGIN
+    )
+    project_id = created.json()["id"]
+    url = f"/api/project-ideas/{project_id}"
+    edited = await room.client.patch(
+        url,
+        json={"title": "Abendmarkt", "owner_id": str(members[0].id), "focus_topic_ids": [str(topic.id)]},
+        headers=SAME_ORIGIN,
+    )
+    assert edited.status_code == 200, edited.text
+    body = edited.json()
+    assert (body["title"], body["description"], body["owner_id"], body["focus_topic_ids"]) == (
+        "Abendmarkt",
+        "Freitags",
+        str(members[0].id),
+        [str(topic.id)],
+    )
+    for bad in (
+        {"title": "Neu", "owner_id": "00000000-0000-0000-0000-000000000000"},
+        {"title": ""},
+        {"title": "Neu", "status": "umgesetzt"},  # a jump is refused, the title stays too
+        {"titel": "Tippfehler"},
+    ):
+        refused = await room.client.patch(url, json=bad, headers=SAME_ORIGIN)
+        assert refused.status_code in {409, 422}, (bad, refused.text)
+    after = (await room.results())["project_ideas"][0]
+    assert (after["title"], after["status"], after["owner_id"]) == ("Abendmarkt", "idee", str(members[0].id))
+
+    assert (await room.command(type="close")).status_code == 200
+    page = (await room.client.get(f"/w/{room.workshop.id}/ergebnis")).text
+    assert f'action="/w/{room.workshop.id}/ergebnis/projektideen/{project_id}"' in page
+    form = await room.client.post(
+        f"/w/{room.workshop.id}/ergebnis/projektideen/{project_id}",
+        data={"title": "Abendmarkt im Sommer", "description": "Freitags bis 22 Uhr", "owner_id": ""},
+        headers=await csrf_headers(room.client),
+        follow_redirects=False,
+    )
+    assert form.status_code == 303, form.text
+    after = (await room.results())["project_ideas"][0]
+    assert (after["title"], after["owner_id"], after["focus_topic_ids"]) == ("Abendmarkt im Sommer", None, [])
+    empty = await room.client.post(
+        f"/w/{room.workshop.id}/ergebnis/projektideen/{project_id}",
+        data={"title": ""},
+        headers=await csrf_headers(room.client),
+    )
+    assert empty.status_code == 422 and "Bitte einen Titel angeben" in empty.text
+    assert (await room.results())["project_ideas"][0]["title"] == "Abendmarkt im Sommer"

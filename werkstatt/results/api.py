@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt.board.common import _same_origin_only, actor_for, bearer, reader_for, viewer_for
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.results import service as results
-from werkstatt.results.service import ProjectIdeaIn, StatusIn
+from werkstatt.results.service import ProjectIdeaEdit, ProjectIdeaIn
 from werkstatt.voting.ranking import workshop_results
 
 
@@ -56,16 +56,16 @@ class ProjectIdeaApi(Controller):
     path = "/api/project-ideas"
     tags = ("Ergebnisse",)  # type: ignore[assignment]
 
-    @patch("/{project_id:uuid}", summary="Status einer Projektidee ändern", operation_class=IdempotentOperation)
-    async def set_status(
-        self, request: Request[Any, Any, Any], db: AsyncSession, project_id: UUID, data: StatusIn
+    @patch("/{project_id:uuid}", summary="Projektidee ändern (Status, Titel, …)", operation_class=IdempotentOperation)
+    async def edit(
+        self, request: Request[Any, Any, Any], db: AsyncSession, project_id: UUID, data: ProjectIdeaEdit
     ) -> dict[str, Any]:
         if bearer(request) is None:  # cookie-authenticated writes only from our own pages (no CSRF via /api)
             _same_origin_only(request)
         account = request.scope.get("state", {}).get("account")
 
         async def run() -> Effect:
-            project = await results.change_status(db, account, project_id, data.status)
+            project = await results.edit_project_idea(db, account, project_id, data)
             people = await results.owners(db, [project.id])
             return Effect(results.project_view(project, people.get(project.owner_id) if project.owner_id else None))
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt.board.common import actor_for, reader_for, viewer_for
 from werkstatt.catalogue import service as catalogue
 from werkstatt.catalogue.access import viewer_of
-from werkstatt.errors import DomainError
+from werkstatt.errors import DomainError, Forbidden, NotFound
 from werkstatt.export.handlers import may_export
 from werkstatt.live.events import publish
 from werkstatt.network import service as network
@@ -24,7 +24,7 @@ from werkstatt.network.forms import signed_in
 from werkstatt.network.models import Town
 from werkstatt.network.permissions import Action, allowed
 from werkstatt.results import service as results
-from werkstatt.results.models import TRANSITIONS, ProjectStatus
+from werkstatt.results.models import TRANSITIONS, ProjectIdea, ProjectStatus
 from werkstatt.voting import service as voting
 from werkstatt.voting.board import QUADRANTS
 from werkstatt.voting.matrix import matrix_svg
@@ -94,6 +94,7 @@ class ResultPage(Controller):
         form: dict[str, Any] | None = None,
         errors: dict[str, str] | None = None,
         status: int = 200,
+        edit_errors: dict[str, str] | None = None,
     ) -> Response[str]:
         workshop = actor.workshop
         found = await workshop_results(db, workshop, viewer_for(request, actor))
@@ -113,6 +114,7 @@ class ResultPage(Controller):
             "town": await db.get(Town, workshop.town_id),  # its name leads the reader's breadcrumbs
             "form": None,
             "errors": {key: gettext(request, message) for key, message in (errors or {}).items()},
+            "edit_errors": {key: gettext(request, message) for key, message in (edit_errors or {}).items()},
         }
         if actor.is_coach:
             slugs = list(dict.fromkeys(s.method_slug for s in workshop.steps if s.method_slug))
@@ -135,6 +137,47 @@ class ResultPage(Controller):
     async def show(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[str]:
         actor = await reader_for(request, db, workshop_id)
         return await self._page(request, db, actor)
+
+    @post("/projektideen/{project_id:uuid}", name="workshop_result_project_edit")
+    async def edit(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, project_id: UUID
+    ) -> Response[Any]:
+        """The coach corrects a project idea: title, description, owner, focus topics."""
+        actor = await actor_for(request, db, workshop_id)
+        raw = await request.form()
+        key = f"edit-{project_id}"
+        try:
+            data = results.ProjectIdeaEdit.model_validate(
+                {
+                    "title": str(raw.get("title", ""))[:2000],
+                    "description": str(raw.get("description", ""))[:8000],
+                    "owner_id": str(raw.get("owner_id", "")) or None,
+                    "focus_topic_ids": [str(v)[:40] for v in raw.getall("focus_topic_ids")][:20]
+                    if "focus_topic_ids" in raw
+                    else [],
+                }
+            )
+        except ValidationError as error:
+            field = str(error.errors()[0]["loc"][0])
+            message = FIELD_MESSAGES.get(field, FIELD_MESSAGES["title"])
+            return await self._page(request, db, actor, edit_errors={key: message}, status=422)
+        try:
+            if not actor.is_coach:
+                raise Forbidden("Nur die Moderation ändert hier Projektideen.")
+            project = await db.get(ProjectIdea, project_id)
+            if project is None or project.workshop_id != actor.workshop.id:
+                raise NotFound("Diese Projektidee gibt es nicht.")
+            await results.edit_project_idea(db, actor.account, project_id, data)
+            await db.commit()
+        except DomainError as error:
+            await db.rollback()
+            if error.status_code == 404:
+                raise
+            fresh = await actor_for(request, db, workshop_id)
+            message = next(iter(error.errors), "") if error.errors else ""
+            detail = FIELD_MESSAGES.get(message, error.detail)
+            return await self._page(request, db, fresh, edit_errors={key: detail}, status=error.status_code)
+        return Redirect(f"/w/{workshop_id}/ergebnis?ok=projektidee#projektideen", status_code=303)
 
     @post("/projektideen", name="workshop_result_project")
     async def create(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:

@@ -64,17 +64,32 @@ class ProjectIdeaIn(BaseModel):
     @field_validator("title", "description")
     @classmethod
     def _no_control_chars(cls, value: str) -> str:
-        if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value) or any(
-            ch in value for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-        ):
-            raise ValueError("Unzulässige Steuerzeichen.")
-        return value
+        return _plain(value)
 
 
-class StatusIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _plain(value: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value) or any(
+        ch in value for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    ):
+        raise ValueError("Unzulässige Steuerzeichen.")
+    return value
 
-    status: ProjectStatus
+
+class ProjectIdeaEdit(BaseModel):
+    """What changes as a project idea goes on: only the fields sent (PATCH); the status forward only."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: ProjectStatus | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=4000)
+    owner_id: UUID | None = None
+    focus_topic_ids: list[UUID] | None = Field(default=None, max_length=20)
+
+    @field_validator("title", "description")
+    @classmethod
+    def _no_control_chars(cls, value: str | None) -> str | None:
+        return None if value is None else _plain(value)
 
 
 def project_view(project: ProjectIdea, owner: KernteamMember | None = None) -> dict[str, Any]:
@@ -244,6 +259,41 @@ async def change_status(
             {"status": "Dieser Statuswechsel ist nicht möglich."},
         )
     await db.refresh(project)
+    return project
+
+
+async def edit_project_idea(
+    db: AsyncSession, account: CurrentAccount | None, project_id: UUID, data: ProjectIdeaEdit
+) -> ProjectIdea:
+    """The coach or the owner corrects title and description, hands the idea to another Kernteam member,
+    retags it, or moves its status on; all or nothing."""
+    project = await _steerable(db, account, project_id)
+    sent = data.model_fields_set
+    if "title" in sent and data.title is None:
+        raise Invalid("Bitte einen Titel angeben.", {"title": "Der Titel fehlt."})
+    if "owner_id" in sent and data.owner_id is not None:
+        owner = await db.get(KernteamMember, data.owner_id)
+        if owner is None or owner.town_id != project.town_id:
+            raise Invalid(
+                "Die Verantwortlichen kommen aus dem Kernteam der Stadt.", {"owner_id": "Nicht im Kernteam der Stadt."}
+            )
+    if data.focus_topic_ids is not None:
+        query = select(FocusTopic.id).where(
+            FocusTopic.id.in_(data.focus_topic_ids), FocusTopic.network_id == project.network_id
+        )
+        if set((await db.execute(query)).scalars()) != set(data.focus_topic_ids):
+            raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_ids": "Unbekanntes Schwerpunktthema."})
+    if data.status is not None:
+        project = await change_status(db, account, project.id, data.status)
+    if data.title is not None:
+        project.title = data.title
+    if data.description is not None:
+        project.description = data.description
+    if "owner_id" in sent:
+        project.owner_id = data.owner_id
+    if data.focus_topic_ids is not None:
+        project.focus_topic_ids = [str(topic) for topic in data.focus_topic_ids]
+    await db.flush()
     return project
 
 
