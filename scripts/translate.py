@@ -4,7 +4,8 @@
 
 DOMAIN is `messages` (core: werkstatt/*.py, templates/*.html, templates/pages, templates/errors) or a domain
 folder name (`network`, `catalogue`, `workshops`, …: werkstatt/DOMAIN/ and templates/DOMAIN/). Strings are
-extracted into werkstatt/locale/en/LC_MESSAGES/DOMAIN.po; FILE.yaml maps German msgids to English texts.
+extracted into werkstatt/locale/en/LC_MESSAGES/DOMAIN.po; FILE.yaml maps German msgids to English texts, and
+a plural (`ngettext("Punkt", "Punkte", n)`) as `"Punkt|Punkte": ["dot", "dots"]`.
 Prints what is still untranslated.
 """
 
@@ -32,8 +33,11 @@ def sources(domain: str) -> list[tuple[Path, list[str] | None]]:
     return [(ROOT / "werkstatt" / domain, None), (ROOT / "templates" / domain, None)]
 
 
-def extract(domain: str) -> set[str]:
-    found: set[str] = set()
+Msgid = str | tuple[str, str]  # a plural: (singular, plural)
+
+
+def extract(domain: str) -> set[Msgid]:
+    found: set[Msgid] = set()
     for folder, keep in sources(domain):
         if not folder.exists():
             continue
@@ -45,7 +49,9 @@ def extract(domain: str) -> set[str]:
                 continue
             if keep is not None and "/" in filename and top not in keep:
                 continue
-            msgid = message if isinstance(message, str) else message[0]
+            msgid: Msgid = message if isinstance(message, str) else message[0]
+            if not isinstance(message, str) and len(message) > 1 and message[1]:
+                msgid = (message[0], message[1])
             if msgid:
                 found.add(msgid)
     return found
@@ -55,18 +61,22 @@ def main() -> int:
     domain = sys.argv[1] if len(sys.argv) > 1 else "messages"
     table = yaml.safe_load(Path(sys.argv[2]).read_text()) if len(sys.argv) > 2 else {}
     po = LOCALE / f"{domain}.po"
-    old: dict[str, str] = {}
+    old: dict[Msgid, str | tuple[str, ...]] = {}
     if po.exists():
         with po.open("rb") as handle:
-            old = {str(m.id): str(m.string) for m in read_po(handle, locale="en") if m.id}
+            old = {m.id: m.string for m in read_po(handle, locale="en") if m.id}
     catalog = Catalog(locale="en")
-    for msgid in sorted(extract(domain)):
-        catalog.add(msgid, table.get(msgid) or old.get(msgid) or "")
+    for msgid in sorted(extract(domain), key=str):
+        if isinstance(msgid, tuple):
+            given = table.get("|".join(msgid))
+            catalog.add(msgid, tuple(given) if given else old.get(msgid) or ("", ""))
+        else:
+            catalog.add(msgid, table.get(msgid) or old.get(msgid) or "")
     LOCALE.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("wb", delete=False, dir=LOCALE) as handle:
         write_po(handle, catalog, omit_header=True, no_location=True, sort_output=True, width=0)
     Path(handle.name).replace(po)
-    missing = [str(m.id) for m in catalog if m.id and not m.string]
+    missing = [str(m.id) for m in catalog if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])]
     for msgid in missing:
         print(f"untranslated: {msgid!r}")
     print(f"{domain}.po: {len(catalog)} messages, {len(missing)} untranslated")
