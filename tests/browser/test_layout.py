@@ -3,22 +3,15 @@ without scrolling past the site navigation and a tall step card."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.browser.test_live_board import in_thread, plan_workshop
 from tests.conftest import Server, axe_violations
-from tests.factories import PASSWORD, make_account, make_network
-from werkstatt.db import create_sessionmaker
-from werkstatt.network.models import Role
-from werkstatt.sessions import account_snapshot
-from werkstatt.workshops.schemas import WorkshopCreate
-from werkstatt.workshops.service import create_workshop
+from tests.factories import PASSWORD
 
 DEMO_PASSWORD = "werkstatt-demo"
 PHONE = {"width": 360, "height": 740}
@@ -36,32 +29,6 @@ AGENDA = [
     },
     {"title": "Gemeinsam besprechen", "minutes": 15, "board": {"mechanic": "discuss"}},
 ]
-
-
-def in_thread(coroutine: Any) -> Any:
-    """Playwright's sync API keeps a loop running in this thread: run database setup in another one."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-async def _setup(database_url: str) -> tuple[str, str, str]:
-    engine = create_async_engine(database_url)
-    async with create_sessionmaker(engine)() as db:
-        network = await make_network(db, "Layout-Netzwerk (Test)", towns=("Marienberg",))
-        coach = await make_account(db, Role.coach, network.network, email="layout@marienberg.example")
-        data = WorkshopCreate.model_validate(
-            {
-                "town_id": str(network.towns[0].id),
-                "title": "Ideen-Werkstatt Marktplatz am Dienstag",
-                "agenda": AGENDA,
-                "target_groups": ["jugendliche"],
-            }
-        )
-        workshop = await create_workshop(db, account_snapshot(coach), data)
-        await db.commit()
-        result = (str(workshop.id), workshop.join_code, coach.email)
-    await engine.dispose()
-    return result
 
 
 def sign_in(page: Any, base: str, email: str, password: str) -> None:
@@ -102,7 +69,16 @@ def test_network_and_town_pages_fit_320px(browser: Any, live_server: Server, scr
 @pytest.mark.browser
 def test_guest_reaches_card_form_on_phone(browser: Any, live_server: Server, screenshot_dir: Path) -> None:
     database_url = f"sqlite+aiosqlite:///{live_server.log.parent / 'werkstatt.db'}"
-    workshop_id, code, email = in_thread(_setup(database_url))
+    workshop_id, code, email = in_thread(
+        plan_workshop(
+            database_url,
+            AGENDA,
+            title="Ideen-Werkstatt Marktplatz am Dienstag",
+            network_name="Layout-Netzwerk (Test)",
+            email="layout@marienberg.example",
+            target_groups=("jugendliche",),
+        )
+    )
     base = live_server.url
 
     coach_context = browser.new_context(viewport={"width": 1280, "height": 900})

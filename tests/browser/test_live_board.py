@@ -37,17 +37,26 @@ def in_thread(coroutine: Any) -> Any:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-async def _setup(database_url: str) -> tuple[str, str, str]:
+async def plan_workshop(
+    database_url: str,
+    agenda: list[dict[str, Any]],
+    *,
+    title: str = "Ideen-Werkstatt Marktplatz",
+    network_name: str = "Lust auf Innenstadt (Test)",
+    email: str = "moderation@marienberg.example",
+    target_groups: tuple[str, ...] = ("jugendliche", "senioren"),
+) -> tuple[str, str, str]:
+    """A planned workshop in Marienberg with its coach: (workshop id, join code, the coach's email)."""
     engine = create_async_engine(database_url)
     async with create_sessionmaker(engine)() as db:
-        network = await make_network(db, "Lust auf Innenstadt (Test)", towns=("Marienberg",))
-        coach = await make_account(db, Role.coach, network.network, email="moderation@marienberg.example")
+        network = await make_network(db, network_name, towns=("Marienberg",))
+        coach = await make_account(db, Role.coach, network.network, email=email)
         data = WorkshopCreate.model_validate(
             {
                 "town_id": str(network.towns[0].id),
-                "title": "Ideen-Werkstatt Marktplatz",
-                "agenda": AGENDA,
-                "target_groups": ["jugendliche", "senioren"],
+                "title": title,
+                "agenda": agenda,
+                "target_groups": list(target_groups),
             }
         )
         workshop = await create_workshop(db, account_snapshot(coach), data)
@@ -60,7 +69,7 @@ async def _setup(database_url: str) -> tuple[str, str, str]:
 @pytest.mark.browser
 def test_coach_and_three_guests_live(browser: Any, live_server: Server, screenshot_dir: Path) -> None:
     database_url = f"sqlite+aiosqlite:///{live_server.log.parent / 'werkstatt.db'}"
-    workshop_id, code, email = in_thread(_setup(database_url))
+    workshop_id, code, email = in_thread(plan_workshop(database_url, AGENDA))
     base = live_server.url
 
     coach_context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -189,9 +189,8 @@ async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
     idea = await db.get(Idea, idea_id)
     if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.merged_into_id:
         raise NotFound("Diese Karte gibt es nicht.")
-    if idea.hidden and not actor.is_coach:
-        raise NotFound("Diese Karte gibt es nicht.")
-    if _private(actor, idea) and not actor.is_coach and idea.participant_id != actor.participant_id:
+    own = idea.participant_id == actor.participant_id
+    if not actor.is_coach and (idea.hidden or (_private(actor, idea) and not own)):  # hidden: even for its author
         raise NotFound("Diese Karte gibt es nicht.")
     return idea
 
@@ -314,7 +313,7 @@ async def run_command(db: AsyncSession, actor: Actor, command: dict[str, Any]) -
     kind = command.get("type")
     if not actor.is_coach and kind not in PARTICIPANT_COMMANDS:
         raise Forbidden("Nur die Moderation darf die Werkstatt steuern.")
-    fields, handler = {**STEP_COMMANDS, **MODERATION}.get(str(kind), ((), None))
+    fields, handler = STEP_COMMANDS.get(str(kind)) or MODERATION.get(str(kind)) or ((), None)
     if handler is None:
         raise Invalid(f"Unbekannter Befehl: {kind}", {"type": "Unbekannter Befehl."})
     unknown = sorted(set(command) - {"type", *fields})

@@ -23,7 +23,7 @@ from werkstatt.network.forms import (
     signed_in,
     validate,
 )
-from werkstatt.network.models import KERNTEAM_ROLE_LABELS, Network, Role, Town
+from werkstatt.network.models import KERNTEAM_ROLE_LABELS, KernteamMember, Network, Role, Town
 from werkstatt.network.permissions import Action, allowed, require
 from werkstatt.network.schemas import InviteForm, KernteamForm, NameForm, RoleForm, TownForm, TownTopicChoice
 from werkstatt.sessions import open_session
@@ -141,6 +141,18 @@ class NetworkController(Controller):
         }
         return render(request, "network/kernteam.html", context, status_code=422 if errors else 200)
 
+    async def _member(
+        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, member_id: str
+    ) -> tuple[Town, KernteamMember]:
+        """A member of this town's Kernteam (another town's member is not found here)."""
+        town = await service.get_town(db, signed_in(request), town_id)
+        member = await service.get_member(
+            db, await service.get_network(db, signed_in(request), town.network_id), member_id
+        )
+        if member.town_id != town.id:
+            raise NotFound("Nicht gefunden.")
+        return town, member
+
     @get("/staedte/{town_id:str}/kernteam", name="kernteam", guards=[allowed(Action.manage_kernteam)])
     async def kernteam(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
         town = await service.get_town(db, signed_in(request), town_id)
@@ -166,12 +178,7 @@ class NetworkController(Controller):
     async def kernteam_link(
         self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, member_id: str
     ) -> Response[Any]:
-        town = await service.get_town(db, signed_in(request), town_id)
-        member = await service.get_member(
-            db, await service.get_network(db, signed_in(request), town.network_id), member_id
-        )
-        if member.town_id != town.id:
-            raise NotFound("Nicht gefunden.")
+        town, member = await self._member(request, db, town_id, member_id)
         data = await form_data(request)
         account_id = str(data.get("account_id", ""))[:40]
         try:
@@ -189,9 +196,7 @@ class NetworkController(Controller):
     async def kernteam_remove(
         self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, member_id: str
     ) -> Redirect:
-        town = await service.get_town(db, signed_in(request), town_id)
-        network = await service.get_network(db, signed_in(request), town.network_id)
-        member = await service.get_member(db, network, member_id)
+        town, member = await self._member(request, db, town_id, member_id)
         await service.remove_kernteam_member(db, member)
         return Redirect(f"/staedte/{town.id}/kernteam?ok=entfernt", status_code=303)
 

@@ -41,6 +41,8 @@ STATUS_LABELS = {
 
 
 MAX_NEXT_STEPS = 20
+# A card everyone sees on the board: not withdrawn, hidden or merged into another.
+ON_THE_BOARD = (Idea.withdrawn.is_(False), Idea.hidden.is_(False), Idea.merged_into_id.is_(None))
 
 
 class NextStepIn(BaseModel):
@@ -114,30 +116,32 @@ def project_view(project: ProjectIdea, owner: KernteamMember | None = None) -> d
     }
 
 
+async def _town_member(db: AsyncSession, town_id: UUID, member_id: UUID | None) -> KernteamMember | None:
+    """The owner of a project idea comes from its town's Kernteam (None: still open)."""
+    if member_id is None:
+        return None
+    member = await db.get(KernteamMember, member_id)
+    if member is None or member.town_id != town_id:
+        raise Invalid(
+            "Die Verantwortlichen kommen aus dem Kernteam der Stadt.", {"owner_id": "Nicht im Kernteam der Stadt."}
+        )
+    return member
+
+
+async def _check_topics(db: AsyncSession, network_id: UUID, topic_ids: list[UUID]) -> None:
+    query = select(FocusTopic.id).where(FocusTopic.id.in_(topic_ids), FocusTopic.network_id == network_id)
+    if set((await db.execute(query)).scalars()) != set(topic_ids):
+        raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_ids": "Unbekanntes Schwerpunktthema."})
+
+
 async def create_project_idea(
     db: AsyncSession, actor: Actor, data: ProjectIdeaIn, viewer: Viewer
 ) -> tuple[ProjectIdea, WorkshopEvent]:
     if not actor.is_coach:
         raise Forbidden("Nur die Moderation macht aus Karten Projektideen.")
     workshop = actor.workshop
-    owner: KernteamMember | None = None
-    if data.owner_id is not None:
-        owner = await db.get(KernteamMember, data.owner_id)
-        if owner is None or owner.town_id != workshop.town_id:
-            raise Invalid(
-                "Die Verantwortlichen kommen aus dem Kernteam der Stadt.", {"owner_id": "Nicht im Kernteam der Stadt."}
-            )
-    topics = set(
-        (
-            await db.execute(
-                select(FocusTopic.id).where(
-                    FocusTopic.id.in_(data.focus_topic_ids), FocusTopic.network_id == workshop.network_id
-                )
-            )
-        ).scalars()
-    )
-    if topics != set(data.focus_topic_ids):
-        raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_ids": "Unbekanntes Schwerpunktthema."})
+    owner = await _town_member(db, workshop.town_id, data.owner_id)
+    await _check_topics(db, workshop.network_id, data.focus_topic_ids)
     if len(set(data.idea_ids)) != len(data.idea_ids):
         raise Invalid("Jede Karte nur einmal auswählen.", {"idea_ids": "Doppelte Karte."})
     cards = {
@@ -192,12 +196,7 @@ async def clusters_with_cards(db: AsyncSession, workshop_id: UUID) -> list[tuple
     query = (
         select(Cluster.id, Cluster.name, func.count(Idea.id))
         .join(Idea, Idea.cluster_id == Cluster.id)
-        .where(
-            Cluster.workshop_id == workshop_id,
-            Idea.withdrawn.is_(False),
-            Idea.hidden.is_(False),
-            Idea.merged_into_id.is_(None),
-        )
+        .where(Cluster.workshop_id == workshop_id, *ON_THE_BOARD)
         .group_by(Cluster.id, Cluster.name, Cluster.position)
         .order_by(Cluster.position, Cluster.name)
     )
@@ -209,12 +208,7 @@ async def _cluster_cards(db: AsyncSession, workshop_id: UUID, cluster_id: UUID) 
     cluster = await db.get(Cluster, cluster_id)
     if cluster is None or cluster.workshop_id != workshop_id:
         raise Invalid("Unbekannter Cluster ausgewählt.", {"cluster_ids": "Unbekannter Cluster."})
-    query = select(Idea).where(
-        Idea.cluster_id == cluster.id,
-        Idea.withdrawn.is_(False),
-        Idea.hidden.is_(False),
-        Idea.merged_into_id.is_(None),
-    )
+    query = select(Idea).where(Idea.cluster_id == cluster.id, *ON_THE_BOARD)
     found = list((await db.execute(query.order_by(Idea.created_at))).scalars())
     if not found:
         raise Invalid("Dieser Cluster hat keine Karten.", {"cluster_ids": "Der Cluster ist leer."})
@@ -271,18 +265,9 @@ async def edit_project_idea(
     sent = data.model_fields_set
     if "title" in sent and data.title is None:
         raise Invalid("Bitte einen Titel angeben.", {"title": "Der Titel fehlt."})
-    if "owner_id" in sent and data.owner_id is not None:
-        owner = await db.get(KernteamMember, data.owner_id)
-        if owner is None or owner.town_id != project.town_id:
-            raise Invalid(
-                "Die Verantwortlichen kommen aus dem Kernteam der Stadt.", {"owner_id": "Nicht im Kernteam der Stadt."}
-            )
+    await _town_member(db, project.town_id, data.owner_id)
     if data.focus_topic_ids is not None:
-        query = select(FocusTopic.id).where(
-            FocusTopic.id.in_(data.focus_topic_ids), FocusTopic.network_id == project.network_id
-        )
-        if set((await db.execute(query)).scalars()) != set(data.focus_topic_ids):
-            raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_ids": "Unbekanntes Schwerpunktthema."})
+        await _check_topics(db, project.network_id, data.focus_topic_ids)
     if data.status is not None:
         project = await change_status(db, account, project.id, data.status)
     if data.title is not None:
