@@ -70,14 +70,127 @@
     if (element) { lastSeq = Math.max(lastSeq, boardSeq()); }
   });
 
-  // A fresh board (timer changed, step edited, reconnect) must not wipe what someone is typing: the morph
-  // leaves the text of post and comment forms alone; they clear themselves only after their own post.
+  // A fresh board (step change, reveal, reconnect) must not wipe what someone is typing: the morph leaves
+  // the text of post and comment forms alone (they clear themselves only after their own post), and what is
+  // marked data-morph-keep (the projector's join box, whose address only the page knows) stays as it is.
   if (window.Idiomorph) {
     Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (attribute, element) {
       var draft = element.tagName === "TEXTAREA" || (element.tagName === "INPUT" && element.type === "text");
       if (attribute === "value" && draft && element.closest("form[data-reset]")) { return false; }
     };
+    Idiomorph.defaults.callbacks.beforeNodeMorphed = function (oldNode) {
+      return !(oldNode.nodeType === 1 && oldNode.hasAttribute("data-morph-keep"));
+    };
   }
+
+  // Pushed changes. The server renders each event once per audience (role × language), never per person, and
+  // the browser never fetches in reply: a whole board (after <!--board-->) is morphed into #board; small
+  // moves come as <template data-op> elements, taken out here and applied once htmx has swapped the rest.
+  // What is personal is marked here: the cards this browser wrote (ids it has seen marked as its own).
+  var BOARD_MARK = "<!--board-->";
+  var ownIds = {};
+  var pendingBoard = null;
+  var pendingOps = [];
+
+  function rememberOwn(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(".idea.idea-own[data-idea-id]"), function (card) {
+      ownIds[card.getAttribute("data-idea-id")] = true;
+    });
+  }
+  function markOwn() {
+    Object.keys(ownIds).forEach(function (id) {
+      var card = document.getElementById("idea-" + id);
+      if (!card) { return; }
+      card.classList.add("idea-own");
+      Array.prototype.forEach.call(card.querySelectorAll("[data-own-only]"), function (el) { el.hidden = false; });
+    });
+  }
+  function cardContainer(step, cluster) {
+    return document.getElementById("cluster-cards-" + cluster) ||
+      document.querySelector('.cluster-cards[data-cluster-id="' + (cluster === "none" ? "" : cluster) + '"]') ||
+      document.getElementById("ideas-step-" + step) ||
+      document.getElementById("ideas-step-all");
+  }
+  function recount() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-count-of]"), function (counter) {
+      var list = document.getElementById(counter.getAttribute("data-count-of"));
+      if (list) { counter.textContent = String(list.querySelectorAll(".idea").length); }
+    });
+  }
+  var OPS = {
+    move: function (op) {
+      var card = document.getElementById("idea-" + op.getAttribute("data-idea"));
+      var target = cardContainer(null, op.getAttribute("data-cluster"));
+      if (card && target && card.parentNode !== target) { target.appendChild(card); }
+    },
+    place: function (op) {
+      var card = op.content.firstElementChild;
+      if (!card) { return; }
+      var existing = document.getElementById(card.id);
+      if (existing) { existing.replaceWith(card); }
+      else {
+        var target = cardContainer(op.getAttribute("data-step"), op.getAttribute("data-cluster"));
+        if (!target) { return; }
+        target.appendChild(card);
+      }
+      htmx.process(card);
+    },
+    spotlight: function (op) {
+      Array.prototype.forEach.call(document.querySelectorAll(".is-spotlight"), function (el) {
+        if (el.id !== "spotlight") { el.classList.remove("is-spotlight"); }
+      });
+      var target = op.getAttribute("data-target") && document.getElementById(op.getAttribute("data-target"));
+      if (target) { target.classList.add("is-spotlight"); }
+    },
+    "class": function (op) {
+      var target = document.getElementById(op.getAttribute("data-target"));
+      if (target) { target.classList.toggle(op.getAttribute("data-class"), op.getAttribute("data-on") === "true"); }
+    },
+    count: function (op) {
+      var list = document.getElementById(op.getAttribute("data-list"));
+      var target = document.getElementById(op.getAttribute("data-target"));
+      if (list && target) { target.textContent = String(list.children.length); }
+    }
+  };
+
+  htmx.defineExtension("live-board", {
+    transformResponse: function (text) {
+      var match = SEQ.exec(text);
+      var head = match ? match[0] : "";
+      var body = text.slice(head.length);
+      if (body.indexOf(BOARD_MARK) === 0) {
+        pendingBoard = body.slice(BOARD_MARK.length);
+        return head;
+      }
+      if (body.indexOf("data-op=") < 0) { return text; }
+      var holder = document.createElement("template");
+      holder.innerHTML = body;
+      Array.prototype.forEach.call(holder.content.querySelectorAll(":scope > template[data-op]"), function (op) {
+        pendingOps.push(op);
+        op.remove();
+      });
+      return head + holder.innerHTML;
+    }
+  });
+
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    if (pendingBoard !== null) {
+      var html = pendingBoard;
+      pendingBoard = null;
+      var element = board();
+      if (element) { htmx.swap(element, html, { swapStyle: "morph" }); }
+    }
+    var ops = pendingOps;
+    pendingOps = [];
+    ops.forEach(function (op) {
+      var apply = OPS[op.getAttribute("data-op")];
+      if (apply) { apply(op); }
+    });
+    rememberOwn(document);
+    markOwn();
+    recount();
+  });
+  document.addEventListener("DOMContentLoaded", function () { rememberOwn(document); });
 
   // Forms marked data-reset clear themselves after a successful post.
   document.addEventListener("htmx:afterRequest", function (event) {

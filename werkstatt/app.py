@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from litestar import Litestar
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import db as database
 from werkstatt.board.fragments import render_event, render_presence
+from werkstatt.board.push import BoardPush
 from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
@@ -121,7 +123,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.sessionmaker = sessionmaker
     app.state.redis = redis
     app.state.channels = channels
-    app.state.hub = Hub(channels, render_event, render_presence)
+    push = BoardPush(sessionmaker, settings, app.route_reverse)
+    app.state.hub = Hub(
+        channels,
+        partial(render_event, push=push),
+        render_presence,
+        prepare=push.prepare,
+        render_personal=push.render_personal,
+    )
     # The hub catches up lost news from the event log; watching it only pays with several workers (Redis).
     app.state.hub.use_event_log(sessionmaker, watch=redis is not None)
     return app

@@ -6,41 +6,34 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from werkstatt.board.push import BoardPush, changes_whole_board
 from werkstatt.live.visibility import COACH, PROJECTOR, Viewer, view_event
 from werkstatt.web import environment
 
 TEMPLATE = "board/_live.html"
-# Moderation changes the board's shape: boards fetch their fragment again and morph it in place.
-REFRESH_TYPES = {
-    "step_started",
-    "workshop_closed",
-    "revealed",
-    "board_locked",
-    "board_unlocked",
-    "step_edited",
-    "timer_changed",
-    "spotlight_changed",
-    "cluster_created",
-    "cluster_renamed",
-    "cluster_deleted",
-    "idea_moved",
-    "ideas_merged",
-    "idea_hidden",
-    "idea_restored",
-}
-COACH_REFRESH_TYPES = {"participant_joined", "participant_removed"}
+PUSH = "board/_push.html"
 
 
-def _macro(locale: str, name: str) -> Any:
-    return getattr(environment(locale).get_template(TEMPLATE).module, name)
+def _macro(locale: str, name: str, template: str = TEMPLATE) -> Any:
+    return getattr(environment(locale).get_template(template).module, name)
 
 
-def render_event(event: dict[str, Any], viewer: Viewer) -> str | None:
+def render_event(event: dict[str, Any], viewer: Viewer, push: BoardPush | None = None) -> str | None:
+    """Whole boards (step change, reveal, close) come from `push`: read once per role and rendered once per
+    audience by the worker. Should that read have failed, or the event come from the log (a replay), the
+    board resyncs instead: a reconnecting client may fetch once; nothing live makes a browser fetch."""
     view = view_event(event, viewer)
+    for key in [key for key in view if key.startswith("_")]:  # what the worker prepared, never sent as such
+        del view[key]
     if viewer.format == "json":
         view.pop("workshop_id", None)
         return json.dumps(view, ensure_ascii=False, separators=(",", ":"))
-    body = render_html(view, viewer)
+    if changes_whole_board(event):
+        body = push.render(event, viewer) if push is not None else None
+        if body is None:
+            return render_resync(viewer).replace("<!--seq:0-->", f"<!--seq:{view['seq']}-->", 1)
+    else:
+        body = render_html(view, viewer)
     if body is None:
         # Nothing to show this audience, but the seq still moves on (so replays stay exact).
         body = ""
@@ -50,21 +43,40 @@ def render_event(event: dict[str, Any], viewer: Viewer) -> str | None:
 def render_html(view: dict[str, Any], viewer: Viewer) -> str | None:
     kind = view["type"]
     data = view.get("data") or {}
-    if kind in REFRESH_TYPES or (kind in COACH_REFRESH_TYPES and viewer.role == COACH):
-        return str(_macro(viewer.locale, "refresh")(viewer.workshop_id, viewer.role))
+    role, locale = viewer.role, viewer.locale
+    if kind in PUSHED:
+        return str(_macro(locale, PUSHED[kind], PUSH)(data, viewer.workshop_id, role))
     if kind == "idea_posted":
-        return str(_macro(viewer.locale, "idea_posted")(data["idea"], viewer.workshop_id, viewer.role))
+        return str(_macro(locale, "idea_posted")(data["idea"], viewer.workshop_id, role))
     if kind == "idea_edited":
         if data["idea"].get("gone"):
-            return str(_macro(viewer.locale, "idea_removed")(data["idea"]["id"]))
-        return str(_macro(viewer.locale, "idea_replaced")(data["idea"], viewer.workshop_id, viewer.role))
+            return str(_macro(locale, "idea_removed")(data["idea"]["id"]))
+        return str(_macro(locale, "idea_replaced")(data["idea"], viewer.workshop_id, role))
     if kind == "idea_withdrawn":
-        return str(_macro(viewer.locale, "idea_removed")(data["idea"]["id"]))
+        return str(_macro(locale, "idea_removed")(data["idea"]["id"]))
     if kind == "comment_posted":
-        return str(_macro(viewer.locale, "comment_posted")(data["comment"])) if "comment" in data else None
+        return str(_macro(locale, "comment_posted")(data["comment"])) if "comment" in data else None
     if kind == "reaction_changed":
-        return str(_macro(viewer.locale, "reaction_count")(data["reaction"]))
+        return str(_macro(locale, "reaction_count")(data["reaction"]))
+    if kind in {"participant_joined", "participant_removed"}:
+        if role != COACH:
+            return None
+        return str(_macro(locale, kind, PUSH)(data, viewer.workshop_id, role))
     return _extension_html(view, viewer)
+
+
+# Moderation events and the macro of board/_push.html that renders each from the event's data alone.
+PUSHED = {
+    "timer_changed": "timer_changed",
+    "spotlight_changed": "spotlight_changed",
+    "board_locked": "lock_changed",
+    "board_unlocked": "lock_changed",
+    "step_edited": "step_edited",
+    "idea_moved": "idea_moved",
+    "ideas_merged": "ideas_merged",
+    "idea_hidden": "idea_hidden",
+    "idea_restored": "idea_restored",
+}
 
 
 def _extension_html(view: dict[str, Any], viewer: Viewer) -> str | None:

@@ -1,8 +1,8 @@
 """The coach's moderation commands on the live board: timer, reveal, lock, spotlight, clusters, merge, hide,
 remove a participant, and live edits of the step's question and instructions.
 
-Each command records one event; its board effect reaches every board through the same realtime path
-(most of them refresh the board fragment, morphed in place so focus and caret stay)."""
+Each command records one event that carries what the boards need to show its effect (the timer, the card
+whole, the banner's text): the worker renders it once per audience and pushes it; no board asks back."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import delete, func, select, tuple_, update
 
+from werkstatt.board.cards import card_state
 from werkstatt.board.models import CLUSTER_NAME_MAX, Cluster, Comment, Idea, Reaction
 from werkstatt.board.service import clean_text, current_step
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
@@ -162,7 +163,46 @@ async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEven
     else:
         raise Invalid("Hervorheben geht für eine Karte oder einen Cluster.", {"target": "Ungültiges Ziel."})
     actor.workshop.spotlight = f"{kind}:{item_id}"
-    return await record(db, actor.workshop.id, "spotlight_changed", {"spotlight": actor.workshop.spotlight})
+    view = await _spotlight_view(db, actor, kind, item_id)
+    return await record(
+        db, actor.workshop.id, "spotlight_changed", {"spotlight": actor.workshop.spotlight, "view": view}
+    )
+
+
+SPOTLIGHT_MEMBERS = 30  # a cluster in focus lists this many of its cards on the banner
+
+
+async def _spotlight_view(db: AsyncSession, actor: Actor, kind: str, item_id: UUID) -> dict[str, Any]:
+    """What every board's banner shows: the card's text, or the cluster's name and its visible cards' texts."""
+    if kind == "idea":
+        idea = await db.get(Idea, item_id)
+        assert idea is not None
+        return {"kind": kind, "id": str(item_id), "text": idea.text}
+    cluster = await db.get(Cluster, item_id)
+    assert cluster is not None
+    members = [
+        idea
+        for idea in (
+            await db.execute(
+                select(Idea)
+                .where(
+                    Idea.cluster_id == item_id,
+                    Idea.withdrawn.is_(False),
+                    Idea.hidden.is_(False),
+                    Idea.merged_into_id.is_(None),
+                )
+                .order_by(Idea.created_at, Idea.id)
+            )
+        ).scalars()
+        if not _is_blind(actor, idea)
+    ]
+    return {
+        "kind": kind,
+        "id": str(item_id),
+        "text": cluster.name,
+        "members": [idea.text for idea in members[:SPOTLIGHT_MEMBERS]],
+        "more": max(len(members) - SPOTLIGHT_MEMBERS, 0),
+    }
 
 
 def _is_blind(actor: Actor, idea: Idea) -> bool:
@@ -178,7 +218,8 @@ async def edit_step_text(db: AsyncSession, actor: Actor, question: Any, instruct
     instructions = "" if instructions is None else str(instructions)
     step.question = clean_text(question, 300, "question") if question.strip() else ""
     step.instructions = clean_text(instructions, 4000, "instructions") if instructions.strip() else ""
-    return await record(db, actor.workshop.id, "step_edited", {"step": step.position})
+    texts = {"title": step.title, "question": step.question, "instructions": step.instructions}
+    return await record(db, actor.workshop.id, "step_edited", {"step": step.position, **texts})
 
 
 # --- clusters ----------------------------------------------------------------------------------------
@@ -265,7 +306,9 @@ async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id:
         )
     )  # the same person's same reaction on both cards counts once
     await db.execute(update(Reaction).where(Reaction.idea_id == source.id).values(idea_id=target.id))
-    return await record(db, actor.workshop.id, "ideas_merged", {"source": str(source.id), "target": str(target.id)})
+    await db.flush()
+    data = {"source": str(source.id), "target": str(target.id), **await _card_data(db, actor, target)}
+    return await record(db, actor.workshop.id, "ideas_merged", data)
 
 
 # --- hide and remove ---------------------------------------------------------------------------------
@@ -279,7 +322,8 @@ async def hide_idea(db: AsyncSession, actor: Actor, idea_id: Any, reason: Any) -
     idea.hidden_reason = clean_text(str(reason or ""), 200, "reason") if str(reason or "").strip() else ""
     if actor.workshop.spotlight == f"idea:{idea.id}":
         actor.workshop.spotlight = None
-    return await record(db, actor.workshop.id, "idea_hidden", {"idea": {"id": str(idea.id)}})
+    await db.flush()
+    return await record(db, actor.workshop.id, "idea_hidden", await _card_data(db, actor, idea))
 
 
 async def restore_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> WorkshopEvent:
@@ -290,7 +334,8 @@ async def restore_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Workshop
         raise NotFound("Diese ausgeblendete Karte gibt es nicht.")
     idea.hidden = False
     idea.hidden_reason = ""
-    return await record(db, actor.workshop.id, "idea_restored", {"idea": {"id": str(idea.id)}})
+    await db.flush()
+    return await record(db, actor.workshop.id, "idea_restored", await _card_data(db, actor, idea))
 
 
 async def remove_participant(db: AsyncSession, actor: Actor, participant_id: Any) -> WorkshopEvent:
@@ -303,6 +348,20 @@ async def remove_participant(db: AsyncSession, actor: Actor, participant_id: Any
         raise Invalid("Die Moderation kann sich nicht selbst entfernen.", {"participant_id": "Das sind Sie."})
     participant.removed = True
     return await record(db, actor.workshop.id, "participant_removed", {"participant": {"id": str(participant.id)}})
+
+
+async def _card_data(db: AsyncSession, actor: Actor, idea: Idea) -> dict[str, Any]:
+    """The card whole (each audience's board swaps it in as it may see it) and where it stands on the board."""
+    step = current_step(actor.workshop)
+    cluster_step = step is not None and step.mechanic == "cluster"
+    return {
+        "idea": await card_state(db, actor.workshop, idea),
+        "board": {
+            "cluster_step": cluster_step,
+            "all_cluster": bool(cluster_step and step and step.config.get("who") == "all"),
+            "spotlit": actor.workshop.spotlight == f"idea:{idea.id}",
+        },
+    }
 
 
 # --- lookups -----------------------------------------------------------------------------------------

@@ -48,6 +48,10 @@ CATCH_UP_LIMIT = 500
 
 Renderer = Callable[[dict[str, Any], Viewer], str | None]
 PresenceRenderer = Callable[[dict[str, Any], Viewer], str | None]
+# Reads, once per event and worker, what rendering that event needs beyond the event itself (a whole board on
+# a step change) and attaches it to the event; given the roles present in the room. Renderers stay pure.
+Preparer = Callable[[dict[str, Any], set[str]], Awaitable[None]]
+PERSONAL = "_personal"  # an event's per-person extras: {participant id: anything}, rendered per person
 RESYNC = "\x00resync"
 CLOSE_WAIT = 2.0
 
@@ -239,10 +243,19 @@ class Room:
 
 
 class Hub:
-    def __init__(self, channels: ChannelsPlugin, render: Renderer, render_presence: PresenceRenderer) -> None:
+    def __init__(
+        self,
+        channels: ChannelsPlugin,
+        render: Renderer,
+        render_presence: PresenceRenderer,
+        prepare: Preparer | None = None,
+        render_personal: Renderer | None = None,
+    ) -> None:
         self.channels = channels
         self.render = render
         self.render_presence = render_presence
+        self.prepare = prepare
+        self.render_personal = render_personal
         self.rooms: dict[str, Room] = {}
         self.worker_id = uuid.uuid4().hex
         self._lock = asyncio.Lock()
@@ -333,9 +346,21 @@ class Hub:
                     self._announce_presence(room)
                     self.request_catch_up(room)
                 else:
+                    await self._prepare(room, message)
                     self.deliver(room, message)
         finally:
             ticker.cancel()
+
+    async def _prepare(self, room: Room, event: dict[str, Any]) -> None:
+        """Once per event and worker, in seq order (the pump waits): a failure leaves the event bare, and its
+        renderer then tells the boards to resync."""
+        if self.prepare is None or not room.connections:
+            return
+        event["_presence"] = self.presence_summary(room)
+        try:
+            await self.prepare(event, {c.viewer.role for c in room.connections})
+        except Exception:
+            logger.warning("preparing event %s failed", event.get("seq"), exc_info=True)
 
     def deliver(self, room: Room, event: dict[str, Any]) -> None:
         seq = int(event["seq"])
@@ -358,11 +383,28 @@ class Hub:
             for connection in members:
                 connection.offer(payload, seq)  # an idle socket is written here and now
             self.delivered += len(members)
+        personal = event.get(PERSONAL)
+        if personal and self.render_personal is not None:
+            self._deliver_personal(room, event, personal)
         if event.get("type") == "participant_removed":
             removed = (event.get("data") or {}).get("participant", {}).get("id")
             for connection in list(room.connections):
                 if removed and connection.viewer.participant_id == removed:
                     connection.close(4403)
+
+    def _deliver_personal(self, room: Room, event: dict[str, Any], personal: dict[str, Any]) -> None:
+        """The small per-person part of an event (my own blind cards on a fresh board), after its shared part."""
+        assert self.render_personal is not None
+        for connection in list(room.connections):
+            if connection.buffering or connection.viewer.participant_id not in personal:
+                continue
+            try:
+                payload = self.render_personal(event, connection.viewer)
+            except Exception:
+                logger.exception("rendering the personal part of event %s failed", event.get("seq"))
+                continue
+            if payload:
+                connection.offer(payload, None)
 
     # --- catching up from the event log (news lost between workers) -----------------------------------------
 

@@ -228,11 +228,14 @@ async def join_workshop(
     name = " ".join(data.display_name.split())
     if not name or any(ord(ch) < 32 or ch in "\u202e\u202d\u200b\u2066\u2067\u2068\u2069" for ch in name):
         raise Invalid("Bitte einen lesbaren Anzeigenamen angeben.", {"display_name": "Ungültiger Anzeigename."})
+    group_name: str | None = None
     if data.target_group:
-        known = set(
-            (await db.execute(select(TargetGroup.slug).where(TargetGroup.network_id == workshop.network_id))).scalars()
+        group_name = await db.scalar(
+            select(TargetGroup.name).where(
+                TargetGroup.network_id == workshop.network_id, TargetGroup.slug == data.target_group
+            )
         )
-        if data.target_group not in known:
+        if group_name is None:
             raise Invalid("Unbekannte Zielgruppe.", {"target_group": "Unbekannte Zielgruppe."})
     token = secrets.token_urlsafe(32)
     is_member = account is not None and account.network_id == workshop.network_id
@@ -250,7 +253,7 @@ async def join_workshop(
         db,
         workshop.id,
         "participant_joined",
-        {"participant": participant_view(participant)},
+        {"participant": {**participant_view(participant), "target_group_name": group_name}},
     )
     return workshop, participant, token, event
 

@@ -1,0 +1,165 @@
+"""Whole boards pushed over the websocket, rendered once per audience.
+
+A step change, a reveal or the close changes the whole board. No browser fetches it: the worker reads the
+board once per role present in its room (coach, participant, projector: at most three reads per event and
+worker, whatever the room's size), renders it once per role and locale, and every socket of that audience
+gets the same bytes. What is personal stays out of the shared render: own cards are marked in the browser
+from the ids it knows (board.js), and a participant's own blind cards, which nobody else may read, come as a
+small per-person fragment after the shared board."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from werkstatt.board.models import Idea
+from werkstatt.board.queries import board_state
+from werkstatt.board.service import idea_view
+from werkstatt.live.hub import PERSONAL
+from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
+from werkstatt.network.models import FocusTopic, Town
+from werkstatt.web import environment
+from werkstatt.workshops.models import FORMAT_LABELS, Participant
+from werkstatt.workshops.service import get_workshop
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from werkstatt.settings import Settings
+
+BOARD = "_board"
+# Events that change the whole board. A vote's reveal carries its tallies and is pushed as counts instead.
+WHOLE_BOARD_TYPES = {
+    "step_started",
+    "workshop_closed",
+    "revealed",
+    "cluster_created",
+    "cluster_renamed",
+    "cluster_deleted",
+}
+MARK = "<!--board-->"  # board.js morphs what follows into #board
+
+
+def changes_whole_board(event: dict[str, Any]) -> bool:
+    kind = event.get("type")
+    return kind in WHOLE_BOARD_TYPES and not (kind == "revealed" and "tallies" in (event.get("data") or {}))
+
+
+@dataclass(frozen=True)
+class _Actor:
+    """What the board templates ask of the actor."""
+
+    is_coach: bool
+
+
+class BoardPush:
+    """The hub's preparer (reads) and the board's part of its renderer (renders), bound to one app."""
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, url: Callable[..., str | None]
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.url = url
+
+    async def prepare(self, event: dict[str, Any], roles: set[str]) -> None:
+        if not changes_whole_board(event):
+            return
+        workshop_id = UUID(str(event["workshop_id"]))
+        async with self.sessionmaker() as db:
+            workshop = await get_workshop(db, workshop_id)
+            town = await db.get(Town, workshop.town_id)
+            boards: dict[str, dict[str, Any]] = {}
+            for role in sorted(roles & {COACH, PARTICIPANT, PROJECTOR}):
+                viewer = Viewer(workshop_id=str(workshop_id), role=role, participant_id=None)
+                state = await board_state(db, workshop, viewer)
+                state.update(
+                    actor=_Actor(is_coach=role == COACH),
+                    viewer=viewer,
+                    town=town,
+                    format_label=FORMAT_LABELS.get(workshop.format, workshop.format),
+                    join_url=f"{self.settings.public_url or ''}/beitreten/{workshop.join_code}",
+                    presence=event.get("_presence") or {"connected": 0, "by_target_group": {}},
+                )
+                boards[role] = state
+            personal = await own_blind_cards(db, workshop_id, boards) if PARTICIPANT in boards else {}
+        event[BOARD] = boards
+        if personal:
+            event[PERSONAL] = personal
+
+    def render(self, event: dict[str, Any], viewer: Viewer) -> str | None:
+        """The board for this audience, or None when the event was not prepared (replay, a failed read):
+        the caller then asks the board to resync."""
+        boards = event.get(BOARD)
+        if not boards or viewer.role not in boards:
+            return None
+        template = "board/projector.html" if viewer.role == PROJECTOR else "board/board.html"
+        context = {**boards[viewer.role], **self._globals(viewer)}
+        env = environment(viewer.locale)
+        from jinja2_fragments import render_block
+
+        return MARK + str(render_block(env, template, "board", **context))
+
+    def render_personal(self, event: dict[str, Any], viewer: Viewer) -> str | None:
+        ideas = (event.get(PERSONAL) or {}).get(viewer.participant_id)
+        if not ideas or viewer.format != "html":  # a program reads its own cards from the events themselves
+            return None
+        module = environment(viewer.locale).get_template("board/_push.html").module
+        return str(module.own_cards(ideas, viewer.workshop_id))  # type: ignore[attr-defined]
+
+    def _globals(self, viewer: Viewer) -> dict[str, Any]:
+        return {
+            "settings": self.settings,
+            "csrf_token": "",  # htmx sends the page's token as a header (base.html: hx-headers)
+            "account": None,
+            "path": f"/w/{viewer.workshop_id}",
+            "url": self._url,
+        }
+
+    def _url(self, name: str, **params: Any) -> str | None:
+        try:
+            return self.url(name, **params)
+        except Exception:  # as web.url_for: a part of Werkstatt that is not installed has no link
+            return None
+
+
+async def own_blind_cards(
+    db: AsyncSession, workshop_id: UUID, boards: dict[str, dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each participant's own cards that the shared board shows them only as a count (blind, not revealed)."""
+    state = boards[PARTICIPANT]
+    step = state.get("step")
+    if step is None or step.mechanic != "collect" or not step.config.get("blind") or step.revealed:
+        return {}
+    rows = (
+        await db.execute(
+            select(Idea, Participant)
+            .join(Participant, Participant.id == Idea.participant_id)
+            .where(
+                Idea.workshop_id == workshop_id,
+                Idea.step_position == step.position,
+                Idea.withdrawn.is_(False),
+                Idea.hidden.is_(False),
+                Idea.merged_into_id.is_(None),
+            )
+            .order_by(Idea.created_at, Idea.id)
+        )
+    ).all()
+    topic_ids = {idea.focus_topic_id for idea, _ in rows if idea.focus_topic_id}
+    topics = (
+        {t.id: t for t in (await db.execute(select(FocusTopic).where(FocusTopic.id.in_(topic_ids)))).scalars()}
+        if topic_ids
+        else {}
+    )
+    own: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for idea, author in rows:
+        view = idea_view(idea, author, step, topics.get(idea.focus_topic_id) if idea.focus_topic_id else None)
+        view.update(own=True, comments=[], reactions={}, merged_authors=[])
+        own[str(author.id)].append(view)
+    return dict(own)
