@@ -165,9 +165,11 @@
       if (body.indexOf("data-op=") < 0) { return text; }
       var holder = document.createElement("template");
       holder.innerHTML = body;
-      Array.prototype.forEach.call(holder.content.querySelectorAll(":scope > template[data-op]"), function (op) {
-        pendingOps.push(op);
-        op.remove();
+      Array.prototype.slice.call(holder.content.children).forEach(function (op) {
+        if (op.tagName === "TEMPLATE" && op.hasAttribute("data-op")) {
+          pendingOps.push(op);
+          op.remove();
+        }
       });
       return head + holder.innerHTML;
     }
@@ -178,7 +180,7 @@
       var html = pendingBoard;
       pendingBoard = null;
       var element = board();
-      if (element) { htmx.swap(element, html, { swapStyle: "morph" }); }
+      if (element) { htmx.swap(element, html, { swapStyle: "morph" }, { contextElement: element }); }
     }
     var ops = pendingOps;
     pendingOps = [];

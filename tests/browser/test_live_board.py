@@ -111,10 +111,12 @@ def test_coach_and_three_guests_live(browser: Any, live_server: Server, screensh
     expect(anna.locator("#idea-text")).to_have_value("")
     assert anna.locator(".idea").count() == 1, "the author sees the card exactly once"
     bernd.fill("#idea-text", "Kostenloses WLAN in der Innenstadt")
-    with bernd.expect_response(lambda response: response.url.endswith(f"/w/{workshop_id}/board")):
-        coach.get_by_role("button", name="+1 Minute").click()  # the board refreshes under Bernd's draft
-    bernd.wait_for_timeout(200)  # the morph follows the response
+    fetched: list[str] = []
+    bernd.on("request", lambda request: fetched.append(request.url))
+    coach.get_by_role("button", name="+1 Minute").click()  # the timer is pushed under Bernd's draft
+    expect(bernd.locator("#timer")).to_have_text("11:00")
     expect(bernd.locator("#idea-text")).to_have_value("Kostenloses WLAN in der Innenstadt")
+    assert fetched == [], "a pushed timer makes no browser fetch anything"
     bernd.keyboard.press("Tab")
     bernd.get_by_role("button", name="Karte posten").press("Enter")
     anna.locator(".idea-text", has_text="Kostenloses WLAN in der Innenstadt").wait_for()

@@ -444,7 +444,9 @@ class Hub:
         if events:
             logger.info("workshop %s: %d event(s) from the log after seq %d", room.workshop_id, len(events), after)
         for event in events:
-            self.deliver(room, event_dict(event))
+            news = event_dict(event)
+            await self._prepare(room, news)
+            self.deliver(room, news)
 
     async def _watch_rooms(self) -> None:
         """One small query per look for all rooms of this worker; a room short of the seq it was already

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from werkstatt.board import service as board
 from werkstatt.board.fragments import render_resync
+from werkstatt.board.push import changes_whole_board
 from werkstatt.errors import DomainError, german_message
 from werkstatt.live.events import event_dict, events_after, publish
 from werkstatt.live.hub import Connection, Hub
@@ -125,7 +126,9 @@ async def _replay(
         workshop = await get_workshop(db, workshop_id)
         last = workshop.last_seq
         missed = await events_after(db, workshop_id, after, limit=REPLAY_LIMIT + 1) if 0 <= after < last else []
-    if after < 0 or after > last or len(missed) > REPLAY_LIMIT:
+    whole = connection.viewer.format == "html" and any(changes_whole_board(event_dict(e)) for e in missed)
+    if after < 0 or after > last or len(missed) > REPLAY_LIMIT or whole:
+        # A fresh board; for a browser also when it missed a step change: one fetch, not one per board missed.
         connection.last_seq = last
         connection.offer(render_resync(connection.viewer), None)
         hub.release(connection, last)
