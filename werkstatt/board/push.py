@@ -9,11 +9,13 @@ small per-person fragment after the shared board."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from jinja2_fragments import render_block
 from sqlalchemy import select
 
 from werkstatt.board.models import Idea
@@ -68,9 +70,12 @@ class BoardPush:
         self.settings = settings
         self.url = url
 
-    async def prepare(self, event: dict[str, Any], roles: set[str]) -> None:
+    async def prepare(self, event: dict[str, Any], audiences: set[tuple[str, str]]) -> None:
+        """Read once per role, then render once per audience in a thread: a board of thousands of cards must
+        not hold the event loop (the worker's other sockets and requests go on meanwhile)."""
         if not changes_whole_board(event):
             return
+        roles = {role for role, _locale in audiences}
         workshop_id = UUID(str(event["workshop_id"]))
         async with self.sessionmaker() as db:
             workshop = await get_workshop(db, workshop_id)
@@ -89,22 +94,24 @@ class BoardPush:
                 )
                 boards[role] = state
             personal = await own_blind_cards(db, workshop_id, boards) if PARTICIPANT in boards else {}
-        event[BOARD] = boards
+        wanted = sorted((role, locale) for role, locale in audiences if role in boards)
+        rendered = await asyncio.to_thread(
+            lambda: {(role, locale): self._render(boards[role], role, locale) for role, locale in wanted}
+        )
+        event[BOARD] = rendered
         if personal:
             event[PERSONAL] = personal
 
     def render(self, event: dict[str, Any], viewer: Viewer) -> str | None:
         """The board for this audience, or None when the event was not prepared (replay, a failed read):
         the caller then asks the board to resync."""
-        boards = event.get(BOARD)
-        if not boards or viewer.role not in boards:
-            return None
-        template = "board/projector.html" if viewer.role == PROJECTOR else "board/board.html"
-        context = {**boards[viewer.role], **self._globals(viewer)}
-        env = environment(viewer.locale)
-        from jinja2_fragments import render_block
+        found = (event.get(BOARD) or {}).get((viewer.role, viewer.locale))
+        return MARK + found if found is not None else None
 
-        return MARK + str(render_block(env, template, "board", **context))
+    def _render(self, state: dict[str, Any], role: str, locale: str) -> str:
+        viewer = state["viewer"]
+        template = "board/projector.html" if role == PROJECTOR else "board/board.html"
+        return str(render_block(environment(locale), template, "board", **state, **self._globals(viewer)))
 
     def render_personal(self, event: dict[str, Any], viewer: Viewer) -> str | None:
         ideas = (event.get(PERSONAL) or {}).get(viewer.participant_id)

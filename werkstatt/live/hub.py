@@ -49,8 +49,8 @@ CATCH_UP_LIMIT = 500
 Renderer = Callable[[dict[str, Any], Viewer], str | None]
 PresenceRenderer = Callable[[dict[str, Any], Viewer], str | None]
 # Reads, once per event and worker, what rendering that event needs beyond the event itself (a whole board on
-# a step change) and attaches it to the event; given the roles present in the room. Renderers stay pure.
-Preparer = Callable[[dict[str, Any], set[str]], Awaitable[None]]
+# a step change) and attaches it to the event; given the audiences present in the room (role, locale).
+Preparer = Callable[[dict[str, Any], set[tuple[str, str]]], Awaitable[None]]
 PERSONAL = "_personal"  # an event's per-person extras: {participant id: anything}, rendered per person
 RESYNC = "\x00resync"
 CLOSE_WAIT = 2.0
@@ -358,7 +358,7 @@ class Hub:
             return
         event["_presence"] = self.presence_summary(room)
         try:
-            await self.prepare(event, {c.viewer.role for c in room.connections})
+            await self.prepare(event, {(c.viewer.role, c.viewer.locale) for c in room.connections})
         except Exception:
             logger.warning("preparing event %s failed", event.get("seq"), exc_info=True)
 
