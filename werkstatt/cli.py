@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -32,8 +36,6 @@ def main() -> None:
 @click.option("--reload", is_flag=True, help="Bei Codeänderungen neu laden (Entwicklung).")
 def serve(host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
     """Startet den Webserver."""
-    import uvicorn
-
     env_port = os.environ.get("PORT")
     settings = settings_from_env(host=host, port=port or (int(env_port) if env_port else None), workers=workers)
     shown_host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
@@ -41,6 +43,13 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
     # Each worker builds its app from the environment; pass resolved values on.
     os.environ["WERKSTATT_PORT"] = str(settings.port)
     os.environ["WERKSTATT_HOST"] = settings.host
+    with metrics_folder(settings):
+        _run_uvicorn(settings, reload)
+
+
+def _run_uvicorn(settings: Settings, reload: bool) -> None:
+    import uvicorn
+
     uvicorn.run(
         "werkstatt.app:create_app",
         factory=True,
@@ -57,6 +66,24 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
         server_header=False,
         log_level="info",
     )
+
+
+@contextmanager
+def metrics_folder(settings: Settings) -> Iterator[None]:
+    """With metrics on, the workers write them to one folder that `/metrics` sums (prometheus-client's
+    multiprocess mode): a fresh one per start unless the operator set PROMETHEUS_MULTIPROC_DIR, removed at exit."""
+    from werkstatt.metrics import MULTIPROC_ENV
+
+    if not settings.metrics or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="werkstatt-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @main.group()
