@@ -1,4 +1,4 @@
-"""The `werkstatt` command: serve, db, demo, user (and, as Werkstatt grows, methods, export, loadtest)."""
+"""The `werkstatt` command: serve, db, demo, user, loadtest (and the domains' own: methods, export, token)."""
 
 from __future__ import annotations
 
@@ -154,6 +154,34 @@ def user_create(email: str, role: str, display_name: str | None, password_stdin:
         click.echo(f"Fehler: {error}", err=True)
         sys.exit(1)
     click.echo(message)
+
+
+@main.command()
+@click.argument("url")
+@click.option("--token", required=True, envvar="WERKSTATT_LOADTEST_TOKEN", help="API-Token eines Coach-Kontos.")
+@click.option("--participants", type=int, default=20, show_default=True, help="Simulierte Teilnehmende.")
+@click.option("--seconds", type=float, default=30, show_default=True, help="Dauer des Tests.")
+@click.option("--card-every", type=float, default=3.0, show_default=True, help="Sekunden zwischen Karten je Person.")
+@click.option("--town", "town_id", default=None, help="Stadt der Test-Werkstatt (Standard: die erste des Netzwerks).")
+def loadtest(url: str, token: str, participants: int, seconds: float, card_every: float, town_id: str | None) -> None:
+    """Wie viele Menschen hält mein Server? Simuliert Teilnehmende in einer Test-Werkstatt und misst.
+
+    Legt über die JSON-API eine Test-Werkstatt an (zählt nirgends), lässt Telefone beitreten, Karten posten
+    und punkten, während eine simulierte Moderation den Ablauf steuert; gibt Laufzeiten, Fehler und
+    Ablehnungen aus und löscht die Werkstatt wieder. Kontaktiert nur URL.
+    """
+    from werkstatt.loadtest import LoadtestError, Plan
+    from werkstatt.loadtest import loadtest as run_loadtest
+
+    try:
+        plan = Plan(url, token, participants, seconds, card_every, town_id)
+        report = asyncio.run(run_loadtest(plan))
+    except LoadtestError as error:
+        click.echo(f"Fehler: {error}", err=True)
+        sys.exit(2)
+    for line in report.lines:
+        click.echo(line)
+    sys.exit(1 if report.failed else 0)
 
 
 def _domain_commands() -> None:
