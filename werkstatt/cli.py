@@ -179,6 +179,9 @@ def loadtest(url: str, token: str, participants: int, seconds: float, card_every
     except LoadtestError as error:
         click.echo(f"Fehler: {error}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("Abgebrochen (die Test-Werkstatt wird dabei gelöscht).", err=True)
+        sys.exit(130)
     for line in report.lines:
         click.echo(line)
     sys.exit(1 if report.failed else 0)

@@ -367,7 +367,13 @@ async def _gather_phones(run: Run, code: str) -> dict[str, Any]:
     """Join and connect every phone, CONNECT_PARALLEL at a time, within a bounded setup time."""
     gate = asyncio.Semaphore(CONNECT_PARALLEL)
     phones = [Phone(index) for index in range(run.plan.participants)]
-    joined = await asyncio.gather(*(_join(run, phone, code, gate) for phone in phones))
+    joins = [asyncio.create_task(_join(run, phone, code, gate)) for phone in phones]
+    done, late = await asyncio.wait(joins, timeout=30 + run.plan.participants / 10)
+    for task in late:
+        task.cancel()
+    if late:
+        run.errors["beitreten: zu langsam"] += len(late)
+    joined = [task in done and not task.cancelled() and task.exception() is None and task.result() for task in joins]
     readies = [asyncio.Event() for _ in phones]
     listeners = [
         asyncio.create_task(_listen(run, phone, gate, ready))
