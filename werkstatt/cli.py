@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -79,9 +80,12 @@ def metrics_folder(settings: Settings) -> Iterator[None]:
         return
     folder = tempfile.mkdtemp(prefix="werkstatt-metrics-")
     os.environ[MULTIPROC_ENV] = folder
+    # uvicorn re-raises the SIGTERM it handled once it has shut down: exit through Python then, so the folder goes.
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(128 + signal.SIGTERM))
     try:
         yield
     finally:
+        signal.signal(signal.SIGTERM, previous)
         os.environ.pop(MULTIPROC_ENV, None)
         shutil.rmtree(folder, ignore_errors=True)
 
