@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import db as database
+from werkstatt import metrics
 from werkstatt.board.fragments import render_event, render_presence
 from werkstatt.board.push import BoardPush
 from werkstatt.errors import EXCEPTION_HANDLERS
@@ -48,7 +49,7 @@ def domain_handlers() -> list[Any]:
 
 def route_handlers() -> list[Any]:
     """Every domain's controllers; collected here so that `create_app` stays the only wiring point."""
-    handlers: list[Any] = [healthz, *domain_handlers()]
+    handlers: list[Any] = [healthz, metrics.metrics_endpoint, *domain_handlers()]
     handlers.append(
         create_static_files_router(
             path="/static",
@@ -74,6 +75,7 @@ async def sync_methods_at_start(settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
+    metrics.configure(settings)
     engine = database.create_engine(settings)
     sessionmaker = database.create_sessionmaker(engine)
     redis = make_redis(settings)

@@ -1,10 +1,15 @@
-"""The `werkstatt` command: serve, db, demo, user (and, as Werkstatt grows, methods, export, loadtest)."""
+"""The `werkstatt` command: serve, db, demo, user, loadtest (and the domains' own: methods, export, token)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import signal
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -32,8 +37,6 @@ def main() -> None:
 @click.option("--reload", is_flag=True, help="Bei Codeänderungen neu laden (Entwicklung).")
 def serve(host: str | None, port: int | None, workers: int | None, reload: bool) -> None:
     """Startet den Webserver."""
-    import uvicorn
-
     env_port = os.environ.get("PORT")
     settings = settings_from_env(host=host, port=port or (int(env_port) if env_port else None), workers=workers)
     shown_host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
@@ -41,6 +44,13 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
     # Each worker builds its app from the environment; pass resolved values on.
     os.environ["WERKSTATT_PORT"] = str(settings.port)
     os.environ["WERKSTATT_HOST"] = settings.host
+    with metrics_folder(settings):
+        _run_uvicorn(settings, reload)
+
+
+def _run_uvicorn(settings: Settings, reload: bool) -> None:
+    import uvicorn
+
     uvicorn.run(
         "werkstatt.app:create_app",
         factory=True,
@@ -57,6 +67,27 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
         server_header=False,
         log_level="info",
     )
+
+
+@contextmanager
+def metrics_folder(settings: Settings) -> Iterator[None]:
+    """With metrics on, the workers write them to one folder that `/metrics` sums (prometheus-client's
+    multiprocess mode): a fresh one per start unless the operator set PROMETHEUS_MULTIPROC_DIR, removed at exit."""
+    from werkstatt.metrics import MULTIPROC_ENV
+
+    if not settings.metrics or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="werkstatt-metrics-")
+    os.environ[MULTIPROC_ENV] = folder
+    # uvicorn re-raises the SIGTERM it handled once it has shut down: exit through Python then, so the folder goes.
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(128 + signal.SIGTERM))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @main.group()
@@ -127,6 +158,37 @@ def user_create(email: str, role: str, display_name: str | None, password_stdin:
         click.echo(f"Fehler: {error}", err=True)
         sys.exit(1)
     click.echo(message)
+
+
+@main.command()
+@click.argument("url")
+@click.option("--token", required=True, envvar="WERKSTATT_LOADTEST_TOKEN", help="API-Token eines Coach-Kontos.")
+@click.option("--participants", type=int, default=20, show_default=True, help="Simulierte Teilnehmende.")
+@click.option("--seconds", type=float, default=30, show_default=True, help="Dauer des Tests.")
+@click.option("--card-every", type=float, default=3.0, show_default=True, help="Sekunden zwischen Karten je Person.")
+@click.option("--town", "town_id", default=None, help="Stadt der Test-Werkstatt (Standard: die erste des Netzwerks).")
+def loadtest(url: str, token: str, participants: int, seconds: float, card_every: float, town_id: str | None) -> None:
+    """Wie viele Menschen hält mein Server? Simuliert Teilnehmende in einer Test-Werkstatt und misst.
+
+    Legt über die JSON-API eine Test-Werkstatt an (zählt nirgends), lässt Telefone beitreten, Karten posten
+    und punkten, während eine simulierte Moderation den Ablauf steuert; gibt Laufzeiten, Fehler und
+    Ablehnungen aus und löscht die Werkstatt wieder. Kontaktiert nur URL.
+    """
+    from werkstatt.loadtest import LoadtestError, Plan
+    from werkstatt.loadtest import loadtest as run_loadtest
+
+    try:
+        plan = Plan(url, token, participants, seconds, card_every, town_id)
+        report = asyncio.run(run_loadtest(plan))
+    except LoadtestError as error:
+        click.echo(f"Fehler: {error}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("Abgebrochen (die Test-Werkstatt wird dabei gelöscht).", err=True)
+        sys.exit(130)
+    for line in report.lines:
+        click.echo(line)
+    sys.exit(1 if report.failed else 0)
 
 
 def _domain_commands() -> None:

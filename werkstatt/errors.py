@@ -13,6 +13,7 @@ from litestar.exceptions import PermissionDeniedException as LitestarForbidden
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
+from werkstatt import metrics
 from werkstatt.web import page
 
 if TYPE_CHECKING:
@@ -214,6 +215,8 @@ def _error_page(
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, DomainError)
+    if exc.status_code == 429:
+        metrics.too_many_requests()
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     if is_api(request):
         return problem(exc.status_code, exc.title, exc.detail, exc.errors, headers)

@@ -6,6 +6,7 @@ fails when one is undocumented.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from enum import StrEnum
 from functools import cached_property
@@ -113,11 +114,31 @@ class Settings(BaseSettings):
     when nothing but the proxy can reach the app (compose.yaml). Per-address limits (join codes, logins)
     count each participant only when this names the proxy; otherwise everyone shares the proxy's address."""
 
-    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    metrics: bool = False
+    """Serve Prometheus metrics at `/metrics` (sockets, events, delivery latency, refusals; summed over all
+    workers); needs METRICS_TOKEN or METRICS_CLIENTS, and answers 404 to anyone else."""
+
+    metrics_token: str | None = Field(default=None, min_length=24, max_length=200, repr=False)
+    """Bearer token the scraper sends to `/metrics` (`Authorization: Bearer …`); at least 24 characters."""
+
+    metrics_clients: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Comma-separated addresses or networks (`10.0.0.0/8`) that may read `/metrics` without the token."""
+
+    @field_validator("allowed_hosts", "allowed_origins", "metrics_clients", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("metrics_clients")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network} ist keine Adresse und kein Netz (z. B. 10.0.0.0/8)") from None
         return value
 
     @field_validator("database_url")
@@ -149,6 +170,11 @@ class Settings(BaseSettings):
                 )
             if "*" in self.allowed_hosts:
                 raise ValueError("WERKSTATT_ALLOWED_HOSTS darf im Produktionsbetrieb nicht * sein")
+        if self.metrics and not (self.metrics_token or self.metrics_clients):
+            raise ValueError(
+                "WERKSTATT_METRICS braucht WERKSTATT_METRICS_TOKEN oder WERKSTATT_METRICS_CLIENTS "
+                "(die Metriken sind nie öffentlich)"
+            )
         if self.workers > 1 and not self.redis_url:
             raise ValueError(
                 "WERKSTATT_WORKERS > 1 braucht WERKSTATT_REDIS_URL (sonst gehen Live-Nachrichten verloren)"

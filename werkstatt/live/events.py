@@ -13,6 +13,7 @@ from uuid import UUID
 
 from sqlalchemy import select, update
 
+from werkstatt import metrics
 from werkstatt.live.broker import workshop_channel
 from werkstatt.live.models import WorkshopEvent
 from werkstatt.workshops.models import Workshop
@@ -57,6 +58,7 @@ def encode(event: WorkshopEvent) -> bytes:
 
 def publish(channels: ChannelsPlugin, *events: WorkshopEvent) -> None:
     """After commit: put the news on the workshop's channel. Losing it is harmless (clients replay)."""
+    metrics.published(len(events))
     for event in events:
         channels.publish(encode(event), channels=[workshop_channel(event.workshop_id)])
 

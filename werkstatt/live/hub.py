@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from werkstatt import metrics
 from werkstatt.live.broker import SESSIONS_CHANNEL, workshop_channel
 from werkstatt.live.events import event_dict, events_after, latest_seqs
 from werkstatt.live.visibility import COACH, Viewer, audience_key
@@ -141,6 +142,7 @@ class Connection:
         if self.held:
             self.last_seq = max(self.held)
             self.held.clear()
+            metrics.resynced("gap")
             self._put(RESYNC)
 
     def _put(self, payload: str) -> None:
@@ -154,6 +156,7 @@ class Connection:
         if len(self.backlog) >= QUEUE_LIMIT:
             # A slow reader: drop what it has not got and tell it to resync (it reloads the board).
             self.overflowed = True
+            metrics.resynced("overflow")
             self.backlog.clear()
             self.backlog.append(RESYNC)
         else:
@@ -172,6 +175,7 @@ class Connection:
         except Exception:  # the peer is gone
             self._lost()
             return
+        metrics.slow_socket()
         self.writer = asyncio.create_task(self._drain(_rest_of(step, waiting)))
 
     def _send(self, payload: str) -> Awaitable[None]:
@@ -286,6 +290,7 @@ class Hub:
                 room.subscriber = await self.channels.subscribe([workshop_channel(room.workshop_id)])
                 room.task = asyncio.create_task(self._pump(room))
             room.connections.add(connection)
+            metrics.socket_opened()
             if group_names:
                 room.group_names = group_names
             if self._watch_log and self._sessionmaker is not None and self._log_task is None:
@@ -300,6 +305,7 @@ class Hub:
             if room is None:
                 return
             room.connections.discard(connection)
+            metrics.socket_closed()
             if room.connections:
                 self._announce_presence(room)
                 return
@@ -383,6 +389,7 @@ class Hub:
             for connection in members:
                 connection.offer(payload, seq)  # an idle socket is written here and now
             self.delivered += len(members)
+            metrics.delivered(len(members), event)
         personal = event.get(PERSONAL)
         if personal and self.render_personal is not None:
             self._deliver_personal(room, event, personal)
@@ -436,6 +443,7 @@ class Hub:
             events = await events_after(db, workshop_id, after, limit=CATCH_UP_LIMIT + 1)
             head = (await latest_seqs(db, [workshop_id])).get(room.workshop_id, after)
         if len(events) > CATCH_UP_LIMIT:  # too far behind for a replay: a fresh board, as on reconnect
+            metrics.resynced("behind", len(live))
             for connection in live:
                 connection.held.clear()
                 connection.last_seq = max(connection.last_seq, head)

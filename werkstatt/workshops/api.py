@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Forbidden, Invalid, Unauthenticated
@@ -13,7 +13,7 @@ from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.security import origin_allowed
 from werkstatt.workshops import methods_source
 from werkstatt.workshops.schemas import WorkshopCreate
-from werkstatt.workshops.service import create_workshop, resolve_actor
+from werkstatt.workshops.service import create_workshop, delete_test_workshop, resolve_actor
 from werkstatt.workshops.views import join_url, workshop_view
 
 if TYPE_CHECKING:
@@ -77,6 +77,21 @@ class WorkshopsApiController(Controller):
             await db.commit()  # resolve_actor may have made the coach's participant row
         view = workshop_view(actor.workshop, join_url(request, actor.workshop.join_code))
         return Response(view, headers={"cache-control": "no-store"})
+
+    @delete("/{workshop_id:uuid}", name="api_workshop_delete", status_code=204, operation_class=IdempotentOperation)
+    async def remove(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> None:
+        """Delete a test workshop (`"test": true`, as `werkstatt loadtest` makes them) with everything in it
+        (coach); 409 for any other workshop, 404 for anyone but its coaches."""
+        state = request.scope.get("state", {})
+        account, session = state.get("account"), state.get("web_session")
+        actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=bearer_token(request))
+        require_not_cross_site(request)
+
+        async def run() -> Effect:
+            await delete_test_workshop(db, actor)
+            return Effect()
+
+        await idempotent(request, db, run, actor=actor)
 
 
 async def _method_missing(db: AsyncSession, slug: str, data: WorkshopCreate, account: CurrentAccount) -> bool:

@@ -198,7 +198,11 @@ class TownWorkshops(Controller):
         town = await network_service.get_town(db, account, town_id)  # another network's town: 404
         if request.headers.get("hx-request") != "true":  # opened directly: the list lives on the town page
             return Redirect(f"/staedte/{town.id}#town-workshops", status_code=303)
-        query = select(Workshop).where(Workshop.town_id == town.id).order_by(Workshop.starts_at.desc())
+        query = (
+            select(Workshop)
+            .where(Workshop.town_id == town.id, Workshop.is_test.is_(False))
+            .order_by(Workshop.starts_at.desc())
+        )
         workshops = list((await db.execute(query)).scalars())
         order = {WorkshopState.live: 0, WorkshopState.planned: 1, WorkshopState.closed: 2}
         workshops.sort(key=lambda w: order[WorkshopState(w.state)])
@@ -228,7 +232,7 @@ class WorkshopsController(Controller):
             ).scalar()
             return Redirect(f"/staedte/{town_id}" if town_id else "/netzwerk", status_code=303)
         account = signed_in_coach(request)
-        query = select(Workshop, Town.name).join(Town, Town.id == Workshop.town_id)
+        query = select(Workshop, Town.name).join(Town, Town.id == Workshop.town_id).where(Workshop.is_test.is_(False))
         if account.role != Role.admin:
             query = query.where(Workshop.network_id == account.network_id)
         rows = (await db.execute(query.order_by(Workshop.starts_at.desc(), Workshop.created_at.desc()))).all()

@@ -48,6 +48,8 @@ class WorkshopCreate(Strict):
     focus_topic_ids: list[UUID] = Field(default_factory=list, max_length=20)
     target_groups: list[Annotated[str, Field(min_length=1, max_length=80)]] = Field(default_factory=list, max_length=20)
     agenda: list[StepIn] = Field(default_factory=list, max_length=40)
+    test: bool = False
+    """A test workshop (`werkstatt loadtest`): never counted on town pages, in lists or in "erprobt in N"."""
 
 
 class JoinIn(Strict):

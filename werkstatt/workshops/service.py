@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from werkstatt.errors import Forbidden, Invalid, NotFound
+from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, Role, TargetGroup, Town
 from werkstatt.workshops.methods_source import method_card
@@ -170,6 +170,7 @@ async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data
         focus_topic_ids=[str(topic) for topic in data.focus_topic_ids],
         target_groups=list(data.target_groups),
         join_code=await _unique_code(db),
+        is_test=data.test,
     )
     db.add(workshop)
     await db.flush()
@@ -191,6 +192,16 @@ async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data
     await db.flush()
     await db.refresh(workshop, ["steps"])
     return workshop
+
+
+async def delete_test_workshop(db: AsyncSession, actor: Actor) -> None:
+    """A load test removes its workshop with everything in it (the database cascades). Only test workshops:
+    a held workshop's cards and votes are the town's record. The caller commits."""
+    if not actor.is_coach:
+        raise NotFound("Diese Werkstatt gibt es nicht.")
+    if not actor.workshop.is_test:
+        raise Conflict("Nur Test-Werkstätten (werkstatt loadtest) lassen sich löschen.")
+    await db.execute(delete(Workshop).where(Workshop.id == actor.workshop.id))
 
 
 async def _board_of(db: AsyncSession, step: StepIn, network_id: UUID) -> BoardIn:

@@ -55,6 +55,7 @@ def workshop_view(workshop: Workshop, join_link: str) -> dict[str, Any]:
         "state": str(workshop.state),
         "current_step": workshop.current_step,
         "locked": workshop.locked,
+        "test": workshop.is_test,
         "join_code": workshop.join_code,
         "join_url": join_link,
         "agenda": [step_view(step) for step in sorted(workshop.steps, key=lambda s: s.position)],
