@@ -1,5 +1,6 @@
 """One guest floods a running instance, as a user could: first over HTTP, then over 40 parallel websockets.
-Prints how many cards were accepted and how many refused (and why). Not a test: it prints figures.
+Prints how many cards were accepted and how many refused (and why), and what another guest's reads of the
+board cost meanwhile (p50/p99 against the same reads while idle). Not a test: it prints figures.
 
     python -m bench.flood http://127.0.0.1:8000 coach@werkstatt.example werkstatt-demo [seconds] [sockets]
 
@@ -88,13 +89,34 @@ async def flood_sockets(base: str, workshop: str, token: str, seconds: float, co
     return seen
 
 
+async def probe(base: str, workshop: str, token: str, seconds: float) -> str:
+    """Another guest reads the board every 50 ms: p50 and p99 in milliseconds."""
+    times: list[float] = []
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+        while time.monotonic() < deadline:
+            began = time.perf_counter()
+            response = await http.get(f"/api/workshops/{workshop}/ideas")
+            assert response.status_code == 200, response.text
+            times.append((time.perf_counter() - began) * 1000)
+            await asyncio.sleep(0.05)
+    times.sort()
+    return f"p50 {times[len(times) // 2]:.1f} ms, p99 {times[int(len(times) * 0.99)]:.1f} ms ({len(times)} reads)"
+
+
 async def main(base: str, email: str, password: str, seconds: float, sockets: int) -> None:
     workshop, code, _coach = await setup(base, email, password)
     http_guest, socket_guest = await guest(base, code, "Flut HTTP"), await guest(base, code, "Flut Socket")
-    over_http = await flood_http(base, workshop, http_guest, seconds)
-    print(f"HTTP, one guest, {seconds:.0f} s: {dict(over_http)}")
-    over_sockets = await flood_sockets(base, workshop, socket_guest, seconds, sockets)
-    print(f"{sockets} sockets, one guest, {seconds:.0f} s: {dict(over_sockets)}")
+    reader = await guest(base, code, "Leserin")
+    print(f"another guest's reads, idle: {await probe(base, workshop, reader, seconds)}")
+    over_http, reads = await asyncio.gather(
+        flood_http(base, workshop, http_guest, seconds), probe(base, workshop, reader, seconds)
+    )
+    print(f"HTTP, one guest, {seconds:.0f} s: {dict(over_http)}; another guest's reads meanwhile: {reads}")
+    over_sockets, reads = await asyncio.gather(
+        flood_sockets(base, workshop, socket_guest, seconds, sockets), probe(base, workshop, reader, seconds)
+    )
+    print(f"{sockets} sockets, one guest, {seconds:.0f} s: {dict(over_sockets)}; another guest's reads: {reads}")
 
 
 if __name__ == "__main__":
