@@ -206,6 +206,10 @@ async def run_werkstatt(
         "WERKSTATT_PORT": str(port),
         "WERKSTATT_SYNC_METHODS_ON_START": "false",
         "WERKSTATT_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
+        # One poster sends every card here: the per-person limits would refuse all but the first few.
+        "WERKSTATT_POST_BURST": "1000",
+        "WERKSTATT_CARDS_PER_STEP": "1000",
+        "WERKSTATT_WORKSHOP_POSTS_PER_SECOND": "1000",
     }
     log = (workdir / "werkstatt.log").open("wb")
     command = ["-m", "werkstatt.cli", "serve"]

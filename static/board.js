@@ -55,7 +55,10 @@
   });
 
   document.addEventListener("htmx:wsOpen", function () { setStatus(paused ? "paused" : "online"); });
-  document.addEventListener("htmx:wsClose", function () { setStatus("offline"); });
+  // 4008: a newer socket of the same person took this one's place (too many tabs or devices): no reconnect.
+  document.addEventListener("htmx:wsClose", function (event) {
+    setStatus(event.detail && event.detail.event && event.detail.event.code === 4008 ? "replaced" : "offline");
+  });
   document.addEventListener("htmx:wsError", function () { setStatus("offline"); });
   window.addEventListener("online", function () { if (!paused) { refreshBoard(); } });
 

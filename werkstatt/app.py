@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import db as database
 from werkstatt import metrics
+from werkstatt.board import limits
 from werkstatt.board.fragments import render_event, render_presence
 from werkstatt.board.push import BoardPush
 from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
 from werkstatt.pages import PagesController, healthz
+from werkstatt.ratelimit import Limiter
 from werkstatt.security import SecurityHeadersMiddleware
 from werkstatt.sessions import SessionMiddleware
 from werkstatt.settings import Settings, load_settings
@@ -125,6 +127,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.sessionmaker = sessionmaker
     app.state.redis = redis
     app.state.channels = channels
+    app.state.limiter = Limiter(redis)
+    limits.configure(app.state.limiter, limits.PostLimits.from_settings(settings))
     push = BoardPush(sessionmaker, settings, app.route_reverse)
     app.state.hub = Hub(
         channels,
@@ -133,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         prepare=push.prepare,
         render_personal=push.render_personal,
     )
+    app.state.hub.limit_sockets(app.state.limiter, settings.sockets_per_participant)
     # The hub catches up lost news from the event log; watching it only pays with several workers (Redis).
     app.state.hub.use_event_log(sessionmaker, watch=redis is not None)
     return app

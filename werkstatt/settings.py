@@ -82,6 +82,24 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     """Window for login limiting."""
 
+    cards_per_step: int = Field(default=20, ge=1, le=1000)
+    """Cards one participant may post in one step, unless the step sets its own `max_cards_per_person`."""
+
+    post_burst: int = Field(default=5, ge=1, le=1000)
+    """Cards (and, counted apart, comments) one participant may post at once, over all their sockets and HTTP."""
+
+    post_interval_seconds: float = Field(default=2.0, ge=0.01, le=3600)
+    """After the burst, one more card (or comment) per participant every this many seconds."""
+
+    workshop_posts_per_second: float = Field(default=30.0, ge=0.1, le=10000)
+    """Cards and comments per second one workshop takes from everyone together (protects the worker)."""
+
+    workshop_cards: int = Field(default=5000, ge=1, le=1_000_000)
+    """Cards one workshop may hold in all."""
+
+    sockets_per_participant: int = Field(default=3, ge=1, le=100)
+    """Live connections one participant may hold (per worker); a further one closes their oldest (code 4008)."""
+
     smtp_url: str | None = None
     """`smtp://user:pass@host:587` for invitation and reset mails; empty = links are shown to the admin."""
 

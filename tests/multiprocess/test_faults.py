@@ -133,7 +133,9 @@ def fleet(
     fault_database: str, private_redis: PrivateRedis, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Fleet]:
     folder = tmp_path_factory.mktemp("workers")
-    instance = Fleet(server_env(fault_database, folder, WERKSTATT_REDIS_URL=private_redis.url), folder)
+    # One writer posts a card every 50 ms here: more than a person may (a burst of 5, then one every 2 s).
+    env = server_env(fault_database, folder, WERKSTATT_REDIS_URL=private_redis.url, WERKSTATT_POST_BURST="100")
+    instance = Fleet(env, folder)
     yield instance
     for server in instance.servers:
         server.stop()

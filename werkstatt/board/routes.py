@@ -206,7 +206,10 @@ class BoardController(Controller):
             if error.status_code == 404:
                 raise
             message = error.detail if not error.errors else f"{error.detail}"
-            return self._failed(request, workshop_id, message, error.status_code)
+            failed = self._failed(request, workshop_id, message, error.status_code)
+            if error.retry_after is not None:
+                failed.headers["Retry-After"] = str(error.retry_after)
+            return failed
         publish(request.app.state.channels, event)
         if _is_htmx(request):
             return _notice(request, gettext(request, success))

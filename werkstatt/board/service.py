@@ -12,6 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import func, select
 
+from werkstatt.board import limits
 from werkstatt.board.models import REACTIONS, Comment, Idea, Reaction
 from werkstatt.errors import Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
@@ -112,22 +113,8 @@ async def post_idea(
     limit = int(step.config.get("max_length") or 280)
     text = clean_text(text, min(limit, 1000))
     topic = await _topic(db, workshop, focus_topic_id)
-    cap = step.config.get("max_cards_per_person")
-    if cap:
-        mine = (
-            await db.execute(
-                select(func.count(Idea.id)).where(
-                    Idea.workshop_id == workshop.id,
-                    Idea.participant_id == actor.participant.id,
-                    Idea.step_position == step.position,
-                    Idea.withdrawn.is_(False),
-                )
-            )
-        ).scalar_one()
-        if mine >= int(cap):
-            raise Invalid(
-                f"In diesem Schritt sind höchstens {cap} Karten pro Person möglich.", {"text": "Limit erreicht."}
-            )
+    await limits.check_rate(actor, "card")
+    await limits.check_cards(db, actor, step)
     idea = Idea(
         workshop_id=workshop.id,
         participant_id=actor.participant.id,
@@ -201,7 +188,9 @@ async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str)
         raise Forbidden("Kommentare sind nur während der laufenden Werkstatt möglich.")
     idea = await _visible_idea(db, actor, idea_id)
     assert actor.participant is not None
-    comment = Comment(idea_id=idea.id, participant_id=actor.participant.id, text=clean_text(text, 500))
+    text = clean_text(text, 500)
+    await limits.check_rate(actor, "comment")
+    comment = Comment(idea_id=idea.id, participant_id=actor.participant.id, text=text)
     db.add(comment)
     await db.flush()
     event = await record(

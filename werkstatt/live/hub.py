@@ -30,13 +30,15 @@ from uuid import UUID
 from werkstatt import metrics
 from werkstatt.live.broker import SESSIONS_CHANNEL, workshop_channel
 from werkstatt.live.events import event_dict, events_after, latest_seqs
-from werkstatt.live.visibility import COACH, Viewer, audience_key
+from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer, audience_key
 
 if TYPE_CHECKING:
     from litestar import WebSocket
     from litestar.channels import ChannelsPlugin
     from litestar.channels.subscriber import Subscriber
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from werkstatt.ratelimit import Limiter
 
 logger = logging.getLogger("werkstatt.live")
 
@@ -103,6 +105,7 @@ class Connection:
     on_gap: Callable[[], None] | None = None  # the hub fills a gap from the event log before giving up
     gap_asked: bool = False
     resync: Callable[[Viewer], str] | None = None  # what RESYNC becomes on this socket (a fresh board)
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)  # names the socket across workers (seats)
 
     def offer(self, payload: str, seq: int | None) -> None:
         """Send a payload; numbered ones strictly in seq order. Across workers two events can arrive swapped
@@ -268,12 +271,19 @@ class Hub:
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self._watch_log = False
         self._log_task: asyncio.Task[None] | None = None
+        self._seats: tuple[Limiter, int] | None = None
 
     def use_event_log(self, sessionmaker: async_sessionmaker[AsyncSession], *, watch: bool) -> None:
         """Where to catch up from; `watch` adds the periodic look (only several workers can lose news: in one
         process the publish cannot get lost without the sockets going with it)."""
         self._sessionmaker = sessionmaker
         self._watch_log = watch
+
+    def limit_sockets(self, limiter: Limiter, per_participant: int) -> None:
+        """At most `per_participant` sockets per participant over all workers (seats in the limiter: Redis
+        or this process); a further one pushes out the oldest, which every worker hears on SESSIONS_CHANNEL
+        and closes with 4008 (flaky Wi-Fi leaves half-open sockets behind)."""
+        self._seats = (limiter, per_participant)
 
     # --- membership -------------------------------------------------------------------------------------
 
@@ -297,9 +307,15 @@ class Hub:
                 self._log_task = asyncio.create_task(self._watch_rooms())
         if self._sessionmaker is not None:
             connection.on_gap = lambda: self.request_catch_up(room)
+        if self._seats is not None and connection.viewer.role == PARTICIPANT and connection.viewer.participant_id:
+            limiter, limit = self._seats
+            for gone in await limiter.admit(f"sockets:{connection.viewer.participant_id}", connection.key, limit):
+                self.channels.publish(json.dumps({"replaced": gone}).encode(), channels=[SESSIONS_CHANNEL])
         self._announce_presence(room)
 
     async def leave(self, connection: Connection) -> None:
+        if self._seats is not None and connection.viewer.role == PARTICIPANT and connection.viewer.participant_id:
+            await self._seats[0].release(f"sockets:{connection.viewer.participant_id}", connection.key)
         async with self._lock:
             room = self.rooms.get(connection.viewer.workshop_id)
             if room is None:
@@ -527,16 +543,20 @@ class Hub:
         return {"connected": len(merged), "by_target_group": dict(by_group), "group_names": room.group_names}
 
     async def _watch_sessions(self, subscriber: Subscriber) -> None:
-        """Logouts on any worker close the sockets their session opened here."""
+        """Logouts on any worker close the sockets their session opened here; so does a participant's newer
+        socket the oldest one it pushed out of its seats (4008)."""
         async for raw in subscriber.iter_events():
             try:
-                ended = json.loads(raw).get("ended")
+                message = json.loads(raw)
             except ValueError:
                 continue
+            ended, replaced = message.get("ended"), message.get("replaced")
             for room in list(self.rooms.values()):
                 for connection in list(room.connections):
                     if ended and connection.session_hash == ended:
                         connection.close(4401)
+                    elif replaced and connection.key == replaced:
+                        connection.close(4008)
 
     async def close_all(self, code: int = 1012) -> None:
         """Server going away: tell every socket to reconnect (to another worker)."""

@@ -204,7 +204,8 @@ async def _handle(
     except DomainError as error:
         if error.status_code == 404:
             connection.close(4404)
-        return {"type": "error", "status": error.status_code, "detail": error.detail}
+        frame = {"type": "error", "status": error.status_code, "detail": error.detail}
+        return frame if error.retry_after is None else {**frame, "retry_after": error.retry_after}
     publish(socket.app.state.channels, event)
     return {"type": "ack", "seq": event.seq}
 
