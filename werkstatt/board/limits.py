@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import func, select
 
+from werkstatt import metrics
 from werkstatt.board.models import Idea
 from werkstatt.errors import Invalid, TooMany
 from werkstatt.ratelimit import Limiter
@@ -83,10 +84,12 @@ async def check_rate(actor: Actor, kind: Kind) -> None:
     if not actor.is_coach and actor.participant_id is not None:
         mine = await limiter.take(f"{kind}:{actor.participant_id}", burst=limits.burst, interval=limits.interval)
         if not mine.allowed:
+            metrics.post_refused("person")
             raise TooMany(TOO_FAST[kind] % {"seconds": mine.retry_after}, mine.retry_after)
     per_second = limits.workshop_per_second
     room = await limiter.take(f"posts:{actor.workshop.id}", burst=max(1, round(per_second)), interval=1 / per_second)
     if not room.allowed:
+        metrics.post_refused("workshop")
         raise TooMany(ROOM_BUSY % {"seconds": room.retry_after}, room.retry_after)
 
 
@@ -102,7 +105,9 @@ async def check_cards(db: AsyncSession, actor: Actor, step: AgendaStep) -> None:
     own, total = (await db.execute(select(mine, func.count(Idea.id)).where(Idea.workshop_id == workshop.id))).one()
     limits = CONFIGURED.limits
     if total >= limits.workshop_cards:
+        metrics.post_refused("workshop_cards")
         raise Invalid(WORKSHOP_FULL % {"cap": limits.workshop_cards}, {"text": "Limit erreicht."})
     cap = int(step.config.get("max_cards_per_person") or limits.cards_per_step)
     if not actor.is_coach and own >= cap:
+        metrics.post_refused("step_cap")
         raise Invalid(STEP_FULL % {"cap": cap}, {"text": "Limit erreicht."})
