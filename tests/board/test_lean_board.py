@@ -75,9 +75,7 @@ async def test_others_blind_cards_collapse_into_one_line(
     assert parse(coach).find(id="blind-count-step-1") is None
     assert len(card_texts(coach)) == 13
 
-    english = (
-        await as_guest(coach_client, "GET", board, people["Bernd"], headers={"accept-language": "en"})
-    ).text
+    english = (await as_guest(coach_client, "GET", board, people["Bernd"], headers={"accept-language": "en"})).text
     line = by_id(english, "blind-count-step-1")
     assert line["data-one"] and line["data-other"]  # the browser words the number when cards arrive live
 
@@ -160,9 +158,7 @@ async def test_merge_and_move_through_the_shared_dialogs(
     assert parse(html).select_one("select#merge-target[name=target_id]") is not None
     action, fields = dialog_form(html, "merge-dialog")
     headers = {"hx-request": "true", **await csrf_headers(coach_client)}
-    merged = await coach_client.post(
-        action, data={**fields, "source_id": first, "target_id": second}, headers=headers
-    )
+    merged = await coach_client.post(action, data={**fields, "source_id": first, "target_id": second}, headers=headers)
     assert merged.status_code == 200, merged.text
     assert card_texts((await coach_client.get(board)).text) == ["Mehr Bänke am Markt"]
 
@@ -175,7 +171,9 @@ async def test_merge_and_move_through_the_shared_dialogs(
     cluster_id = parse(html).select_one(".cluster:not(.cluster-unsorted) .cluster-cards")["data-cluster-id"]
     assert parse(html).select_one(f"#idea-{second} [data-open='move-dialog']") is not None
     action, fields = dialog_form(html, "move-dialog")
-    moved = await coach_client.post(action, data={**fields, "idea_id": second, "cluster_id": cluster_id}, headers=headers)
+    moved = await coach_client.post(
+        action, data={**fields, "idea_id": second, "cluster_id": cluster_id}, headers=headers
+    )
     assert moved.status_code == 200, moved.text
     html = (await coach_client.get(board)).text
     assert parse(html).select_one(f"#cluster-cards-{cluster_id} #idea-{second}") is not None

