@@ -151,7 +151,14 @@
       card.remove();
     });
   }
-  function settle() { foldBlind(); commentForms(); }
+  // "weitere anzeigen" may bring a card that arrived live meanwhile: keep the first of two with one id.
+  function dropDuplicates() {
+    var seen = {};
+    Array.prototype.forEach.call(document.querySelectorAll("#board article.idea[id]"), function (card) {
+      if (seen[card.id]) { card.remove(); } else { seen[card.id] = true; }
+    });
+  }
+  function settle() { foldBlind(); dropDuplicates(); commentForms(); }
   document.addEventListener("DOMContentLoaded", settle);
   document.addEventListener("htmx:afterSettle", settle);
   document.addEventListener("htmx:oobAfterSwap", settle);
