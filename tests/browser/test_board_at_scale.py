@@ -81,6 +81,20 @@ def test_board_with_110_cards_on_laptop_and_phone(browser: Any, live_server: Ser
     mobile = phone.evaluate(MEASURE)
     assert mobile["cards"] == 60
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 360, "no sideways scrolling"
+    # her own card: "Bearbeiten …" opens the shared dialog with its text; saving changes it for everyone
+    phone.fill("#idea-text", "Trinkbrunnen am Markt")
+    phone.get_by_role("button", name="Karte posten").click()
+    own = phone.locator("#board article.idea-own")
+    own.wait_for()
+    own.get_by_role("button", name="Bearbeiten …").click()
+    phone.wait_for_selector("#edit-dialog[open]")
+    assert phone.input_value("#edit-text") == "Trinkbrunnen am Markt"
+    phone.fill("#edit-text", "Trinkbrunnen mit Schatten am Markt")
+    phone.keyboard.press("Tab")
+    phone.keyboard.press("Enter")
+    phone.wait_for_selector("#edit-dialog:not([open])", state="attached")
+    own.locator(".idea-text", has_text="Trinkbrunnen mit Schatten am Markt").wait_for()
+    assert phone.locator("#board [data-open='edit-dialog']:visible").count() == 1, "only on her own card"
     phone.screenshot(path=str(screenshot_dir / "lean-phone-110-top.png"))
     phone.screenshot(path=str(screenshot_dir / "lean-phone-110.png"), full_page=True)
     assert [(v["id"], [n["html"][:100] for n in v["nodes"]]) for v in axe_violations(phone)] == []
