@@ -158,7 +158,16 @@
       if (seen[card.id]) { card.remove(); } else { seen[card.id] = true; }
     });
   }
-  function settle() { foldBlind(); dropDuplicates(); commentForms(); }
+  // A websocket message's <div hx-swap-oob="beforeend:#…"> arrives with its wrapper; a <div> inside a
+  // <ul> or among the cards is invalid and breaks the grid, so only its content stays.
+  function unwrap() {
+    var wrappers = document.querySelectorAll("#board ul[id^='comments-'] > div, #board .ideas > div:not([class]), #board .cluster-cards > div:not([class])");
+    Array.prototype.forEach.call(wrappers, function (div) {
+      while (div.firstChild) { div.parentNode.insertBefore(div.firstChild, div); }
+      div.remove();
+    });
+  }
+  function settle() { unwrap(); foldBlind(); dropDuplicates(); commentForms(); }
   document.addEventListener("DOMContentLoaded", settle);
   document.addEventListener("htmx:afterSettle", settle);
   document.addEventListener("htmx:oobAfterSwap", settle);

@@ -95,6 +95,20 @@ def test_board_with_110_cards_on_laptop_and_phone(browser: Any, live_server: Ser
     phone.wait_for_selector("#edit-dialog:not([open])", state="attached")
     own.locator(".idea-text", has_text="Trinkbrunnen mit Schatten am Markt").wait_for()
     assert phone.locator("#board [data-open='edit-dialog']:visible").count() == 1, "only on her own card"
+    # a reaction and a comment on another card (the forms name only the end of their URL)
+    card_id = phone.locator("#board article.idea").nth(1).get_attribute("data-idea-id")
+    before = int(phone.inner_text(f"#rc-{card_id}-idee"))
+    phone.locator(f"#idea-{card_id}").get_by_role("button", name="Gute Idee").click()
+    phone.wait_for_function(
+        "([id, n]) => document.getElementById('rc-' + id + '-idee').textContent.trim() === String(n)",
+        arg=[card_id, before + 1],
+    )
+    phone.locator(f"#idea-{card_id} .idea-comments summary").click()
+    comment = phone.locator(f"#idea-{card_id} .idea-comments input[name=text]")
+    comment.fill("Und ein Sonnensegel")
+    comment.press("Enter")
+    phone.locator(f"#comments-{card_id} li", has_text="Und ein Sonnensegel").wait_for()
+    assert comment.input_value() == "", "the form clears itself after posting"
     phone.screenshot(path=str(screenshot_dir / "lean-phone-110-top.png"))
     phone.screenshot(path=str(screenshot_dir / "lean-phone-110.png"), full_page=True)
     assert [(v["id"], [n["html"][:100] for n in v["nodes"]]) for v in axe_violations(phone)] == []
