@@ -18,6 +18,9 @@ from werkstatt.workshops.models import Participant
 # A column (the collected cards, a cluster) shows this many cards; "weitere anzeigen" fetches the next batch.
 # It bounds every board render, whatever the number of cards.
 CARDS_PER_COLUMN = 60
+# While clustering, the columns together show at most about this many cards (but each at least a few).
+CARDS_PER_BOARD = 480
+CARDS_PER_CLUSTER_MIN = 10
 # Voting steps list every card in their panel, so their board loads them all.
 BOUNDLESS_MECHANICS = frozenset({"vote", "rank", "rate_matrix"})
 
@@ -41,11 +44,21 @@ async def board_state(
     blind = _blind_for_others(workshop, viewer)
     bounded = column_limit is not None and (step is None or step.mechanic not in BOUNDLESS_MECHANICS)
     clustering = step is not None and step.mechanic == "cluster"
+    clusters = [
+        {"id": str(c.id), "name": c.name}
+        for c in (
+            await db.execute(
+                select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position, Cluster.created_at)
+            )
+        ).scalars()
+    ]
     blind_counts: dict[Any, int] = {}
     column_counts: dict[str, int] = {}
     query = select(Idea, Participant).join(Participant, Participant.id == Idea.participant_id)
     if bounded:
         assert column_limit is not None
+        if clustering:  # many clusters share one bound for the whole board, at least a few cards each
+            column_limit = max(CARDS_PER_CLUSTER_MIN, min(column_limit, CARDS_PER_BOARD // (len(clusters) + 1)))
         if blind is not None:
             counted = select(Idea.step_position, func.count()).where(*shown, blind).group_by(Idea.step_position)
             blind_counts = {int(position): int(n) for position, n in (await db.execute(counted)).all()}
@@ -84,14 +97,6 @@ async def board_state(
             )
         ).scalars()
     )
-    clusters = [
-        {"id": str(c.id), "name": c.name}
-        for c in (
-            await db.execute(
-                select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position, Cluster.created_at)
-            )
-        ).scalars()
-    ]
     state = {
         "workshop": workshop,
         "step": step,
