@@ -114,17 +114,38 @@
       document.getElementById("ideas-step-" + step) ||
       document.getElementById("ideas-step-all");
   }
-  function recount() {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-count-of]"), function (counter) {
-      var list = document.getElementById(counter.getAttribute("data-count-of"));
-      if (list) { counter.textContent = String(list.querySelectorAll(".idea").length); }
-    });
+  function addToCount(cluster, delta) {
+    var counter = document.getElementById("cluster-count-" + cluster);
+    if (counter) { counter.textContent = String(Math.max(0, parseInt(counter.textContent || "0", 10) + delta)); }
   }
   var OPS = {
+    // A card into a cluster: the element moves (with its comments and open details); both columns count
+    // on, also for a card this board does not show (a column shows its first cards only).
     move: function (op) {
+      var to = op.getAttribute("data-cluster");
+      var from = op.getAttribute("data-from");
       var card = document.getElementById("idea-" + op.getAttribute("data-idea"));
-      var target = cardContainer(null, op.getAttribute("data-cluster"));
+      var target = cardContainer(null, to);
+      if (from !== to) { addToCount(from, -1); addToCount(to, 1); }
       if (card && target && card.parentNode !== target) { target.appendChild(card); }
+    },
+    // A cluster dissolved: its cards go back to the unsorted ones.
+    dissolve: function (op) {
+      var cluster = op.getAttribute("data-cluster");
+      var cards = document.getElementById("cluster-cards-" + cluster);
+      var unsorted = document.getElementById("cluster-cards-none");
+      var counter = document.getElementById("cluster-count-" + cluster);
+      if (counter) { addToCount("none", parseInt(counter.textContent || "0", 10)); }
+      if (cards && unsorted) {
+        Array.prototype.slice.call(cards.querySelectorAll(".idea")).forEach(function (card) { unsorted.appendChild(card); });
+      }
+      var column = document.getElementById("cluster-" + cluster);
+      if (column) { column.remove(); }
+    },
+    rename: function (op) {
+      var column = document.getElementById("cluster-" + op.getAttribute("data-cluster"));
+      var name = column && column.querySelector(".cluster-name");
+      if (name) { name.textContent = op.content.textContent.trim(); }
     },
     place: function (op) {
       var card = op.content.firstElementChild;
@@ -193,7 +214,7 @@
     });
     rememberOwn(document);
     markOwn();
-    recount();
+    initSortable(document);
   });
   document.addEventListener("DOMContentLoaded", function () { rememberOwn(document); });
 

@@ -79,8 +79,10 @@ def test_blind_reveal_cluster_spotlight_projector(browser: Any, live_server: Ser
         page.locator(".idea-text", has_text=text).wait_for()
         guests[name] = page
     anna = guests["Anna"]
-    anna.wait_for_function("() => document.querySelectorAll('#board .idea').length === 3")
-    assert anna.locator(".idea-blind").count() == 2
+    # others' blind cards arrive live and fold into one line; her own card stays a card
+    anna.wait_for_selector("#blind-count-step-0:has-text('2 verdeckte Karten')")
+    assert anna.locator("#board .idea").count() == 1
+    assert anna.locator(".idea-blind").count() == 0
     for other in ("Schattige Sitzplätze", "Kinderspielecke"):
         assert other not in anna.content()
     anna.screenshot(path=str(screenshot_dir / "moderation-guest-blind.png"), full_page=True)
@@ -99,16 +101,42 @@ def test_blind_reveal_cluster_spotlight_projector(browser: Any, live_server: Ser
     coach.keyboard.press("Enter")
     coach.wait_for_selector(".cluster h3:has-text('Aufenthalt')")
     card_id = coach.get_by_role("article", name="Schattige Sitzplätze").get_attribute("data-idea-id")
-    coach.focus(f"#move-{card_id}")
+    coach.focus(f"#idea-{card_id} [data-open='move-dialog']")
+    coach.keyboard.press("Enter")
+    coach.wait_for_selector("#move-dialog[open]")
     coach.keyboard.type("Aufenthalt")
     coach.keyboard.press("Tab")
     coach.keyboard.press("Enter")
+    coach.wait_for_selector("#move-dialog:not([open])", state="attached")
     coach.wait_for_selector(f".cluster:has(h3:has-text('Aufenthalt')) #idea-{card_id}")
     anna.wait_for_selector(f".cluster:has(h3:has-text('Aufenthalt')) #idea-{card_id}")
     coach.get_by_role("button", name="Cluster hervorheben: Aufenthalt").click()
     projector.wait_for_selector("#spotlight:has-text('Aufenthalt')")
     assert "Schattige Sitzplätze" in projector.locator("#spotlight").inner_text()
     anna.wait_for_selector("#spotlight:has-text('Aufenthalt')")
+
+    # Merging by keyboard through the one shared dialog: Escape closes it and focus returns to the button
+    source_id = coach.get_by_role("article", name="Kinderspielecke").get_attribute("data-idea-id")
+    coach.focus(f"#idea-{source_id} .idea-moderate summary")
+    coach.keyboard.press("Enter")
+    merge_button = f"#idea-{source_id} [data-open='merge-dialog']"
+    coach.focus(merge_button)
+    coach.keyboard.press("Enter")
+    coach.wait_for_selector("#merge-dialog[open]")
+    assert coach.evaluate("() => document.activeElement.id") == "merge-target"
+    assert "Kinderspielecke" not in coach.locator("#merge-target").inner_text()
+    assert [(v["id"], [n["html"][:100] for n in v["nodes"]]) for v in axe_violations(coach)] == []
+    coach.keyboard.press("Escape")
+    coach.wait_for_selector("#merge-dialog:not([open])", state="attached")
+    assert coach.evaluate("s => document.activeElement === document.querySelector(s)", merge_button)
+    coach.keyboard.press("Enter")
+    coach.wait_for_selector("#merge-dialog[open]")
+    coach.keyboard.type("Trinkbrunnen")
+    coach.keyboard.press("Tab")
+    coach.keyboard.press("Enter")
+    coach.wait_for_selector(f"#idea-{source_id}", state="detached")
+    anna.wait_for_selector(f"#idea-{source_id}", state="detached")
+    assert coach.locator("#merge-dialog[open]").count() == 0
 
     coach.screenshot(path=str(screenshot_dir / "moderation-coach-clusters.png"), full_page=True)
     projector.screenshot(path=str(screenshot_dir / "moderation-projector-spotlight.png"), full_page=True)

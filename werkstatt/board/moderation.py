@@ -242,7 +242,8 @@ async def create_cluster(db: AsyncSession, actor: Actor, name: Any) -> WorkshopE
     cluster = Cluster(workshop_id=actor.workshop.id, name=label, position=len(await _clusters(db, actor)))
     db.add(cluster)
     await db.flush()
-    return await record(db, actor.workshop.id, "cluster_created", {"cluster": {"id": str(cluster.id), "name": label}})
+    data = {"cluster": {"id": str(cluster.id), "name": label}, "board": _board_flags(actor)}
+    return await record(db, actor.workshop.id, "cluster_created", data)
 
 
 async def rename_cluster(db: AsyncSession, actor: Actor, cluster_id: Any, name: Any) -> WorkshopEvent:
@@ -275,13 +276,10 @@ async def move_idea(db: AsyncSession, actor: Actor, idea_id: Any, cluster_id: An
         raise Forbidden("Das Board ist gerade gesperrt.")
     idea = await _idea(db, actor, idea_id)
     target = await _cluster(db, actor, cluster_id) if cluster_id not in (None, "") else None
+    before = str(idea.cluster_id) if idea.cluster_id else None
     idea.cluster_id = target.id if target else None
-    return await record(
-        db,
-        actor.workshop.id,
-        "idea_moved",
-        {"idea": {"id": str(idea.id), "cluster_id": str(target.id) if target else None}},
-    )
+    moved = {"id": str(idea.id), "cluster_id": str(target.id) if target else None, "from_cluster_id": before}
+    return await record(db, actor.workshop.id, "idea_moved", {"idea": moved})
 
 
 async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id: Any) -> WorkshopEvent:
@@ -350,18 +348,18 @@ async def remove_participant(db: AsyncSession, actor: Actor, participant_id: Any
     return await record(db, actor.workshop.id, "participant_removed", {"participant": {"id": str(participant.id)}})
 
 
-async def _card_data(db: AsyncSession, actor: Actor, idea: Idea) -> dict[str, Any]:
-    """The card whole (each audience's board swaps it in as it may see it) and where it stands on the board."""
+def _board_flags(actor: Actor, idea: Idea | None = None) -> dict[str, Any]:
+    """What a pushed card or cluster needs to know of the board: whether everyone may sort it now."""
     step = current_step(actor.workshop)
     cluster_step = step is not None and step.mechanic == "cluster"
-    return {
-        "idea": await card_state(db, actor.workshop, idea),
-        "board": {
-            "cluster_step": cluster_step,
-            "all_cluster": bool(cluster_step and step and step.config.get("who") == "all"),
-            "spotlit": actor.workshop.spotlight == f"idea:{idea.id}",
-        },
-    }
+    everyone = bool(cluster_step and step and step.config.get("who") == "all" and not actor.workshop.locked)
+    spotlit = idea is not None and actor.workshop.spotlight == f"idea:{idea.id}"
+    return {"cluster_step": cluster_step, "all_cluster": everyone, "spotlit": spotlit}
+
+
+async def _card_data(db: AsyncSession, actor: Actor, idea: Idea) -> dict[str, Any]:
+    """The card whole (each audience's board swaps it in as it may see it) and where it stands on the board."""
+    return {"idea": await card_state(db, actor.workshop, idea), "board": _board_flags(actor, idea)}
 
 
 # --- lookups -----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from jinja2_fragments import render_block
 from sqlalchemy import select
 
 from werkstatt.board.models import Idea
-from werkstatt.board.queries import board_state
+from werkstatt.board.queries import CARDS_PER_COLUMN, board_state
 from werkstatt.board.service import idea_view
 from werkstatt.live.hub import PERSONAL
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
@@ -37,14 +37,7 @@ if TYPE_CHECKING:
 
 BOARD = "_board"
 # Events that change the whole board. A vote's reveal carries its tallies and is pushed as counts instead.
-WHOLE_BOARD_TYPES = {
-    "step_started",
-    "workshop_closed",
-    "revealed",
-    "cluster_created",
-    "cluster_renamed",
-    "cluster_deleted",
-}
+WHOLE_BOARD_TYPES = {"step_started", "workshop_closed", "revealed"}
 MARK = "<!--board-->"  # board.js morphs what follows into #board
 
 
@@ -83,7 +76,7 @@ class BoardPush:
             boards: dict[str, dict[str, Any]] = {}
             for role in sorted(roles & {COACH, PARTICIPANT, PROJECTOR}):
                 viewer = Viewer(workshop_id=str(workshop_id), role=role, participant_id=None)
-                state = await board_state(db, workshop, viewer)
+                state = await board_state(db, workshop, viewer, column_limit=CARDS_PER_COLUMN)
                 state.update(
                     actor=_Actor(is_coach=role == COACH),
                     viewer=viewer,
@@ -114,11 +107,11 @@ class BoardPush:
         return str(render_block(environment(locale), template, "board", **state, **self._globals(viewer)))
 
     def render_personal(self, event: dict[str, Any], viewer: Viewer) -> str | None:
-        ideas = (event.get(PERSONAL) or {}).get(viewer.participant_id)
-        if not ideas or viewer.format != "html":  # a program reads its own cards from the events themselves
+        mine = (event.get(PERSONAL) or {}).get(viewer.participant_id)
+        if not mine or viewer.format != "html":  # a program reads its own cards from the events themselves
             return None
         module = environment(viewer.locale).get_template("board/_push.html").module
-        return str(module.own_cards(ideas, viewer.workshop_id))  # type: ignore[attr-defined]
+        return str(module.own_cards(mine["ideas"], mine["others_blind"], viewer.workshop_id))  # type: ignore[attr-defined]
 
     def _globals(self, viewer: Viewer) -> dict[str, Any]:
         return {
@@ -138,7 +131,7 @@ class BoardPush:
 
 async def own_blind_cards(
     db: AsyncSession, workshop_id: UUID, boards: dict[str, dict[str, Any]]
-) -> dict[str, list[dict[str, Any]]]:
+) -> dict[str, dict[str, Any]]:
     """Each participant's own cards that the shared board shows them only as a count (blind, not revealed)."""
     state = boards[PARTICIPANT]
     step = state.get("step")
@@ -169,4 +162,5 @@ async def own_blind_cards(
         view = idea_view(idea, author, step, topics.get(idea.focus_topic_id) if idea.focus_topic_id else None)
         view.update(own=True, comments=[], reactions={}, merged_authors=[])
         own[str(author.id)].append(view)
-    return dict(own)
+    blind = len(rows)  # the shared board counts them all as hidden; each author's line counts the others'
+    return {pid: {"ideas": ideas, "others_blind": {step.position: blind - len(ideas)}} for pid, ideas in own.items()}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from werkstatt.board.models import Cluster, Comment, Idea, Reaction
 from werkstatt.board.moderation import timer_view
@@ -14,24 +15,66 @@ from werkstatt.live.visibility import COACH, Viewer, redact_idea
 from werkstatt.network.models import FocusTopic, TargetGroup
 from werkstatt.workshops.models import Participant
 
+# A column (the collected cards, a cluster) shows this many cards; "weitere anzeigen" fetches the next batch.
+# It bounds every board render, whatever the number of cards.
+CARDS_PER_COLUMN = 60
+# While clustering, the columns together show at most about this many cards (but each at least a few).
+CARDS_PER_BOARD = 480
+CARDS_PER_CLUSTER_MIN = 10
+# Voting steps list every card in their panel, so their board loads them all.
+BOUNDLESS_MECHANICS = frozenset({"vote", "rank", "rate_matrix"})
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from werkstatt.workshops.models import Workshop
+    from werkstatt.workshops.models import AgendaStep, Workshop
 
 
-async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> dict[str, Any]:
-    """The ideas this viewer may see (with comments and reaction counts), the current step, the topics."""
+async def board_state(
+    db: AsyncSession, workshop: Workshop, viewer: Viewer, column_limit: int | None = None
+) -> dict[str, Any]:
+    """The ideas this viewer may see (with comments and reaction counts), the current step, the topics.
+
+    With `column_limit` (the HTML board) only the first cards of each column are loaded: the cards of the
+    step (or all cards), or of each cluster while clustering. Others' blind cards are only counted
+    (`blind_counts`), and `column_counts` says how many cards each column has in all. Without it (API,
+    voting) every card is loaded, as before."""
     step = current_step(workshop)
-    query = (
-        select(Idea, Participant)
-        .join(Participant, Participant.id == Idea.participant_id)
-        .where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False), Idea.merged_into_id.is_(None))
-    )
-    if viewer.role != COACH:
-        query = query.where(Idea.hidden.is_(False))
-    if step is not None and step.mechanic == "collect":
-        query = query.where(Idea.step_position == step.position)
+    shown = _visible(workshop, viewer, step)
+    blind = _blind_for_others(workshop, viewer)
+    bounded = column_limit is not None and (step is None or step.mechanic not in BOUNDLESS_MECHANICS)
+    clustering = step is not None and step.mechanic == "cluster"
+    clusters = [
+        {"id": str(c.id), "name": c.name}
+        for c in (
+            await db.execute(
+                select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position, Cluster.created_at)
+            )
+        ).scalars()
+    ]
+    blind_counts: dict[Any, int] = {}
+    column_counts: dict[str, int] = {}
+    query = select(Idea, Participant).join(Participant, Participant.id == Idea.participant_id)
+    if bounded:
+        assert column_limit is not None
+        if clustering:  # many clusters share one bound for the whole board, at least a few cards each
+            column_limit = max(CARDS_PER_CLUSTER_MIN, min(column_limit, CARDS_PER_BOARD // (len(clusters) + 1)))
+        if blind is not None:
+            counted = select(Idea.step_position, func.count()).where(*shown, blind).group_by(Idea.step_position)
+            blind_counts = {int(position): int(n) for position, n in (await db.execute(counted)).all()}
+            shown = [*shown, ~blind]
+        if clustering:
+            by_cluster = select(Idea.cluster_id, func.count()).where(*shown).group_by(Idea.cluster_id)
+            column_counts = {str(c) if c else "": n for c, n in (await db.execute(by_cluster)).all()}
+        else:
+            column_counts = {"": (await db.execute(select(func.count()).where(*shown))).scalar_one()}
+        rank = func.row_number().over(
+            partition_by=Idea.cluster_id if clustering else None, order_by=(Idea.created_at, Idea.id)
+        )
+        ranked = select(Idea.id.label("id"), rank.label("rank")).where(*shown).subquery()
+        query = query.where(Idea.id.in_(select(ranked.c.id).where(ranked.c.rank <= column_limit)))
+    else:
+        query = query.where(*shown)
     rows = (await db.execute(query.order_by(Idea.created_at, Idea.id))).all()
     topics = {
         topic.id: topic
@@ -39,6 +82,112 @@ async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> d
             await db.execute(select(FocusTopic).where(FocusTopic.network_id == workshop.network_id))
         ).scalars()
     }
+    ideas = await _views(db, workshop, viewer, rows, topics)
+    if not bounded:
+        for idea in ideas:
+            if idea.get("text") is None:
+                blind_counts[idea.get("step")] = blind_counts.get(idea.get("step"), 0) + 1
+            else:
+                key = (idea.get("cluster_id") or "") if clustering else ""
+                column_counts[key] = column_counts.get(key, 0) + 1
+    groups = list(
+        (
+            await db.execute(
+                select(TargetGroup).where(TargetGroup.network_id == workshop.network_id).order_by(TargetGroup.position)
+            )
+        ).scalars()
+    )
+    state = {
+        "workshop": workshop,
+        "step": step,
+        "clusters": clusters,
+        "ideas_by_cluster": _by_cluster(ideas, clusters),
+        "spotlight": await _spotlight(db, workshop, viewer, workshop.spotlight, ideas, clusters),
+        "timer": timer_view(step) if step is not None else None,
+        "participants": await _participants(db, workshop) if viewer.role == COACH else [],
+        "ideas": ideas,
+        "topics": [t for t in topics.values() if str(t.id) in workshop.focus_topic_ids] or list(topics.values()),
+        "target_groups": groups,
+        "seq": workshop.last_seq,
+        "column_limit": column_limit or CARDS_PER_COLUMN,
+        "column_counts": column_counts,
+        "blind_counts": blind_counts,
+    }
+    for extend in BOARD_EXTENSIONS:
+        await extend(db, workshop, viewer, state)
+    return state
+
+
+async def column_ideas(
+    db: AsyncSession, workshop: Workshop, viewer: Viewer, column: str, after: UUID, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """ "weitere anzeigen": the next `limit` cards of one column after the card `after`, and how many follow."""
+    step = current_step(workshop)
+    shown = _visible(workshop, viewer, step)
+    blind = _blind_for_others(workshop, viewer)
+    if blind is not None:
+        shown.append(~blind)
+    if column.startswith("cluster-"):
+        key = column.removeprefix("cluster-")
+        shown.append(Idea.cluster_id.is_(None) if key == "none" else Idea.cluster_id == _uuid_or_none(key))
+    since = (await db.execute(select(Idea.created_at).where(Idea.id == after))).scalar_one_or_none()
+    if since is None:
+        return [], 0
+    shown.append(or_(Idea.created_at > since, and_(Idea.created_at == since, Idea.id > after)))
+    total = (await db.execute(select(func.count()).where(*shown))).scalar_one()
+    query = (
+        select(Idea, Participant)
+        .join(Participant, Participant.id == Idea.participant_id)
+        .where(*shown)
+        .order_by(Idea.created_at, Idea.id)
+        .limit(limit)
+    )
+    rows = (await db.execute(query)).all()
+    topic_ids = {idea.focus_topic_id for idea, _ in rows if idea.focus_topic_id}
+    topics = (
+        {t.id: t for t in (await db.execute(select(FocusTopic).where(FocusTopic.id.in_(topic_ids)))).scalars()}
+        if topic_ids
+        else {}
+    )
+    return await _views(db, workshop, viewer, rows, topics), total
+
+
+def _uuid_or_none(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
+def _visible(workshop: Workshop, viewer: Viewer, step: AgendaStep | None) -> list[Any]:
+    """Conditions for the cards on this viewer's board (their own blind ones included)."""
+    conditions: list[Any] = [
+        Idea.workshop_id == workshop.id,
+        Idea.withdrawn.is_(False),
+        Idea.merged_into_id.is_(None),
+    ]
+    if viewer.role != COACH:
+        conditions.append(Idea.hidden.is_(False))
+    if step is not None and step.mechanic == "collect":
+        conditions.append(Idea.step_position == step.position)
+    return conditions
+
+
+def _blind_for_others(workshop: Workshop, viewer: Viewer) -> Any | None:
+    """Others' cards of a blind step before the reveal (their text is secret to this viewer), or None."""
+    if viewer.role == COACH:
+        return None
+    positions = [s.position for s in workshop.steps if s.config.get("blind") and not s.revealed]
+    if not positions:
+        return None
+    me = UUID(viewer.participant_id) if viewer.participant_id else None
+    return and_(Idea.step_position.in_(positions), Idea.participant_id != me)
+
+
+async def _views(
+    db: AsyncSession, workshop: Workshop, viewer: Viewer, rows: Any, topics: dict[Any, FocusTopic]
+) -> list[dict[str, Any]]:
+    """Rows as this viewer's card views, with comments, reaction counts and merged authors."""
     steps = {s.position: s for s in workshop.steps}
     ideas = [
         redact_idea(
@@ -52,9 +201,10 @@ async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> d
         )
         for idea, author in rows
     ]
-    ids = [idea.id for idea, _ in rows]
+    ids = [idea.id for idea, _ in rows if idea.text is not None]
     comments: dict[str, list[dict[str, Any]]] = defaultdict(list)
     reactions: dict[str, dict[str, int]] = defaultdict(dict)
+    merged: dict[str, list[str]] = defaultdict(list)
     if ids:
         for comment, author in (
             await db.execute(
@@ -75,8 +225,6 @@ async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> d
             )
         ).all():
             reactions[str(idea_id)][kind] = count
-    merged: dict[str, list[str]] = defaultdict(list)
-    if ids:
         for target_id, author_name in (
             await db.execute(
                 select(Idea.merged_into_id, Participant.display_name)
@@ -91,37 +239,7 @@ async def board_state(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> d
         idea["comments"] = comments.get(idea["id"], [])
         idea["reactions"] = reactions.get(idea["id"], {})
         idea["merged_authors"] = merged.get(idea["id"], [])
-    groups = list(
-        (
-            await db.execute(
-                select(TargetGroup).where(TargetGroup.network_id == workshop.network_id).order_by(TargetGroup.position)
-            )
-        ).scalars()
-    )
-    clusters = [
-        {"id": str(c.id), "name": c.name}
-        for c in (
-            await db.execute(
-                select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position, Cluster.created_at)
-            )
-        ).scalars()
-    ]
-    state = {
-        "workshop": workshop,
-        "step": step,
-        "clusters": clusters,
-        "ideas_by_cluster": _by_cluster(ideas, clusters),
-        "spotlight": _spotlight(workshop.spotlight, ideas, clusters),
-        "timer": timer_view(step) if step is not None else None,
-        "participants": await _participants(db, workshop) if viewer.role == COACH else [],
-        "ideas": ideas,
-        "topics": [t for t in topics.values() if str(t.id) in workshop.focus_topic_ids] or list(topics.values()),
-        "target_groups": groups,
-        "seq": workshop.last_seq,
-    }
-    for extend in BOARD_EXTENSIONS:
-        await extend(db, workshop, viewer, state)
-    return state
+    return ideas
 
 
 def _by_cluster(ideas: list[dict[str, Any]], clusters: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -132,17 +250,39 @@ def _by_cluster(ideas: list[dict[str, Any]], clusters: list[dict[str, Any]]) -> 
     return grouped
 
 
-def _spotlight(value: str | None, ideas: list[dict[str, Any]], clusters: list[dict[str, Any]]) -> dict[str, Any] | None:
+async def _spotlight(
+    db: AsyncSession,
+    workshop: Workshop,
+    viewer: Viewer,
+    value: str | None,
+    ideas: list[dict[str, Any]],
+    clusters: list[dict[str, Any]],
+) -> dict[str, Any] | None:
+    """The spotlit card or cluster as this viewer may see it, also when it is not among the loaded cards."""
     if not value:
         return None
     kind, _, item_id = value.partition(":")
     if kind == "idea":
         idea = next((i for i in ideas if i["id"] == item_id and i.get("text")), None)
+        if idea is None and (wanted := _uuid_or_none(item_id)) is not None:
+            query = select(Idea, Participant).join(Participant, Participant.id == Idea.participant_id)
+            found = await _views(db, workshop, viewer, (await db.execute(query.where(Idea.id == wanted))).all(), {})
+            idea = next((i for i in found if i.get("text") and not i.get("gone") and not i.get("withdrawn")), None)
         return {"kind": "idea", "id": item_id, "text": idea["text"]} if idea else None
     cluster = next((c for c in clusters if c["id"] == item_id), None)
     if cluster is None:
         return None
-    members = [i["text"] for i in ideas if i.get("cluster_id") == item_id and i.get("text")]
+    shown = _visible(workshop, viewer, current_step(workshop))
+    blind = _blind_for_others(workshop, viewer)
+    if blind is not None:
+        shown.append(~blind)
+    members_query = (
+        select(Idea.text)
+        .where(*shown, Idea.cluster_id == _uuid_or_none(item_id))
+        .order_by(Idea.created_at, Idea.id)
+        .limit(CARDS_PER_COLUMN)
+    )
+    members = list((await db.execute(members_query)).scalars())
     return {"kind": "cluster", "id": item_id, "text": cluster["name"], "members": members}
 
 

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import sessions
+from werkstatt.board import queries
 from werkstatt.board import service as board
 from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
-from werkstatt.board.queries import board_state
+from werkstatt.board.queries import board_state, column_ideas
 from werkstatt.errors import DomainError, Invalid, field_errors
 from werkstatt.live.events import publish
 from werkstatt.live.visibility import PROJECTOR
@@ -154,7 +155,7 @@ class BoardController(Controller):
 
             viewer = replace(viewer, role=PROJECTOR, participant_id=None)
         await db.commit()
-        context = await board_state(db, actor.workshop, viewer)
+        context = await board_state(db, actor.workshop, viewer, column_limit=queries.CARDS_PER_COLUMN)
         context.update(
             actor=actor,
             viewer=viewer,
@@ -188,6 +189,32 @@ class BoardController(Controller):
 
             raise NotFound("Diese Seite gibt es nicht.")
         return page(request, "board/projector.html", context, block="board")
+
+    @get("/karten", name="board_more_cards")
+    async def more_cards(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, spalte: str, nach: UUID
+    ) -> Response[str]:
+        """ "weitere anzeigen": the next batch of one column's cards after the card `nach`."""
+        actor = await actor_for(request, db, workshop_id)
+        viewer = viewer_for(request, actor)
+        await db.commit()
+        workshop, column, limit = actor.workshop, spalte[:60], queries.CARDS_PER_COLUMN
+        ideas, total = await column_ideas(db, workshop, viewer, column, nach, limit)
+        step = board.current_step(workshop)
+        may_cluster = column.startswith("cluster-") and (
+            actor.is_coach or (step is not None and step.config.get("who") == "all" and not workshop.locked)
+        )
+        context = {
+            "workshop": workshop,
+            "viewer": viewer,
+            "rest": ideas,
+            "total": total,
+            "column": column,
+            "column_limit": limit,
+            "spotlight": None,
+            "may_cluster": may_cluster,
+        }
+        return page(request, "board/cards.html", context, block="cards")
 
     async def _run(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, action: Any, success: str
