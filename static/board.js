@@ -142,6 +142,16 @@
       var column = document.getElementById("cluster-" + cluster);
       if (column) { column.remove(); }
     },
+    append: function (op) {
+      var target = document.getElementById(op.getAttribute("data-target"));
+      if (!target) { return; }
+      Array.prototype.slice.call(op.content.children).forEach(function (element) {
+        if (!document.getElementById(element.id)) {
+          target.appendChild(element);
+          htmx.process(element);
+        }
+      });
+    },
     rename: function (op) {
       var column = document.getElementById("cluster-" + op.getAttribute("data-cluster"));
       var name = column && column.querySelector(".cluster-name");
