@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from werkstatt.live.visibility import COACH, PROJECTOR, Viewer, view_event
+from werkstatt.live.visibility import COACH, PROJECTOR, Viewer, sees, view_event
 from werkstatt.web import environment
 
 TEMPLATE = "board/_live.html"
@@ -36,20 +36,25 @@ def _macro(locale: str, name: str) -> Any:
 
 
 def render_event(event: dict[str, Any], viewer: Viewer) -> str | None:
+    """The payload for one audience, or None when nothing of the event is theirs: the hub then sends nothing
+    and only moves the socket's seq on (Connection.skip), so replays by `after=` stay exact."""
+    if not sees(event, viewer):
+        return None
     view = view_event(event, viewer)
     if viewer.format == "json":
         view.pop("workshop_id", None)
         return json.dumps(view, ensure_ascii=False, separators=(",", ":"))
     body = render_html(view, viewer)
-    if body is None:
-        # Nothing to show this audience, but the seq still moves on (so replays stay exact).
-        body = ""
+    if not body:
+        return None
     return f"<!--seq:{view['seq']}-->{body}"
 
 
 def render_html(view: dict[str, Any], viewer: Viewer) -> str | None:
     kind = view["type"]
     data = view.get("data") or {}
+    if kind == "revealed" and "tallies" in data:  # a vote's reveal: voting pushes the counts (no board fetch)
+        return _extension_html(view, viewer)
     if kind in REFRESH_TYPES or (kind in COACH_REFRESH_TYPES and viewer.role == COACH):
         return str(_macro(viewer.locale, "refresh")(viewer.workshop_id, viewer.role))
     if kind == "idea_posted":
