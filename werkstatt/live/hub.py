@@ -4,7 +4,9 @@ It subscribes once per workshop that has sockets here, and for every event rende
 (format × role × locale × own card or not) and hands the same string to each socket of that audience. The
 fan-out loop writes to a socket directly when nothing waits before it there; a socket whose peer reads slowly
 gets a writer task and a bounded backlog: a slow phone cannot hold up the room, and when its backlog is full
-it is told to resync (it reloads the board) instead of being fed forever.
+it is told to resync (it reloads the board) instead of being fed forever. An event an audience may not see
+at all (another person's vote) renders to None: those sockets are sent nothing, their seq moves on in order
+(`Connection.skip`), so live delivery, replays and catch-ups agree on which seqs a socket has.
 
 The broker only carries news, and news can be lost: a worker dies between its commit and its publish, Redis
 goes away for a while. The hub then reads the event log (never for anything else) and delivers what its rooms
