@@ -69,10 +69,15 @@
     var order = document.getElementById("ranking-order");
     var list = document.getElementById("ranking-list");
     if (order && list && order.getAttribute("data-order")) {
-      order.getAttribute("data-order").split(" ").forEach(function (id) {
+      var ids = order.getAttribute("data-order").split(" ");
+      var rest = Array.prototype.filter.call(list.children, function (item) {
+        return ids.indexOf(item.getAttribute("data-id")) < 0;
+      });
+      ids.forEach(function (id) {
         var item = list.querySelector('li[data-id="' + id + '"]');
         if (item) { list.appendChild(item); }
       });
+      rest.forEach(function (item) { list.appendChild(item); });  // cards the pushed order does not name
       order.removeAttribute("data-order");
     }
   });

@@ -126,7 +126,7 @@ def test_dot_vote_reveal_rank_project_idea_town(browser: Any, live_server: Serve
             page.locator("#voting-remaining", has_text=f"noch {3 - number} von 3").wait_for()
     anna = guests["Anna"]
     assert anna.locator(".vote-tally").count() == 0, "hidden tallies are not shown to guests"
-    coach.locator("#tally-dots", has_text="5").wait_for()
+    coach.locator("#tally-dots-1", has_text="5").wait_for()
     market = coach.locator(".vote-item", has_text="Abendmarkt im Sommer")
     market.locator(".vote-group", has_text="Jugendliche: 2").wait_for()  # the coach's chips, pushed
     market.locator(".vote-group", has_text="Senioren: 1").wait_for()

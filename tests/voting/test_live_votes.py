@@ -45,8 +45,8 @@ def tally_until(socket: Any, dots: int) -> str:
     every message before it must be a tally too: the votes themselves sent this socket nothing."""
     for _ in range(10):
         message = next_message(socket)
-        assert 'id="tally-dots"' in message, message
-        if by_id(message, "tally-dots").get_text() == str(dots):
+        assert 'id="tally-dots-' in message, message
+        if by_id(message, f"tally-dots-{VOTE}").get_text() == str(dots):
             return message
     raise AssertionError(f"no tally of {dots} dots")
 
@@ -160,7 +160,7 @@ async def test_coach_gets_counts_and_group_chips_pushed_guests_only_totals(room:
         assert (await room.vote(0, room.ideas[0])).status_code == 201
         assert (await room.vote(1, room.ideas[0])).status_code == 201
         tally = tally_until(guest, 2)
-        assert parse(tally).find(id=f"tally-{room.ideas[0]}") is None, "hidden: no count for guests"
+        assert parse(tally).find(id=f"tally-{VOTE}-{room.ideas[0]}") is None, "hidden: no count for guests"
         assert "vote-groups" not in tally and "Jugendliche" not in tally
     coach_events = [e for e in await room.events(after=before) if e["type"] == "tally_updated"]
     assert coach_events[-1]["data"]["by_group"] == {room.ideas[0]: {"jugendliche": 1, "senioren": 1}}
@@ -179,8 +179,8 @@ async def test_coach_board_receives_chips(room: Room) -> None:
         assert (await room.vote(1, room.ideas[1])).status_code == 201
         tally = tally_until(coach, 2)  # the coach's board got no message for the two votes themselves
         assert "hx-trigger" not in tally and "hx-get" not in tally
-        assert by_id(tally, f"tally-{room.ideas[1]}").get_text(" ", strip=True) == "2 Punkte"
-        chips = [li.get_text(strip=True) for li in by_id(tally, f"vote-groups-{room.ideas[1]}").find_all("li")]
+        assert by_id(tally, f"tally-{VOTE}-{room.ideas[1]}").get_text(" ", strip=True) == "2 Punkte"
+        chips = [li.get_text(strip=True) for li in by_id(tally, f"vote-groups-{VOTE}-{room.ideas[1]}").find_all("li")]
         assert chips == ["Jugendliche: 1", "Senioren: 1"]
 
 
@@ -196,8 +196,8 @@ async def test_reveal_and_fixed_ranking_are_pushed(room: Room) -> None:
         assert revealed.status_code == 200, revealed.text
         message = next_message(guest)
         assert "hx-trigger" not in message and "hx-get" not in message
-        assert by_id(message, f"tally-{room.ideas[1]}").get_text(" ", strip=True) == "2 Punkte"
-        assert by_id(message, f"tally-{room.ideas[0]}").get_text(" ", strip=True) == "0 Punkte"
+        assert by_id(message, f"tally-{VOTE}-{room.ideas[1]}").get_text(" ", strip=True) == "2 Punkte"
+        assert by_id(message, f"tally-{VOTE}-{room.ideas[0]}").get_text(" ", strip=True) == "0 Punkte"
         assert by_id(message, "voting-hidden-note").has_attr("hidden")
         fixed = await room.client.post(
             f"{room.base}/ranking", json={"idea_ids": [room.ideas[3], room.ideas[1]]}, headers=SAME_ORIGIN

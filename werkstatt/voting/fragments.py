@@ -70,6 +70,8 @@ def render_html(view: dict[str, Any], viewer: Viewer) -> str | None:
             return None
         return str(_macro(viewer.locale, "revealed")(data, _svg(data)))
     if kind == "ranking_fixed":
+        if not data.get("ranking"):  # an event recorded before rankings travelled with it
+            return ""
         order = " ".join(str(row[0]) for row in data.get("ranking") or [])
         return str(_macro(viewer.locale, "ranking")(data, order))
     return ""
