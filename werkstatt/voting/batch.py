@@ -37,6 +37,7 @@ logger = logging.getLogger("werkstatt.voting")
 
 WINDOW = 0.2  # seconds: at most 5 tally updates per second and workshop step, across all workers
 KEY_LIFE_MS = 3_600_000  # the counters of a step outlive a pause, never the day
+FORGET_AFTER = 60.0  # seconds after its last tally a step's local bookkeeping goes
 LEASE_MS = 5_000  # how long a worker may count before another one may (it died meanwhile)
 
 # KEYS: generation. ARGV: key life. → the new generation number.
@@ -82,6 +83,7 @@ class TallyBatcher:
         self.pending: dict[Key, asyncio.Task[None]] = {}
         self.needed: dict[Key, int] = {}  # the generation this worker must see counted (Redis)
         self.recorded: dict[Key, float] = {}  # when this worker last recorded a tally of the step (loop time)
+        self.turns: dict[Key, asyncio.Lock] = {}
         self._marking: set[asyncio.Task[None]] = set()
 
     def touch(self, workshop_id: UUID, position: int) -> None:
@@ -112,22 +114,39 @@ class TallyBatcher:
 
     async def _later(self, key: Key, delay: float) -> None:
         loop = asyncio.get_running_loop()
-        await asyncio.sleep(max(delay, self.recorded.get(key, -self.window) + self.window - loop.time()))
-        # Leave the window before counting: a vote committed from now on schedules the next update.
-        self.pending.pop(key, None)
-        try:
-            counted = await self._claim(key)
-            if counted is None:
-                return
+        await asyncio.sleep(delay)
+        async with self._turn(key):  # one tally of a step at a time on this worker, a window apart
+            rest = self.recorded.get(key, -self.window) + self.window - loop.time()
+            if rest > 0:
+                await asyncio.sleep(rest)
+            # Leave the window before counting: a vote committed from now on schedules the next update.
+            self.pending.pop(key, None)
             try:
-                await self.flush(*key)
+                counted = await self._claim(key)
+                if counted is None:
+                    return
+                try:
+                    await self.flush(*key)
+                finally:
+                    self.recorded[key] = loop.time()
+                    await self._cool(key, counted)
+            except RuntimeError as error:  # the app is shutting down (channels stopped): nobody to tell
+                logger.warning("tally update for %s dropped: %s", key, error)
+            except Exception:  # a lost update is repaired by the next one or a board reload
+                logger.exception("tally update for %s failed", key)
             finally:
-                self.recorded[key] = loop.time()
-                await self._cool(key, counted)
-        except RuntimeError as error:  # the app is shutting down (channels stopped): nobody to tell
-            logger.warning("tally update for %s dropped: %s", key, error)
-        except Exception:  # a lost update is repaired by the next one or a board reload
-            logger.exception("tally update for %s failed", key)
+                self._forget(loop.time())
+
+    def _turn(self, key: Key) -> asyncio.Lock:
+        return self.turns.setdefault(key, asyncio.Lock())
+
+    def _forget(self, now: float) -> None:
+        """Steps quiet for a while leave no bookkeeping behind."""
+        for key, at in list(self.recorded.items()):
+            turn = self.turns.get(key)
+            if now - at > FORGET_AFTER and key not in self.pending and (turn is None or not turn.locked()):
+                self.recorded.pop(key, None)
+                self.turns.pop(key, None)
 
     async def _claim(self, key: Key) -> int | None:
         """The generation this tally covers (-1: counted without Redis), or None when there is nothing to do now."""
