@@ -103,3 +103,11 @@ def test_a_late_tally_of_another_step_touches_only_that_steps_counts() -> None:
     assert shown is not None
     swapped = [tag["id"] for tag in parse(shown).find_all(attrs={"hx-swap-oob": True})]
     assert swapped == ["tally-dots-1", "tally-voters-1", "tally-1-i1", "tally-1-i2"]
+
+
+def test_a_hidden_matrix_tally_sends_participants_nothing() -> None:
+    data = {"step": 2, "mechanic": "rate_matrix", "dots": 1, "voters": 1, "hidden": True, "tallies": {}}
+    event = _event("tally_updated", {**data, "positions": {"i1": [2.0, 5.0, 1]}, "axes": ["Aufwand", "Nutzen", 5]})
+    assert render_event(event, Viewer("w", "participant", "p1")) is None
+    coach = render_event(event, Viewer("w", "coach", "c"))
+    assert coach is not None and by_id(coach, "vote-matrix-figure").find("svg") is not None

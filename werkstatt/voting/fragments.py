@@ -52,6 +52,11 @@ def _colours(by_group: dict[str, dict[str, int]]) -> dict[str, int]:
 
 
 def render_html(view: dict[str, Any], viewer: Viewer) -> str | None:
+    rendered = _render(view, viewer)
+    return rendered.strip() if rendered is not None else None  # only whitespace: nothing to send
+
+
+def _render(view: dict[str, Any], viewer: Viewer) -> str | None:
     kind = view.get("type")
     if kind not in TYPES:
         return None

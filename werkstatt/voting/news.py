@@ -41,7 +41,7 @@ TITLE_CHARS = 80  # a matrix point's tooltip: the start of the card's text
 
 
 def fit(data: dict[str, Any], optional: tuple[str, ...]) -> dict[str, Any]:
-    """Drop optional parts, largest last-resort first, until the event is small enough; say which."""
+    """Drop optional parts, in the order given, until the event is small enough; say which were dropped."""
     dropped = []
     for key in optional:
         if len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()) <= MAX_EVENT_BYTES:
