@@ -1,5 +1,7 @@
 // The live board's client: exact catch-up after a reconnect, no duplicates, a pause switch.
-// Every websocket message from the server starts with <!--seq:N-->; the board carries data-seq.
+// Every websocket message from the server starts with <!--seq:N-->; the board carries data-seq. Seqs may have
+// gaps: an event nothing of which is this board's (another person's vote) is not sent at all, and a replay
+// after a reconnect skips it the same way. Only seq <= lastSeq is dropped (a repeat).
 (function () {
   "use strict";
   var lastSeq = 0;
@@ -51,6 +53,32 @@
     if (seq) {
       if (seq <= lastSeq) { event.preventDefault(); return; }
       lastSeq = seq;
+    }
+  });
+
+  // Voting pieces pushed over the socket that need more than a swap by id: the "+" buttons follow the
+  // remaining dots on every card, and a fixed ranking moves the items into its order.
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var remaining = document.getElementById("voting-remaining");
+    if (remaining && remaining.hasAttribute("data-remaining")) {
+      var spent = remaining.getAttribute("data-remaining") === "0";
+      document.querySelectorAll("#voting-panel .vote-add").forEach(function (button) {
+        button.disabled = spent || button.hasAttribute("data-full");
+      });
+    }
+    var order = document.getElementById("ranking-order");
+    var list = document.getElementById("ranking-list");
+    if (order && list && order.getAttribute("data-order")) {
+      var ids = order.getAttribute("data-order").split(" ");
+      var rest = Array.prototype.filter.call(list.children, function (item) {
+        return ids.indexOf(item.getAttribute("data-id")) < 0;
+      });
+      ids.forEach(function (id) {
+        var item = list.querySelector('li[data-id="' + id + '"]');
+        if (item) { list.appendChild(item); }
+      });
+      rest.forEach(function (item) { list.appendChild(item); });  // cards the pushed order does not name
+      order.removeAttribute("data-order");
     }
   });
 

@@ -1,5 +1,7 @@
 """Voting in Chromium: three guests dot-vote on hidden tallies, the coach reveals, a ranking appears, the coach
-turns the winning card into a project idea owned by the town's Kernteam, and it shows on the town page."""
+turns the winning card into a project idea owned by the town's Kernteam, and it shows on the town page.
+Everything the votes change is pushed: no board fetches its vote panel (no GET of /stimmen), a guest's second
+device follows her dots, the coach's chips per target group and a fixed order arrive by themselves."""
 
 from __future__ import annotations
 
@@ -59,6 +61,12 @@ async def _setup(database_url: str) -> tuple[str, str, str, str]:
     return result
 
 
+def _card_id(page: Any, text: str) -> str:
+    item_id = page.locator(".vote-item", has_text=text).get_attribute("id")
+    assert item_id and item_id.startswith("vote-item-")
+    return str(item_id)[len("vote-item-") :]
+
+
 def _axe(page: Any) -> list[tuple[str, list[str]]]:
     return [(v["id"], [n["html"][:120] for n in v["nodes"]]) for v in axe_violations(page)]
 
@@ -101,6 +109,15 @@ def test_dot_vote_reveal_rank_project_idea_town(browser: Any, live_server: Serve
 
     coach.get_by_role("button", name="Starten: Punkte kleben").click()
     coach.wait_for_selector("#voting-panel[data-mechanic='vote']")
+    second = guests["Anna"].context.new_page()  # Anna's second device (same session)
+    second.goto(f"{base}/w/{workshop_id}")
+    second.wait_for_selector("#live-status[data-state='online']")
+    second.wait_for_selector("#voting-panel[data-mechanic='vote']")
+    for page in guests.values():
+        page.wait_for_selector("#voting-panel[data-mechanic='vote']")
+    fetched: list[str] = []
+    for page in (coach, second, *guests.values()):
+        page.on("request", lambda r: fetched.append(r.url) if r.method == "GET" and "/stimmen" in r.url else None)
     for name, choices in VOTES.items():
         page = guests[name]
         page.wait_for_selector("#voting-panel[data-mechanic='vote']")
@@ -109,12 +126,22 @@ def test_dot_vote_reveal_rank_project_idea_town(browser: Any, live_server: Serve
             page.locator("#voting-remaining", has_text=f"noch {3 - number} von 3").wait_for()
     anna = guests["Anna"]
     assert anna.locator(".vote-tally").count() == 0, "hidden tallies are not shown to guests"
-    coach.locator("#tally-dots", has_text="5").wait_for()
+    coach.locator("#tally-dots-1", has_text="5").wait_for()
+    market = coach.locator(".vote-item", has_text="Abendmarkt im Sommer")
+    market.locator(".vote-group", has_text="Jugendliche: 2").wait_for()  # the coach's chips, pushed
+    market.locator(".vote-group", has_text="Senioren: 1").wait_for()
+    second.locator("#voting-remaining", has_text="noch 1 von 3").wait_for()  # Anna's other device follows
+    assert second.locator(f"#vote-mine-{_card_id(second, 'Abendmarkt im Sommer')}").inner_text().strip().endswith("1")
+    plus = second.locator(".vote-item", has_text="Abendmarkt im Sommer").get_by_role("button", name="+ Punkt")
+    assert plus.is_disabled(), "one dot per card: + is off on the card she gave one"
+    assert second.locator(".vote-tally").count() == 0
     anna.screenshot(path=str(screenshot_dir / "voting-guest-dots.png"), full_page=True)
     coach.screenshot(path=str(screenshot_dir / "voting-coach-hidden.png"), full_page=True)
 
     coach.get_by_role("button", name="Ergebnis aufdecken").click()
     anna.locator(".vote-item", has_text="Abendmarkt im Sommer").locator(".vote-tally", has_text="3").wait_for()
+    anna.locator(".vote-item", has_text="Spielecke für Kinder").locator(".vote-tally", has_text="1").wait_for()
+    assert fetched == [], f"a board fetched its vote panel: {fetched}"
     anna.screenshot(path=str(screenshot_dir / "voting-guest-revealed.png"), full_page=True)
     assert _axe(anna) == []
 
@@ -126,6 +153,16 @@ def test_dot_vote_reveal_rank_project_idea_town(browser: Any, live_server: Serve
     assert anna.locator("#ranking-list .badge", has_text="gleichauf").count() == 2
     coach.screenshot(path=str(screenshot_dir / "voting-coach-ranking.png"), full_page=True)
     assert _axe(coach) == []
+    # The coach fixes another order; Anna's list follows without fetching anything.
+    fetched.clear()
+    coach.get_by_text("Endgültige Reihenfolge festlegen").click()
+    for place, text in enumerate(["Spielecke für Kinder", "Abendmarkt im Sommer", "Mehr Bänke am Brunnen"], start=1):
+        coach.get_by_role("spinbutton", name=text).fill(str(place))
+    coach.get_by_role("button", name="Reihenfolge festlegen").click()
+    first = anna.locator("#ranking-list .ranking-item").first
+    first.filter(has_text="Spielecke für Kinder").wait_for()
+    assert "1." in first.inner_text() and "festgelegt" in first.inner_text()
+    assert fetched == [], fetched
 
     anna.goto(f"{base}/w/{workshop_id}/ergebnis")
     anna.wait_for_selector("#result-ranking")

@@ -148,13 +148,16 @@ class ClientView:
     tallies: dict[int, dict[str, int]] = field(default_factory=dict)
     socket: WebSocketTestSession | None = None
     first_seq: int = 1
+    caught_up: int = 0  # every event up to this seq that is this client's has arrived (seqs may have gaps)
 
     @property
     def last_seq(self) -> int:
+        """The last seq received: what a reconnecting client sends as `after` (as the browser does)."""
         return int(self.events[-1]["seq"]) if self.events else self.first_seq - 1
 
     def take(self, event: dict[str, Any]) -> None:
-        assert event.get("seq") == self.last_seq + 1, f"{self.name}: got seq {event.get('seq')} after {self.last_seq}"
+        seq = int(event.get("seq", 0))
+        assert seq > self.last_seq, f"{self.name}: got seq {seq} after {self.last_seq}"
         self.events.append(event)
         data = event.get("data") or {}
         if event["type"] in {"tally_updated", "revealed"} and "tallies" in data:
@@ -163,23 +166,29 @@ class ClientView:
             for counts in self.tallies.values():
                 counts.pop(data["idea"]["id"], None)
 
-    def receive_until(self, target: int) -> list[dict[str, Any]]:
-        """Read the socket until the event numbered `target` arrived (presence messages are skipped)."""
+    def receive(self, seqs: list[int], through: int) -> list[dict[str, Any]]:
+        """Read the socket until exactly the events numbered `seqs` arrived, in this order, and nothing else
+        numbered (presence messages are skipped); the client then has everything of its own up to `through`."""
         assert self.socket is not None
         got: list[dict[str, Any]] = []
-        while self.last_seq < target:
-            try:
-                message = json.loads(self.socket.receive_text(timeout=RECEIVE_TIMEOUT))
-            except queue.Empty:
-                raise AssertionError(
-                    f"{self.name}: no event after seq {self.last_seq}, expected up to {target}"
-                ) from None
-            assert message.get("type") != "resync", f"{self.name} was told to resync"
-            if "seq" not in message:
-                continue
+        for expected in seqs:
+            while True:
+                try:
+                    message = json.loads(self.socket.receive_text(timeout=RECEIVE_TIMEOUT))
+                except queue.Empty:
+                    raise AssertionError(f"{self.name}: no event {expected} after seq {self.last_seq}") from None
+                assert message.get("type") != "resync", f"{self.name} was told to resync"
+                if "seq" in message:
+                    break
+            assert message["seq"] == expected, f"{self.name}: got {message} where seq {expected} was due"
             self.take(message)
             got.append(message)
+        self.caught_up = max(self.caught_up, through)
         return got
+
+    def receive_until(self, target: int) -> list[dict[str, Any]]:
+        """Every event up to `target` (a client that may see all of them: the coach)."""
+        return self.receive(list(range(self.last_seq + 1, target + 1)), target)
 
     def close(self) -> None:
         if self.socket is not None:

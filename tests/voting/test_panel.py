@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.board.conftest import as_guest
-from tests.html import parse
+from tests.html import by_id, parse
 from tests.voting.conftest import VOTE, Room
 from werkstatt.board.fragments import render_event
 from werkstatt.live.visibility import Viewer
@@ -13,18 +15,43 @@ def _event(kind: str, data: dict[str, object]) -> dict[str, object]:
     return {"workshop_id": "w", "seq": 7, "type": kind, "at": "2026-11-22T00:00:00+00:00", "data": data}
 
 
-def test_hidden_tally_update_carries_no_counts_to_any_html_audience() -> None:
-    event = _event("tally_updated", {"step": 1, "mechanic": "vote", "dots": 4, "voters": 2, "hidden": True})
-    guest = render_event(event, Viewer("w", "participant", "p1"))
-    assert guest is not None and 'id="tally-dots"' in guest and "tally-0" not in guest
+def test_hidden_tally_update_carries_no_counts_to_any_html_audience_but_the_coach() -> None:
+    tallies = {"i1": 3, "i2": 1}
+    by_group = {"i1": {"jugendliche": 2, "": 1}, "i2": {"senioren": 1}}
+    data = {"step": 1, "mechanic": "vote", "dots": 4, "voters": 2, "hidden": True, "tallies": tallies}
+    event = _event("tally_updated", {**data, "by_group": by_group, "group_names": {"jugendliche": "Jugendliche"}})
+    for viewer in (Viewer("w", "participant", "p1"), Viewer("w", "projector", None)):
+        shown = render_event(event, viewer)
+        assert shown is not None and by_id(shown, "tally-dots-1").get_text() == "4"
+        assert parse(shown).find(id="tally-1-i1") is None and "vote-groups" not in shown and "Jugend" not in shown
     coach = render_event(event, Viewer("w", "coach", "c"))
-    assert coach is not None and 'hx-get="/w/w/stimmen"' in coach
+    assert coach is not None and "hx-get" not in coach and "hx-trigger" not in coach
+    assert by_id(coach, "tally-1-i1").get_text(" ", strip=True) == "3 Punkte"
+    chips = [li.get_text(strip=True) for li in by_id(coach, "vote-groups-1-i1").find_all("li")]
+    assert chips == ["ohne Angabe: 1", "Jugendliche: 2"]
+    assert json.loads(render_event(event, Viewer("w", "participant", "p1", format="json")) or "")["data"] == {
+        "step": 1,
+        "mechanic": "vote",
+        "dots": 4,
+        "voters": 2,
+        "hidden": True,
+    }
 
 
-def test_vote_cast_renders_for_the_voter_only() -> None:
-    event = _event("vote_cast", {"vote": {"id": "v", "author_id": "p1", "step": 1, "remaining": 2}})
-    assert "stimmen" in (render_event(event, Viewer("w", "participant", "p1")) or "")
-    assert render_event(event, Viewer("w", "participant", "p2")) == "<!--seq:7-->"
+def test_a_vote_reaches_the_voter_and_the_coach_only_in_every_format() -> None:
+    vote = {"id": "v", "author_id": "p1", "step": 1, "idea_id": "i1", "remaining": 2, "mine": {"i1": 1}}
+    event = _event("vote_cast", {"vote": {**vote, "dots": 3, "cap": 1}})
+    own = render_event(event, Viewer("w", "participant", "p1"))
+    assert own is not None and by_id(own, "voting-remaining")["data-remaining"] == "2"
+    for fmt in ("html", "json"):
+        assert render_event(event, Viewer("w", "participant", "p2", format=fmt)) is None
+        assert render_event(event, Viewer("w", "projector", None, format=fmt)) is None
+    assert render_event(event, Viewer("w", "coach", "c")) is None, "the coach's board learns from the tally"
+    assert json.loads(render_event(event, Viewer("w", "coach", "c", format="json")) or "")["data"]["vote"] == {
+        **vote,
+        "dots": 3,
+        "cap": 1,
+    }
 
 
 async def test_panel_shows_remaining_dots_and_hides_tallies(room: Room) -> None:
@@ -33,10 +60,10 @@ async def test_panel_shows_remaining_dots_and_hides_tallies(room: Room) -> None:
     panel = await as_guest(room.client, "GET", f"/w/{room.workshop.id}/stimmen", room.guests[0]["token"])
     assert panel.status_code == 200, panel.text
     assert "Sie haben noch 2 von 3 Punkten." in panel.text
-    assert f'id="tally-{room.ideas[0]}"' not in panel.text
+    assert by_id(panel.text, f"tally-{VOTE}-{room.ideas[0]}").get_text(strip=True) == "", "hidden: an empty slot"
     coach = await room.client.get(f"/w/{room.workshop.id}/")
     assert 'id="voting-panel"' in coach.text
-    count = f'id="tally-{room.ideas[0]}"><span class="vote-tally">1</span> <span class="muted">Punkt</span>'
+    count = f'id="tally-{VOTE}-{room.ideas[0]}"><span class="vote-tally">1</span> <span class="muted">Punkt</span>'
     assert count in coach.text
     assert 'id="reveal-tallies"' in coach.text
 
@@ -67,3 +94,20 @@ async def test_cards_with_dots_are_not_merged(room: Room) -> None:
     assert room.ideas[1] in {idea["id"] for idea in ideas}, "the card with the dot is still on the board"
     clean = await room.command(type="merge_ideas", source_id=room.ideas[3], target_id=room.ideas[2])
     assert clean.status_code == 200, clean.text
+
+
+def test_a_late_tally_of_another_step_touches_only_that_steps_counts() -> None:
+    """The coach moved on while the last tally of step 1 was counted: its counts must not land on step 3."""
+    data = {"step": 1, "mechanic": "vote", "dots": 2, "voters": 1, "hidden": False, "tallies": {"i1": 2, "i2": 0}}
+    shown = render_event(_event("tally_updated", data), Viewer("w", "participant", "p1"))
+    assert shown is not None
+    swapped = [tag["id"] for tag in parse(shown).find_all(attrs={"hx-swap-oob": True})]
+    assert swapped == ["tally-dots-1", "tally-voters-1", "tally-1-i1", "tally-1-i2"]
+
+
+def test_a_hidden_matrix_tally_sends_participants_nothing() -> None:
+    data = {"step": 2, "mechanic": "rate_matrix", "dots": 1, "voters": 1, "hidden": True, "tallies": {}}
+    event = _event("tally_updated", {**data, "positions": {"i1": [2.0, 5.0, 1]}, "axes": ["Aufwand", "Nutzen", 5]})
+    assert render_event(event, Viewer("w", "participant", "p1")) is None
+    coach = render_event(event, Viewer("w", "coach", "c"))
+    assert coach is not None and by_id(coach, "vote-matrix-figure").find("svg") is not None

@@ -15,8 +15,10 @@ After every step:
    guests' results carry no dot count and no rank;
 4. every answer's and event's `remaining` is the budget minus the participant's own live dots (never < 0),
    and refusals (not a vote step, removed card, cap, budget, not your dot, step over) have their 4xx;
-5. the event log grows by exactly the events the model expects, in gap-free seq order, on the coach's socket
-   and every connected guest's; a reconnect replays exactly the missed events, the ones GET /events?after=
+5. the event log grows by exactly the events the model expects, in gap-free seq order, on the coach's socket;
+   every connected guest's socket delivers exactly the events that are theirs, in seq order: all but other
+   people's `vote_cast`/`vote_withdrawn`, which reach a guest not at all (not even as a seq), so a guest's seqs
+   have gaps; a reconnect replays exactly the missed events that are theirs, the ones GET /events?after=
    lists for that guest."""
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def rules_of(position: int) -> Rules:
 
 RULES = {VOTE: rules_of(VOTE), OPEN_VOTE: rules_of(OPEN_VOTE)}
 T = TypeVar("T")
+PERSONAL = {"vote_cast", "vote_withdrawn"}  # another person's vote is not sent to a guest at all
 RESULT_EVENTS = {"idea_posted", "idea_hidden", "idea_withdrawn", "vote_cast", "vote_withdrawn", "revealed"}
 GROUPS = ("jugendliche", "familien", "senioren", None)
 # Both ways to reveal a vote step: POST /votes/reveal and the `reveal` moderation command (API.md).
@@ -198,6 +201,33 @@ class VotingMachine(RuleBasedStateMachine):
     def totals(self, cards: list[Card]) -> dict[str, int]:
         return {c.id: sum(1 for d in self.all_dots if d.live and d.card is c) for c in cards}
 
+    def mine(self, guest: Guest, step: int) -> dict[str, int]:
+        return dict(Counter(d.card.id for d in self.live_dots(step, guest)))
+
+    def vote_data(self, dot: Dot) -> dict[str, Any]:
+        """A vote event's data: the voter's own news (their card, remaining dots, dots per card, the rules)."""
+        rules = RULES[dot.step]
+        return {
+            "vote": {
+                "id": dot.id,
+                "author_id": dot.owner.participant_id,
+                "step": dot.step,
+                "idea_id": dot.card.id,
+                "remaining": self.remaining(dot.owner, dot.step),
+                "mine": self.mine(dot.owner, dot.step),
+                "dots": rules.dots,
+                "cap": rules.cap,
+            }
+        }
+
+    def due(self, guest: Guest, after: int, through: int) -> list[int]:
+        """The seqs after `after` up to `through` that are this guest's: all but other people's votes."""
+        return [
+            int(e["seq"])
+            for e in self.coach.events[after:through]
+            if e["type"] not in PERSONAL or e["data"]["vote"]["author_id"] == guest.participant_id
+        ]
+
     def touch(self, step: int) -> None:
         if step not in self.pending:
             self.pending.append(step)
@@ -322,8 +352,7 @@ class VotingMachine(RuleBasedStateMachine):
             "score_x": None,
             "score_y": None,
         }
-        vote = {"id": dot.id, "author_id": voter.participant_id, "step": step, "remaining": left}
-        self.expected.append(Expect("vote_cast", data={"vote": vote}))
+        self.expected.append(Expect("vote_cast", data=self.vote_data(dot)))
         self.touch(step)
         if keyed:
             self.keyed = (voter, card, headers["Idempotency-Key"], body)
@@ -379,13 +408,7 @@ class VotingMachine(RuleBasedStateMachine):
         else:
             assert answer.status_code == 204, answer.text
             taken.gone = True
-        vote = {
-            "id": taken.id,
-            "author_id": taken.owner.participant_id,
-            "step": taken.step,
-            "remaining": self.remaining(taken.owner, taken.step),
-        }
-        self.expected.append(Expect("vote_withdrawn", data={"vote": vote}))
+        self.expected.append(Expect("vote_withdrawn", data=self.vote_data(taken)))
         self.touch(taken.step)
 
     @rule(step=st.sampled_from([COLLECT, VOTE, VOTE, OPEN_VOTE, OPEN_VOTE]))
@@ -408,7 +431,15 @@ class VotingMachine(RuleBasedStateMachine):
             assert answer.status_code == 200, answer.text
             self.revealed[step] = True
             self.reveal_seq[step] = int(answer.json()["seq"])
-            self.expected.append(Expect("revealed", data={"step": step, "tallies": self.tallies(step)}))
+            live = self.live_dots(step)
+            revealed = {
+                "step": step,
+                "mechanic": "vote",
+                "dots": len(live),
+                "voters": len({d.owner.participant_id for d in live}),
+                "tallies": self.counts(step),
+            }
+            self.expected.append(Expect("revealed", data=revealed))
 
     @precondition(lambda self: len(self.live_cards()) > 1)
     @rule(card=INDEX, how=st.sampled_from(["hide", "hide", "author", "coach", "someone"]), someone=INDEX)
@@ -450,11 +481,12 @@ class VotingMachine(RuleBasedStateMachine):
         listed = self.as_guest(returning, "GET", f"/events?after={after}")
         assert listed.status_code == 200, listed.text
         missed = listed.json()
-        assert [e["seq"] for e in missed] == list(range(after + 1, target + 1))
+        due = self.due(returning, after, target)
+        assert [e["seq"] for e in missed] == due
         view.socket = self.h.connect(f"{self.base}/live?after={after}", returning.token)
-        replayed = view.receive_until(target)
+        replayed = view.receive(due, target)
         assert replayed == missed
-        self.no_secrets(replayed)
+        self.no_secrets(replayed, returning)
 
     @precondition(lambda self: bool(self.pending))
     @rule()
@@ -462,23 +494,41 @@ class VotingMachine(RuleBasedStateMachine):
         flushed = [position for workshop_id, position in self.h.flush_tallies() if workshop_id == self.id]
         assert flushed == self.pending
         for step in self.pending:
-            self.expected.append(Expect("tally_updated", data=self.tally_event(step)))
+            self.expected.append(Expect("tally_updated", check=self.tally_check(step)))
         self.pending = []
 
-    def tally_event(self, step: int) -> dict[str, Any]:
+    def counts(self, step: int) -> dict[str, int]:
+        """Every live card's dots in the step, zeros included (a card whose last dot went back shows 0)."""
+        counts = self.tallies(step)
+        return {c.id: counts.get(c.id, 0) for c in self.all_cards if c.state == "live"}
+
+    def tally_check(self, step: int) -> Callable[[dict[str, Any]], bool]:
+        """The coach's `tally_updated`: full counts even while hidden (guests get them stripped), and the dots
+        per target group ("" for none) with a name for each group."""
         live = self.live_dots(step)
-        data: dict[str, Any] = {
+        by_group: dict[str, dict[str, int]] = {}
+        for dot in live:
+            groups = by_group.setdefault(dot.card.id, {})
+            groups[dot.owner.group or ""] = groups.get(dot.owner.group or "", 0) + 1
+        expected: dict[str, Any] = {
             "step": step,
             "mechanic": "vote",
             "dots": len(live),
             "voters": len({d.owner.participant_id for d in live}),
             "hidden": self.hidden(step),
+            "tallies": self.counts(step),
+            "positions": {},
+            "by_group": by_group,
         }
-        if not data["hidden"]:
-            counts = self.tallies(step)
-            data["tallies"] = {c.id: counts.get(c.id, 0) for c in self.all_cards if c.state == "live"}
-            data["positions"] = {}
-        return data
+        named = {group for groups in by_group.values() for group in groups if group}
+
+        def check(data: dict[str, Any]) -> bool:
+            names = data.get("group_names") or {}
+            rest = {key: value for key, value in data.items() if key != "group_names"}
+            assert rest == expected, (rest, expected)
+            return set(names) == named and all(isinstance(name, str) and name for name in names.values())
+
+        return check
 
     # --- invariants --------------------------------------------------------------------------------------------
 
@@ -492,9 +542,10 @@ class VotingMachine(RuleBasedStateMachine):
         self.coach_log_is_what_happened(last_seq)
         for guest in self.all_guests:
             if guest.view.socket is not None:
-                got = guest.view.receive_until(self.coach.last_seq)
+                target = self.coach.last_seq
+                got = guest.view.receive(self.due(guest, guest.view.caught_up, target), target)
                 assert [e["type"] for e in got] == [self.coach.events[e["seq"] - 1]["type"] for e in got]
-                self.no_secrets(got)
+                self.no_secrets(got, guest)
         self.database_holds_the_model(rows)
         if changed or self.checks % 6 == 0:
             self.results_show_the_model()
@@ -511,11 +562,17 @@ class VotingMachine(RuleBasedStateMachine):
                 assert expected.check(event["data"]), event
         self.expected = []
 
-    def no_secrets(self, events: list[dict[str, Any]]) -> None:
+    def no_secrets(self, events: list[dict[str, Any]], guest: Guest) -> None:
         """A guest learns nothing per card about the hidden step before it is revealed (how many dots were
-        cast in all, and by how many people, is public: the board shows the progress)."""
+        cast in all, and by how many people, is public: the board shows the progress), never anything of
+        another person's vote, and never the coach's counts per target group."""
         revealed_at = self.reveal_seq.get(VOTE)
         for event in events:
+            data = event.get("data") or {}
+            assert "by_group" not in data and "group_names" not in data, event
+            if event["type"] in PERSONAL:
+                assert data["vote"]["author_id"] == guest.participant_id, event
+                continue  # their own dot: their own card and budget
             if revealed_at is not None and event["seq"] >= revealed_at:
                 continue
             data = event.get("data") or {}

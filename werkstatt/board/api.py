@@ -15,7 +15,7 @@ from werkstatt.board.queries import board_state
 from werkstatt.errors import Invalid
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.live.events import event_dict, events_after
-from werkstatt.live.visibility import redact_idea, view_event
+from werkstatt.live.visibility import redact_idea, sees, view_event
 from werkstatt.workshops.schemas import CommandIn, CommentIn, IdeaEdit, IdeaIn, JoinIn
 from werkstatt.workshops.service import join_workshop
 
@@ -153,7 +153,10 @@ class BoardApi(Controller):
         await db.commit()
         result = []
         for event in found:
-            view = view_event(event_dict(event), viewer)
+            shaped = event_dict(event)
+            if not sees(shaped, viewer):  # another person's vote: not listed (seqs have gaps)
+                continue
+            view = view_event(shaped, viewer)
             view.pop("workshop_id", None)
             result.append(view)
         return result

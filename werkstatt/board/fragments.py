@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from werkstatt.board.push import BoardPush, changes_whole_board
-from werkstatt.live.visibility import COACH, PROJECTOR, Viewer, view_event
+from werkstatt.live.visibility import COACH, PROJECTOR, Viewer, sees, view_event
 from werkstatt.web import environment
 
 TEMPLATE = "board/_live.html"
@@ -19,9 +19,14 @@ def _macro(locale: str, name: str, template: str = TEMPLATE) -> Any:
 
 
 def render_event(event: dict[str, Any], viewer: Viewer, push: BoardPush | None = None) -> str | None:
-    """Whole boards (step change, reveal, close) come from `push`: read once per role and rendered once per
+    """The payload for one audience, or None when nothing of the event is theirs: the hub then sends nothing
+    and only moves the socket's seq on (Connection.skip), so replays by `after=` stay exact.
+
+    Whole boards (step change, reveal, close) come from `push`: read once per role and rendered once per
     audience by the worker. Should that read have failed, or the event come from the log (a replay), the
     board resyncs instead: a reconnecting client may fetch once; nothing live makes a browser fetch."""
+    if not sees(event, viewer):
+        return None
     view = view_event(event, viewer)
     for key in [key for key in view if key.startswith("_")]:  # what the worker prepared, never sent as such
         del view[key]
@@ -34,9 +39,8 @@ def render_event(event: dict[str, Any], viewer: Viewer, push: BoardPush | None =
             return render_resync(viewer).replace("<!--seq:0-->", f"<!--seq:{view['seq']}-->", 1)
     else:
         body = render_html(view, viewer)
-    if body is None:
-        # Nothing to show this audience, but the seq still moves on (so replays stay exact).
-        body = ""
+    if not body:
+        return None
     return f"<!--seq:{view['seq']}-->{body}"
 
 
@@ -44,6 +48,8 @@ def render_html(view: dict[str, Any], viewer: Viewer) -> str | None:
     kind = view["type"]
     data = view.get("data") or {}
     role, locale = viewer.role, viewer.locale
+    if kind == "revealed" and "tallies" in data:  # a vote's reveal: voting pushes the counts (no board fetch)
+        return _extension_html(view, viewer)
     if kind in PUSHED:
         return str(_macro(locale, PUSHED[kind], PUSH)(data, viewer.workshop_id, role))
     if kind == "idea_posted":

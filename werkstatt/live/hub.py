@@ -4,7 +4,9 @@ It subscribes once per workshop that has sockets here, and for every event rende
 (format × role × locale × own card or not) and hands the same string to each socket of that audience. The
 fan-out loop writes to a socket directly when nothing waits before it there; a socket whose peer reads slowly
 gets a writer task and a bounded backlog: a slow phone cannot hold up the room, and when its backlog is full
-it is told to resync (it reloads the board) instead of being fed forever.
+it is told to resync (it reloads the board) instead of being fed forever. An event an audience may not see
+at all (another person's vote) renders to None: those sockets are sent nothing, their seq moves on in order
+(`Connection.skip`), so live delivery, replays and catch-ups agree on which seqs a socket has.
 
 The broker only carries news, and news can be lost: a worker dies between its commit and its publish, Redis
 goes away for a while. The hub then reads the event log (never for anything else) and delivers what its rooms
@@ -99,7 +101,7 @@ class Connection:
     gone: bool = False  # a send failed: the peer is gone (the reader notices and leaves the room)
     overflowed: bool = False
     closing: int | None = None
-    held: dict[int, str] = field(default_factory=dict)
+    held: dict[int, str | None] = field(default_factory=dict)  # None: a seq skipped while a gap was open
     session_hash: str | None = None  # set when a browser session (not a bearer token) opened the socket
     gap_timer: asyncio.TimerHandle | None = None
     on_gap: Callable[[], None] | None = None  # the hub fills a gap from the event log before giving up
@@ -107,12 +109,13 @@ class Connection:
     resync: Callable[[Viewer], str] | None = None  # what RESYNC becomes on this socket (a fresh board)
     key: str = field(default_factory=lambda: uuid.uuid4().hex)  # names the socket across workers (seats)
 
-    def offer(self, payload: str, seq: int | None) -> None:
+    def offer(self, payload: str | None, seq: int | None) -> None:
         """Send a payload; numbered ones strictly in seq order. Across workers two events can arrive swapped
         (B's commit published before A's): the later one waits briefly for the gap to fill, and if it does
-        not, the client is told to resync instead of silently missing a card."""
+        not, the client is told to resync instead of silently missing a card. A None payload is `skip`."""
         if seq is None:
-            self._put(payload)
+            if payload is not None:
+                self._put(payload)
             return
         if seq <= self.last_seq or seq in self.held:
             return
@@ -122,16 +125,25 @@ class Connection:
                 self.gap_timer = asyncio.get_running_loop().call_later(GAP_WAIT, self._gap_expired)
             return
         self.last_seq = seq
-        self._put(payload)
+        if payload is not None:
+            self._put(payload)
         if self.held:
             while self.last_seq + 1 in self.held:
                 self.last_seq += 1
-                self._put(self.held.pop(self.last_seq))
+                held = self.held.pop(self.last_seq)
+                if held is not None:
+                    self._put(held)
         if not self.held:
             self.gap_asked = False
             if self.gap_timer is not None:
                 self.gap_timer.cancel()
                 self.gap_timer = None
+
+    def skip(self, seq: int) -> None:
+        """An event this socket's audience may not see at all (another person's vote): nothing is written, but
+        its seq counts as delivered, in order, like `offer` (a held gap before it still fills or resyncs). So
+        the socket's seq has gaps the client tolerates, and the hub never mistakes them for lost news."""
+        self.offer(None, seq)
 
     def _gap_expired(self) -> None:
         self.gap_timer = None
@@ -348,8 +360,7 @@ class Hub:
                 logger.exception("rendering event %s failed", event.get("seq"))
                 connection.offer(RESYNC, None)
                 continue
-            if payload is not None:
-                connection.offer(payload, int(event["seq"]))
+            connection.offer(payload, int(event["seq"]))  # None: skipped, the seq still moves on
 
     # --- fan-out ----------------------------------------------------------------------------------------
 
@@ -400,7 +411,9 @@ class Hub:
                 for connection in members:
                     connection.offer(RESYNC, None)
                 continue
-            if payload is None:
+            if payload is None:  # nothing of it for this audience: no message, the seq moves on
+                for connection in members:
+                    connection.skip(seq)
                 continue
             for connection in members:
                 connection.offer(payload, seq)  # an idle socket is written here and now

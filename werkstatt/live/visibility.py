@@ -32,6 +32,38 @@ def _author_of(event: dict[str, Any]) -> str | None:
     return None
 
 
+PERSONAL_TYPES = {"vote_cast", "vote_withdrawn"}  # one person's own business: theirs and the coach's
+COACH_ONLY_TALLY = ("by_group", "group_names")  # who voted for what, by target group
+SECRET_TALLY = ("tallies", "positions", "labels")  # per card: nothing of it while the step's tallies are hidden
+
+
+def sees(event: dict[str, Any], viewer: Viewer) -> bool:
+    """False when nothing of the event is this viewer's to see: it is then not sent to them at all, in no
+    format (another person's vote, whose data holds the card and the voter's remaining dots). The viewer's
+    seq jumps over it; replays skip it the same way."""
+    if event.get("type") in PERSONAL_TYPES:
+        own = viewer.participant_id is not None and _author_of(event) == viewer.participant_id
+        return own or viewer.role == COACH
+    return True
+
+
+def _voting_view(kind: str, data: dict[str, Any], viewer: Viewer) -> dict[str, Any] | None:
+    """Tallies for the coach come with counts per target group (and, in a hidden step, the counts): none of it
+    reaches other audiences. A fixed ranking comes as the coach's and the public view."""
+    if viewer.role == COACH:
+        if kind == "ranking_fixed":
+            return {key: value for key, value in data.items() if key != "public"}
+        return None
+    if kind == "tally_updated":
+        drop = COACH_ONLY_TALLY + (SECRET_TALLY if data.get("hidden") else ())
+        return {key: copy.deepcopy(value) for key, value in data.items() if key not in drop}
+    if kind == "ranking_fixed" and "public" in data:
+        public = copy.deepcopy(data["public"])
+        shown = {row[0] for row in public}
+        return {"order": [i for i in data.get("order") or [] if i in shown], "ranking": public}
+    return None
+
+
 def audience_key(event: dict[str, Any], viewer: Viewer) -> tuple[str, str, str, bool]:
     """Sockets with the same key receive the same bytes: rendered once per key."""
     own = viewer.participant_id is not None and _author_of(event) == viewer.participant_id
@@ -82,6 +114,9 @@ def view_event(event: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
             out["data"] = {}  # a comment on a card this viewer cannot see: the seq moves on, nothing else
         else:
             out["data"] = {**data, item_key: item}
+    elif event.get("type") in {"tally_updated", "ranking_fixed"}:
+        voting = _voting_view(str(event["type"]), data, viewer)
+        out["data"] = voting if voting is not None else copy.deepcopy(data)
     elif event.get("type") in {"participant_joined", "participant_removed"} and viewer.role != COACH:
         participant = data.get("participant") or {}
         out["data"] = {"participant": {"id": participant.get("id")}}

@@ -134,9 +134,8 @@ async def _replay(
         hub.release(connection, last)
         return
     for event in missed:
-        payload = hub.render(event_dict(event), connection.viewer)
-        if payload is not None:
-            connection.offer(payload, event.seq)
+        # None: an event this viewer may not see at all; skipped exactly as when it was live
+        connection.offer(hub.render(event_dict(event), connection.viewer), event.seq)
     hub.release(connection, last)
 
 

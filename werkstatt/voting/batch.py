@@ -1,10 +1,19 @@
-"""Batched tally updates: a burst of hundreds of dots becomes a few `tally_updated` events per second.
+"""Coalesced tally updates: a burst of hundreds of dots becomes at most five `tally_updated` per second and
+workshop step, across all workers, and the last one is always a full count made after the last dot.
 
-A vote only records `vote_cast` (which renders on the voter's own board alone). It then asks the worker's
-batcher for a tally update of that step; the first ask starts a timer, asks within the window join it, and
-when it fires the worker counts the step's dots once, records one `tally_updated` and publishes it. Each
-worker batches for itself, so a room across two workers sees at most two updates per window; every update
-is a full count from the database, so the last one is always right."""
+A vote records only its `vote_cast` (the voter's own news). After its commit the worker asks for a tally of
+that step (`touch`): the first ask starts a local timer, asks within the window join it. When the timer fires:
+
+- one worker (embedded mode): it counts the step's dots once, records one `tally_updated` and publishes it;
+- several workers (Redis): every ask first takes a number from a per-step generation counter (INCR, after
+  the vote's commit). The firing worker then runs one script: if a tally already counted past its number
+  (`covered`), it is done; else it takes the step's lock (`SET … NX PX`, a lease while it counts) and learns
+  the current generation G, counts, records, publishes, raises `covered` to G and leaves the lock set for one
+  more window (`PX 200`, the cool-down). A worker that finds the lock taken waits for the lock's rest and
+  tries again. So two tallies of a step are recorded more than one window apart (≤ 5/s across workers), and
+  every dot is counted by a tally that started after its commit: none is left uncounted at the end of a burst.
+  Without Redis (or while it is away) a worker keeps the same spacing for itself.
+"""
 
 from __future__ import annotations
 
@@ -14,44 +23,158 @@ import logging
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from redis.exceptions import RedisError
+
 from werkstatt.live.events import publish
-from werkstatt.voting.service import record_tally
+from werkstatt.voting.news import record_tally
 
 if TYPE_CHECKING:
     from litestar.channels import ChannelsPlugin
+    from redis.asyncio import Redis
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 logger = logging.getLogger("werkstatt.voting")
 
-WINDOW = 0.3  # seconds: at most ~3 tally updates per second and worker
+WINDOW = 0.2  # seconds: at most 5 tally updates per second and workshop step, across all workers
+KEY_LIFE_MS = 3_600_000  # the counters of a step outlive a pause, never the day
+FORGET_AFTER = 60.0  # seconds after its last tally a step's local bookkeeping goes
+LEASE_MS = 5_000  # how long a worker may count before another one may (it died meanwhile)
+
+# KEYS: generation. ARGV: key life. → the new generation number.
+TOUCH = "local g = redis.call('incr', KEYS[1]) redis.call('pexpire', KEYS[1], ARGV[1]) return g"
+# KEYS: lock, generation, covered. ARGV: lease ms, generation needed. → {0} covered, {1, G} count now, {2, ms} wait.
+CLAIM = """
+if tonumber(redis.call('get', KEYS[3]) or '0') >= tonumber(ARGV[2]) then return {0, 0} end
+if redis.call('set', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  return {1, tonumber(redis.call('get', KEYS[2]) or '0')}
+end
+return {2, redis.call('pttl', KEYS[1])}
+"""
+# KEYS: covered, lock. ARGV: generation counted, key life, window ms. `covered` is only ever raised; the lock
+# stays one more window (the cool-down before the next tally).
+COVER = """
+if tonumber(redis.call('get', KEYS[1]) or '0') < tonumber(ARGV[1]) then
+  redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+redis.call('set', KEYS[2], '1', 'PX', ARGV[3])
+return 1
+"""
+
+Key = tuple[UUID, int]
+
+
+def _names(key: Key) -> tuple[str, str, str]:
+    base = f"werkstatt:tally:{key[0]}:{key[1]}"
+    return f"{base}:lock", f"{base}:gen", f"{base}:covered"
 
 
 class TallyBatcher:
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], channels: ChannelsPlugin, window: float = WINDOW
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        channels: ChannelsPlugin,
+        window: float = WINDOW,
+        redis: Redis | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.channels = channels
         self.window = window
-        self.pending: dict[tuple[UUID, int], asyncio.Task[None]] = {}
+        self.redis = redis
+        self.pending: dict[Key, asyncio.Task[None]] = {}
+        self.needed: dict[Key, int] = {}  # the generation this worker must see counted (Redis)
+        self.recorded: dict[Key, float] = {}  # when this worker last recorded a tally of the step (loop time)
+        self.turns: dict[Key, asyncio.Lock] = {}
+        self._marking: set[asyncio.Task[None]] = set()
 
     def touch(self, workshop_id: UUID, position: int) -> None:
+        """After a vote's commit: a tally of its step is owed."""
         key = (workshop_id, position)
+        if self.redis is None:
+            self._schedule(key, self.window)
+            return
+        task = asyncio.get_running_loop().create_task(self._mark(key))
+        self._marking.add(task)
+        task.add_done_callback(self._marking.discard)
+
+    async def _mark(self, key: Key) -> None:
+        assert self.redis is not None
+        try:
+            generation = int(await self.redis.eval(TOUCH, 1, _names(key)[1], str(KEY_LIFE_MS)))  # type: ignore[misc]
+        except RedisError as error:  # without Redis this worker counts for itself (exact, maybe more often)
+            logger.warning("tally generation for %s not taken: %s", key, error)
+            generation = -1
+        self.needed[key] = max(self.needed.get(key, 0), generation)
+        self._schedule(key, self.window)
+
+    def _schedule(self, key: Key, delay: float) -> None:
         task = self.pending.get(key)
         if task is not None and not task.done():
             return
-        self.pending[key] = asyncio.get_running_loop().create_task(self._later(key))
+        self.pending[key] = asyncio.get_running_loop().create_task(self._later(key, delay))
 
-    async def _later(self, key: tuple[UUID, int]) -> None:
-        await asyncio.sleep(self.window)
-        # Leave the window before counting: a vote committed from now on schedules the next update.
-        self.pending.pop(key, None)
+    async def _later(self, key: Key, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(delay)
+        async with self._turn(key):  # one tally of a step at a time on this worker, a window apart
+            rest = self.recorded.get(key, -self.window) + self.window - loop.time()
+            if rest > 0:
+                await asyncio.sleep(rest)
+            # Leave the window before counting: a vote committed from now on schedules the next update.
+            self.pending.pop(key, None)
+            try:
+                counted = await self._claim(key)
+                if counted is None:
+                    return
+                try:
+                    await self.flush(*key)
+                finally:
+                    self.recorded[key] = loop.time()
+                    await self._cool(key, counted)
+            except RuntimeError as error:  # the app is shutting down (channels stopped): nobody to tell
+                logger.warning("tally update for %s dropped: %s", key, error)
+            except Exception:  # a lost update is repaired by the next one or a board reload
+                logger.exception("tally update for %s failed", key)
+            finally:
+                self._forget(loop.time())
+
+    def _turn(self, key: Key) -> asyncio.Lock:
+        return self.turns.setdefault(key, asyncio.Lock())
+
+    def _forget(self, now: float) -> None:
+        """Steps quiet for a while leave no bookkeeping behind."""
+        for key, at in list(self.recorded.items()):
+            turn = self.turns.get(key)
+            if now - at > FORGET_AFTER and key not in self.pending and (turn is None or not turn.locked()):
+                self.recorded.pop(key, None)
+                self.turns.pop(key, None)
+
+    async def _claim(self, key: Key) -> int | None:
+        """The generation this tally covers (-1: counted without Redis), or None when there is nothing to do now."""
+        need = self.needed.pop(key, 0)
+        if self.redis is None or need < 0:
+            return -1
+        lock, generation, covered = _names(key)
         try:
-            await self.flush(*key)
-        except RuntimeError as error:  # the app is shutting down (channels stopped): nobody to tell
-            logger.warning("tally update for %s dropped: %s", key, error)
-        except Exception:  # a lost update is repaired by the next one or a board reload
-            logger.exception("tally update for %s failed", key)
+            answer = await self.redis.eval(CLAIM, 3, lock, generation, covered, str(LEASE_MS), str(need))  # type: ignore[misc]
+        except RedisError as error:
+            logger.warning("tally window for %s not claimed, counting anyway: %s", key, error)
+            return -1
+        verdict, value = int(answer[0]), int(answer[1])
+        if verdict == 1:
+            return value
+        if verdict == 2:  # another worker counts in this window; it may have started before our dot
+            self.needed[key] = max(self.needed.get(key, 0), need)
+            self._schedule(key, min(max(value, 1) / 1000, self.window))  # a lease may be long, the cool-down not
+        return None
+
+    async def _cool(self, key: Key, counted: int) -> None:
+        """After a tally (or a failed one): `covered` raised to what it counted, the cool-down window begins."""
+        if self.redis is None or counted < 0:
+            return
+        lock, _generation, covered = _names(key)
+        window = str(max(1, int(self.window * 1000)))
+        with contextlib.suppress(RedisError):
+            await self.redis.eval(COVER, 2, covered, lock, str(counted), str(KEY_LIFE_MS), window)  # type: ignore[misc]
 
     async def flush(self, workshop_id: UUID, position: int) -> None:
         async with self.sessionmaker() as db:
@@ -62,6 +185,9 @@ class TallyBatcher:
         publish(self.channels, event)
 
     async def drain(self) -> None:
+        for task in list(self._marking):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for task in list(self.pending.values()):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -71,6 +197,6 @@ def batcher(state: Any) -> TallyBatcher:
     """The app's batcher, made on first use (app.py stays free of voting details)."""
     found: TallyBatcher | None = getattr(state, "tally_batcher", None)
     if found is None:
-        found = TallyBatcher(state.sessionmaker, state.channels)
+        found = TallyBatcher(state.sessionmaker, state.channels, redis=getattr(state, "redis", None))
         state.tally_batcher = found
     return found

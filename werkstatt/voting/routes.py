@@ -1,4 +1,4 @@
-"""HTML of voting: the board's vote panel (fetched again by live updates) and its forms.
+"""HTML of voting: the board's vote panel (live updates push pieces of it; nothing fetches it again) and its forms.
 
 A form answers htmx with the panel as the voter now sees it; an error keeps the panel and shows why."""
 

@@ -156,31 +156,48 @@ async def _release_dead_dots(db: AsyncSession, participant_id: UUID, position: i
     )
 
 
+async def dots_per_card(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> dict[str, int]:
+    """The participant's dots per card in this step, on cards that still count (at most the budget's worth)."""
+    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
+    rows = await db.execute(
+        select(Vote.idea_id, func.count(Vote.id))
+        .join(Idea, Idea.id == Vote.idea_id)
+        .where(
+            Vote.participant_id == participant_id,
+            Vote.step_position == step.position,
+            Vote.slot.is_not(None),
+            *live,
+        )
+        .group_by(Vote.idea_id)
+    )
+    return {str(idea_id): int(count) for idea_id, count in rows}
+
+
 async def remaining_dots(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> int:
     """The budget minus the dots on cards that still count: dots on withdrawn or hidden cards are back."""
-    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
-    used = (
-        await db.execute(
-            select(func.count(Vote.id))
-            .join(Idea, Idea.id == Vote.idea_id)
-            .where(
-                Vote.participant_id == participant_id,
-                Vote.step_position == step.position,
-                Vote.slot.is_not(None),
-                *live,
-            )
-        )
-    ).scalar_one()
-    return max(0, vote_rules(step).dots_per_person - int(used))
+    return _left(step, await dots_per_card(db, participant_id, step))
 
 
-def _vote_event_data(vote_id: UUID, participant_id: UUID, step: AgendaStep, remaining: int | None) -> dict[str, Any]:
-    """Only what every audience may see: that this participant voted (no card, no score), and for the
-    voter's own board their remaining dots. Tallies travel separately, batched and redacted."""
-    data: dict[str, Any] = {"vote": {"id": str(vote_id), "author_id": str(participant_id), "step": step.position}}
-    if remaining is not None:
-        data["vote"]["remaining"] = remaining
-    return data
+def _left(step: AgendaStep, mine: dict[str, int]) -> int:
+    return max(0, vote_rules(step).dots_per_person - sum(mine.values()))
+
+
+def _vote_event_data(
+    vote_id: UUID, participant_id: UUID, step: AgendaStep, idea_id: UUID, mine: dict[str, int] | None
+) -> dict[str, Any]:
+    """The voter's own news, sent to them and the coach only (werkstatt.live.visibility.sees): which card,
+    their remaining dots and their dots per card with the step's rules, so their other devices update the
+    panel from the event alone. Tallies travel separately, coalesced and redacted."""
+    vote: dict[str, Any] = {
+        "id": str(vote_id),
+        "author_id": str(participant_id),
+        "step": step.position,
+        "idea_id": str(idea_id),
+    }
+    if mine is not None:
+        rules = vote_rules(step)
+        vote.update(remaining=_left(step, mine), mine=mine, dots=rules.dots_per_person, cap=rules.max_per_item)
+    return {"vote": vote}
 
 
 async def cast_vote(
@@ -258,8 +275,9 @@ async def _dot(db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea) -> 
         raise Conflict("Zu viele gleichzeitige Stimmen. Bitte noch einmal versuchen.")
     if not inserted:
         await _explain_refusal(db, actor, step, idea, rules)
-    remaining = await remaining_dots(db, participant_id, step)
-    event = await record(db, workshop_id, "vote_cast", _vote_event_data(vote_id, participant_id, step, remaining))
+    dots = await dots_per_card(db, participant_id, step)
+    remaining = _left(step, dots)
+    event = await record(db, workshop_id, "vote_cast", _vote_event_data(vote_id, participant_id, step, idea.id, dots))
     return {
         "id": str(vote_id),
         "idea_id": str(idea.id),
@@ -362,7 +380,9 @@ async def _rate(
     if found is None:
         await _explain_refusal(db, actor, step, idea, VoteRules(MAX_SLOTS, MAX_SLOTS, False))
         raise Forbidden("In diesem Schritt wird nicht (mehr) abgestimmt.")
-    event = await record(db, workshop_id, "vote_cast", _vote_event_data(found, participant_id, step, None))
+    data = _vote_event_data(found, participant_id, step, idea.id, None)
+    data["vote"].update(score_x=score_x, score_y=score_y)
+    event = await record(db, workshop_id, "vote_cast", data)
     return {
         "id": str(found),
         "idea_id": str(idea.id),
@@ -394,10 +414,10 @@ async def withdraw_vote(db: AsyncSession, actor: Actor, vote_id: UUID) -> Worksh
                     Workshop.locked.is_(False),
                 ),
             )
-            .returning(Vote.step_position)
+            .returning(Vote.step_position, Vote.idea_id)
             .execution_options(synchronize_session=False)
         )
-    ).scalar_one_or_none()
+    ).one_or_none()
     if row is None:
         exists_at_all = (
             await db.execute(
@@ -409,11 +429,11 @@ async def withdraw_vote(db: AsyncSession, actor: Actor, vote_id: UUID) -> Worksh
         if exists_at_all is None:
             raise NotFound("Diese Stimme gibt es nicht.")
         raise Forbidden("Die Abstimmung dieses Schritts ist vorbei.")
-    step = step_at(workshop, row)
+    step = step_at(workshop, row.step_position)
     assert step is not None
-    remaining = await remaining_dots(db, actor.participant.id, step) if step.mechanic == "vote" else None
+    mine = await dots_per_card(db, actor.participant.id, step) if step.mechanic == "vote" else None
     return await record(
-        db, workshop.id, "vote_withdrawn", _vote_event_data(vote_id, actor.participant.id, step, remaining)
+        db, workshop.id, "vote_withdrawn", _vote_event_data(vote_id, actor.participant.id, step, row.idea_id, mine)
     )
 
 
@@ -459,8 +479,15 @@ async def reveal_tallies(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     if not changed:
         raise Conflict("Das Ergebnis ist bereits aufgedeckt.")
     step.revealed = True
-    tally = await step_tallies(db, workshop, step)
-    return await record(db, workshop.id, "revealed", {"step": step.position, "tallies": tally["tallies"]})
+    from werkstatt.voting.news import tally_data  # news reads tallies with this module's queries
+
+    data: dict[str, Any] = {"step": step.position}
+    if step.mechanic in ("vote", "rate_matrix"):  # the counts (and the matrix) travel with the reveal
+        tally = await tally_data(db, workshop, step)
+        data.update({k: tally[k] for k in ("mechanic", "dots", "voters", "tallies", "labels", "axes") if k in tally})
+        if step.mechanic == "rate_matrix":
+            data["positions"] = tally["positions"]
+    return await record(db, workshop.id, "revealed", data)
 
 
 async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) -> WorkshopEvent:
@@ -485,7 +512,9 @@ async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) 
     for position, idea_id in enumerate(idea_ids):
         db.add(FinalRank(workshop_id=workshop.id, idea_id=idea_id, position=position))
     await db.flush()
-    return await record(db, workshop.id, "ranking_fixed", {"order": [str(i) for i in idea_ids]})
+    from werkstatt.voting.news import ranking_data  # news reads the ranking with this module's queries
+
+    return await record(db, workshop.id, "ranking_fixed", await ranking_data(db, workshop, idea_ids))
 
 
 # --- reading tallies ----------------------------------------------------------------------------------
@@ -549,6 +578,7 @@ async def tallies_by_group(db: AsyncSession, workshop: Workshop, step: AgendaSte
                 Vote.step_position == step.position,
                 Vote.slot.is_not(None),
                 Idea.withdrawn.is_(False),
+                *(() if _HIDDEN is None else (_HIDDEN.is_(False),)),
             )
             .group_by(Vote.idea_id, Participant.target_group)
         )
@@ -571,36 +601,3 @@ async def my_votes(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> 
     for vote in rows:
         mine[str(vote.idea_id)].append({"id": str(vote.id), "score_x": vote.score_x, "score_y": vote.score_y})
     return dict(mine)
-
-
-def tally_event_data(workshop: Workshop, step: AgendaStep, tally: dict[str, Any]) -> dict[str, Any]:
-    """What a `tally_updated` event may carry for everyone: the counts only once they are visible."""
-    data: dict[str, Any] = {
-        "step": step.position,
-        "mechanic": step.mechanic,
-        "dots": tally["dots"],
-        "voters": tally["voters"],
-        "hidden": tallies_hidden(workshop, step),
-    }
-    if not data["hidden"]:
-        data["tallies"] = tally["tallies"]
-        data["positions"] = tally["positions"]
-    return data
-
-
-async def record_tally(db: AsyncSession, workshop_id: UUID, position: int) -> WorkshopEvent | None:
-    """The batched `tally_updated` of one step (called by the debouncer, in its own transaction)."""
-    workshop = await db.get(Workshop, workshop_id)
-    if workshop is None:
-        return None
-    step = step_at(workshop, position)
-    if step is None or step.mechanic not in ("vote", "rate_matrix"):
-        return None
-    tally = await step_tallies(db, workshop, step)
-    if step.mechanic == "vote":  # cards whose last dot was taken back must drop to 0 on every board
-        live = select(Idea.id).where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False))
-        if _HIDDEN is not None:
-            live = live.where(_HIDDEN.is_(False))
-        for idea_id in (await db.execute(live)).scalars():
-            tally["tallies"].setdefault(str(idea_id), 0)
-    return await record(db, workshop.id, "tally_updated", tally_event_data(workshop, step, tally))

@@ -1,0 +1,138 @@
+"""What voting's live events carry, gathered once at record time so that the live fragments render from the
+event alone (no database access per audience or per socket).
+
+A `tally_updated` carries the full counts of the step (zeros included, so a card whose last dot was taken
+back drops to 0), for the coach also the counts per target group with the groups' names, and in a matrix step
+the averaged positions with each rated card's number and title. What an audience may not see is taken out by
+werkstatt.live.visibility (per-group counts always for non-coaches, per-card counts while hidden). A
+`ranking_fixed` carries the ranking as the coach and as everyone else sees it (ids, ranks, votes, flags; no
+texts: the boards have them). Events stay under MAX_EVENT_BYTES: the largest optional parts go first."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from werkstatt.board.models import Idea
+from werkstatt.live.events import MAX_EVENT_BYTES, record
+from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
+from werkstatt.network.service import group_names
+from werkstatt.voting.ranking import workshop_results
+from werkstatt.voting.service import (
+    _HIDDEN,
+    matrix_rules,
+    step_at,
+    step_tallies,
+    tallies_by_group,
+    tallies_hidden,
+)
+from werkstatt.workshops.models import Workshop
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.live.models import WorkshopEvent
+    from werkstatt.workshops.models import AgendaStep
+
+TITLE_CHARS = 80  # a matrix point's tooltip: the start of the card's text
+
+
+def fit(data: dict[str, Any], optional: tuple[str, ...]) -> dict[str, Any]:
+    """Drop optional parts, in the order given, until the event is small enough; say which were dropped."""
+    dropped = []
+    for key in optional:
+        if len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()) <= MAX_EVENT_BYTES:
+            break
+        if key in data:
+            del data[key]
+            dropped.append(key)
+    if dropped:
+        data["trimmed"] = dropped
+    return data
+
+
+async def _public_cards(db: AsyncSession, workshop: Workshop) -> list[tuple[str, str]]:
+    """(id, text) of the cards everyone sees on the board, in board order (the panel's card numbers)."""
+    query = select(Idea.id, Idea.text, Idea.step_position).where(
+        Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False), Idea.merged_into_id.is_(None)
+    )
+    if _HIDDEN is not None:
+        query = query.where(_HIDDEN.is_(False))
+    steps = {s.position: s for s in workshop.steps}
+    cards = []
+    for idea_id, text, position in await db.execute(query.order_by(Idea.created_at, Idea.id)):
+        origin = steps.get(position)
+        if origin is not None and origin.config.get("blind") and not origin.revealed:
+            continue  # another person's blind card has no text for most audiences
+        cards.append((str(idea_id), str(text)))
+    return cards
+
+
+async def tally_data(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> dict[str, Any]:
+    tally = await step_tallies(db, workshop, step)
+    data: dict[str, Any] = {
+        "step": step.position,
+        "mechanic": step.mechanic,
+        "dots": tally["dots"],
+        "voters": tally["voters"],
+        "hidden": tallies_hidden(workshop, step),
+    }
+    if step.mechanic == "vote":
+        live = select(Idea.id).where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False))
+        if _HIDDEN is not None:
+            live = live.where(_HIDDEN.is_(False))
+        counts = tally["tallies"]
+        for idea_id in (await db.execute(live)).scalars():  # cards whose last dot was taken back drop to 0
+            counts.setdefault(str(idea_id), 0)
+        data.update(tallies=counts, positions={})
+        by_group = await tallies_by_group(db, workshop, step)
+        slugs = {slug for groups in by_group.values() for slug in groups if slug}
+        names = await group_names(db, workshop.network_id) if slugs else {}
+        data.update(by_group=by_group, group_names={slug: names.get(slug, slug) for slug in sorted(slugs)})
+        return fit(data, ("by_group", "group_names"))
+    rules = matrix_rules(step)
+    positions = tally["positions"]
+    numbers = {idea_id: (n, text) for n, (idea_id, text) in enumerate(await _public_cards(db, workshop), start=1)}
+    data.update(
+        tallies={},
+        positions=positions,
+        labels={i: [numbers[i][0], numbers[i][1][:TITLE_CHARS]] for i in positions if i in numbers},
+        axes=[rules["x_label"], rules["y_label"], rules["scale"]],
+    )
+    return fit(data, ("labels",))
+
+
+async def record_tally(db: AsyncSession, workshop_id: UUID, position: int) -> WorkshopEvent | None:
+    """The coalesced `tally_updated` of one step (in its own transaction): a full count, never a difference."""
+    workshop = await db.get(Workshop, workshop_id)
+    if workshop is None:
+        return None
+    step = step_at(workshop, position)
+    if step is None or step.mechanic not in ("vote", "rate_matrix"):
+        return None
+    return await record(db, workshop.id, "tally_updated", await tally_data(db, workshop, step))
+
+
+def _rows(result: dict[str, Any]) -> list[list[Any]]:
+    """[id, rank, votes, tie, fixed] per card with a text, in ranking order."""
+    return [
+        [i["id"], i["rank"], i["votes"], bool(i["tie"]), bool(i["fixed"])] for i in result["ideas"] if i.get("text")
+    ]
+
+
+async def ranking_data(db: AsyncSession, workshop: Workshop, order: list[UUID]) -> dict[str, Any]:
+    """The fixed order and the ranking as the coach and as everyone else sees it (votes hidden with tallies)."""
+    coach = Viewer(str(workshop.id), COACH, None)
+    everyone = Viewer(str(workshop.id), PARTICIPANT, None)
+    data: dict[str, Any] = {
+        "order": [str(i) for i in order],
+        "ranking": _rows(await workshop_results(db, workshop, coach)),
+        "public": _rows(await workshop_results(db, workshop, everyone)),
+    }
+    if len(json.dumps(data).encode()) > MAX_EVENT_BYTES:  # hundreds of cards: the top of the list travels
+        keep = max(1, len(data["public"]) * MAX_EVENT_BYTES // len(json.dumps(data).encode()) - 1)
+        data.update(ranking=data["ranking"][:keep], public=data["public"][:keep], trimmed=["ranking"])
+    return data
