@@ -155,9 +155,10 @@ async def test_every_moderation_event_is_pushed_without_a_fetch(
 
         # Someone joins: one list item on the coach's board, nothing for the others.
         await join(coach_client, workshop.code, "Clara")
-        got = everywhere(seq + 9)
-        assert "Clara" in got["coach"][-1] and "participants-list" in got["coach"][-1]
-        assert "Clara" not in got["guest"][-1]
+        joined = until_seq(coach, seq + 9)
+        no_pulls(joined)
+        assert "Clara" in joined[-1] and "participants-list" in joined[-1]
+        assert not any("Clara" in message for message in after_seq(guest) + after_seq(beamer))  # not theirs
 
         # The JSON socket got the same events, without anything the worker prepared.
         events = []

@@ -282,7 +282,13 @@ class VotingMachine(RuleBasedStateMachine):
         assert answer.status_code == 201, answer.text
         joined = answer.json()
         guest = Guest(name, joined["token"], joined["participant_id"], group, ClientView(name))
-        shown = {"id": guest.participant_id, "display_name": name, "target_group": group, "role": "guest"}
+        shown = {
+            "id": guest.participant_id,
+            "display_name": name,
+            "target_group": group,
+            "role": "guest",
+            "target_group_name": group.capitalize() if group else None,  # the coach's list shows the name
+        }
         self.expected.append(Expect("participant_joined", data={"participant": shown}))
         guest.view.socket = self.h.connect(f"{self.base}/live?after=0", guest.token)
         self.all_guests.append(guest)
@@ -451,7 +457,13 @@ class VotingMachine(RuleBasedStateMachine):
             answer = self.command("hide_idea", idea_id=target.id)
             assert answer.status_code == 200, answer.text
             target.state = "hidden"
-            self.expected.append(Expect("idea_hidden", data={"idea": {"id": target.id}}))
+            hidden = target.id  # the event carries the card whole (the coach's board swaps it in)
+            self.expected.append(
+                Expect(
+                    "idea_hidden",
+                    check=lambda data, hidden=hidden: data["idea"]["id"] == hidden and data["idea"]["hidden"],
+                )
+            )
             return
         target = pick([c for c in self.all_cards if c.state != "withdrawn"], card)
         other = pick(self.all_guests, someone)
