@@ -168,3 +168,56 @@ async def test_every_moderation_event_is_pushed_without_a_fetch(
                 events.append(message)
         assert all(not key.startswith("_") for event in events for key in event)
         no_pulls([json.dumps(event) for event in events])
+
+
+async def test_a_pushed_vote_board_gives_each_voter_their_own_dots(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop, db: AsyncSession
+) -> None:
+    from dataclasses import replace
+
+    from tests.board.test_moderation import plan_with
+
+    agenda = [
+        {"title": "Sammeln", "minutes": 5, "board": {"mechanic": "collect"}},
+        {
+            "title": "Punkten",
+            "minutes": 5,
+            "board": {"mechanic": "vote", "config": {"dots_per_person": 3, "max_per_item": 2}},
+        },
+        {"title": "Gespräch", "minutes": 5, "board": {"mechanic": "discuss"}},
+    ]
+    planned = await plan_with(db, workshop, agenda)
+    room = replace(workshop, id=str(planned.id), code=planned.join_code)
+    await start(coach_client, room, 0)
+    anna = await join(coach_client, room.code, "Anna")
+    bernd = await join(coach_client, room.code, "Bernd")
+    card = await post(coach_client, room, anna["token"], "Trinkbrunnen")
+    await start(coach_client, room, 1)
+    for _ in range(2):
+        answer = await as_guest(
+            coach_client, "POST", f"/api/workshops/{room.id}/votes", anna["token"], json={"idea_id": card}
+        )
+        assert answer.status_code == 201, answer.text
+    await start(coach_client, room, 2)
+    saved = coach_client.cookies
+    coach_client.cookies = type(saved)()
+    base = f"/w/{room.id}/live?after=-1"
+    with (
+        await coach_client.websocket_connect(base, headers=bearer(anna["token"])) as mine,
+        await coach_client.websocket_connect(base, headers=bearer(bernd["token"])) as theirs,
+    ):
+        coach_client.cookies = saved
+        for socket in (mine, theirs):
+            socket.receive_text(timeout=5)
+        seq = await command(coach_client, room, type="start_step", step=1)
+        shared = {name: until_seq(socket, seq)[-1] for name, socket in (("anna", mine), ("bernd", theirs))}
+        assert shared["anna"] == shared["bernd"], "one board for all participants"
+        assert by_remaining(shared["bernd"]) == "3"
+        own = "".join(m for m in after_seq(mine) if not SEQ.match(m))  # not the tally that may follow
+        assert by_remaining(own) == "1" and f'id="vote-mine-{card}"' in own
+        assert [m for m in after_seq(theirs) if not SEQ.match(m)] == [], "Bernd has no dots: nothing his own"
+
+
+def by_remaining(html: str) -> str | None:
+    line = parse(html).select_one("#voting-remaining")
+    return str(line["data-remaining"]) if line is not None else None

@@ -24,6 +24,7 @@ from werkstatt.board.service import idea_view
 from werkstatt.live.hub import PERSONAL
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.network.models import FocusTopic, Town
+from werkstatt.voting.service import dots_by_participant, own_dots_view
 from werkstatt.web import environment
 from werkstatt.workshops.models import FORMAT_LABELS, Participant
 from werkstatt.workshops.service import get_workshop
@@ -86,7 +87,11 @@ class BoardPush:
                     presence=event.get("_presence") or {"connected": 0, "by_target_group": {}},
                 )
                 boards[role] = state
-            personal = await own_blind_cards(db, workshop_id, boards) if PARTICIPANT in boards else {}
+            personal: dict[str, dict[str, Any]] = {}
+            if PARTICIPANT in boards:
+                personal = await own_blind_cards(db, workshop_id, boards)
+                for pid, dots in (await own_dots(db, workshop_id, boards)).items():
+                    personal.setdefault(pid, {})["dots"] = dots
         wanted = sorted((role, locale) for role, locale in audiences if role in boards)
         rendered = await asyncio.to_thread(
             lambda: {(role, locale): self._render(boards[role], role, locale) for role, locale in wanted}
@@ -110,8 +115,14 @@ class BoardPush:
         mine = (event.get(PERSONAL) or {}).get(viewer.participant_id)
         if not mine or viewer.format != "html":  # a program reads its own cards from the events themselves
             return None
-        module = environment(viewer.locale).get_template("board/_push.html").module
-        return str(module.own_cards(mine["ideas"], mine["others_blind"], viewer.workshop_id))  # type: ignore[attr-defined]
+        module: Any = environment(viewer.locale).get_template("board/_push.html").module
+        parts = []
+        if "ideas" in mine:
+            parts.append(str(module.own_cards(mine["ideas"], mine["others_blind"], viewer.workshop_id)))
+        if "dots" in mine:
+            voting: Any = environment(viewer.locale).get_template("voting/_live.html").module
+            parts.append(str(voting.own_dots(mine["dots"], viewer.workshop_id)))
+        return "".join(parts)
 
     def _globals(self, viewer: Viewer) -> dict[str, Any]:
         return {
@@ -164,3 +175,13 @@ async def own_blind_cards(
         own[str(author.id)].append(view)
     blind = len(rows)  # the shared board counts them all as hidden; each author's line counts the others'
     return {pid: {"ideas": ideas, "others_blind": {step.position: blind - len(ideas)}} for pid, ideas in own.items()}
+
+
+async def own_dots(db: AsyncSession, workshop_id: UUID, boards: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each voter's remaining dots and dots per card, when the pushed board is a dot vote: the shared board
+    shows the whole budget."""
+    step = boards[PARTICIPANT].get("step")
+    if step is None or step.mechanic != "vote":
+        return {}
+    found = await dots_by_participant(db, workshop_id, step)
+    return {pid: own_dots_view(step, mine) for pid, mine in found.items() if mine}

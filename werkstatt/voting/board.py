@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from werkstatt.live.visibility import COACH, Viewer
+from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.voting import service as voting
 from werkstatt.voting.matrix import matrix_svg
@@ -66,6 +66,8 @@ async def voting_state(
         state["rules"] = rules
         if participant is not None:
             state["remaining"] = await voting.remaining_dots(db, participant, step)
+        elif viewer.role == PARTICIPANT:  # a board pushed to everyone: the whole budget; voters get their own
+            state["remaining"] = rules.dots_per_person
         if coach:
             state["by_group"] = by_group = await voting.tallies_by_group(db, workshop, step)
             # one colour per target group across all cards (not per position on a card), so groups compare

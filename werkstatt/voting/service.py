@@ -173,6 +173,35 @@ async def dots_per_card(db: AsyncSession, participant_id: UUID, step: AgendaStep
     return {str(idea_id): int(count) for idea_id, count in rows}
 
 
+async def dots_by_participant(db: AsyncSession, workshop_id: UUID, step: AgendaStep) -> dict[str, dict[str, int]]:
+    """Everyone's dots per card in this step (as `dots_per_card`, in one query): a pushed board gives each voter
+    their own line afterwards."""
+    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
+    rows = await db.execute(
+        select(Vote.participant_id, Vote.idea_id, func.count(Vote.id))
+        .join(Idea, Idea.id == Vote.idea_id)
+        .where(Idea.workshop_id == workshop_id, Vote.step_position == step.position, Vote.slot.is_not(None), *live)
+        .group_by(Vote.participant_id, Vote.idea_id)
+    )
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for participant_id, idea_id, count in rows:
+        found[str(participant_id)][str(idea_id)] = int(count)
+    return dict(found)
+
+
+def own_dots_view(step: AgendaStep, mine: dict[str, int]) -> dict[str, Any]:
+    """A voter's dots as the panel's own pieces take them (werkstatt/voting/fragments.py `own_dots`)."""
+    rules = vote_rules(step)
+    first = next(iter(mine), None)
+    return {
+        "remaining": _left(step, mine),
+        "mine": mine,
+        "dots": rules.dots_per_person,
+        "cap": rules.max_per_item,
+        "idea_id": first,
+    }
+
+
 async def remaining_dots(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> int:
     """The budget minus the dots on cards that still count: dots on withdrawn or hidden cards are back."""
     return _left(step, await dots_per_card(db, participant_id, step))
