@@ -57,10 +57,10 @@ async def test_payloads_stay_text_in_every_format(
     fetch_me = [f'<img src="http://127.0.0.1:{port}/x">', f'<div style="background:url(http://127.0.0.1:{port}/b)">']
     room = Scenario(coach_client, workshop)
     await room.step(COLLECT)
-    room.guests.append(await join(coach_client, workshop.code, "Gast", "jugendliche"))
     payloads = FORMULAS + MARKUP + fetch_me
-    for text in payloads:
-        room.ideas.append(await room.post(0, text))
+    for index, text in enumerate(payloads):  # one guest per card: a person's burst is five cards
+        room.guests.append(await join(coach_client, workshop.code, f"Gast {index + 1}", "jugendliche"))
+        room.ideas.append(await room.post(index, text))
     await room.step(CLUSTER)
     await room.ok(type="create_cluster", name="=1+1")
     cluster = (await room.results())["clusters"][0]["id"]

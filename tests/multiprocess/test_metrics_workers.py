@@ -50,20 +50,25 @@ async def _listen(server: Server, workshop_id: str, token: str, ready: asyncio.E
 async def _room(servers: list[Server], workshop_id: str, code: str) -> dict[str, Any]:
     """Sockets on each server, CARDS posted; returns what each listener got and the scrapes while open."""
     async with httpx.AsyncClient(timeout=20) as http:
-        guest = (await http.post(f"{servers[0].url}/api/join", json={"code": code, "display_name": "Gast"})).json()
+        # One guest per socket: a participant may hold only a few sockets, and posts a few cards at a time.
+        guests = [
+            (await http.post(f"{servers[0].url}/api/join", json={"code": code, "display_name": f"Gast {n}"})).json()
+            for n in range(len(servers) * SOCKETS_PER_WORKER)
+        ]
         listeners, readies = [], []
-        for server in servers:
-            for _ in range(SOCKETS_PER_WORKER):
+        for n, server in enumerate(servers):
+            for k in range(SOCKETS_PER_WORKER):
                 ready = asyncio.Event()
                 readies.append(ready)
-                listeners.append(asyncio.create_task(_listen(server, workshop_id, guest["token"], ready, CARDS)))
+                token = guests[n * SOCKETS_PER_WORKER + k]["token"]
+                listeners.append(asyncio.create_task(_listen(server, workshop_id, token, ready, CARDS)))
         await asyncio.wait_for(asyncio.gather(*(ready.wait() for ready in readies)), 20)
         open_scrapes = [await asyncio.to_thread(scrape, server) for server in servers]
         for index in range(CARDS):
             posted = await http.post(
                 f"{servers[index % len(servers)].url}/api/workshops/{workshop_id}/ideas",
                 json={"text": f"Karte {index}"},
-                headers={"Authorization": f"Bearer {guest['token']}"},
+                headers={"Authorization": f"Bearer {guests[index % len(guests)]['token']}"},
             )
             assert posted.status_code == 201, posted.text
         received = await asyncio.wait_for(asyncio.gather(*listeners), 30)
