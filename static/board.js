@@ -83,9 +83,13 @@
   });
 
   document.addEventListener("htmx:wsOpen", function () { setStatus(paused ? "paused" : "online"); });
-  // 4008: a newer socket of the same person took this one's place (too many tabs or devices): no reconnect.
+  // Closes that end live updates here (no reconnect), each explained: 4008 a newer socket of the same person
+  // took this one's place (too many tabs or devices); 4401 the login session ended; 4410 the access was
+  // revoked or changed (token revoked, account locked, role changed).
+  var CLOSED = { 4008: "replaced", 4401: "ended", 4410: "revoked" };
   document.addEventListener("htmx:wsClose", function (event) {
-    setStatus(event.detail && event.detail.event && event.detail.event.code === 4008 ? "replaced" : "offline");
+    var code = event.detail && event.detail.event ? event.detail.event.code : 0;
+    setStatus(CLOSED[code] || "offline");
   });
   document.addEventListener("htmx:wsError", function () { setStatus("offline"); });
   window.addEventListener("online", function () { if (!paused) { refreshBoard(); } });

@@ -236,6 +236,17 @@ def announce_session_ended(channels: ChannelsPlugin, token_hash: str) -> None:
     channels.publish(json.dumps({"ended": token_hash}).encode(), channels=[SESSIONS_CHANNEL])
 
 
+def announce_token_revoked(channels: ChannelsPlugin, token_hash: str) -> None:
+    """After a token's revocation commits: every worker closes the websockets that token opened (4410)."""
+    channels.publish(json.dumps({"revoked_token": token_hash}).encode(), channels=[SESSIONS_CHANNEL])
+
+
+def announce_account_changed(channels: ChannelsPlugin, account_id: str) -> None:
+    """After an account was locked, moved out of its network or given another role: every worker closes the
+    websockets it opened, by cookie or token (4410); a reconnect is admitted, or not, with the new rights."""
+    channels.publish(json.dumps({"account": account_id}).encode(), channels=[SESSIONS_CHANNEL])
+
+
 def announce_sessions_ended(channels: ChannelsPlugin, db: AsyncSession) -> None:
     """After a commit that ended an account's sessions (see `sessions.end_account_sessions`)."""
     for token_hash in ended_sessions(db):

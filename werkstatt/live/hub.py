@@ -59,6 +59,7 @@ Preparer = Callable[[dict[str, Any], set[tuple[str, str]]], Awaitable[None]]
 PERSONAL = "_personal"  # an event's per-person extras: {participant id: anything}, rendered per person
 RESYNC = "\x00resync"
 CLOSE_WAIT = 2.0
+REVOKED = 4410  # the token was revoked, or the account locked, moved or given another role
 
 
 @types.coroutine
@@ -103,6 +104,8 @@ class Connection:
     closing: int | None = None
     held: dict[int, str | None] = field(default_factory=dict)  # None: a seq skipped while a gap was open
     session_hash: str | None = None  # set when a browser session (not a bearer token) opened the socket
+    token_hash: str | None = None  # set when an account's API token opened the socket
+    account_id: str | None = None  # the signed-in account behind the socket, if any
     gap_timer: asyncio.TimerHandle | None = None
     on_gap: Callable[[], None] | None = None  # the hub fills a gap from the event log before giving up
     gap_asked: bool = False
@@ -557,19 +560,27 @@ class Hub:
 
     async def _watch_sessions(self, subscriber: Subscriber) -> None:
         """Logouts on any worker close the sockets their session opened here; so does a participant's newer
-        socket the oldest one it pushed out of its seats (4008)."""
+        socket the oldest one it pushed out of its seats (4008), and a revoked API token or a changed account
+        (locked, moved, another role) the sockets it opened (4410)."""
         async for raw in subscriber.iter_events():
             try:
                 message = json.loads(raw)
             except ValueError:
                 continue
+            if not isinstance(message, dict):
+                continue
             ended, replaced = message.get("ended"), message.get("replaced")
+            revoked, account = message.get("revoked_token"), message.get("account")
             for room in list(self.rooms.values()):
                 for connection in list(room.connections):
                     if ended and connection.session_hash == ended:
                         connection.close(4401)
                     elif replaced and connection.key == replaced:
                         connection.close(4008)
+                    elif (revoked and connection.token_hash == revoked) or (
+                        account and connection.account_id == account
+                    ):
+                        connection.close(REVOKED)
 
     async def close_all(self, code: int = 1012) -> None:
         """Server going away: tell every socket to reconnect (to another worker)."""

@@ -20,11 +20,11 @@ from werkstatt.board.fragments import render_resync
 from werkstatt.board.push import changes_whole_board
 from werkstatt.errors import DomainError, german_message
 from werkstatt.live.events import event_dict, events_after, publish
-from werkstatt.live.hub import Connection, Hub
+from werkstatt.live.hub import REVOKED, Connection, Hub
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.security import origin_allowed
-from werkstatt.sessions import session_alive
+from werkstatt.sessions import API_TOKEN_PREFIX, hash_token, load_api_account, session_alive
 from werkstatt.workshops.schemas import IdeaIn
 from werkstatt.workshops.service import Actor, resolve_actor
 
@@ -110,6 +110,8 @@ async def _open(
         target_group=actor.participant.target_group if actor.participant else None,
         last_seq=max(after, 0),
         session_hash=_cookie_session_hash(socket),
+        token_hash=_api_token_hash(socket),
+        account_id=str(account.id) if (account := socket.scope.get("state", {}).get("account")) else None,
         resync=render_resync,
     )
     return connection, group_names
@@ -183,10 +185,19 @@ async def _handle(
             if connection.session_hash and not await session_alive(db, connection.session_hash):
                 connection.close(4401)
                 return {"type": "error", "status": 401, "detail": "Die Sitzung ist beendet."}
+            account = state.get("account")
+            if connection.token_hash:
+                # The account as of now: a revoked token or a locked account fails here, not only on reconnect.
+                account = await load_api_account(db, bearer_token(socket) or "")
+                if account is None:  # the refusal goes out first, then the close
+                    refusal = {"type": "error", "status": 401, "detail": "Der Zugang wurde widerrufen."}
+                    connection.offer(json.dumps(refusal, ensure_ascii=False), None)
+                    connection.close(REVOKED)
+                    return None
             actor = await resolve_actor(
                 db,
                 workshop_id,
-                account=state.get("account"),
+                account=account,
                 session=state.get("web_session"),
                 bearer=bearer_token(socket),
             )
@@ -215,6 +226,12 @@ def _cookie_session_hash(socket: WebSocket[Any, Any, Any]) -> str | None:
         return None
     state = socket.scope.get("state", {}).get("web_session")
     return str(state.token_hash) if state is not None else None
+
+
+def _api_token_hash(socket: WebSocket[Any, Any, Any]) -> str | None:
+    """The account API token behind a socket (guest tokens name a participant and are left to its removal)."""
+    bearer = bearer_token(socket)
+    return hash_token(bearer) if bearer is not None and bearer.startswith(API_TOKEN_PREFIX) else None
 
 
 def _after(value: int | None) -> int:

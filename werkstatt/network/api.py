@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from werkstatt.errors import Forbidden
+from werkstatt.errors import Forbidden, Unauthenticated
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
+from werkstatt.live.broker import announce_token_revoked
 from werkstatt.network import auth, service
 from werkstatt.network.forms import settings_of, signed_in
 from werkstatt.network.models import Town
@@ -88,6 +89,16 @@ class NetworkApi(Controller):
             return Effect(TokenOut(token=token, expires_at=row.expires_at))
 
         return TokenOut.model_validate((await idempotent(request, db, run, data=data, sealed=True)).body)
+
+    @delete("/auth/token", summary="Den eigenen API-Schlüssel widerrufen", status_code=204)
+    async def revoke_token(self, request: Request[Any, Any, Any], db: AsyncSession) -> None:
+        """The token's holder revokes it; every socket it opened closes (4410) on every worker."""
+        header = str(request.headers.get("authorization", ""))
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        if request.scope.get("state", {}).get("auth") != "bearer" or not token:
+            raise Unauthenticated("Bitte mit dem API-Schlüssel anmelden, der widerrufen werden soll.")
+        token_hash = await auth.revoke_own_token(db, token)
+        announce_token_revoked(request.app.state.channels, token_hash)
 
     @get("/networks", summary="Sichtbare Netzwerke", guards=[api_allowed(Action.view_network)])
     async def networks(self, request: Request[Any, Any, Any], db: AsyncSession) -> list[NetworkOut]:

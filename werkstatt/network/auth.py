@@ -371,12 +371,30 @@ async def api_tokens_of(db: AsyncSession, account_id: UUID) -> list[ApiToken]:
     )
 
 
-async def revoke_api_token(db: AsyncSession, account_id: UUID, token_id: UUID) -> None:
-    result = await db.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.account_id == account_id))
-    if getattr(result, "rowcount", 0) != 1:
+async def revoke_api_token(db: AsyncSession, account_id: UUID, token_id: UUID) -> str:
+    """Delete one of the account's tokens; returns its hash, for the caller to close the sockets it opened."""
+    result = await db.execute(
+        delete(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.account_id == account_id)
+        .returning(ApiToken.token_hash)
+    )
+    token_hash = result.scalar_one_or_none()
+    if token_hash is None:
         await db.rollback()
         raise NotFound("Diesen Schlüssel gibt es nicht.")
     await db.commit()
+    return str(token_hash)
+
+
+async def revoke_own_token(db: AsyncSession, token: str) -> str:
+    """`DELETE /api/auth/token`: the presented token revokes itself; returns its hash."""
+    token_hash = hash_token(token)
+    result = await db.execute(delete(ApiToken).where(ApiToken.token_hash == token_hash).returning(ApiToken.id))
+    if result.scalar_one_or_none() is None:
+        await db.rollback()
+        raise Unauthenticated("Dieser API-Schlüssel ist ungültig.")
+    await db.commit()
+    return token_hash
 
 
 async def update_profile(db: AsyncSession, account_id: UUID, display_name: str, locale: str) -> Account:

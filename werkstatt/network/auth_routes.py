@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import sessions
 from werkstatt.errors import Invalid, NotFound, TooMany
-from werkstatt.live.broker import announce_session_ended, announce_sessions_ended
+from werkstatt.live.broker import announce_session_ended, announce_sessions_ended, announce_token_revoked
 from werkstatt.network import auth
 from werkstatt.network.forms import (
     HTML_EXCEPTION_HANDLERS,
@@ -209,5 +209,6 @@ class ProfileController(Controller):
     @post("/schluessel/{token_id:str}/widerrufen", name="token_revoke", status_code=303)
     async def revoke_token(self, request: Request[Any, Any, Any], db: AsyncSession, token_id: str) -> Redirect:
         account = signed_in(request)
-        await auth.revoke_api_token(db, account.id, parse_id(token_id))
+        token_hash = await auth.revoke_api_token(db, account.id, parse_id(token_id))
+        announce_token_revoked(request.app.state.channels, token_hash)
         return Redirect("/profil?ok=widerrufen", status_code=303)

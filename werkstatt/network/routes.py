@@ -12,7 +12,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Invalid, NotFound
-from werkstatt.live.broker import announce_sessions_ended
+from werkstatt.live.broker import announce_account_changed, announce_sessions_ended
 from werkstatt.network import auth, service
 from werkstatt.network.forms import (
     HTML_EXCEPTION_HANDLERS,
@@ -560,6 +560,7 @@ class AdminController(Controller):
         except Invalid as error:
             return await self._accounts_page(request, db, network, errors=error.errors)
         announce_sessions_ended(request.app.state.channels, db)
+        announce_account_changed(request.app.state.channels, str(target.id))
         if own:
             # The actor changed their own role: their session ended with the others; give them a fresh id.
             _token, cookie = await open_session(db, settings_of(request), previous=None, account_id=target.id)
@@ -581,6 +582,7 @@ class AdminController(Controller):
         except Invalid as error:
             return await self._accounts_page(request, db, network, errors=error.errors)
         announce_sessions_ended(request.app.state.channels, db)
+        announce_account_changed(request.app.state.channels, str(target.id))
         return Redirect(f"/verwaltung/{network.id}/konten?ok=gespeichert", status_code=303)
 
     @post(
