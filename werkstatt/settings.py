@@ -74,10 +74,12 @@ class Settings(BaseSettings):
     """Hours a guest participant's session lasts."""
 
     login_attempts_per_account: int = Field(default=5, ge=1, le=100)
-    """Failed logins per account within LOGIN_WINDOW_MINUTES before it must wait."""
+    """Failed logins per account from one client address within LOGIN_WINDOW_MINUTES; the next try waits 30 s,
+    each further failure doubles the wait (up to the window). Other addresses are not held up."""
 
     login_attempts_per_client: int = Field(default=50, ge=5, le=10000)
-    """Failed logins from one address within LOGIN_WINDOW_MINUTES (high: a town hall shares one NAT)."""
+    """Failed logins from one address within LOGIN_WINDOW_MINUTES, any account (high: a town hall shares one
+    NAT); beyond it the same growing waits."""
 
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     """Window for login limiting."""

@@ -39,11 +39,11 @@ def swap_cookie(client: AsyncTestClient[Any], name: str, value: str) -> None:
     client.cookies.set(name, value)
 
 
-async def age_attempts(db: AsyncSession, minutes: int) -> None:
+async def age_attempts(db: AsyncSession, minutes: int = 0, seconds: int = 0) -> None:
     """Let time pass for the login limiter."""
     await db.commit()
     for attempt in (await db.execute(select(LoginAttempt))).scalars():
-        attempt.at -= timedelta(minutes=minutes)
+        attempt.at -= timedelta(minutes=minutes, seconds=seconds)
     await db.commit()
 
 
@@ -100,38 +100,46 @@ async def check_logout_ends_the_session(
     assert (await client.get("/profil", follow_redirects=False)).status_code == 303
 
 
-async def check_login_limit_per_account_with_waiting_time_and_colleague_behind_same_nat(
-    client: AsyncTestClient[Any], db: AsyncSession, org: Org
+async def check_login_limit_per_account_and_client_with_growing_waits(
+    client: AsyncTestClient[Any], db: AsyncSession, settings: Settings, org: Org
 ) -> None:
     coach, colleague = org.accounts["coach"], org.accounts["kernteam"]
-    for attempt in range(2):
+    for attempt in range(settings.login_attempts_per_account):  # exactly as many as the setting names
         assert (await login(client, coach.email, f"falsch-{attempt}-xxxx")).status_code == 422
-    locked = await login(client, coach.email, "falsch-2-xxxx")
+    locked = await login(client, coach.email, "noch-einmal-falsch")
     assert locked.status_code == 429
     assert text_of(locked.text, "[role=alert] p:last-child") == (
-        "Zu viele Fehlversuche. Bitte in 15 Minuten erneut versuchen."
+        "Zu viele Fehlversuche. Bitte in 30 Sekunden erneut versuchen."
     )
-    assert 14 * 60 < int(locked.headers["retry-after"]) <= 15 * 60
-    assert (await login(client, coach.email)).status_code == 429, "the right password must wait too"
+    assert 25 < int(locked.headers["retry-after"]) <= 30
+    assert (await login(client, coach.email)).status_code == 429, "the right password from this client waits too"
     api = await client.post("/api/auth/token", json={"email": coach.email, "password": PASSWORD})
     assert api.status_code == 429
     assert api.headers["retry-after"].isdigit()
     assert api.json()["detail"].startswith("Zu viele Fehlversuche. Bitte in ")
+    # The coach's own device (another address) still gets in: a stranger cannot lock the account.
+    own_device = await auth.authenticate(db, settings, coach.email, PASSWORD, "192.0.2.10")
+    assert own_device.id == coach.id
     # Same town hall, same address: a colleague still gets in.
     assert (await login(client, colleague.email)).status_code == 303
-    # Twelve minutes later the account may try again once its oldest failure leaves the window.
-    await age_attempts(db, minutes=12)
+    # The waits grow: after 30 s one more try, then 60 s, then 120 s.
     client.cookies.clear()
-    waiting = await login(client, coach.email)
-    assert "Bitte in 3 Minuten erneut versuchen." in waiting.text
-    await age_attempts(db, minutes=4)
+    waits = []
+    for _round in range(3):
+        await age_attempts(db, seconds=waits[-1] + 1 if waits else 31)
+        assert (await login(client, coach.email, "wieder-falsch")).status_code == 422
+        refused = await login(client, coach.email, "wieder-falsch")
+        assert refused.status_code == 429
+        waits.append(int(refused.headers["retry-after"]))
+    assert 55 < waits[0] <= 60 and 115 < waits[1] <= 120 and 235 < waits[2] <= 240, waits
+    await age_attempts(db, seconds=waits[-1] + 1)
     assert (await login(client, coach.email)).status_code == 303
 
 
 async def check_login_limit_per_client(
     client: AsyncTestClient[Any], db: AsyncSession, settings: Settings, org: Org
 ) -> None:
-    emails = [f"unbekannt-{index}@example.org" for index in range(4)]
+    emails = [f"unbekannt-{index}@example.org" for index in range(settings.login_attempts_per_client)]
     for email in emails:
         assert (await login(client, email, "irgendwas-falsches")).status_code == 422
     blocked = await login(client, "noch-einer@example.org", "irgendwas-falsches")
@@ -140,6 +148,11 @@ async def check_login_limit_per_client(
     # Another address is not affected.
     account = await auth.authenticate(db, settings, org.accounts["coach"].email, PASSWORD, "192.0.2.77")
     assert account.id == org.accounts["coach"].id
+
+
+def test_login_waits_double_up_to_the_window() -> None:
+    assert [auth.login_delay(beyond, 15 * 60) for beyond in range(7)] == [30, 60, 120, 240, 480, 900, 900]
+    assert auth.login_delay(10_000, 15 * 60) == 900
 
 
 async def invite_link(client: AsyncTestClient[Any], org: Org, email: str, role: str = "coach") -> str:
@@ -449,7 +462,7 @@ async def test_login_session_rotation_and_logout(
 async def test_login_limits_per_account_and_per_client(
     client: AsyncTestClient[Any], db: AsyncSession, settings: Settings, org: Org
 ) -> None:
-    await check_login_limit_per_account_with_waiting_time_and_colleague_behind_same_nat(client, db, org)
+    await check_login_limit_per_account_and_client_with_growing_waits(client, db, settings, org)
     await age_attempts(db, minutes=60)
     client.cookies.clear()
     await check_login_limit_per_client(client, db, settings, org)

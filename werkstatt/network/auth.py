@@ -67,32 +67,47 @@ def client_address(scope: Any) -> str:
 
 
 def wait_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
+    if seconds < 60:
+        return f"Zu viele Fehlversuche. Bitte in {max(1, seconds)} Sekunden erneut versuchen."
+    minutes = math.ceil(seconds / 60)
     unit = "Minute" if minutes == 1 else "Minuten"
     return f"Zu viele Fehlversuche. Bitte in {minutes} {unit} erneut versuchen."
 
 
 # --- login limiting -------------------------------------------------------------------------------------
+#
+# Failures count per account *and* client address (the pair) and per client address alone, never per account
+# alone: a stranger who knows a coach's e-mail address can slow down only their own guessing, while the
+# coach's own device (another address) still gets in. A key may fail exactly as often as its setting says;
+# after that each further try waits, and the wait doubles with every failure beyond the limit (capped at the
+# window). Argon2 keeps guessing from many addresses expensive.
+
+FIRST_DELAY = 30  # seconds to wait after the last allowed failure
+
+
+def login_delay(beyond: int, window_seconds: int) -> int:
+    """The wait after the last failure, when a key has failed `beyond` times more than it may (0: at the limit)."""
+    return int(min(window_seconds, FIRST_DELAY * 2 ** min(beyond, 20)))
 
 
 async def seconds_to_wait(db: AsyncSession, settings: Settings, limits: Sequence[tuple[str, int]]) -> int:
-    """0 when every key is under its limit; otherwise the seconds until the oldest counted failure ages out."""
+    """0 when every key may try again; otherwise the seconds until the longest wait is over."""
     now = _now()
     window = timedelta(minutes=settings.login_window_minutes)
     wait = 0
     for key, limit in limits:
-        times = list(
-            (
-                await db.execute(
-                    select(LoginAttempt.at)
-                    .where(LoginAttempt.key == key, LoginAttempt.at > now - window)
-                    .order_by(LoginAttempt.at)
+        failures, last = (
+            await db.execute(
+                select(func.count(), func.max(LoginAttempt.at)).where(
+                    LoginAttempt.key == key, LoginAttempt.at > now - window
                 )
-            ).scalars()
-        )
-        if len(times) >= limit:
-            frees_at = times[len(times) - limit] + window
-            wait = max(wait, math.ceil((frees_at - now).total_seconds()))
+            )
+        ).one()
+        if failures >= limit and last is not None:
+            if last.tzinfo is None:  # SQLite hands back naive UTC
+                last = last.replace(tzinfo=UTC)
+            delay = login_delay(failures - limit, int(window.total_seconds()))
+            wait = max(wait, math.ceil((last + timedelta(seconds=delay) - now).total_seconds()))
     return wait
 
 
@@ -105,27 +120,30 @@ async def record_failure(db: AsyncSession, settings: Settings, keys: Sequence[st
     await db.commit()
 
 
+def login_keys(email: str, client: str) -> tuple[str, str]:
+    """The limiter keys of one login: the account at this client, and the client (hashed, never stored plain)."""
+    return _key("pair", f"{email.strip().lower()}\n{client}"), _key("client", client)
+
+
 async def authenticate(db: AsyncSession, settings: Settings, email: str, password: str, client: str) -> Account:
-    """The account for e-mail and password, or WrongCredentials / TooMany. Limits apply before the password
-    is checked, so a locked account cannot be probed further."""
+    """The account for e-mail and password, or WrongCredentials / TooMany. A waiting key is refused before the
+    password is checked, so a guesser learns nothing more; exactly the configured number of failures is
+    answered as wrong credentials, the next try has to wait."""
     email = email.strip().lower()
-    account_key, client_key = _key("account", email), _key("client", client)
+    pair_key, client_key = login_keys(email, client)
     limits = [
-        (account_key, settings.login_attempts_per_account),
+        (pair_key, settings.login_attempts_per_account),
         (client_key, settings.login_attempts_per_client),
     ]
     wait = await seconds_to_wait(db, settings, limits)
-    if wait:
+    if wait > 0:
         raise TooMany(wait_message(wait), wait)
     account = await find_account(db, email) if 0 < len(email) <= 254 else None
     valid = verify_password(account.password_hash if account else None, password)
     if account is None or not valid or not account.is_active:
-        await record_failure(db, settings, [account_key, client_key])
-        wait = await seconds_to_wait(db, settings, limits)
-        if wait:
-            raise TooMany(wait_message(wait), wait)
+        await record_failure(db, settings, [pair_key, client_key])
         raise WrongCredentials(WRONG_LOGIN)
-    await db.execute(delete(LoginAttempt).where(LoginAttempt.key == account_key))
+    await db.execute(delete(LoginAttempt).where(LoginAttempt.key == pair_key))
     if account.password_hash and needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     await db.commit()

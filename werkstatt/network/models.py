@@ -196,7 +196,8 @@ class ApiToken(Base):
 
 
 class LoginAttempt(Base):
-    """One failed login, counted per account and per client address (hashed keys) by every worker."""
+    """One failed login, counted per account at a client address and per client address (hashed keys) by every
+    worker."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (Index("ix_login_attempt_key_at", "key", "at"),)
