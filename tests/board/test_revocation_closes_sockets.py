@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.board.conftest import LiveWorkshop, as_guest, bearer, start
 from tests.conftest import csrf_headers
 from tests.factories import make_account, sign_in
+from tests.html import by_id
+from tests.network.conftest import post_form
 from werkstatt.live.hub import REVOKED
 from werkstatt.network.auth import create_api_token
 from werkstatt.network.models import ApiToken, Network, Role
@@ -159,3 +161,23 @@ async def test_a_command_after_the_account_was_locked_is_refused(
         code, _took = close_code_within(socket, 1.0)
         assert code == REVOKED
     assert not await is_locked(db, workshop)
+
+
+async def test_revoking_a_token_on_the_profile_page_closes_its_socket(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop, db: AsyncSession
+) -> None:
+    """The coach revokes the token in the browser (cookie session); the program's socket closes."""
+    await start(coach_client, workshop)
+    row, token = await create_api_token(db, workshop.coach.id, "Ratsinfo", 30)
+    with await coach_client.websocket_connect(live_url(workshop), headers=bearer(token)) as socket:
+        revoked = await post_form(coach_client, f"/profil/schluessel/{row.id}/widerrufen", {})
+        assert revoked.status_code == 303, revoked.text
+        code, took = close_code_within(socket, 1.0)
+        assert code == REVOKED
+        assert took < 1.0
+
+
+async def test_the_board_explains_the_closes(coach_client: AsyncTestClient[Any], workshop: LiveWorkshop) -> None:
+    status = by_id((await coach_client.get(f"/w/{workshop.id}")).text, "live-status")
+    assert status["data-ended"] == "Ihre Anmeldung ist beendet; hier ist die Seite nicht mehr live. Bitte neu anmelden."
+    assert str(status["data-revoked"]).startswith("Ihr Zugang wurde widerrufen oder geändert;")
