@@ -1,0 +1,145 @@
+"""A swarm of websocket clients in its own process, so that several processes can share the client load.
+
+    python -m bench.clients SPEC.json OUT.json
+
+SPEC: {"sockets": [[url, {header: value}], ...]}; a url may hold `{after}`, filled with the socket's last seen
+seq (first from SPEC's "after"). Every frame with a seq or a card number is recorded (presence frames are only
+counted) as
+[socket, arrival (perf_counter, CLOCK_MONOTONIC: comparable across processes), seq or -1, card number or -1,
+1 if the frame would make a browser fetch over HTTP (hx-trigger="load" or hx-get=) else 0, bytes, tag].
+Commands on stdin, one a line, each answered on stdout:
+    drop        close every socket (the last seen seq is kept)               → "dropped"
+    rejoin      reopen every socket at once with after=<its last seq>       → "rejoined <ok> <failed> <t0>"
+    stats       count of frames (presence included) and open sockets so far   → "stats <frames> <open>"
+    stop        write OUT and exit                                             → "done"
+Not a test: a tool for bench.suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import resource
+import sys
+import time
+from typing import Any
+
+import websockets
+
+SEQ_HTML = re.compile(r"<!--seq:(\d+)-->")
+CARD = re.compile(r"Karte #(\d+)")
+
+
+class Swarm:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.urls: list[tuple[str, dict[str, str]]] = [(url, headers) for url, headers in spec["sockets"]]
+        self.last_seq = [int(spec.get("after", 0))] * len(self.urls)
+        self.records: list[list[Any]] = []
+        self.sockets: list[Any] = [None] * len(self.urls)
+        self.tasks: list[asyncio.Task[None] | None] = [None] * len(self.urls)
+        self.failed = 0
+        self.uncounted = 0  # frames without seq (presence), counted only
+
+    async def open_all(self, batch: int) -> tuple[int, int]:
+        self.failed = 0
+        indexes = list(range(len(self.urls)))
+        for start in range(0, len(indexes), batch):
+            await asyncio.gather(*(self._open(index) for index in indexes[start : start + batch]))
+        return sum(1 for socket in self.sockets if socket is not None), self.failed
+
+    async def _open(self, index: int) -> None:
+        url, headers = self.urls[index]
+        try:
+            socket = await websockets.connect(
+                url.replace("{after}", str(self.last_seq[index])),
+                additional_headers=headers,
+                max_size=2**23,
+                open_timeout=60,
+                close_timeout=2,
+                compression=None,
+                ping_interval=None,
+            )
+        except (TimeoutError, OSError, websockets.WebSocketException):
+            self.failed += 1
+            return
+        self.sockets[index] = socket
+        self.tasks[index] = asyncio.create_task(self._read(index, socket))
+
+    async def _read(self, index: int, socket: Any) -> None:
+        record = self.records.append
+        try:
+            async for message in socket:
+                now = time.perf_counter()
+                text = message.decode() if isinstance(message, bytes) else message
+                seq, tag = -1, ""
+                if text.startswith("{"):
+                    try:
+                        data = json.loads(text)
+                    except ValueError:
+                        data = {}
+                    seq = int(data.get("seq", -1)) if isinstance(data.get("seq"), int) else -1
+                    tag = str(data.get("type", ""))
+                else:
+                    found = SEQ_HTML.match(text)
+                    if found:
+                        seq = int(found.group(1))
+                        tag = "html"
+                if seq < 0 and tag in {"presence", "", "pong"}:  # presence chatter: counted, not recorded
+                    self.uncounted += 1
+                    continue
+                card = CARD.search(text)
+                pull = 1 if ('hx-trigger="load"' in text or "hx-get=" in text) else 0
+                if seq > self.last_seq[index]:
+                    self.last_seq[index] = seq
+                record([index, now, seq, int(card.group(1)) if card else -1, pull, len(text), tag])
+        except websockets.ConnectionClosed:
+            pass
+        self.sockets[index] = None
+
+    async def drop(self) -> None:
+        sockets = [socket for socket in self.sockets if socket is not None]
+        await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
+        await asyncio.gather(*(task for task in self.tasks if task is not None), return_exceptions=True)
+        self.sockets = [None] * len(self.urls)
+
+    def open_count(self) -> int:
+        return sum(1 for socket in self.sockets if socket is not None)
+
+
+async def main(spec_path: str, out_path: str) -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    spec = json.loads(open(spec_path).read())  # noqa: ASYNC230, SIM115 - read once at start
+    swarm = Swarm(spec)
+    opened, failed = await swarm.open_all(int(spec.get("batch", 50)))
+    print(f"ready {opened} {failed}", flush=True)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while True:
+        line = (await reader.readline()).decode().strip()
+        if line in {"", "stop"}:
+            break
+        if line == "drop":
+            await swarm.drop()
+            print("dropped", flush=True)
+        elif line == "rejoin":
+            started = time.perf_counter()
+            opened, failed = await swarm.open_all(len(swarm.urls))
+            print(f"rejoined {opened} {failed} {started}", flush=True)
+        elif line == "stats":
+            print(f"stats {len(swarm.records) + swarm.uncounted} {swarm.open_count()}", flush=True)
+    await swarm.drop()
+    with open(out_path, "w") as out:  # noqa: ASYNC230 - written once at the end
+        json.dump({"records": swarm.records, "last_seq": swarm.last_seq, "presence": swarm.uncounted}, out)
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    try:
+        import uvloop
+
+        uvloop.run(main(sys.argv[1], sys.argv[2]))
+    except ImportError:
+        asyncio.run(main(sys.argv[1], sys.argv[2]))

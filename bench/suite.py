@@ -1,0 +1,991 @@
+"""`make bench`: the live board's real work, each figure beside the plain-websocket baseline of the same run.
+
+    python -m bench.suite                      all of G1–G7 at default sizes (about 10 minutes on 2 cores)
+    python -m bench.suite --only G2,G6         some of them (G1 and G2 share one run, as do G5's parts)
+    python -m bench.suite --scale 0.1          every count of sockets, participants and votes scaled down
+    python -m bench.suite --g7-sizes 50,200    board sizes for G7
+
+One Werkstatt worker in embedded mode (SQLite, in-memory broker) serves G1–G7; G1 also starts two workers on a
+fresh PostgreSQL database and Redis. Participants join through POST /api/join (JSON sockets, bearer token) or the
+HTML join form (board sockets, session cookie, the page's Origin); cards, votes and commands go through the
+public HTTP API. Client sockets live in bench.clients processes. The baseline is bench/baseline_server.py (a
+plain `websockets` broadcast server) with the same number of sockets, the same rate and payloads of the same
+size. Prints one table at the end. Not a test: nothing fails, figures are printed (BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import json
+import math
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+
+from bench.harness import (
+    REDIS,
+    Api,
+    Process,
+    Swarm,
+    Workshop,
+    bounded,
+    cpu_seconds,
+    create_pg_database,
+    drop_pg_database,
+    html_socket,
+    json_socket,
+    pct,
+    raise_file_limit,
+    rss_kib,
+    seed_network,
+    start_baseline,
+    start_werkstatt,
+    stop_on_exit,
+    upgrade,
+    werkstatt_env,
+)
+
+CARD_TEXT = "Karte #{n} – mehr Bänke und Schatten am Marktplatz, damit Ältere dort gern verweilen"
+MAX_IN_FLIGHT = 64  # G4: unanswered vote requests at most
+COLLECT = {"title": "Sammeln", "minutes": 60, "board": {"mechanic": "collect"}}
+
+
+@dataclass
+class Row:
+    g: str
+    measure: str
+    werkstatt: str
+    baseline: str = "—"
+    target: str = ""
+    met: str = ""
+
+
+@dataclass
+class Run:
+    args: argparse.Namespace
+    workdir: Path
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def n(self, count: int) -> int:
+        return max(2, int(count * self.args.scale))
+
+    def add(self, *row: Any) -> None:
+        self.rows.append(Row(*[str(value) for value in row]))
+        print("  " + " | ".join(str(value) for value in row), flush=True)
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    return "n/a" if value != value else f"{value:.{digits}f}"
+
+
+def answered(statuses: dict[int, int], sent: int) -> str:
+    """ "201 / 429 / other" of the requests sent."""
+    ok, refused = statuses.get(201, 0), statuses.get(429, 0)
+    return f"{ok} / {refused} / {sent - ok - refused}"
+
+
+def verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("yes" if ok else "**no**")
+
+
+# --- fan-out: cards posted at a rate, delivery to every socket -------------------------------------------
+
+
+@dataclass
+class Fanout:
+    sockets: int
+    delivered: int
+    expected: int
+    latencies: list[float]
+    cpu: float
+    wall: float
+    kib_per_connection: float
+    payload: float = 0.0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def p50(self) -> float:
+        return pct(self.latencies, 0.5)
+
+    @property
+    def p99(self) -> float:
+        return pct(self.latencies, 0.99)
+
+    @property
+    def us_per_delivery(self) -> float:
+        return 1e6 * self.cpu / max(self.delivered, 1)
+
+    def delivered_text(self) -> str:
+        return f"{self.delivered}/{self.expected}"
+
+
+def deliveries(records: list[list[Any]], sent: dict[int, float]) -> tuple[list[float], dict[tuple[int, int], float]]:
+    """First arrival of each card at each socket, as latency in ms from just before its post."""
+    first: dict[tuple[int, int], float] = {}
+    for index, arrival, _seq, card, _pull, _size, _tag in records:
+        if card in sent and (index, card) not in first:
+            first[(index, card)] = arrival
+    return [(arrival - sent[card]) * 1000 for (_i, card), arrival in first.items()], first
+
+
+async def post_cards(
+    servers: list[Process],
+    workshop: Workshop,
+    tokens: list[str],
+    rate: float,
+    count: int,
+    first_number: int,
+    offset: int = 0,
+) -> tuple[dict[int, float], collections.Counter[int]]:
+    """Open loop: card n leaves at start + n/rate whatever the answers; rotating over participants (the
+    per-person limits), alternating over the servers. Only cards answered 201 are expected anywhere."""
+    sent: dict[int, float] = {}
+    statuses: collections.Counter[int] = collections.Counter()
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as http:
+
+        async def one(number: int, index: int) -> None:
+            token = tokens[(offset + index) % len(tokens)]
+            server = servers[index % len(servers)]
+            sent[number] = time.perf_counter()
+            try:
+                response = await http.post(
+                    f"{server.url}/api/workshops/{workshop.id}/ideas",
+                    json={"text": CARD_TEXT.format(n=number)},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                statuses[response.status_code] += 1
+                if response.status_code != 201:
+                    sent.pop(number, None)
+            except httpx.HTTPError:
+                statuses[0] += 1
+                sent.pop(number, None)
+
+        start = time.perf_counter()
+        tasks = []
+        for index in range(count):
+            await asyncio.sleep(max(0.0, start + index / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(first_number + index, index)))
+        await asyncio.gather(*tasks)
+    return sent, statuses
+
+
+Hook = Any  # async (swarm) -> None, run after the posting while the sockets are still open
+
+
+async def werkstatt_fanout(
+    run: Run,
+    servers: list[Process],
+    workshop: Workshop,
+    sockets: list[tuple[str, dict[str, str]]],
+    posters: list[str],
+    api: Api,
+    first_number: int,
+    hook: Hook = None,
+) -> tuple[Fanout, list[list[Any]]]:
+    """Connect the sockets, post cards at the rate for the set seconds, collect every frame."""
+    pids = [server.pid for server in servers]
+    after = await api.last_seq(workshop)
+    rss_before = rss_kib(pids)
+    swarm = Swarm(sockets, run.workdir, after, run.args.client_processes)
+    try:
+        await swarm.start()
+        await asyncio.sleep(3)  # the presence announcements of connecting settle
+        rss_connected = rss_kib(pids)
+        count = int(run.args.rate * run.args.seconds)
+        cpu_start, wall_start = cpu_seconds(pids), time.perf_counter()
+        sent, statuses = await post_cards(
+            servers, workshop, posters, run.args.rate, count, first_number, offset=first_number
+        )
+        await asyncio.sleep(3)
+        cpu, wall = cpu_seconds(pids) - cpu_start, time.perf_counter() - wall_start
+        if hook is not None:
+            await hook(swarm)
+        records = await swarm.stop()
+    finally:
+        swarm.kill()
+    latencies, _first = deliveries(records, sent)
+    sizes = [size for _i, _t, _s, card, _p, size, _tag in records if card in sent]
+    return (
+        Fanout(
+            sockets=swarm.opened,
+            delivered=len(latencies),
+            expected=len(sent) * swarm.opened,
+            latencies=latencies,
+            cpu=cpu,
+            wall=wall,
+            kib_per_connection=(rss_connected - rss_before) / max(swarm.opened, 1),
+            payload=sum(sizes) / max(len(sizes), 1),
+            statuses=dict(statuses),
+        ),
+        records,
+    )
+
+
+async def baseline_fanout(
+    run: Run, sockets: int, payload: float, servers: int = 1, stall: bool = False
+) -> tuple[Fanout, float]:
+    """The plain-websocket broadcast: same sockets, rate and payload size; optionally one stalled client and
+    then every socket reconnecting at once (returns the ms until all are connected again)."""
+    baselines = [await start_baseline() for _ in range(servers)]
+    pids = [server.pid for server in baselines]
+    swarm: Swarm | None = None
+    stalled: socket.socket | None = None
+    try:
+        rss_before = rss_kib(pids)
+        urls: list[tuple[str, dict[str, str]]] = [(f"{baselines[i % servers].ws}/", {}) for i in range(sockets)]
+        swarm = Swarm(urls, run.workdir, 0, run.args.client_processes)
+        await swarm.start()
+        if stall:
+            stalled = stalled_socket(baselines[0], "/", {})
+        await asyncio.sleep(3)
+        rss_connected = rss_kib(pids)
+        controls = [
+            await websockets.connect(f"{server.ws}/control", compression=None, max_size=2**23) for server in baselines
+        ]
+        count = int(run.args.rate * run.args.seconds)
+        cpu_start, wall_start = cpu_seconds(pids), time.perf_counter()
+        sent: dict[int, float] = {}
+        start = time.perf_counter()
+        for number in range(count):
+            await asyncio.sleep(max(0.0, start + number / run.args.rate - time.perf_counter()))
+            sent[number] = time.perf_counter()
+            body = json.dumps({"seq": number, "type": "idea_posted", "text": f"Karte #{number} "})
+            text = body + " " * max(0, int(payload) - len(body))
+            for control in controls:
+                await control.send(text)
+        await asyncio.sleep(3)
+        cpu, wall = cpu_seconds(pids) - cpu_start, time.perf_counter() - wall_start
+        reconnect = math.nan
+        if stall:
+            await swarm.drop()
+            opened, _failed, started = await swarm.rejoin()
+            reconnect = (time.perf_counter() - started) * 1000 if opened else math.nan
+        for control in controls:
+            await control.close()
+        records = await swarm.stop()
+        latencies, _ = deliveries(records, sent)
+        return (
+            Fanout(
+                sockets=swarm.opened,
+                delivered=len(latencies),
+                expected=len(sent) * swarm.opened,
+                latencies=latencies,
+                cpu=cpu,
+                wall=wall,
+                kib_per_connection=(rss_connected - rss_before) / max(swarm.opened, 1),
+                payload=payload,
+            ),
+            reconnect,
+        )
+    finally:
+        if stalled is not None:
+            stalled.close()
+        if swarm is not None:
+            swarm.kill()
+        for server in baselines:
+            server.stop()
+
+
+def stalled_socket(server: Process, path: str, headers: dict[str, str]) -> socket.socket:
+    """A client that completes the websocket handshake and then never reads again (tiny receive buffer)."""
+    import base64
+    import os
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    host, port = server.url.removeprefix("http://").split(":")
+    sock.connect((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = [
+        f"GET {path} HTTP/1.1",
+        f"Host: {host}:{port}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {key}",
+        "Sec-WebSocket-Version: 13",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    sock.settimeout(10)
+    answer = sock.recv(256)
+    if b" 101 " not in answer.split(b"\r\n", 1)[0]:
+        sock.close()
+        raise RuntimeError(f"stalled client not admitted: {answer[:80]!r}")
+    return sock
+
+
+def fanout_rows(run: Run, g: str, label: str, ours: Fanout, base: Fanout) -> None:
+    complete = ours.expected > 0 and ours.delivered == ours.expected
+    run.add(g, f"{label}: delivered/expected", ours.delivered_text(), base.delivered_text(), "all", verdict(complete))
+    run.add(
+        g,
+        f"{label}: p50 / p99 delivery ms",
+        f"{fmt(ours.p50)} / {fmt(ours.p99)}",
+        f"{fmt(base.p50)} / {fmt(base.p99)}",
+        "",
+        "",
+    )
+
+
+# --- one embedded worker: G1–G7 -------------------------------------------------------------------------
+
+
+async def embedded(run: Run, only: set[str]) -> None:
+    """Each part on a fresh embedded worker (SQLite, in-memory broker), so that one part's load and memory do
+    not colour the next."""
+    steps = [
+        ("room", only & {"G1", "G2", "G3", "G5", "G6"}, room_runs),
+        ("votes", only & {"G4"}, votes),
+        ("idle", only & {"G3"}, idle),
+        ("pages", only & {"G7"}, page_sizes),
+    ]
+    for name, wanted, action in steps:
+        if not wanted:
+            continue
+        started = time.perf_counter()
+        tmp = run.workdir / name
+        tmp.mkdir()
+        url = f"sqlite+aiosqlite:///{tmp / 'werkstatt.db'}"
+        env = werkstatt_env(url, tmp)
+        await asyncio.to_thread(upgrade, url, env)
+        seed = await seed_network(url)
+        server = await start_werkstatt(env, tmp / "werkstatt.log")
+        api = Api(server.url, seed)
+        try:
+            await api.login()
+            await action(run, server, api, only)
+        except Exception as error:
+            run.notes.append(f"{name}: failed with {type(error).__name__}: {str(error)[:300]}")
+            print(f"  {name} failed: {error!r}", flush=True)
+        finally:
+            await api.close()
+            alive = server.alive()
+            server.stop()
+            if not alive:
+                tail = (tmp / "werkstatt.log").read_text()[-600:]
+                run.notes.append(f"{name}: the worker had stopped: {tail}")
+        print(f"  ({name}: {time.perf_counter() - started:.0f} s)", flush=True)
+
+
+async def room_runs(run: Run, server: Process, api: Api, only: set[str]) -> None:
+    """G1 (one worker), G2, G3 (CPU and memory per delivery), G5, G6 in one workshop of 2×N participants."""
+    people = run.n(1000)
+    workshop = await api.workshop("Lasttest Raum", [COLLECT])
+    started = time.perf_counter()
+    await api.join_api(workshop, people)
+    await api.join_html(workshop, people)
+    print(f"  ({2 * people} participants joined in {time.perf_counter() - started:.0f} s)", flush=True)
+    json_sockets = [json_socket(server, workshop, token) for token in workshop.json_tokens]
+    html_sockets = [html_socket(server, workshop, cookies) for cookies in workshop.html_cookies]
+    calm: tuple[Fanout, Fanout] | None = None
+    if only & {"G1", "G2", "G3", "G5"}:
+        ours, _records = await werkstatt_fanout(run, [server], workshop, json_sockets, workshop.json_tokens, api, 0)
+        base, _ = await baseline_fanout(run, people, ours.payload)
+        calm = (ours, base)
+        fanout_rows(run, "G1", f"{people} JSON sockets, 1 worker", ours, base)
+        ratio = ours.p99 / base.p99 if base.p99 else math.nan
+        run.add(
+            "G2",
+            f"{run.args.rate:g} cards/s: p99 as multiple of baseline",
+            f"{fmt(ratio, 2)}×",
+            "1×",
+            "≤ 2.5×",
+            verdict(ratio <= 2.5),
+        )
+        posted = sum(ours.statuses.values())
+        run.add(
+            "G2",
+            "card posts: 201 / 429 / other",
+            answered(ours.statuses, posted),
+            "—",
+            "all 201",
+            verdict(ours.statuses.get(201, 0) == posted),
+        )
+        cpu_ratio = ours.us_per_delivery / base.us_per_delivery if base.us_per_delivery else math.nan
+        run.add(
+            "G3",
+            "CPU µs per delivery (JSON run)",
+            f"{fmt(ours.us_per_delivery)} ({fmt(cpu_ratio, 2)}×)",
+            fmt(base.us_per_delivery),
+            "≤ 2× baseline",
+            verdict(cpu_ratio <= 2),
+        )
+        run.add(
+            "G3",
+            "KiB per connection, JSON sockets (G1 run)",
+            fmt(ours.kib_per_connection),
+            fmt(base.kib_per_connection),
+            "≤ 40",
+            verdict(ours.kib_per_connection <= 40),
+        )
+        run.notes.append(
+            f"G1/G2 JSON run: card frame {ours.payload:.0f} bytes, "
+            f"server CPU {100 * ours.cpu / ours.wall:.0f} % of one core while posting"
+        )
+    if "G5" in only and calm is not None:
+        await stalled_and_reconnect(run, server, api, workshop, json_sockets, calm)
+    if only & {"G1", "G6"}:
+        await html_and_moderation(run, server, api, workshop, html_sockets, only)
+
+
+async def stalled_and_reconnect(
+    run: Run,
+    server: Process,
+    api: Api,
+    workshop: Workshop,
+    sockets: list[tuple[str, dict[str, str]]],
+    calm: tuple[Fanout, Fanout],
+) -> None:
+    """G5: the G1 JSON run once more with one stalled board socket; then every socket drops, cards are posted
+    meanwhile, and all reconnect at once with after=<their last seq>."""
+    stall = stalled_socket(
+        server,
+        f"/w/{workshop.id}/live",
+        {"Cookie": f"werkstatt_session={workshop.html_cookies[0]['werkstatt_session']}", "Origin": server.origin},
+    )
+    missed: dict[int, float] = {}
+    rejoined: dict[str, float] = {}
+
+    async def storm(swarm: Swarm) -> None:
+        await swarm.drop()
+        sent, _statuses = await post_cards(
+            [server], workshop, workshop.json_tokens, run.args.rate, int(run.args.rate), 900000, offset=7
+        )
+        missed.update(sent)
+        opened, failed, started = await swarm.rejoin()
+        rejoined.update(opened=opened, failed=failed, started=started)
+        await asyncio.sleep(5)
+
+    try:
+        stalled, records = await werkstatt_fanout(
+            run, [server], workshop, sockets, workshop.json_tokens, api, 200000, hook=storm
+        )
+    finally:
+        stall.close()
+    base_stalled, base_reconnect = await baseline_fanout(run, len(sockets), stalled.payload, stall=True)
+    ours_calm, base_calm = calm
+    rise = 100 * (stalled.p99 / ours_calm.p99 - 1)
+    base_rise = 100 * (base_stalled.p99 / base_calm.p99 - 1)
+    run.add(
+        "G5",
+        "p99 ms without → with one stalled socket",
+        f"{fmt(ours_calm.p99)} → {fmt(stalled.p99)} ({rise:+.0f} %)",
+        f"{fmt(base_calm.p99)} → {fmt(base_stalled.p99)} ({base_rise:+.0f} %)",
+        "≤ +10 %",
+        verdict(rise <= 10),
+    )
+    started = rejoined.get("started", math.nan)
+    catch_up: list[float] = []
+    complete = 0
+    by_socket: dict[int, dict[int, float]] = collections.defaultdict(dict)
+    for index, arrival, _seq, card, _pull, _size, _tag in records:
+        if card in missed and arrival >= started and card not in by_socket[index]:
+            by_socket[index][card] = arrival
+    for cards in by_socket.values():
+        if len(cards) == len(missed):
+            complete += 1
+            catch_up.append((max(cards.values()) - started) * 1000)
+    within = sum(1 for value in catch_up if value <= 2000)
+    run.add(
+        "G5",
+        f"{len(sockets)} reconnect with after= ({len(missed)} missed cards): caught up ≤ 2 s",
+        f"{within}/{len(sockets)} (p50 {fmt(pct(catch_up, 0.5), 0)}, max {fmt(pct(catch_up, 1.0), 0)} ms)",
+        f"all reconnected in {fmt(base_reconnect, 0)} ms",
+        "all ≤ 2 s",
+        verdict(within == len(sockets)),
+    )
+    if complete < len(sockets):
+        run.notes.append(
+            f"G5: {len(sockets) - complete} sockets did not get every missed card "
+            f"({rejoined.get('failed', 0)} reconnects failed)"
+        )
+
+
+async def html_and_moderation(
+    run: Run, server: Process, api: Api, workshop: Workshop, sockets: list[tuple[str, dict[str, str]]], only: set[str]
+) -> None:
+    """G1 with HTML board sockets; on the same sockets G6: timer, card into a cluster, reveal."""
+    created = await api.command(workshop, {"type": "create_cluster", "name": "Grün und Schatten"})
+    cluster_id = None
+    if created.status_code == 200:
+        seq = created.json()["seq"]
+        events = (
+            await api.http.get(f"/api/workshops/{workshop.id}/events", params={"after": seq - 1}, headers=api.coach())
+        ).json()
+        cluster_id = next((e["data"]["cluster"]["id"] for e in events if e["type"] == "cluster_created"), None)
+    commands: list[tuple[str, float, int | None, str]] = []
+
+    async def moderate(_swarm: Swarm) -> None:
+        ideas = (await api.http.get(f"/api/workshops/{workshop.id}/ideas", headers=api.coach())).json()
+        idea_id = ideas[0]["id"] if ideas else None
+        for label, command in (
+            ("timer started", {"type": "start_timer", "seconds": 600}),
+            ("+1 minute", {"type": "add_minute"}),
+            ("card moved to a cluster", {"type": "move_idea", "idea_id": idea_id, "cluster_id": cluster_id}),
+            ("reveal", {"type": "reveal"}),
+        ):
+            started = time.perf_counter()
+            response = await api.command(workshop, command)
+            seq = response.json().get("seq") if response.status_code == 200 else None
+            commands.append((label, started, seq, "" if seq else f"{response.status_code} {response.text[:120]}"))
+            await asyncio.sleep(2.5)
+
+    ours, records = await werkstatt_fanout(
+        run, [server], workshop, sockets, workshop.json_tokens, api, 300000, hook=moderate if "G6" in only else None
+    )
+    base, _ = await baseline_fanout(run, len(sockets), ours.payload)
+    if "G1" in only:
+        fanout_rows(run, "G1", f"{len(sockets)} HTML board sockets, 1 worker", ours, base)
+        run.notes.append(f"G1 HTML run: card fragment {ours.payload:.0f} bytes")
+    if "G6" not in only:
+        return
+    for label, started, seq, error in commands:
+        if seq is None:
+            run.add("G6", f"{label}: at {len(sockets)} boards", f"refused: {error}", "—", "", "")
+            continue
+        frames = [r for r in records if r[2] == seq]
+        first: dict[int, list[Any]] = {}
+        for frame in frames:
+            first.setdefault(frame[0], frame)
+        arrivals = [(frame[1] - started) * 1000 for frame in first.values()]
+        pulls = sum(frame[4] for frame in first.values())
+        size = sum(frame[5] for frame in first.values()) / max(len(first), 1)
+        base_moderation, _ = (
+            await baseline_fanout(run, len(sockets), size) if run.args.moderation_baseline else (None, None)
+        )
+        run.add(
+            "G6",
+            f"{label}: boards that must fetch over HTTP",
+            f"{pulls}/{len(first)} (frame {size:.0f} B)",
+            "0",
+            "0",
+            verdict(pulls == 0),
+        )
+        run.add(
+            "G6",
+            f"{label}: p99 arrival ms",
+            fmt(pct(arrivals, 0.99)),
+            f"{fmt(base.p99)} (card broadcast)",
+            "≤ 100",
+            verdict(pct(arrivals, 0.99) <= 100 and pulls == 0),
+        )
+        del base_moderation
+    run.notes.append(
+        "G6: the fetch count is what browsers would do (frames with hx-trigger=load or hx-get); these raw "
+        "clients never fetch, so the server's own request count stays 0 by construction"
+    )
+
+
+async def votes(run: Run, server: Process, api: Api, _only: set[str]) -> None:
+    """G4: a vote step with 20 dots per person; votes at the rate over rotating voters; observers count frames."""
+    dots = 20
+    total = run.n(int(run.args.vote_rate * run.args.vote_seconds))
+    vote_step = {
+        "title": "Punkten",
+        "minutes": 30,
+        "board": {"mechanic": "vote", "config": {"dots_per_person": dots, "max_per_item": dots, "hidden": True}},
+    }
+    workshop = await api.workshop("Lasttest Punkte", [COLLECT, vote_step])
+    voters = math.ceil(total / dots) + 5
+    observers = run.n(200)
+    await api.join_api(workshop, voters + observers)
+    voter_tokens, observer_tokens = workshop.json_tokens[:voters], workshop.json_tokens[voters:]
+    await post_cards([server], workshop, voter_tokens, 20, 20, 0)
+    ideas = [i["id"] for i in (await api.http.get(f"/api/workshops/{workshop.id}/ideas", headers=api.coach())).json()]
+    started = await api.command(workshop, {"type": "start_step", "step": 1})
+    if started.status_code != 200 or not ideas:
+        run.add("G4", "vote step", f"could not start: {started.status_code} {started.text[:100]}", "—", "", "")
+        return
+    sockets = [json_socket(server, workshop, token) for token in observer_tokens] + [
+        json_socket(server, workshop, api.coach_token)
+    ]
+    swarm = Swarm(sockets, run.workdir, await api.last_seq(workshop), run.args.client_processes)
+    sent_votes: collections.Counter[str] = collections.Counter()
+    statuses: collections.Counter[int] = collections.Counter()
+    latencies: list[float] = []
+    try:
+        await swarm.start()
+        await asyncio.sleep(2)
+        async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=64)) as http:
+
+            async def vote(index: int) -> None:
+                voter = index % voters
+                idea = ideas[(index // voters + voter) % len(ideas)]
+                begun = time.perf_counter()
+                try:
+                    response = await http.post(
+                        f"/api/workshops/{workshop.id}/votes",
+                        json={"idea_id": idea},
+                        headers={"Authorization": f"Bearer {voter_tokens[voter]}"},
+                    )
+                except httpx.HTTPError:
+                    statuses[0] += 1
+                    return
+                latencies.append((time.perf_counter() - begun) * 1000)
+                statuses[response.status_code] += 1
+                if response.status_code == 201:
+                    sent_votes[idea] += 1
+
+            # open loop at the rate, at most MAX_IN_FLIGHT unanswered; what is not sent by the deadline is not sent
+            window_start = time.perf_counter()
+            deadline = window_start + run.args.vote_seconds + 10
+            in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+            tasks = []
+
+            async def paced(index: int) -> None:
+                try:
+                    await vote(index)
+                finally:
+                    in_flight.release()
+
+            for index in range(total):
+                await asyncio.sleep(max(0.0, window_start + index / run.args.vote_rate - time.perf_counter()))
+                try:
+                    await asyncio.wait_for(in_flight.acquire(), max(0.01, deadline - time.perf_counter()))
+                except TimeoutError:
+                    break
+                tasks.append(asyncio.create_task(paced(index)))
+            await asyncio.gather(*tasks)
+            window_end = time.perf_counter()
+        await asyncio.sleep(3)
+        records = await swarm.stop()
+    finally:
+        swarm.kill()
+    achieved = statuses.get(201, 0) / (window_end - window_start)
+    unsent = total - len(tasks)
+    await api.http.post(f"/api/workshops/{workshop.id}/votes/reveal", headers=api.coach())
+    results = (await api.http.get(f"/api/workshops/{workshop.id}/results", headers=api.coach())).json()
+    tallies = {str(i["id"]): int(i.get("votes") or 0) for i in results.get("ideas", [])}
+    exact = all(tallies.get(idea, 0) == count for idea, count in sent_votes.items()) and sum(tallies.values()) == sum(
+        sent_votes.values()
+    )
+    coach_index = len(sockets) - 1
+    tally_times = [
+        r[1]
+        for r in records
+        if r[0] == coach_index and r[6] == "tally_updated" and window_start <= r[1] <= window_end + 3
+    ]
+    per_second = collections.Counter(int(t - window_start) for t in tally_times)
+    seconds = max(window_end + 1 - window_start, 1)
+    observer_frames = [r for r in records if r[0] != coach_index and window_start <= r[1] <= window_end + 3]
+    per_socket_per_vote = len(observer_frames) / max(len(observer_tokens), 1) / max(sum(sent_votes.values()), 1)
+    run.add(
+        "G4",
+        f"{total} votes at {run.args.vote_rate:g}/s: achieved rate, 201 / 429 / other",
+        f"{achieved:.0f}/s; {answered(statuses, len(tasks))}; {unsent} not sent in time",
+        "—",
+        f"{run.args.vote_rate:g}/s",
+        verdict(achieved >= 0.95 * run.args.vote_rate and statuses.get(201, 0) == total),
+    )
+    run.add("G4", "vote request p50 / p99 ms", f"{fmt(pct(latencies, 0.5))} / {fmt(pct(latencies, 0.99))}", "—", "", "")
+    run.add(
+        "G4",
+        "tallies exact after the burst (results vs votes answered 201)",
+        f"{'exact' if exact else 'DIFFER'} ({sum(tallies.values())} vs {sum(sent_votes.values())})",
+        "—",
+        "exact",
+        verdict(exact),
+    )
+    run.add(
+        "G4",
+        "tally broadcasts per s at the coach (mean / max)",
+        f"{len(tally_times) / seconds:.1f} / {max(per_second.values(), default=0)}",
+        "—",
+        "≤ 5",
+        verdict(max(per_second.values(), default=0) <= 5),
+    )
+    run.add(
+        "G4",
+        "frames per non-voting socket per vote",
+        f"{per_socket_per_vote:.2f}",
+        "—",
+        "0",
+        verdict(per_socket_per_vote < 0.01),
+    )
+
+
+async def idle(run: Run, server: Process, api: Api, _only: set[str]) -> None:
+    """G3: 5,000 idle sockets on a fresh worker, in rooms of 1,000 (half JSON, half HTML board sockets):
+    memory per connection of each kind, whether all stay open, CPU and /healthz while they idle."""
+    total = run.n(5000)
+    rooms = max(1, math.ceil(total / 1000))
+    json_sockets: list[tuple[str, dict[str, str]]] = []
+    html_sockets: list[tuple[str, dict[str, str]]] = []
+    started = time.perf_counter()
+    for number in range(rooms):
+        workshop = await api.workshop(f"Lasttest ruhig {number}", [COLLECT])
+        size = min(1000, total - number * 1000)
+        await api.join_api(workshop, size // 2)
+        await api.join_html(workshop, size - size // 2)
+        after = str(await api.last_seq(workshop))
+        json_sockets += [
+            (url.replace("{after}", after), headers)
+            for url, headers in (json_socket(server, workshop, token) for token in workshop.json_tokens)
+        ]
+        html_sockets += [
+            (url.replace("{after}", after), headers)
+            for url, headers in (html_socket(server, workshop, cookies) for cookies in workshop.html_cookies)
+        ]
+    print(f"  ({total} participants joined in {time.perf_counter() - started:.0f} s)", flush=True)
+    processes = max(run.args.client_processes, math.ceil(total / 2 / 1500))
+    swarms: list[Swarm] = []
+    kib: list[float] = []
+    try:
+        connect_start = time.perf_counter()
+        for sockets in (json_sockets, html_sockets):
+            rss_before = rss_kib([server.pid])
+            swarm = Swarm(sockets, run.workdir, 0, processes)
+            swarms.append(swarm)
+            await swarm.start(limit=run.args.idle_connect_timeout)
+            await asyncio.sleep(3)
+            kib.append((rss_kib([server.pid]) - rss_before) / max(swarm.opened, 1))
+        connected_in = time.perf_counter() - connect_start
+        cpu_start = cpu_seconds([server.pid])
+        await asyncio.sleep(10)
+        idle_cpu = cpu_seconds([server.pid]) - cpu_start
+        async with httpx.AsyncClient(timeout=10) as http:
+            begun = time.perf_counter()
+            await http.get(f"{server.url}/healthz")
+            health_ms = (time.perf_counter() - begun) * 1000
+        still_open = 0
+        for swarm in swarms:
+            still_open += (await swarm.stats())[1]
+    finally:
+        for swarm in swarms:
+            await swarm.stop()
+            swarm.kill()
+    (base_open, base_kib), _ = await baseline_fanout_idle(run, total)
+    run.add(
+        "G3",
+        f"{total} idle sockets on one worker ({rooms} rooms): open after 10 s idle",
+        f"{still_open}/{total} (connecting took {connected_in:.0f} s, healthz {health_ms:.0f} ms, "
+        f"idle CPU {100 * idle_cpu / 10:.0f} %)",
+        f"{base_open}/{total}",
+        "all",
+        verdict(still_open == total and server.alive()),
+    )
+    for kind, value in zip(("JSON", "HTML"), kib, strict=False):
+        run.add(
+            "G3",
+            f"KiB per connection, {kind} sockets (fresh worker, {total // 2} idle)",
+            fmt(value),
+            fmt(base_kib),
+            "≤ 40",
+            verdict(value <= 40),
+        )
+
+
+async def baseline_fanout_idle(run: Run, total: int) -> tuple[tuple[int, float], None]:
+    baseline = await start_baseline()
+    swarm = Swarm(
+        [(f"{baseline.ws}/", {}) for _ in range(total)],
+        run.workdir,
+        0,
+        max(run.args.client_processes, math.ceil(total / 1500)),
+    )
+    try:
+        before = rss_kib([baseline.pid])
+        await swarm.start()
+        await asyncio.sleep(5)
+        after = rss_kib([baseline.pid])
+        _frames, still_open = await swarm.stats()
+        return (still_open, (after - before) / max(swarm.opened, 1)), None
+    finally:
+        await swarm.stop()
+        swarm.kill()
+        baseline.stop()
+
+
+async def page_sizes(run: Run, server: Process, api: Api, _only: set[str]) -> None:
+    """G7: board page bytes and time at growing card counts, coach / guest / projector; /healthz meanwhile."""
+    sizes = sorted(int(size) for size in run.args.g7_sizes.split(","))
+    workshop = await api.workshop("Lasttest Seiten", [COLLECT])
+    posters = max(50, sizes[-1] // 4)
+    await api.join_api(workshop, posters)
+    await api.join_html(workshop, 1)
+    guest = workshop.html_cookies[0]
+    coach = await api.coach_cookie()
+    posted, refused, turn = 0, 0, 0
+    async with httpx.AsyncClient(base_url=server.url, timeout=run.args.page_timeout) as http:
+        for size in sizes:
+
+            async def post_one(number: int) -> None:
+                nonlocal refused, turn
+                for _attempt in range(posters):
+                    turn += 1
+                    token = workshop.json_tokens[turn % posters]
+                    response = await http.post(
+                        f"/api/workshops/{workshop.id}/ideas",
+                        json={"text": CARD_TEXT.format(n=number)},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                    if response.status_code == 201:
+                        return
+                    refused += 1
+                    if response.status_code != 429:
+                        raise RuntimeError(f"posting for G7: {response.status_code} {response.text[:200]}")
+
+            await bounded([lambda n=n: post_one(n) for n in range(posted, size)], 8)
+            posted = size
+            for role, path, cookies in (
+                ("coach", "board", coach),
+                ("guest", "board", guest),
+                ("projector", "beamer", coach),
+            ):
+                page, seconds, health = await timed_page(
+                    http, f"/w/{workshop.id}/{path}", cookies, run.args.page_timeout
+                )
+                if page is None:
+                    run.add(
+                        "G7",
+                        f"{role} board, {size} cards",
+                        f"no answer within {run.args.page_timeout:.0f} s (healthz max {health:.0f} ms)",
+                        "—",
+                        "",
+                        verdict(False),
+                    )
+                    continue
+                per_card = page / size
+                target = {"coach": 2.5, "guest": 1.5}.get(role)
+                ok = None if target is None else per_card / 1024 <= target and seconds <= 1.0
+                run.add(
+                    "G7",
+                    f"{role} board, {size} cards: KB, KB/card, s (healthz max ms meanwhile)",
+                    f"{page / 1024:.0f} KB, {per_card / 1024:.2f} KB/card, {seconds:.2f} s ({health:.0f} ms)",
+                    "—",
+                    f"≤ {target} KB/card" if target else "",
+                    verdict(ok),
+                )
+    if refused:
+        run.notes.append(f"G7: {refused} card posts refused while filling the board (rotated to other participants)")
+
+
+async def timed_page(
+    http: httpx.AsyncClient, path: str, cookies: dict[str, str], limit: float
+) -> tuple[int | None, float, float]:
+    """Bytes and seconds of one page, and the slowest /healthz answer on the same worker meanwhile."""
+    health: list[float] = []
+    done = asyncio.Event()
+
+    async def probe() -> None:
+        async with httpx.AsyncClient(base_url=str(http.base_url), timeout=limit) as other:
+            while not done.is_set():
+                begun = time.perf_counter()
+                with contextlib.suppress(httpx.HTTPError):
+                    await other.get("/healthz")
+                health.append((time.perf_counter() - begun) * 1000)
+                await asyncio.sleep(0.05)
+
+    prober = asyncio.create_task(probe())
+    begun = time.perf_counter()
+    try:
+        response = await http.get(path, cookies=cookies)
+        size: int | None = len(response.content) if response.status_code == 200 else None
+    except httpx.HTTPError:
+        size = None
+    seconds = time.perf_counter() - begun
+    done.set()
+    await prober
+    return size, seconds, max(health, default=math.nan)
+
+
+# --- G1 on two workers: PostgreSQL + Redis -------------------------------------------------------------
+
+
+async def two_workers(run: Run) -> None:
+    tmp = run.workdir / "cluster"
+    tmp.mkdir()
+    name, url = await create_pg_database()
+    servers: list[Process] = []
+    api: Api | None = None
+    try:
+        env = werkstatt_env(url, tmp, REDIS)
+        await asyncio.to_thread(upgrade, url, env)
+        seed = await seed_network(url)
+        servers = [await start_werkstatt(env, tmp / f"worker-{index}.log") for index in range(2)]
+        api = Api(servers[0].url, seed)
+        await api.login()
+        people = run.n(2000)
+        workshop = await api.workshop("Lasttest zwei Worker", [COLLECT])
+        await api.join_api(workshop, people)
+        sockets = [json_socket(servers[index % 2], workshop, token) for index, token in enumerate(workshop.json_tokens)]
+        ours, _records = await werkstatt_fanout(run, servers, workshop, sockets, workshop.json_tokens, api, 0)
+        base, _ = await baseline_fanout(run, people, ours.payload, servers=2)
+        fanout_rows(run, "G1", f"{people} JSON sockets, 2 workers, PostgreSQL + Redis", ours, base)
+        run.add(
+            "G1",
+            "2 workers: CPU µs per delivery (both workers)",
+            fmt(ours.us_per_delivery),
+            fmt(base.us_per_delivery),
+            "",
+            "",
+        )
+    finally:
+        if api is not None:
+            await api.close()
+        for server in servers:
+            server.stop()
+        await drop_pg_database(name)
+
+
+# --- the table -------------------------------------------------------------------------------------------
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| G | measure | Werkstatt | plain websockets (same run) | target | met |", "|---|---|---|---|---|---|"]
+    lines += [
+        f"| {r.g} | {r.measure} | {r.werkstatt} | {r.baseline} | {r.target} | {r.met} |"
+        for r in sorted(rows, key=lambda r: r.g)
+    ]
+    return "\n".join(lines)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="G1,G2,G3,G4,G5,G6,G7", help="comma-separated, e.g. G2,G6")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every count of sockets, people, votes")
+    parser.add_argument("--rate", type=float, default=20.0, help="cards per second (G1, G2, G3, G5, G6)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds of posting per fan-out run")
+    parser.add_argument("--vote-rate", type=float, default=500.0)
+    parser.add_argument("--vote-seconds", type=float, default=6.0)
+    parser.add_argument("--g7-sizes", default="50,200,400,2000")
+    parser.add_argument("--page-timeout", type=float, default=90.0, help="seconds one G7 page may take")
+    parser.add_argument("--idle-connect-timeout", type=float, default=240.0)
+    parser.add_argument("--client-processes", type=int, default=2, help="client processes per swarm (more for G3)")
+    parser.add_argument("--moderation-baseline", action="store_true", help="G6: a baseline broadcast per frame size")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the two-worker part of G1")
+    args = parser.parse_args()
+    only = {part.strip().upper() for part in args.only.split(",") if part.strip()}
+    raise_file_limit()
+    stop_on_exit()
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="werkstatt-bench-") as tmp:
+        run = Run(args, Path(tmp))
+        print(f"bench: {', '.join(sorted(only))} at scale {args.scale:g}", flush=True)
+        await embedded(run, only)
+        if "G1" in only and not args.no_cluster:
+            try:
+                await two_workers(run)
+            except Exception as error:
+                run.notes.append(f"G1 two workers: failed with {type(error).__name__}: {str(error)[:300]}")
+    print(
+        f"\nWerkstatt live-board benchmarks ({time.perf_counter() - began:.0f} s, scale {args.scale:g}, "
+        f"{args.rate:g} cards/s for {args.seconds:g} s)\n"
+    )
+    print(table(run.rows))
+    for note in run.notes:
+        print(f"- {note}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
