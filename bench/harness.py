@@ -47,6 +47,18 @@ def rss_kib(pids: list[int]) -> int:
     return total
 
 
+async def settle(pids: list[int], quiet: float = 0.15, limit: float = 30) -> float:
+    """Wait until the processes use less than `quiet` of a core over half a second (after connecting, the
+    presence announcements die down); returns the seconds waited."""
+    began = time.monotonic()
+    while time.monotonic() - began < limit:
+        before = cpu_seconds(pids)
+        await asyncio.sleep(0.5)
+        if cpu_seconds(pids) - before < quiet * 0.5:
+            break
+    return time.monotonic() - began
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
