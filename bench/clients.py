@@ -2,15 +2,17 @@
 
     python -m bench.clients SPEC.json OUT.json
 
-SPEC: {"sockets": [[url, {header: value}], ...]}; a url may hold `{after}`, filled with the socket's last seen
-seq (first from SPEC's "after"). Every frame with a seq or a card number is recorded (presence frames are only
-counted) as
-[socket, arrival (perf_counter, CLOCK_MONOTONIC: comparable across processes), seq or -1, card number or -1,
-1 if the frame would make a browser fetch over HTTP (hx-trigger="load" or hx-get=) else 0, bytes, tag].
+SPEC: {"sockets": [[url, {header: value}], ...], "fetch": K}; a url may hold `{after}`, filled with the
+socket's last seen seq (first from SPEC's "after"). The first K sockets behave like browsers: a frame that
+asks for a fetch (hx-get with hx-trigger="load") makes them GET that page with their cookie; the answer is
+recorded with the frame's seq and the tag "fetched" at the time it was complete. Every frame with a seq or a
+card number is recorded (presence frames are only counted) as [socket, arrival (perf_counter, CLOCK_MONOTONIC:
+comparable across processes), seq or -1, card number or -1, 1 if the frame would make a browser fetch over HTTP
+(hx-trigger="load" or hx-get=) else 0, bytes, tag].
 Commands on stdin, one a line, each answered on stdout:
     drop        close every socket (the last seen seq is kept)               → "dropped"
     rejoin      reopen every socket at once with after=<its last seq>       → "rejoined <ok> <failed> <t0>"
-    stats       count of frames (presence included) and open sockets so far   → "stats <frames> <open>"
+    stats       frames (presence included), open sockets, fetches under way  → "stats <frames> <open> <fetching>"
     stop        write OUT and exit                                             → "done"
 Not a test: a tool for bench.suite.
 """
@@ -29,6 +31,7 @@ import websockets
 
 SEQ_HTML = re.compile(r"<!--seq:(\d+)-->")
 CARD = re.compile(r"Karte #(\d+)")
+FETCH = re.compile(r'hx-get="([^"]+)"')
 
 
 class Swarm:
@@ -40,6 +43,9 @@ class Swarm:
         self.tasks: list[asyncio.Task[None] | None] = [None] * len(self.urls)
         self.failed = 0
         self.uncounted = 0  # frames without seq (presence), counted only
+        self.fetchers = int(spec.get("fetch", 0))
+        self.fetching = 0
+        self.http: Any = None
 
     async def open_all(self, batch: int) -> tuple[int, int]:
         self.failed = 0
@@ -90,12 +96,35 @@ class Swarm:
                     continue
                 card = CARD.search(text)
                 pull = 1 if ('hx-trigger="load"' in text or "hx-get=" in text) else 0
+                if pull and index < self.fetchers:
+                    found_path = FETCH.search(text)
+                    if found_path:
+                        self.fetching += 1
+                        asyncio.get_running_loop().create_task(self._fetch(index, found_path.group(1), seq))
                 if seq > self.last_seq[index]:
                     self.last_seq[index] = seq
                 record([index, now, seq, int(card.group(1)) if card else -1, pull, len(text), tag])
         except websockets.ConnectionClosed:
             pass
         self.sockets[index] = None
+
+    async def _fetch(self, index: int, path: str, seq: int) -> None:
+        """What htmx does on hx-trigger=load: GET the page with the browser's cookie."""
+        import httpx
+
+        url, headers = self.urls[index]
+        base = "http" + url.split("://", 1)[0][2:] + "://" + url.split("://", 1)[1].split("/", 1)[0]
+        if self.http is None:
+            self.http = httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=200))
+        try:
+            response = await self.http.get(
+                base + path, headers={"Cookie": headers.get("Cookie", ""), "HX-Request": "true"}
+            )
+            self.records.append([index, time.perf_counter(), seq, -1, 0, len(response.content), "fetched"])
+        except Exception:  # a failed fetch is recorded as such
+            self.records.append([index, time.perf_counter(), seq, -1, 0, 0, "fetch-failed"])
+        finally:
+            self.fetching -= 1
 
     async def drop(self) -> None:
         sockets = [socket for socket in self.sockets if socket is not None]
@@ -129,8 +158,10 @@ async def main(spec_path: str, out_path: str) -> None:
             opened, failed = await swarm.open_all(len(swarm.urls))
             print(f"rejoined {opened} {failed} {started}", flush=True)
         elif line == "stats":
-            print(f"stats {len(swarm.records) + swarm.uncounted} {swarm.open_count()}", flush=True)
+            print(f"stats {len(swarm.records) + swarm.uncounted} {swarm.open_count()} {swarm.fetching}", flush=True)
     await swarm.drop()
+    if swarm.http is not None:
+        await swarm.http.aclose()
     with open(out_path, "w") as out:  # noqa: ASYNC230 - written once at the end
         json.dump({"records": swarm.records, "last_seq": swarm.last_seq, "presence": swarm.uncounted}, out)
     print("done", flush=True)

@@ -390,8 +390,16 @@ def html_socket(server: Process, workshop: Workshop, cookies: dict[str, str]) ->
 class Swarm:
     """bench.clients processes sharing a list of sockets; their records merged afterwards."""
 
-    def __init__(self, sockets: list[tuple[str, dict[str, str]]], workdir: Path, after: int, processes: int) -> None:
+    def __init__(
+        self,
+        sockets: list[tuple[str, dict[str, str]]],
+        workdir: Path,
+        after: int,
+        processes: int,
+        fetchers: int = 0,
+    ) -> None:
         self.sockets = sockets
+        self.fetchers = fetchers  # the first sockets fetch like browsers when a frame asks them to
         self.workdir = workdir
         self.after = after
         self.processes = max(1, min(processes, len(sockets)))
@@ -409,7 +417,8 @@ class Swarm:
                 continue
             tag = uuid.uuid4().hex[:8]
             spec = self.workdir / f"swarm-{tag}.json"
-            spec.write_text(json.dumps({"sockets": part, "after": self.after}))
+            fetch = max(0, min(len(part), self.fetchers - number * share))
+            spec.write_text(json.dumps({"sockets": part, "after": self.after, "fetch": fetch}))
             out = self.workdir / f"swarm-{tag}.out.json"
             self.outs.append(out)
             self.offsets.append(number * share)
@@ -443,9 +452,10 @@ class Swarm:
     async def _ask_all(self, line: str | None, expect: str, limit: float = 120) -> list[str]:
         return list(await asyncio.gather(*(self._ask(child, line, expect, limit) for child in self.children)))
 
-    async def stats(self) -> tuple[int, int]:
-        answers = await self._ask_all("stats", "stats")
-        return sum(int(a.split()[1]) for a in answers), sum(int(a.split()[2]) for a in answers)
+    async def stats(self) -> tuple[int, int, int]:
+        """Frames received (presence included), sockets open, fetches under way."""
+        answers = [answer.split() for answer in await self._ask_all("stats", "stats")]
+        return tuple(sum(int(a[column]) for a in answers) for column in (1, 2, 3))  # type: ignore[return-value]
 
     async def drop(self) -> None:
         await self._ask_all("drop", "dropped")
