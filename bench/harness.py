@@ -290,7 +290,7 @@ class Api:
         """The coach's browser session, through the HTML login form."""
         async with httpx.AsyncClient(base_url=self.base, timeout=60) as browser:
             await browser.get("/anmelden")
-            csrf = browser.cookies.get("csrftoken", "")
+            csrf = browser.cookies.get("csrftoken") or ""
             response = await browser.post(
                 "/anmelden",
                 data={"email": self.seed["email"], "password": self.seed["password"], "next": "/"},
@@ -330,7 +330,7 @@ class Api:
     async def join_html(self, workshop: Workshop, count: int, concurrency: int = 8) -> None:
         """Guests joining through the HTML form (/beitreten/{code}); each keeps its session cookie."""
         first = await self.http.get(f"/beitreten/{workshop.code}")
-        csrf = first.cookies.get("csrftoken") or self.http.cookies.get("csrftoken", "")
+        csrf = first.cookies.get("csrftoken") or self.http.cookies.get("csrftoken") or ""
         self.http.cookies.clear()
 
         async def one(index: int) -> dict[str, str]:
@@ -348,6 +348,19 @@ class Api:
 
         workshop.html_cookies += await bounded([lambda i=i: one(i) for i in range(count)], concurrency)
         self.http.cookies.clear()
+
+    async def events(self, workshop: Workshop, after: int) -> list[dict[str, Any]]:
+        """Every event after `after`, as the coach sees it."""
+        found: list[dict[str, Any]] = []
+        while True:
+            response = await self.http.get(
+                f"/api/workshops/{workshop.id}/events", params={"after": after, "limit": 1000}, headers=self.coach()
+            )
+            events = response.json()
+            if not events:
+                return found
+            found += events
+            after = int(events[-1]["seq"])
 
     async def last_seq(self, workshop: Workshop) -> int:
         seq = 0

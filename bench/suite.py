@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,16 @@ def answered(statuses: dict[int, int], sent: int) -> str:
     """ "201 / 429 / other" of the requests sent."""
     ok, refused = statuses.get(201, 0), statuses.get(429, 0)
     return f"{ok} / {refused} / {sent - ok - refused}"
+
+
+def most_in_a_second(times: list[float]) -> int:
+    """The most events in any one-second window (sorted times in seconds)."""
+    most, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
 
 
 def verdict(ok: bool | None) -> str:
@@ -420,7 +431,7 @@ async def room_runs(run: Run, server: Process, api: Api, only: set[str]) -> None
         workshop = await api.workshop("Lasttest HTML", [COLLECT])
         started = time.perf_counter()
         await api.join_html(workshop, people)
-        await api.join_api(workshop, run.n(100))  # they post the cards
+        await api.join_api(workshop, max(50, run.n(100)))  # they post the cards, each at most every 2.5 s
         print(f"  ({people} participants joined in {time.perf_counter() - started:.0f} s)", flush=True)
         await html_room(run, server, api, workshop, only)
 
@@ -670,7 +681,8 @@ async def votes(run: Run, server: Process, api: Api, _only: set[str]) -> None:
     sockets = [json_socket(server, workshop, token) for token in observer_tokens] + [
         json_socket(server, workshop, api.coach_token)
     ]
-    swarm = Swarm(sockets, run.workdir, await api.last_seq(workshop), run.args.client_processes)
+    vote_seq = await api.last_seq(workshop)
+    swarm = Swarm(sockets, run.workdir, vote_seq, run.args.client_processes)
     sent_votes: collections.Counter[str] = collections.Counter()
     statuses: collections.Counter[int] = collections.Counter()
     latencies: list[float] = []
@@ -731,14 +743,16 @@ async def votes(run: Run, server: Process, api: Api, _only: set[str]) -> None:
         sent_votes.values()
     )
     coach_index = len(sockets) - 1
-    tally_times = [
-        r[1]
-        for r in records
-        if r[0] == coach_index and r[6] == "tally_updated" and window_start <= r[1] <= window_end + 3
+    arriving = sorted(r[1] for r in records if r[0] == coach_index and r[6] == "tally_updated" and r[1] >= window_start)
+    made = sorted(
+        datetime.fromisoformat(event["at"]).timestamp()
+        for event in await api.events(workshop, vote_seq)
+        if event["type"] == "tally_updated"
+    )
+    seconds = max(window_end - window_start, 1)
+    observer_frames = [
+        r for r in records if r[0] != coach_index and window_start <= r[1] <= window_end + 3 and r[6] != "tally_updated"
     ]
-    per_second = collections.Counter(int(t - window_start) for t in tally_times)
-    seconds = max(window_end + 1 - window_start, 1)
-    observer_frames = [r for r in records if r[0] != coach_index and window_start <= r[1] <= window_end + 3]
     per_socket_per_vote = len(observer_frames) / max(len(observer_tokens), 1) / max(sum(sent_votes.values()), 1)
     run.add(
         "G4",
@@ -759,15 +773,15 @@ async def votes(run: Run, server: Process, api: Api, _only: set[str]) -> None:
     )
     run.add(
         "G4",
-        "tally broadcasts per s at the coach (mean / max)",
-        f"{len(tally_times) / seconds:.1f} / {max(per_second.values(), default=0)}",
+        "tally updates per s: made by the server (mean / most in 1 s); arriving at the coach (most in 1 s)",
+        f"{len(made) / seconds:.1f} / {most_in_a_second(made)}; {most_in_a_second(arriving)}",
         "—",
         "≤ 5",
-        verdict(max(per_second.values(), default=0) <= 5),
+        verdict(max(most_in_a_second(made), most_in_a_second(arriving)) <= 5),
     )
     run.add(
         "G4",
-        "frames per non-voting socket per vote",
+        "frames (other than tally updates) per non-voting socket per vote",
         f"{per_socket_per_vote:.2f}",
         "—",
         "0",
@@ -776,16 +790,17 @@ async def votes(run: Run, server: Process, api: Api, _only: set[str]) -> None:
 
 
 async def idle(run: Run, server: Process, api: Api, _only: set[str]) -> None:
-    """G3: 5,000 idle sockets on a fresh worker, in rooms of 1,000 (half JSON, half HTML board sockets):
+    """G3: 5,000 idle sockets on a fresh worker, in rooms of --idle-room (half JSON, half HTML board sockets):
     memory per connection of each kind, whether all stay open, CPU and /healthz while they idle."""
     total = run.n(5000)
-    rooms = max(1, math.ceil(total / 1000))
+    room = run.args.idle_room
+    rooms = max(1, math.ceil(total / room))
     json_sockets: list[tuple[str, dict[str, str]]] = []
     html_sockets: list[tuple[str, dict[str, str]]] = []
     started = time.perf_counter()
     for number in range(rooms):
         workshop = await api.workshop(f"Lasttest ruhig {number}", [COLLECT])
-        size = min(1000, total - number * 1000)
+        size = min(room, total - number * room)
         await api.join_api(workshop, size // 2)
         await api.join_html(workshop, size - size // 2)
         after = str(await api.last_seq(workshop))
@@ -828,7 +843,7 @@ async def idle(run: Run, server: Process, api: Api, _only: set[str]) -> None:
     (base_open, base_kib), _ = await baseline_fanout_idle(run, total)
     run.add(
         "G3",
-        f"{total} idle sockets on one worker ({rooms} rooms): open after 10 s idle",
+        f"{total} idle sockets on one worker ({rooms} workshops of ≤ {room}): open after 10 s idle",
         f"{still_open}/{total} (connecting took {connected_in:.0f} s, healthz {health_ms:.0f} ms, "
         f"idle CPU {100 * idle_cpu / 10:.0f} %)",
         f"{base_open}/{total}",
@@ -871,7 +886,7 @@ async def page_sizes(run: Run, server: Process, api: Api, _only: set[str]) -> No
     """G7: board page bytes and time at growing card counts, coach / guest / projector; /healthz meanwhile."""
     sizes = sorted(int(size) for size in run.args.g7_sizes.split(","))
     workshop = await api.workshop("Lasttest Seiten", [COLLECT])
-    posters = max(50, sizes[-1] // 4)
+    posters = max(50, sizes[-1] // 2)  # per-person limits: a few cards each, rotated; refused ones go elsewhere
     await api.join_api(workshop, posters)
     await api.join_html(workshop, 1)
     guest = workshop.html_cookies[0]
@@ -898,10 +913,10 @@ async def page_sizes(run: Run, server: Process, api: Api, _only: set[str]) -> No
 
             await bounded([lambda n=n: post_one(n) for n in range(posted, size)], 8)
             posted = size
-            for role, path, cookies in (
-                ("coach", "board", coach),
+            for role, path, cookies in (  # the coach last: today it holds the worker longest
                 ("guest", "board", guest),
                 ("projector", "beamer", coach),
+                ("coach", "board", coach),
             ):
                 if size <= 400:  # warm: templates compiled, caches filled (the first fetch is slower)
                     await timed_page(http, f"/w/{workshop.id}/{path}", cookies, run.args.page_timeout)
@@ -1026,12 +1041,13 @@ async def main() -> None:
     parser.add_argument("--only", default="G1,G2,G3,G4,G5,G6,G7", help="comma-separated, e.g. G2,G6")
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every count of sockets, people, votes")
     parser.add_argument("--rate", type=float, default=20.0, help="cards per second (G1, G2, G3, G5, G6)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="seconds of posting per fan-out run")
+    parser.add_argument("--seconds", type=float, default=8.0, help="seconds of posting per fan-out run")
     parser.add_argument("--vote-rate", type=float, default=500.0)
     parser.add_argument("--vote-seconds", type=float, default=6.0)
     parser.add_argument("--g7-sizes", default="50,200,400,2000")
-    parser.add_argument("--page-timeout", type=float, default=90.0, help="seconds one G7 page may take")
+    parser.add_argument("--page-timeout", type=float, default=60.0, help="seconds one G7 page may take")
     parser.add_argument("--idle-connect-timeout", type=float, default=240.0)
+    parser.add_argument("--idle-room", type=int, default=250, help="G3: idle sockets per workshop")
     parser.add_argument("--client-processes", type=int, default=2, help="client processes per swarm (more for G3)")
     parser.add_argument("--g6-cards", type=int, default=50, help="cards on the board before the G6 commands")
     parser.add_argument("--g6-fetch", type=int, default=100, help="G6: boards that fetch like browsers when told")
