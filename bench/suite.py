@@ -85,6 +85,8 @@ class Run:
     def add(self, *row: Any) -> None:
         self.rows.append(Row(*[str(value) for value in row]))
         print("  " + " | ".join(str(value) for value in row), flush=True)
+        if self.args.out:  # kept up to date, so that an interrupted run still leaves its figures
+            self.args.out.write_text(table(self.rows) + "\n" + "".join(f"- {note}\n" for note in self.notes))
 
 
 def fmt(value: float, digits: int = 1) -> str:
@@ -578,7 +580,7 @@ async def html_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
             cluster_id = next((e["data"]["cluster"]["id"] for e in events if e["type"] == "cluster_created"), None)
     sockets = [html_socket(server, workshop, cookies) for cookies in workshop.html_cookies]
     live = Live(run, [server.pid], sockets, await api.last_seq(workshop), fetchers=run.args.g6_fetch)
-    commands: list[tuple[str, float, int | None, str, float]] = []
+    commands: list[tuple[str, float, int | None, str, float, int]] = []
     window = None
     try:
         await live.connect()
@@ -592,6 +594,7 @@ async def html_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
                 ("reveal", {"type": "reveal"}),
             ):
                 cpu_before = cpu_seconds([server.pid])
+                log_before = server.log.stat().st_size if server.log else 0
                 began = time.perf_counter()
                 response = await api.command(workshop, command)
                 seq = response.json().get("seq") if response.status_code == 200 else None
@@ -601,7 +604,8 @@ async def html_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
                     await asyncio.sleep(0.2)  # another process's counter: polled
                 await settle([server.pid], limit=run.args.g6_wait)
                 error = "" if seq else f"{response.status_code} {response.text[:120]}"
-                commands.append((label, began, seq, error, cpu_seconds([server.pid]) - cpu_before))
+                requests = board_requests(server, workshop, log_before)
+                commands.append((label, began, seq, error, cpu_seconds([server.pid]) - cpu_before, requests))
         if "G1" in only:
             window = await live.window(poster, 300000)
         records = await live.stop()
@@ -616,7 +620,7 @@ async def html_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
         fanout_rows(run, "G1", label, ours, base)
         run.notes.append(f"G1 HTML window: card fragment {ours.payload:.0f} bytes")
     fetchers = min(run.args.g6_fetch, live.opened)
-    for label, began, seq, error, cpu in commands:
+    for label, began, seq, error, cpu, requests in commands:
         if seq is None:
             run.add("G6", f"{label}: at {live.opened} boards", f"refused: {error}", "—", "", "")
             continue
@@ -644,8 +648,8 @@ async def html_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
         p99 = pct(arrivals, 0.99)
         run.add(
             "G6",
-            f"{label}: p99 ms until the change is on the board; server CPU s",
-            f"{fmt(p99)}{detail}; {cpu:.2f} s",
+            f"{label}: p99 ms until the change is on the board; server CPU s; board GETs in its access log",
+            f"{fmt(p99)}{detail}; {cpu:.2f} s; {requests}",
             f"{fmt(base.p99)} (card broadcast)" if base else "—",
             "≤ 100",
             verdict(p99 <= 100 and pulls == 0),
@@ -656,6 +660,16 @@ async def html_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
             "hx-trigger=load/hx-get (the others only count such frames), so today's p99 and server CPU are for "
             f"{fetchers} fetching boards, a lower bound for {live.opened}"
         )
+
+
+def board_requests(server: Process, workshop: Workshop, offset: int) -> int:
+    """Board fetches the server logged (uvicorn's access log) since `offset`."""
+    if server.log is None:
+        return 0
+    with server.log.open("rb") as log:
+        log.seek(offset)
+        text = log.read().decode(errors="replace")
+    return text.count(f'"GET /w/{workshop.id}/board')
 
 
 async def votes(run: Run, server: Process, api: Api, _only: set[str]) -> None:
@@ -1053,6 +1067,7 @@ async def main() -> None:
     parser.add_argument("--g6-fetch", type=int, default=100, help="G6: boards that fetch like browsers when told")
     parser.add_argument("--g6-wait", type=float, default=30.0, help="G6: seconds to wait for the fetches per command")
     parser.add_argument("--no-cluster", action="store_true", help="skip the two-worker part of G1")
+    parser.add_argument("--out", type=Path, default=None, help="also write the table (Markdown) to this file")
     args = parser.parse_args()
     only = {part.strip().upper() for part in args.only.split(",") if part.strip()}
     raise_file_limit()
@@ -1063,10 +1078,12 @@ async def main() -> None:
         print(f"bench: {', '.join(sorted(only))} at scale {args.scale:g}", flush=True)
         await embedded(run, only)
         if "G1" in only and not args.no_cluster:
+            started = time.perf_counter()
             try:
                 await two_workers(run)
             except Exception as error:
                 run.notes.append(f"G1 two workers: failed with {type(error).__name__}: {str(error)[:300]}")
+            print(f"  (two workers: {time.perf_counter() - started:.0f} s)", flush=True)
     print(
         f"\nWerkstatt live-board benchmarks ({time.perf_counter() - began:.0f} s, scale {args.scale:g}, "
         f"{args.rate:g} cards/s for {args.seconds:g} s)\n"
@@ -1074,6 +1091,8 @@ async def main() -> None:
     print(table(run.rows))
     for note in run.notes:
         print(f"- {note}")
+    if args.out:
+        args.out.write_text(table(run.rows) + "\n" + "".join(f"- {note}\n" for note in run.notes))
 
 
 if __name__ == "__main__":
