@@ -34,6 +34,33 @@ CARD = re.compile(r"Karte #(\d+)")
 FETCH = re.compile(r'hx-get="([^"]+)"')
 
 
+def frame_events(text: str) -> list[tuple[int, str]]:
+    """The numbered events in one frame: a JSON event, a JSON list of events, or HTML fragments each marked
+    `<!--seq:N-->`. Frames without a seq (presence, pong) give none; a frame with a card but no seq gives -1."""
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return []
+        if isinstance(data.get("seq"), int):
+            return [(int(data["seq"]), str(data.get("type", "")))]
+        return [(-1, str(data.get("type", "")))] if CARD.search(text) else []
+    if text.startswith("["):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return []
+        return [
+            (int(item["seq"]), str(item.get("type", "")))
+            for item in data
+            if isinstance(item, dict) and isinstance(item.get("seq"), int)
+        ]
+    found = [(int(number), "html") for number in SEQ_HTML.findall(text)]
+    if not found and CARD.search(text):
+        return [(-1, "html")]
+    return found
+
+
 class Swarm:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.urls: list[tuple[str, dict[str, str]]] = [(url, headers) for url, headers in spec["sockets"]]
@@ -78,24 +105,13 @@ class Swarm:
             async for message in socket:
                 now = time.perf_counter()
                 text = message.decode() if isinstance(message, bytes) else message
-                seq, tag = -1, ""
-                if text.startswith("{"):
-                    try:
-                        data = json.loads(text)
-                    except ValueError:
-                        data = {}
-                    seq = int(data.get("seq", -1)) if isinstance(data.get("seq"), int) else -1
-                    tag = str(data.get("type", ""))
-                else:
-                    found = SEQ_HTML.match(text)
-                    if found:
-                        seq = int(found.group(1))
-                        tag = "html"
-                if seq < 0 and tag in {"presence", "", "pong"}:  # presence chatter: counted, not recorded
+                events = frame_events(text)  # [(seq, tag)]; several when the server batches events
+                if not events:  # presence chatter: counted, not recorded
                     self.uncounted += 1
                     continue
-                card = CARD.search(text)
+                cards = list(dict.fromkeys(int(number) for number in CARD.findall(text)))  # a card named twice
                 pull = 1 if ('hx-trigger="load"' in text or "hx-get=" in text) else 0
+                seq = max(event_seq for event_seq, _tag in events)
                 if pull and index < self.fetchers:
                     found_path = FETCH.search(text)
                     if found_path:
@@ -103,7 +119,13 @@ class Swarm:
                         asyncio.get_running_loop().create_task(self._fetch(index, found_path.group(1), seq))
                 if seq > self.last_seq[index]:
                     self.last_seq[index] = seq
-                record([index, now, seq, int(card.group(1)) if card else -1, pull, len(text), tag])
+                if len(events) == 1 and len(cards) <= 1:
+                    record([index, now, seq, cards[0] if cards else -1, pull, len(text), events[0][1]])
+                    continue
+                for event_seq, tag in events:
+                    record([index, now, event_seq, -1, pull, len(text), tag])
+                for card in cards:
+                    record([index, now, -1, card, 0, len(text) // len(cards), "card"])
         except websockets.ConnectionClosed:
             pass
         self.sockets[index] = None
