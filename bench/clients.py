@@ -12,7 +12,8 @@ comparable across processes), seq or -1, card number or -1, 1 if the frame would
 Commands on stdin, one a line, each answered on stdout:
     drop        close every socket (the last seen seq is kept)               → "dropped"
     rejoin      reopen every socket at once with after=<its last seq>       → "rejoined <ok> <failed> <t0>"
-    stats       frames (presence included), open sockets, fetches under way  → "stats <frames> <open> <fetching>"
+    stats       frames (presence included), open sockets, fetches under way, mean bytes of a card frame
+                                                           → "stats <frames> <open> <fetching> <card bytes>"
     stop        write OUT and exit                                             → "done"
 Not a test: a tool for bench.suite.
 """
@@ -71,6 +72,7 @@ class Swarm:
         self.failed = 0
         self.uncounted = 0  # frames without seq (presence), counted only
         self.fetchers = int(spec.get("fetch", 0))
+        self.card_bytes = [0, 0]  # bytes and count of frames with one card (what the baseline imitates)
         self.fetching = 0
         self.http: Any = None
 
@@ -119,6 +121,9 @@ class Swarm:
                         asyncio.get_running_loop().create_task(self._fetch(index, found_path.group(1), seq))
                 if seq > self.last_seq[index]:
                     self.last_seq[index] = seq
+                if len(cards) == 1:
+                    self.card_bytes[0] += len(text)
+                    self.card_bytes[1] += 1
                 if len(events) == 1 and len(cards) <= 1:
                     record([index, now, seq, cards[0] if cards else -1, pull, len(text), events[0][1]])
                     continue
@@ -180,7 +185,8 @@ async def main(spec_path: str, out_path: str) -> None:
             opened, failed = await swarm.open_all(len(swarm.urls))
             print(f"rejoined {opened} {failed} {started}", flush=True)
         elif line == "stats":
-            print(f"stats {len(swarm.records) + swarm.uncounted} {swarm.open_count()} {swarm.fetching}", flush=True)
+            frames, card_size = len(swarm.records) + swarm.uncounted, swarm.card_bytes[0] // max(swarm.card_bytes[1], 1)
+            print(f"stats {frames} {swarm.open_count()} {swarm.fetching} {card_size}", flush=True)
     await swarm.drop()
     if swarm.http is not None:
         await swarm.http.aclose()

@@ -465,10 +465,12 @@ class Swarm:
     async def _ask_all(self, line: str | None, expect: str, limit: float = 120) -> list[str]:
         return list(await asyncio.gather(*(self._ask(child, line, expect, limit) for child in self.children)))
 
-    async def stats(self) -> tuple[int, int, int]:
-        """Frames received (presence included), sockets open, fetches under way."""
+    async def stats(self) -> tuple[int, int, int, int]:
+        """Frames received (presence included), sockets open, fetches under way, mean bytes of a card frame."""
         answers = [answer.split() for answer in await self._ask_all("stats", "stats")]
-        return tuple(sum(int(a[column]) for a in answers) for column in (1, 2, 3))  # type: ignore[return-value]
+        frames, opened, fetching = (sum(int(a[column]) for a in answers) for column in (1, 2, 3))
+        sizes = [int(a[4]) for a in answers if int(a[4]) > 0]
+        return frames, opened, fetching, sum(sizes) // max(len(sizes), 1)
 
     async def drop(self) -> None:
         await self._ask_all("drop", "dropped")

@@ -228,7 +228,7 @@ class Broadcast:
         self.run = run
         self.servers = servers
         self.controls: list[Any] = []
-        self.payload = 600.0
+        self.payload = 0.0  # bytes per message; set from Werkstatt's card frames
 
     async def open(self) -> None:
         for server in self.servers:
@@ -281,8 +281,8 @@ class Live:
         await asyncio.sleep(1)
         self.kib_per_connection = (rss_kib(self.pids) - rss_before) / max(self.opened, 1)
 
-    async def window(self, poster: Poster, first: int) -> Window:
-        count = int(self.run.args.rate * self.run.args.seconds)
+    async def window(self, poster: Poster, first: int, seconds: float | None = None) -> Window:
+        count = int(self.run.args.rate * (seconds or self.run.args.seconds))
         cpu_start, wall_start = cpu_seconds(self.pids), time.perf_counter()
         sent, statuses = await poster(first, count)
         await asyncio.sleep(3)
@@ -303,6 +303,32 @@ class Live:
             return await self.swarm.stop()
         finally:
             self.swarm.kill()
+
+
+def merge(windows: list[Window]) -> Window:
+    return Window(
+        sent={number: t for window in windows for number, t in window.sent.items()},
+        statuses=dict(sum((collections.Counter(window.statuses) for window in windows), collections.Counter())),
+        cpu=sum(window.cpu for window in windows),
+        wall=sum(window.wall for window in windows),
+    )
+
+
+async def paired(
+    run: Run, ours: Live, poster: Poster, base: Live, broadcast: Broadcast, first: int, rounds: int = 2
+) -> tuple[Window, Window]:
+    """Werkstatt and baseline windows taking turns (W B W B), both sets of sockets open throughout, so that a
+    busy moment of the shared machine tends to fall on both; each side's windows pooled."""
+    if broadcast.payload <= 0:  # the baseline imitates the size of Werkstatt's card frames: one card first
+        await poster(first + 9999, 1)
+        await asyncio.sleep(1)
+        broadcast.payload = float((await ours.swarm.stats())[3] or 600)
+    mine: list[Window] = []
+    theirs: list[Window] = []
+    for round_number in range(rounds):
+        mine.append(await ours.window(poster, first + round_number * 10000, run.args.seconds / rounds))
+        theirs.append(await base.window(broadcast, first + round_number * 10000, run.args.seconds / rounds))
+    return merge(mine), merge(theirs)
 
 
 async def baseline_live(run: Run, sockets: int, servers: int = 1) -> tuple[list[Process], Live, Broadcast]:
@@ -453,40 +479,33 @@ async def json_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
         "Cookie": f"werkstatt_session={workshop.html_cookies[0]['werkstatt_session']}",
         "Origin": server.origin,
     }
+    baselines: list[Process] = []
+    base_live: Live | None = None
     try:
         await live.connect()
-        calm_window = await live.window(poster, 0)
-        stalled_window = storm = None
+        baselines, base_live, broadcast = await baseline_live(run, len(sockets))
+        calm_window, base_calm_window = await paired(run, live, poster, base_live, broadcast, 0)
+        stalled_window = base_stalled_window = storm = None
         if "G5" in only:
             stall = stalled_socket(server, stall_path, stall_headers)
+            base_stall = stalled_socket(baselines[0], "/", {})
             try:
-                stalled_window = await live.window(poster, 100000)
+                stalled_window, base_stalled_window = await paired(run, live, poster, base_live, broadcast, 100000)
             finally:
                 stall.close()
+                base_stall.close()
             storm = await live.storm(poster, 900000)
-        records = await live.stop()
-    finally:
-        live.swarm.kill()
-    ours = fanout(records, calm_window, live.opened)
-
-    baselines, base_live, broadcast = await baseline_live(run, len(sockets))
-    try:
-        broadcast.payload = ours.payload
-        base_calm_window = await base_live.window(broadcast, 0)
-        base_stalled_window = None
-        if "G5" in only:
-            stall = stalled_socket(baselines[0], "/", {})
-            try:
-                base_stalled_window = await base_live.window(broadcast, 100000)
-            finally:
-                stall.close()
             await base_live.storm(broadcast, 900000)
         await broadcast.close()
+        records = await live.stop()
         base_records = await base_live.stop()
     finally:
-        base_live.swarm.kill()
+        live.swarm.kill()
+        if base_live is not None:
+            base_live.swarm.kill()
         for process in baselines:
             process.stop()
+    ours = fanout(records, calm_window, live.opened)
     base = fanout(base_records, base_calm_window, base_live.opened)
 
     label = f"{live.opened} JSON sockets, 1 worker"
@@ -585,7 +604,10 @@ async def html_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
     sockets = [html_socket(server, workshop, cookies) for cookies in workshop.html_cookies]
     live = Live(run, [server.pid], sockets, await api.last_seq(workshop), fetchers=run.args.g6_fetch)
     commands: list[tuple[str, float, int | None, str, float, int]] = []
-    window = None
+    window = base_window = None
+    baselines: list[Process] = []
+    base_live: Live | None = None
+    base_records: list[list[Any]] = []
     try:
         await live.connect()
         if "G6" in only:
@@ -601,7 +623,7 @@ async def html_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
                 log_before = server.log.stat().st_size if server.log else 0
                 began = time.perf_counter()
                 response = await api.command(workshop, command)
-                seq = response.json().get("seq") if response.status_code == 200 else None
+                seq = response.json().get("seq") if 200 <= response.status_code < 300 else None
                 await asyncio.sleep(0.5)
                 deadline = time.perf_counter() + run.args.g6_wait
                 while (await live.swarm.stats())[2] > 0 and time.perf_counter() < deadline:  # noqa: ASYNC110
@@ -611,14 +633,21 @@ async def html_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
                 requests = board_requests(server, workshop, log_before)
                 commands.append((label, began, seq, error, cpu_seconds([server.pid]) - cpu_before, requests))
         if "G1" in only:
-            window = await live.window(poster, 300000)
+            baselines, base_live, broadcast = await baseline_live(run, len(sockets))
+            window, base_window = await paired(run, live, poster, base_live, broadcast, 300000)
+            await broadcast.close()
+            base_records = await base_live.stop()
         records = await live.stop()
     finally:
         live.swarm.kill()
+        if base_live is not None:
+            base_live.swarm.kill()
+        for process in baselines:
+            process.stop()
     base = None
-    if window is not None:
+    if window is not None and base_window is not None and base_live is not None:
         ours = fanout(records, window, live.opened)
-        base, base_live = await baseline_fanout(run, len(sockets), ours.payload)
+        base = fanout(base_records, base_window, base_live.opened)
         label = f"{live.opened} HTML board sockets, 1 worker"
         connect_row(run, "G1", label, live, base_live)
         fanout_rows(run, "G1", label, ours, base)
@@ -896,7 +925,7 @@ async def baseline_fanout_idle(run: Run, total: int) -> tuple[tuple[int, float],
         await swarm.start()
         await asyncio.sleep(5)
         after = rss_kib([baseline.pid])
-        _frames, still_open, _fetching = await swarm.stats()
+        _frames, still_open, _fetching, _size = await swarm.stats()
         return (still_open, (after - before) / max(swarm.opened, 1)), None
     finally:
         await swarm.stop()
@@ -1020,13 +1049,22 @@ async def two_workers(run: Run) -> None:
         await api.join_api(workshop, people)
         sockets = [json_socket(servers[index % 2], workshop, token) for index, token in enumerate(workshop.json_tokens)]
         live = Live(run, [server.pid for server in servers], sockets, await api.last_seq(workshop))
+        baselines: list[Process] = []
+        base_live: Live | None = None
         try:
             await live.connect()
-            window = await live.window(card_poster(run, servers, workshop, workshop.json_tokens), 0)
+            baselines, base_live, broadcast = await baseline_live(run, people, servers=2)
+            poster = card_poster(run, servers, workshop, workshop.json_tokens)
+            window, base_window = await paired(run, live, poster, base_live, broadcast, 0)
+            await broadcast.close()
             ours = fanout(await live.stop(), window, live.opened)
+            base = fanout(await base_live.stop(), base_window, base_live.opened)
         finally:
             live.swarm.kill()
-        base, base_live = await baseline_fanout(run, people, ours.payload, servers=2)
+            if base_live is not None:
+                base_live.swarm.kill()
+            for process in baselines:
+                process.stop()
         label = f"{people} JSON sockets, 2 workers, PostgreSQL + Redis"
         connect_row(run, "G1", label, live, base_live)
         fanout_rows(run, "G1", label, ours, base)
