@@ -47,7 +47,7 @@ def rss_kib(pids: list[int]) -> int:
     return total
 
 
-async def settle(pids: list[int], quiet: float = 0.15, limit: float = 30) -> float:
+async def settle(pids: list[int], quiet: float = 0.15, limit: float = 60) -> float:
     """Wait until the processes use less than `quiet` of a core over half a second (after connecting, the
     presence announcements die down); returns the seconds waited."""
     began = time.monotonic()
