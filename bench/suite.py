@@ -1,6 +1,6 @@
 """`make bench`: the live board's real work, each figure beside the plain-websocket baseline of the same run.
 
-    python -m bench.suite                      all of G1–G7 at default sizes (about 10 minutes on 2 cores)
+    python -m bench.suite                      all of G1–G7 at default sizes (10–13 minutes on 2 cores)
     python -m bench.suite --only G2,G6         some of them (G1 and G2 share one run, as do G5's parts)
     python -m bench.suite --scale 0.1          every count of sockets, participants and votes scaled down
     python -m bench.suite --g7-sizes 50,200    board sizes for G7
@@ -10,7 +10,8 @@ fresh PostgreSQL database and Redis. Participants join through POST /api/join (J
 HTML join form (board sockets, session cookie, the page's Origin); cards, votes and commands go through the
 public HTTP API. Client sockets live in bench.clients processes. The baseline is bench/baseline_server.py (a
 plain `websockets` broadcast server) with the same number of sockets, the same rate and payloads of the same
-size. Prints one table at the end. Not a test: nothing fails, figures are printed (BENCHMARKS.md).
+size; its windows take turns with Werkstatt's (W B W B). Prints one table at the end. Not a test: nothing
+fails, figures are printed (BENCHMARKS.md explains every row).
 """
 
 from __future__ import annotations
