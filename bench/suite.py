@@ -420,6 +420,7 @@ async def embedded(run: Run, only: set[str]) -> None:
         ("votes", only & {"G4"}, votes),
         ("idle", only & {"G3"}, idle),
         ("pages", only & {"G7"}, page_sizes),
+        ("flood", only & {"F"}, flood),
     ]
     for name, wanted, action in steps:
         if not wanted:
@@ -698,6 +699,66 @@ async def html_room(run: Run, server: Process, api: Api, workshop: Workshop, onl
             "hx-trigger=load/hx-get (the others only count such frames), so today's p99 and server CPU are for "
             f"{fetchers} fetching boards, a lower bound for {live.opened}"
         )
+
+
+async def flood(run: Run, server: Process, api: Api, _only: set[str]) -> None:
+    """Item 3's benchmark: while one participant posts as fast as it can over HTTP (8 requests at a time), the
+    others' delivery p99 should stay within 2× of its calm value; the flooder's cards are counted."""
+    people = run.n(200)
+    workshop = await api.workshop("Lasttest Flut", [COLLECT])
+    await api.join_api(workshop, people + 1)
+    flooder, others = workshop.json_tokens[0], workshop.json_tokens[1:]
+    sockets = [json_socket(server, workshop, token) for token in others]
+    poster = card_poster(run, [server], workshop, others)
+    live = Live(run, [server.pid], sockets, await api.last_seq(workshop))
+    statuses: collections.Counter[int] = collections.Counter()
+    stop = asyncio.Event()
+
+    async def flood_loop(http: httpx.AsyncClient) -> None:
+        number = 0
+        while not stop.is_set():
+            number += 1
+            try:
+                response = await http.post(
+                    f"/api/workshops/{workshop.id}/ideas",
+                    json={"text": f"Flut {number} – immer dieselbe Idee"},
+                    headers={"Authorization": f"Bearer {flooder}"},
+                )
+                statuses[response.status_code] += 1
+            except httpx.HTTPError:
+                statuses[0] += 1
+
+    try:
+        await live.connect()
+        calm = await live.window(poster, 0)
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            loops = [asyncio.create_task(flood_loop(http)) for _ in range(8)]
+            began = time.perf_counter()
+            flooded = await live.window(poster, 100000)
+            stop.set()
+            await asyncio.gather(*loops)
+            seconds = time.perf_counter() - began
+        records = await live.stop()
+    finally:
+        live.swarm.kill()
+    before, during = fanout(records, calm, live.opened), fanout(records, flooded, live.opened)
+    ratio = during.p99 / before.p99 if before.p99 else math.nan
+    run.add(
+        "F",
+        f"one participant floods over HTTP for {seconds:.0f} s: cards 2xx / 429 / other",
+        answered(statuses, sum(statuses.values())),
+        "—",
+        "a few, then 429",
+        verdict(success(statuses) <= 5 + seconds / 2 + 1),
+    )
+    run.add(
+        "F",
+        f"{live.opened} others: p99 delivery ms calm → during the flood",
+        f"{fmt(before.p99)} → {fmt(during.p99)} ({fmt(ratio, 2)}×; delivered {during.delivered_text()})",
+        "—",
+        "≤ 2×",
+        verdict(ratio <= 2),
+    )
 
 
 def board_requests(server: Process, workshop: Workshop, offset: int) -> int:
@@ -1099,7 +1160,9 @@ def table(rows: list[Row]) -> str:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="G1,G2,G3,G4,G5,G6,G7", help="comma-separated, e.g. G2,G6")
+    parser.add_argument(
+        "--only", default="G1,G2,G3,G4,G5,G6,G7,F", help="comma-separated, e.g. G2,G6 (F: one participant floods)"
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every count of sockets, people, votes")
     parser.add_argument("--rate", type=float, default=20.0, help="cards per second (G1, G2, G3, G5, G6)")
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds of posting per fan-out run")
