@@ -189,13 +189,16 @@ def card_poster(run: Run, servers: list[Process], workshop: Workshop, tokens: li
     """Cards through POST /api/workshops/{id}/ideas at the rate, open loop, rotating over participants (the
     per-person limits) and alternating over the servers. Only cards answered 2xx are expected anywhere."""
 
+    turn = [0]  # over all calls: every participant posts as rarely as possible (per-person limits per step)
+
     async def post(first: int, count: int) -> tuple[dict[int, float], dict[int, int]]:
         sent: dict[int, float] = {}
         statuses: collections.Counter[int] = collections.Counter()
         async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as http:
 
             async def one(number: int, index: int) -> None:
-                token = tokens[(first + index) % len(tokens)]
+                turn[0] += 1
+                token = tokens[turn[0] % len(tokens)]
                 server = servers[index % len(servers)]
                 sent[number] = time.perf_counter()
                 try:
