@@ -1156,7 +1156,7 @@ def table(rows: list[Row]) -> str:
     lines = ["| G | measure | Werkstatt | plain websockets (same run) | target | met |", "|---|---|---|---|---|---|"]
     lines += [
         f"| {r.g} | {r.measure} | {r.werkstatt} | {r.baseline} | {r.target} | {r.met} |"
-        for r in sorted(rows, key=lambda r: r.g)
+        for r in sorted(rows, key=lambda r: r.g.replace("F", "G9"))
     ]
     return "\n".join(lines)
 
