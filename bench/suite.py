@@ -1,6 +1,6 @@
 """`make bench`: the live board's real work, each figure beside the plain-websocket baseline of the same run.
 
-    python -m bench.suite                      all of G1–G7 at default sizes (10–13 minutes on 2 cores)
+    python -m bench.suite                      all of G1–G7 and F at default sizes (about 12 minutes on 2 cores)
     python -m bench.suite --only G2,G6         some of them (G1 and G2 share one run, as do G5's parts)
     python -m bench.suite --scale 0.1          every count of sockets, participants and votes scaled down
     python -m bench.suite --g7-sizes 50,200    board sizes for G7
