@@ -1,6 +1,7 @@
 # Werkstatt: two entry points for a fresh machine with Python 3.11+ and make.
 #   make run   – environment, migrations, demo data, server on http://127.0.0.1:8000
 #   make test  – dev dependencies and the whole suite
+#   make bench – live-board benchmarks G1–G7 beside a plain-websocket baseline (~10 min; BENCH_ARGS)
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := .uv/bin/uv
@@ -45,8 +46,9 @@ vendor:
 messages: install-dev
 	$(BIN)/python scripts/translate.py
 
+# make bench BENCH_ARGS="--only G2,G6 --scale 0.1"   (python -m bench.suite --help)
 bench: install-dev
-	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.suite $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .uv .pytest_cache .mypy_cache .ruff_cache
