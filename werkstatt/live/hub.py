@@ -48,6 +48,8 @@ QUEUE_LIMIT = 512
 GAP_WAIT = 2.0
 PRESENCE_EVERY = 20.0
 PRESENCE_STALE = 60.0
+PRESENCE_COALESCE = 0.5  # joins and leaves within this are one announcement: a room of 1,000 connecting at
+# once (a reconnect storm) costs a few presence messages per socket, not one per other socket
 CATCH_UP_EVERY = 2.0
 CATCH_UP_LIMIT = 500
 
@@ -262,6 +264,7 @@ class Room:
     catch_up_wanted: bool = False
     catch_up_task: asyncio.Task[None] | None = None
     group_names: dict[str, str] = field(default_factory=dict)  # target group slug → name (the coach's chips)
+    announcing: asyncio.TimerHandle | None = None  # a presence announcement on its way (coalesced)
 
 
 class Hub:
@@ -340,7 +343,7 @@ class Hub:
             if room.connections:
                 self._announce_presence(room)
                 return
-            self._announce_presence(room)
+            self._publish_presence(room)  # the room goes: say so now, nothing is left to coalesce with
             del self.rooms[room.workshop_id]
             for task in (room.task, room.catch_up_task):
                 if task is not None:
@@ -523,13 +526,21 @@ class Hub:
         }
 
     def _announce_presence(self, room: Room) -> None:
+        """Soon, once for every join and leave until then."""
+        if room.announcing is None:
+            room.announcing = asyncio.get_running_loop().call_later(PRESENCE_COALESCE, self._publish_presence, room)
+
+    def _publish_presence(self, room: Room) -> None:
+        if room.announcing is not None:
+            room.announcing.cancel()
+            room.announcing = None
         message = {"presence": True, "worker": self.worker_id, "participants": self._local_presence(room)}
         self.channels.publish(json.dumps(message).encode(), channels=[workshop_channel(room.workshop_id)])
 
     async def _presence_ticker(self, room: Room) -> None:
         while True:
             await asyncio.sleep(PRESENCE_EVERY)
-            self._announce_presence(room)
+            self._publish_presence(room)
 
     def _merge_presence(self, room: Room, message: dict[str, Any]) -> None:
         now = time.monotonic()
@@ -594,6 +605,8 @@ class Hub:
         await self.close_all(1012)
         tasks = [self._log_task, self._sessions_task]
         for room in self.rooms.values():
+            if room.announcing is not None:
+                room.announcing.cancel()
             tasks += [room.task, room.catch_up_task]
         for task in tasks:
             if task is not None:
