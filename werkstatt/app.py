@@ -28,7 +28,7 @@ from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter
-from werkstatt.security import SecurityHeadersMiddleware
+from werkstatt.security import SecurityHeadersMiddleware, add_security_headers
 from werkstatt.sessions import SessionMiddleware
 from werkstatt.settings import Settings, load_settings
 from werkstatt.web import STATIC
@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[SecurityHeadersMiddleware(), BodyCheckMiddleware(), SessionMiddleware()],
         csrf_config=csrf,
         request_class=HTMXRequest,
+        before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Werkstatt API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]

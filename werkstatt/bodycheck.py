@@ -12,7 +12,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 MAX_DEPTH = 32
 """The deepest API body (agenda → step → board → config → …) stays far below this."""
@@ -34,7 +34,8 @@ class BodyCheckMiddleware(ASGIMiddleware):
         if content_type is not None and not _is_json(content_type):
             await _problem(send, 415, "Falscher Inhaltstyp", WRONG_TYPE)
             return
-        limit = scope["litestar_app"].request_max_body_size
+        configured = scope["litestar_app"].request_max_body_size
+        limit = configured if isinstance(configured, int) else None
         messages, body = await _read(receive, limit)
         if limit is not None and len(body) > limit:
             await _problem(send, 413, "Anfrage zu groß", TOO_LARGE)
@@ -60,9 +61,9 @@ def _is_json(content_type: str) -> bool:
     )
 
 
-async def _read(receive: Receive, limit: int | None) -> tuple[list[Message], bytes]:
+async def _read(receive: Receive, limit: int | None) -> tuple[list[ReceiveMessage], bytes]:
     """All body messages up to the limit (one byte more tells that it is exceeded)."""
-    messages: list[Message] = []
+    messages: list[ReceiveMessage] = []
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -70,14 +71,14 @@ async def _read(receive: Receive, limit: int | None) -> tuple[list[Message], byt
         messages.append(message)
         if message["type"] != "http.request":
             return messages, b"".join(chunks)
-        chunk = cast("bytes", message.get("body", b""))
+        chunk = message.get("body", b"")
         chunks.append(chunk)
         size += len(chunk)
         if not message.get("more_body", False) or (limit is not None and size > limit):
             return messages, b"".join(chunks)
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
+def _replay(messages: list[ReceiveMessage], receive: Receive) -> Receive:
     pending = list(messages)
 
     async def replay() -> Any:
