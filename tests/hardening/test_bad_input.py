@@ -88,3 +88,11 @@ async def test_json_with_charset_and_problem_json_are_accepted(
             headers={"content-type": content_type},
         )
         assert response.status_code == 201, response.text
+
+
+async def test_a_body_over_the_limit_is_a_413_problem(coach_client: AsyncTestClient[Any]) -> None:
+    body = b'{"display_name": "' + b"x" * 10_000_000 + b'"}'
+    response = await as_guest(
+        coach_client, "POST", "/api/join", None, content=body, headers={"content-type": "application/json"}
+    )
+    assert is_german_problem(response, 413), response.text
