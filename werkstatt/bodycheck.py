@@ -30,15 +30,15 @@ class BodyCheckMiddleware(ASGIMiddleware):
         if scope["type"] != ScopeType.HTTP or not scope["path"].startswith("/api/"):
             await next_app(scope, receive, send)
             return
-        content_type = _content_type(scope)
-        if content_type is not None and not _is_json(content_type):
-            await _problem(send, 415, "Falscher Inhaltstyp", WRONG_TYPE)
-            return
         configured = scope["litestar_app"].request_max_body_size
         limit = configured if isinstance(configured, int) else None
         messages, body = await _read(receive, limit)
         if limit is not None and len(body) > limit:
             await _problem(send, 413, "Anfrage zu groß", TOO_LARGE)
+            return
+        content_type = _content_type(scope)
+        if body and content_type is not None and not _is_json(content_type):  # an empty DELETE may say anything
+            await _problem(send, 415, "Falscher Inhaltstyp", WRONG_TYPE)
             return
         if body.strip():
             detail = _json_problem(body)

@@ -96,3 +96,17 @@ async def test_a_body_over_the_limit_is_a_413_problem(coach_client: AsyncTestCli
         coach_client, "POST", "/api/join", None, content=body, headers={"content-type": "application/json"}
     )
     assert is_german_problem(response, 413), response.text
+
+
+async def test_a_bodyless_request_may_name_any_content_type(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop
+) -> None:
+    guest = await join(coach_client, workshop.code, "Anna")
+    response = await as_guest(
+        coach_client,
+        "GET",
+        f"/api/workshops/{workshop.id}/ideas",
+        guest["token"],
+        headers={"content-type": "text/plain"},
+    )
+    assert response.status_code == 200
