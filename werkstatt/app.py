@@ -22,12 +22,13 @@ from werkstatt import metrics
 from werkstatt.board import limits
 from werkstatt.board.fragments import render_event, render_presence
 from werkstatt.board.push import BoardPush
+from werkstatt.bodycheck import BodyCheckMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter
-from werkstatt.security import SecurityHeadersMiddleware
+from werkstatt.security import SecurityHeadersMiddleware, add_security_headers
 from werkstatt.sessions import SessionMiddleware
 from werkstatt.settings import Settings, load_settings
 from werkstatt.web import STATIC
@@ -112,9 +113,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=route_handlers(),
         dependencies={"db": Provide(provide_db)},
         plugins=[channels],
-        middleware=[SecurityHeadersMiddleware(), SessionMiddleware()],
+        middleware=[SecurityHeadersMiddleware(), BodyCheckMiddleware(), SessionMiddleware()],
         csrf_config=csrf,
         request_class=HTMXRequest,
+        before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Werkstatt API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]

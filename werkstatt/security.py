@@ -41,7 +41,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class SecurityHeadersMiddleware(ASGIMiddleware):
-    """Adds the headers to every HTTP response and refuses cross-site unsafe requests early."""
+    """Refuses unknown hosts and cross-site unsafe requests early (the headers come from add_security_headers)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         settings: Settings = scope["litestar_app"].state.settings
@@ -54,20 +54,24 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
         if scope["type"] != ScopeType.HTTP:
             await next_app(scope, receive, send)
             return
-        if scope["method"] in UNSAFE and _header(scope, b"sec-fetch-site") == "cross-site":
+        if scope["method"] in UNSAFE and not unsafe_allowed(scope, settings):
             await _refuse(send, 403, "Anfrage von einer fremden Seite abgelehnt.")
             return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for key, value in HEADERS.items():
-                    headers.setdefault(key, value)
-                if settings.production:
-                    headers.setdefault("strict-transport-security", "max-age=31536000; includeSubDomains")
-            await send(message)
+        await next_app(scope, receive, send)
 
-        await next_app(scope, receive, send_with_headers)
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A `before_send` hook rather than middleware: Litestar runs it for every response, also for the 404 of
+    an unknown path (no route, so no route middleware) and the refusals above."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for key, value in HEADERS.items():
+        headers.setdefault(key, value)
+    settings: Settings = scope["litestar_app"].state.settings
+    if settings.production:
+        headers.setdefault("strict-transport-security", "max-age=31536000; includeSubDomains")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -97,6 +101,23 @@ async def _refuse(send: Send, status: int, text: str) -> None:
     headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
     await send(cast("Message", {"type": "http.response.start", "status": status, "headers": headers}))
     await send(cast("Message", {"type": "http.response.body", "body": body}))
+
+
+def unsafe_allowed(scope: Scope, settings: Settings) -> bool:
+    """The README's rule for unsafe requests, form posts included (the CSRF token alone does not say where a
+    post came from): never from a cross-site page; an Origin, where the browser sends one, must be in the
+    allowlist or be this very host (our own pages behind any proxy). No Origin (a program, an old browser) and
+    bearer calls (a browser cannot add that header cross-site without CORS, which we never allow) pass."""
+    if _header(scope, b"sec-fetch-site") == "cross-site":
+        return False
+    origin = _header(scope, b"origin")
+    if origin is None or (_header(scope, b"authorization") or "").lower().startswith("bearer "):
+        return True
+    host = _header(scope, b"host")
+    if host and origin in {f"http://{host}", f"https://{host}"}:
+        return True
+    server = scope.get("server")
+    return origin in settings.origins(server[1] if server else None)
 
 
 def origin_allowed(scope: Scope, settings: Settings, *, has_bearer: bool) -> bool:

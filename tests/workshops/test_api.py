@@ -179,7 +179,7 @@ async def test_participant_reads_and_other_coach_gets_404(
     await db.commit()
     client.cookies.clear()
     anonymous = await client.get(f"/api/workshops/{workshop.id}")
-    assert anonymous.status_code == 404
+    assert anonymous.status_code == 401  # API.md: no credentials at all is 401; credentials that do not reach it 404
     guest = await client.get(f"/api/workshops/{workshop.id}", headers={"authorization": f"Bearer {token}"})
     assert guest.status_code == 200
     assert guest.json()["agenda"][0]["title"] == "Begrüßung"

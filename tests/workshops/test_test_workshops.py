@@ -74,7 +74,7 @@ async def test_only_its_coach_deletes_a_test_workshop_and_nothing_else(
     posted = await client.post(f"/api/workshops/{test['id']}/ideas", json={"text": "Bänke"}, headers=as_guest)
     assert posted.status_code == 201
     assert (await client.delete(f"/api/workshops/{test['id']}", headers=as_guest)).status_code == 404
-    assert (await client.delete(f"/api/workshops/{test['id']}")).status_code == 404
+    assert (await client.delete(f"/api/workshops/{test['id']}")).status_code == 401
     other = await make_network(db, towns=("Olbernhau",))
     await sign_in(client, db, settings, await make_account(db, Role.coach, other.network))
     assert (await client.delete(f"/api/workshops/{test['id']}", headers=ORIGIN)).status_code == 404

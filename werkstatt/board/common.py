@@ -11,7 +11,7 @@ from werkstatt.network.permissions import Action, can
 from werkstatt.ratelimit import client_address, hit, peek, retry_after
 from werkstatt.security import UNSAFE
 from werkstatt.workshops.models import Workshop, WorkshopState
-from werkstatt.workshops.service import Actor, get_workshop, resolve_actor
+from werkstatt.workshops.service import Actor, get_workshop, require_credentials, resolve_actor
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -34,6 +34,8 @@ async def actor_for(request: Request[Any, Any, Any], db: AsyncSession, workshop_
     token = bearer(request)
     if request.url.path.startswith("/api/") and request.method in UNSAFE and token is None:
         _same_origin_only(request)
+    if request.url.path.startswith("/api/"):
+        require_credentials(workshop_id, account=state.get("account"), session=state.get("web_session"), bearer=token)
     return await resolve_actor(
         db, workshop_id, account=state.get("account"), session=state.get("web_session"), bearer=token
     )

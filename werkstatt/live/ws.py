@@ -169,7 +169,7 @@ async def _handle(
     """One inbound message: validated, then authorised afresh (a removed participant can do nothing)."""
     try:
         message = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes (a 4 KB "[[[…")
         return {"type": "error", "detail": "Nachricht ist kein gültiges JSON."}
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         return {"type": "error", "detail": "Nachricht braucht ein Feld type."}

@@ -13,7 +13,7 @@ from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.security import origin_allowed
 from werkstatt.workshops import methods_source
 from werkstatt.workshops.schemas import WorkshopCreate
-from werkstatt.workshops.service import create_workshop, delete_test_workshop, resolve_actor
+from werkstatt.workshops.service import create_workshop, delete_test_workshop, require_credentials, resolve_actor
 from werkstatt.workshops.views import join_url, workshop_view
 
 if TYPE_CHECKING:
@@ -72,7 +72,9 @@ class WorkshopsApiController(Controller):
         state = request.scope.get("state", {})
         account: CurrentAccount | None = state.get("account")
         session: SessionState | None = state.get("web_session")
-        actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=bearer_token(request))
+        token = bearer_token(request)
+        require_credentials(workshop_id, account=account, session=session, bearer=token)
+        actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=token)
         if actor.is_coach:
             await db.commit()  # resolve_actor may have made the coach's participant row
         view = workshop_view(actor.workshop, join_url(request, actor.workshop.join_code))
@@ -84,7 +86,9 @@ class WorkshopsApiController(Controller):
         (coach); 409 for any other workshop, 404 for anyone but its coaches."""
         state = request.scope.get("state", {})
         account, session = state.get("account"), state.get("web_session")
-        actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=bearer_token(request))
+        token = bearer_token(request)
+        require_credentials(workshop_id, account=account, session=session, bearer=token)
+        actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=token)
         require_not_cross_site(request)
 
         async def run() -> Effect:

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import delete, select
 
-from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
+from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, Role, TargetGroup, Town
 from werkstatt.workshops.methods_source import method_card
@@ -77,6 +77,19 @@ async def get_workshop(db: AsyncSession, workshop_id: UUID, *, lock: bool = Fals
     if workshop is None:
         raise NotFound("Diese Werkstatt gibt es nicht.")
     return workshop
+
+
+def require_credentials(
+    workshop_id: UUID, *, account: CurrentAccount | None, session: SessionState | None, bearer: str | None
+) -> None:
+    """API.md: a call without any credentials is 401 (sign in or send a token), before the workshop is even
+    looked up, so the answer says nothing about whether it exists; a caller with credentials that do not
+    reach the workshop gets resolve_actor's 404."""
+    if account is not None or bearer:
+        return
+    if session is not None and session.data.get("participants", {}).get(str(workshop_id)):
+        return
+    raise Unauthenticated("Bitte melden Sie sich an oder senden Sie ein Token.")
 
 
 async def resolve_actor(
