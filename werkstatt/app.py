@@ -23,6 +23,7 @@ from werkstatt.board import limits
 from werkstatt.board.fragments import render_event, render_presence
 from werkstatt.board.push import BoardPush
 from werkstatt.bodycheck import BodyCheckMiddleware
+from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=route_handlers(),
         dependencies={"db": Provide(provide_db)},
         plugins=[channels],
-        middleware=[SecurityHeadersMiddleware(), BodyCheckMiddleware(), SessionMiddleware()],
+        middleware=[SecurityHeadersMiddleware(), CooldownMiddleware(), BodyCheckMiddleware(), SessionMiddleware()],
         csrf_config=csrf,
         request_class=HTMXRequest,
         before_send=[add_security_headers],

@@ -13,7 +13,7 @@ from litestar.exceptions import PermissionDeniedException as LitestarForbidden
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from werkstatt import metrics
+from werkstatt import cooldown, metrics
 from werkstatt.web import page
 
 if TYPE_CHECKING:
@@ -217,6 +217,8 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Res
     assert isinstance(exc, DomainError)
     if exc.status_code == 429:
         metrics.too_many_requests()
+        if exc.retry_after:  # the caller's next posts in this wait are refused at the door (cooldown.py)
+            cooldown.remember(request.method, request.url.path, request.scope.get("headers", []), exc.retry_after)
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     if is_api(request):
         return problem(exc.status_code, exc.title, exc.detail, exc.errors, headers)

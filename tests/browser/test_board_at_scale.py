@@ -12,9 +12,8 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.board.test_page_size import add_cards
-from tests.browser.test_live_board import in_thread, plan_workshop
+from tests.browser.test_live_board import coach_on_board, in_thread, plan_workshop
 from tests.conftest import Server, axe_violations
-from tests.factories import PASSWORD
 from werkstatt.db import create_sessionmaker
 
 AGENDA = [
@@ -48,15 +47,7 @@ def test_board_with_110_cards_on_laptop_and_phone(browser: Any, live_server: Ser
         plan_workshop(database_url, AGENDA, network_name="Skala (Test)", email="skala@marienberg.example")
     )
     base = live_server.url
-    coach_context = browser.new_context(viewport={"width": 1366, "height": 900})
-    coach_context.set_default_timeout(15_000)
-    coach = coach_context.new_page()
-    coach.goto(f"{base}/anmelden")
-    coach.fill("#f-email", email)
-    coach.fill("#f-password", PASSWORD)
-    coach.get_by_role("button", name="Anmelden").click()
-    coach.wait_for_load_state("networkidle")
-    coach.goto(f"{base}/w/{workshop_id}")
+    coach_context, coach = coach_on_board(browser, base, email, workshop_id, (1366, 900), 15_000)
     coach.get_by_role("button", name="Starten: Sammeln").click()
     coach.wait_for_selector("#board.mode-collect")
     in_thread(_cards(database_url, workshop_id, 110))

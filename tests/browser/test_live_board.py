@@ -66,6 +66,22 @@ async def plan_workshop(
     return result
 
 
+def coach_on_board(
+    browser: Any, base: str, email: str, workshop_id: str, viewport: tuple[int, int], timeout: int
+) -> tuple[Any, Any]:
+    """The coach signed in through the login form, on the workshop's board: (their context, the page)."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context.set_default_timeout(timeout)
+    coach = context.new_page()
+    coach.goto(f"{base}/anmelden")
+    coach.fill("#f-email", email)
+    coach.fill("#f-password", PASSWORD)
+    coach.get_by_role("button", name="Anmelden").click()
+    coach.wait_for_load_state("networkidle")
+    coach.goto(f"{base}/w/{workshop_id}")
+    return context, coach
+
+
 @pytest.mark.browser
 def test_coach_and_three_guests_live(browser: Any, live_server: Server, screenshot_dir: Path) -> None:
     database_url = f"sqlite+aiosqlite:///{live_server.log.parent / 'werkstatt.db'}"

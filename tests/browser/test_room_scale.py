@@ -16,9 +16,8 @@ import pytest
 import websockets
 from playwright.sync_api import expect
 
-from tests.browser.test_live_board import in_thread, plan_workshop
+from tests.browser.test_live_board import coach_on_board, in_thread, plan_workshop
 from tests.conftest import Server
-from tests.factories import PASSWORD
 
 AGENDA = [
     {"title": "Verdeckt sammeln", "minutes": 10, "board": {"mechanic": "collect", "config": {"blind": True}}},
@@ -99,15 +98,7 @@ def test_moderation_reaches_a_full_room_without_a_single_fetch(
         plan_workshop(database_url, AGENDA, title="Ideen-Werkstatt im Rathaus", email="raum@marienberg.example")
     )
     base = live_server.url
-    coach_context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    coach_context.set_default_timeout(15_000)
-    coach = coach_context.new_page()
-    coach.goto(f"{base}/anmelden")
-    coach.fill("#f-email", email)
-    coach.fill("#f-password", PASSWORD)
-    coach.get_by_role("button", name="Anmelden").click()
-    coach.wait_for_load_state("networkidle")
-    coach.goto(f"{base}/w/{workshop_id}")
+    coach_context, coach = coach_on_board(browser, base, email, workshop_id, (1600, 1000), 15_000)
     coach.wait_for_selector("#live-status[data-state='online']")
     coach.get_by_role("button", name="Starten: Verdeckt sammeln").click()
     coach.wait_for_selector("#board.mode-collect")

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.browser.test_live_board import in_thread
+from tests.browser.test_live_board import coach_on_board, in_thread
 from tests.conftest import Server, axe_violations
-from tests.factories import PASSWORD, make_account, make_network
+from tests.factories import make_account, make_network
 from werkstatt.db import create_sessionmaker
 from werkstatt.network.models import Role
 from werkstatt.sessions import account_snapshot
@@ -77,15 +77,7 @@ def test_dot_vote_reveal_rank_project_idea_town(browser: Any, live_server: Serve
         _setup(f"sqlite+aiosqlite:///{live_server.log.parent / 'werkstatt.db'}")
     )
     base = live_server.url
-    coach_context = browser.new_context(viewport={"width": 1280, "height": 900})
-    coach_context.set_default_timeout(10_000)
-    coach = coach_context.new_page()
-    coach.goto(f"{base}/anmelden")
-    coach.fill("#f-email", email)
-    coach.fill("#f-password", PASSWORD)
-    coach.get_by_role("button", name="Anmelden").click()
-    coach.wait_for_load_state("networkidle")
-    coach.goto(f"{base}/w/{workshop_id}")
+    coach_context, coach = coach_on_board(browser, base, email, workshop_id, (1280, 900), 10_000)
     coach.wait_for_selector("#live-status[data-state='online']")
     coach.get_by_role("button", name="Starten: Ideen sammeln").click()
     coach.wait_for_selector("#board.mode-collect")
