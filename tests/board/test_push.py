@@ -33,11 +33,14 @@ def until_seq(socket: Any, seq: int) -> list[str]:
 
 
 def after_seq(socket: Any, wait: float = 0.3) -> list[str]:
-    """What follows a numbered message at once (a personal part), without waiting long."""
+    """What follows a numbered message at once (a personal part), without waiting long; presence (coalesced,
+    it comes when it comes) left out."""
     seen: list[str] = []
     try:
         while True:
-            seen.append(socket.receive_text(timeout=wait))
+            message = socket.receive_text(timeout=wait)
+            if 'id="presence"' not in message:
+                seen.append(message)
     except queue.Empty:
         return seen
 
