@@ -67,9 +67,10 @@ class TooMany(DomainError):
     status_code = 429
     title = "Zu viele Versuche"
 
-    def __init__(self, detail: str, retry_after: int) -> None:
+    def __init__(self, detail: str, retry_after: int, *, personal: bool = False) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+        self.personal = personal  # this caller was too fast (not the room as a whole): refused at the door next
 
 
 class Unavailable(DomainError):
@@ -217,7 +218,7 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Res
     assert isinstance(exc, DomainError)
     if exc.status_code == 429:
         metrics.too_many_requests()
-        if exc.retry_after:  # the caller's next posts in this wait are refused at the door (cooldown.py)
+        if exc.retry_after and isinstance(exc, TooMany) and exc.personal:  # next posts: refused at the door
             cooldown.remember(request.method, request.url.path, request.scope.get("headers", []), exc.retry_after)
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     if is_api(request):

@@ -11,6 +11,12 @@ from tests.conftest import Server, axe_violations, run_cli, server_env
 
 COACH = ("coach@werkstatt.example", "werkstatt-demo")
 
+# Focus on the element with this id, and no htmx swap still settling or request in flight.
+SETTLED_ON = (
+    "id => document.activeElement && document.activeElement.id === id"
+    " && !document.querySelector('.htmx-settling, .htmx-swapping, .htmx-request')"
+)
+
 
 def agenda_titles(page: Any) -> list[str]:
     return [title.strip().split("\n")[-1] for title in page.locator("#agenda-list > li h3").all_inner_texts()]
@@ -71,14 +77,15 @@ def test_coach_plans_from_template_and_reorders_by_keyboard(
         "id => document.querySelectorAll('#agenda-list > li')[1]?.dataset.stepId === id", arg=first_id
     )
     assert agenda_titles(page)[:2] == [titles[1], titles[0]]
-    page.wait_for_function("id => document.activeElement && document.activeElement.id === 'down-' + id", arg=first_id)
+    # The swap has settled (htmx moves the focus once more when it settles): then Shift+Tab from here.
+    page.wait_for_function(SETTLED_ON, arg="down-" + first_id)
     page.keyboard.press("Shift+Tab")  # the "nach oben" button of the same step, now enabled
     page.wait_for_function("id => document.activeElement && document.activeElement.id === 'up-' + id", arg=first_id)
     page.keyboard.press("Enter")
     page.wait_for_function(
         "id => document.querySelectorAll('#agenda-list > li')[0]?.dataset.stepId === id", arg=first_id
     )
-    page.wait_for_function("id => document.activeElement && document.activeElement.id === 'down-' + id", arg=first_id)
+    page.wait_for_function(SETTLED_ON, arg="down-" + first_id)
     assert agenda_titles(page)[:2] == titles[:2]
 
     # Inline edit of a step, by keyboard, with the board-mode settings of the chosen mode only.

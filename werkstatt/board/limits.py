@@ -85,7 +85,7 @@ async def check_rate(actor: Actor, kind: Kind) -> None:
         mine = await limiter.take(f"{kind}:{actor.participant_id}", burst=limits.burst, interval=limits.interval)
         if not mine.allowed:
             metrics.post_refused("person")
-            raise TooMany(TOO_FAST[kind] % {"seconds": mine.retry_after}, mine.retry_after)
+            raise TooMany(TOO_FAST[kind] % {"seconds": mine.retry_after}, mine.retry_after, personal=True)
     per_second = limits.workshop_per_second
     room = await limiter.take(f"posts:{actor.workshop.id}", burst=max(1, round(per_second)), interval=1 / per_second)
     if not room.allowed:
