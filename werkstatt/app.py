@@ -21,7 +21,7 @@ from werkstatt import db as database
 from werkstatt import metrics
 from werkstatt.board import limits
 from werkstatt.board.fragments import render_event, render_presence
-from werkstatt.board.push import BoardPush
+from werkstatt.board.push import BoardPush, changes_whole_board
 from werkstatt.bodycheck import BodyCheckMiddleware
 from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
@@ -139,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         render_presence,
         prepare=push.prepare,
         render_personal=push.render_personal,
+        needs_preparing=changes_whole_board,
     )
     app.state.hub.limit_sockets(app.state.limiter, settings.sockets_per_participant)
     # The hub catches up lost news from the event log; watching it only pays with several workers (Redis).

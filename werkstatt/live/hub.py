@@ -275,12 +275,14 @@ class Hub:
         render_presence: PresenceRenderer,
         prepare: Preparer | None = None,
         render_personal: Renderer | None = None,
+        needs_preparing: Callable[[dict[str, Any]], bool] = lambda _event: True,
     ) -> None:
         self.channels = channels
         self.render = render
         self.render_presence = render_presence
         self.prepare = prepare
         self.render_personal = render_personal
+        self.needs_preparing = needs_preparing  # which events `prepare` reads for (the rest skip it)
         self.rooms: dict[str, Room] = {}
         self.worker_id = uuid.uuid4().hex
         self._lock = asyncio.Lock()
@@ -393,8 +395,8 @@ class Hub:
     async def _prepare(self, room: Room, event: dict[str, Any]) -> None:
         """Once per event and worker, in seq order (the pump waits): a failure leaves the event bare, and its
         renderer then tells the boards to resync."""
-        if self.prepare is None or not room.connections:
-            return
+        if self.prepare is None or not room.connections or not self.needs_preparing(event):
+            return  # the fan-out's hot path: a card or a vote goes straight on
         event["_presence"] = self.presence_summary(room)
         try:
             await self.prepare(event, {(c.viewer.role, c.viewer.locale) for c in room.connections})
