@@ -15,7 +15,6 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXRequest
 from litestar.static_files import create_static_files_router
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import db as database
 from werkstatt import metrics
@@ -26,12 +25,14 @@ from werkstatt.bodycheck import BodyCheckMiddleware
 from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.live.broker import make_channels, make_redis
+from werkstatt.live.events import publish as publish_events
 from werkstatt.live.hub import Hub
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter
 from werkstatt.security import SecurityHeadersMiddleware, add_security_headers
 from werkstatt.sessions import SessionMiddleware
 from werkstatt.settings import Settings, load_settings
+from werkstatt.uow import provide_session, unit_of_work_provider, use_publisher
 from werkstatt.web import STATIC
 
 # Each domain package exposes `HANDLERS` (routes.py + api.py) in `werkstatt/<domain>/handlers.py`.
@@ -85,9 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     redis = make_redis(settings)
     channels = make_channels(settings, redis)
 
-    async def provide_db() -> AsyncIterator[AsyncSession]:
-        async with sessionmaker() as session:
-            yield session
+    use_publisher(sessionmaker, partial(publish_events, channels))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -112,7 +111,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=route_handlers(),
-        dependencies={"db": Provide(provide_db)},
+        dependencies={
+            "uow": Provide(unit_of_work_provider(sessionmaker)),
+            "db": Provide(provide_session, sync_to_thread=False),
+        },
         plugins=[channels],
         middleware=[SecurityHeadersMiddleware(), CooldownMiddleware(), BodyCheckMiddleware(), SessionMiddleware()],
         csrf_config=csrf,

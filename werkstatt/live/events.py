@@ -2,7 +2,8 @@
 
 A command calls `record()` inside its transaction: the workshop's `last_seq` goes up by one in a single
 UPDATE … RETURNING (the row lock serialises concurrent posts, a rollback takes the number back, so the log
-stays gap-free) and the event row is added. Only after the commit does the caller `publish()` it."""
+stays gap-free) and the event row is added. The session's unit of work (`werkstatt.uow`) publishes it after the
+commit and drops it on a rollback: no caller publishes by hand."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 from werkstatt import metrics
 from werkstatt.live.broker import workshop_channel
 from werkstatt.live.models import WorkshopEvent
+from werkstatt.uow import UnitOfWork
 from werkstatt.workshops.models import Workshop
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ async def record(db: AsyncSession, workshop_id: UUID, type_: str, data: dict[str
     event = WorkshopEvent(workshop_id=workshop_id, seq=seq, type=type_, data=data, created_at=datetime.now(UTC))
     db.add(event)
     await db.flush()
+    UnitOfWork.of(db).record(event)
     return event
 
 
@@ -57,7 +60,8 @@ def encode(event: WorkshopEvent) -> bytes:
 
 
 def publish(channels: ChannelsPlugin, *events: WorkshopEvent) -> None:
-    """After commit: put the news on the workshop's channel. Losing it is harmless (clients replay)."""
+    """After commit (the unit of work calls it): put the news on the workshop's channel. Losing it is harmless
+    (clients replay)."""
     metrics.published(len(events))
     for event in events:
         channels.publish(encode(event), channels=[workshop_channel(event.workshop_id)])
