@@ -25,7 +25,7 @@ from werkstatt.bodycheck import BodyCheckMiddleware
 from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.live.broker import make_channels, make_redis
-from werkstatt.live.events import publish as publish_events
+from werkstatt.live import events as live_events
 from werkstatt.live.hub import Hub
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     redis = make_redis(settings)
     channels = make_channels(settings, redis)
 
-    use_publisher(sessionmaker, partial(publish_events, channels))
+    use_publisher(sessionmaker, lambda events: live_events.publish(channels, *events))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
