@@ -24,8 +24,8 @@ from werkstatt.board.push import BoardPush, changes_whole_board
 from werkstatt.bodycheck import BodyCheckMiddleware
 from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
-from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live import events as live_events
+from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter

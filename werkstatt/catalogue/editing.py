@@ -113,7 +113,7 @@ async def create_method(
         await db.rollback()
         raise Invalid("Bitte prüfen Sie die markierten Felder.", {"slug": "Diesen Kurznamen gibt es schon."}) from None
     db.add(_version_row(method, viewer, note or "Angelegt"))
-    await db.commit()
+    await db.flush()
     return method
 
 
@@ -134,7 +134,7 @@ async def update_method(
     method.visibility = chosen
     method.updated_by_id = viewer.account_id
     db.add(_version_row(method, viewer, note or "Bearbeitet"))
-    await db.commit()
+    await db.flush()
     return method
 
 
