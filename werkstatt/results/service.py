@@ -18,6 +18,7 @@ from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, KernteamMember
 from werkstatt.network.permissions import in_network
 from werkstatt.network.service import group_names
+from werkstatt.results.events import ProjectIdeaCreated
 from werkstatt.results.models import TRANSITIONS, NextStep, ProjectCard, ProjectIdea, ProjectStatus
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.workshops.models import Participant, ParticipantRole, Workshop
@@ -185,8 +186,7 @@ async def create_project_idea(
     event = await record(
         db,
         workshop.id,
-        "project_idea_created",
-        {"project_idea": {"id": str(project.id), "title": project.title, "status": str(project.status)}},
+        ProjectIdeaCreated({"id": str(project.id), "title": project.title, "status": str(project.status)}),
     )
     return project, event
 
