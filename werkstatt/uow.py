@@ -84,8 +84,8 @@ class UnitOfWork:
         if events and publisher is not None:
             try:
                 publisher(events)
-            except Exception:  # the change is committed; clients catch up from the event log
-                logger.exception("publishing %d committed events failed", len(events))
+            except Exception:  # committed all the same (the app may be stopping): clients catch up from the log
+                logger.warning("publishing %d committed events failed", len(events), exc_info=True)
         for follow_up in follow_ups:
             try:
                 follow_up()
