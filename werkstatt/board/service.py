@@ -1,6 +1,6 @@
 """Board commands: post, edit and withdraw cards, comment, react; the coach's step and close commands.
 
-Each reads authorize → validate → apply → record and returns the recorded events; the caller commits and
+Each reads authorize → validate → apply → record and returns the recorded events; the unit of work commits and
 only then publishes, so a failed commit broadcasts nothing."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Commands on the organisation: networks, towns, Kernteams, focus topics, target groups and accounts.
 
 Routes authorise (permissions.py) and hand validated input here; each command checks what only the database
-knows (duplicates, ids of the right network), applies the change and commits it. A failed check raises
-`Invalid` with a German message per field and leaves nothing behind."""
+knows (duplicates, ids of the right network) and applies the change; the request's unit of work commits it.
+A failed check raises `Invalid` with a German message per field and leaves nothing behind."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Project ideas: the coach turns selected cards into a Projektidee owned by a Kernteam member of the town.
 
-Commands read authorize → validate → apply → record; the caller commits and then publishes."""
+Commands read authorize → validate → apply → record; the unit of work commits and then publishes."""
 
 from __future__ import annotations
 
