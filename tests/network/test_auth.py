@@ -443,6 +443,7 @@ async def test_token_create_command(
     token = result.output.strip()
     assert token.startswith("wst_")
     resolved = await load_api_account(db, token)
+    await db.commit()  # the token's first use is noted; the caller's unit of work commits it
     assert resolved is not None and resolved.id == coach.id
     missing = await asyncio.to_thread(CliRunner().invoke, main, ["token", "create", "niemand@example.org"])
     assert missing.exit_code == 1
