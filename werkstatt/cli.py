@@ -1,4 +1,4 @@
-"""The `werkstatt` command: serve, db, demo, user, loadtest (and the domains' own: methods, export, token)."""
+"""The `werkstatt` command: serve, db, demo, user, loadtest, privacy (and the domains' own: methods, export, token)."""
 
 from __future__ import annotations
 
@@ -209,6 +209,10 @@ def _domain_commands() -> None:
 
 
 _domain_commands()
+
+from werkstatt.privacy.cli import privacy  # noqa: E402 - the group's commands import their work lazily
+
+main.add_command(privacy)
 
 if __name__ == "__main__":
     main()
