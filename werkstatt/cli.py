@@ -51,6 +51,8 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
 def _run_uvicorn(settings: Settings, reload: bool) -> None:
     import uvicorn
 
+    from werkstatt.privacy.access_log import uvicorn_log_config
+
     uvicorn.run(
         "werkstatt.app:create_app",
         factory=True,
@@ -66,6 +68,7 @@ def _run_uvicorn(settings: Settings, reload: bool) -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
         log_level="info",
+        log_config=uvicorn_log_config(settings),  # no client addresses unless ACCESS_LOG_CLIENT_ADDRESSES
     )
 
 
