@@ -95,7 +95,13 @@ async def test_guests_become_pseudonyms_everywhere_after_the_retention_days(
     coach_client: AsyncTestClient[Any], workshop: LiveWorkshop, db: AsyncSession, settings: Settings
 ) -> None:
     room = await room_with_guests(coach_client, workshop)
+    url = f"/api/workshops/{workshop.id}/ideas"
+    oops = (
+        await as_guest(coach_client, "POST", url, room["anna"]["token"], json={"text": "Vertippt: Telefon 0170"})
+    ).json()
+    assert (await as_guest(coach_client, "DELETE", f"{url}/{oops['id']}", room["anna"]["token"])).status_code == 204
     before = await events(coach_client, workshop)
+    assert "Vertippt" in json.dumps(before, ensure_ascii=False)
     assert "Anna Apfelbaum" in json.dumps(before) and "Bernd Birnbaum" in json.dumps(before)
 
     early = await run(settings, later(DAYS - 1))
@@ -116,6 +122,8 @@ async def test_guests_become_pseudonyms_everywhere_after_the_retention_days(
     after = await events(coach_client, workshop)
     text = json.dumps(after, ensure_ascii=False)
     assert "Anna" not in text and "Bernd" not in text
+    assert "Vertippt" not in text  # a withdrawn card's text goes with the names
+    assert await db.scalar(select(Idea.text).where(Idea.id == UUID(oops["id"]))) == ""
     assert shape(after) == shape(before)  # same events, same keys, same types
     assert [e["seq"] for e in after] == [e["seq"] for e in before]
     anna_id = room["anna"]["participant_id"]

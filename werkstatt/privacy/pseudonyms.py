@@ -32,14 +32,17 @@ def pseudonym(participant_id: UUID | str, role: str = ParticipantRole.guest) -> 
     return "Moderation" if role == ParticipantRole.coach else f"Gast {digest}"
 
 
-def rename_in(data: Any, names: Mapping[str, str | None], idea_authors: Mapping[str, str]) -> tuple[Any, bool]:
-    """A copy of an event's data with the people in `names` (id -> new name) renamed, and whether anything
-    changed. A card's author name without its author id (rankings) is found through the card's id."""
+def rename_in(
+    data: Any, names: Mapping[str, str | None], idea_authors: Mapping[str, str], forgotten: frozenset[str] = frozenset()
+) -> tuple[Any, bool]:
+    """A copy of an event's data with the people in `names` (id -> new name) renamed and the text of the cards
+    in `forgotten` (withdrawn ones) emptied, and whether anything changed. A card's author name without its
+    author id (rankings) is found through the card's id."""
     if isinstance(data, list):
         changed = False
         items = []
         for item in data:
-            new, did = rename_in(item, names, idea_authors)
+            new, did = rename_in(item, names, idea_authors, forgotten)
             items.append(new)
             changed = changed or did
         return items, changed
@@ -48,7 +51,7 @@ def rename_in(data: Any, names: Mapping[str, str | None], idea_authors: Mapping[
     changed = False
     result: dict[str, Any] = {}
     for key, value in data.items():
-        new, did = rename_in(value, names, idea_authors)
+        new, did = rename_in(value, names, idea_authors, forgotten)
         result[key] = new
         changed = changed or did
     for name_key, id_key in NAME_FIELDS:
@@ -60,13 +63,18 @@ def rename_in(data: Any, names: Mapping[str, str | None], idea_authors: Mapping[
         if who is not None and str(who) in names and result[name_key] != names[str(who)]:
             result[name_key] = names[str(who)]
             changed = True
+    if result.get("text") and str(result.get("id")) in forgotten:
+        result["text"] = ""
+        changed = True
     return result, changed
 
 
-async def rename_in_event_log(db: AsyncSession, workshop_id: UUID, names: Mapping[str, str | None]) -> int:
-    """Rewrite the names of these people in the workshop's event log; returns the number of events changed.
-    Idempotent: a second run finds nothing left to change."""
-    if not names:
+async def rename_in_event_log(
+    db: AsyncSession, workshop_id: UUID, names: Mapping[str, str | None], forgotten: frozenset[str] = frozenset()
+) -> int:
+    """Rewrite the names of these people (and empty the texts of the `forgotten` cards) in the workshop's event
+    log; returns the number of events changed. Idempotent: a second run finds nothing left to change."""
+    if not names and not forgotten:
         return 0
     authors = {
         str(idea_id): str(participant_id)
@@ -79,7 +87,7 @@ async def rename_in_event_log(db: AsyncSession, workshop_id: UUID, names: Mappin
         select(WorkshopEvent).where(WorkshopEvent.workshop_id == workshop_id).order_by(WorkshopEvent.seq)
     )
     for event in events.scalars():
-        data, did = rename_in(event.data, names, authors)
+        data, did = rename_in(event.data, names, authors, forgotten)
         if did:
             event.data = data  # a new object, so the JSON column is written
             changed += 1

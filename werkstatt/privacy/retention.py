@@ -3,7 +3,7 @@
 - Guests' display names become pseudonyms, in the participant table and in the event log, and their sessions
   and tokens end GUEST_RETENTION_DAYS after the workshop's last date. Their cards, comments and votes stay with
   the workshop's results, so a result page, an export or a replayed event log reads the same, with "Gast 1a2b"
-  instead of a name.
+  instead of a name. The texts of cards their authors withdrew are emptied then too (card and event log).
 - Sessions past their expiry (or an account session idle longer than SESSION_IDLE_MINUTES), idempotency keys
   older than a day, failed-login rows older than LOGIN_WINDOW_MINUTES, used or expired password-reset links,
   accepted invitations, and invitations and API tokens expired more than EXPIRED_LINK_DAYS ago are deleted.
@@ -23,6 +23,7 @@ from uuid import UUID
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
+from werkstatt.board.models import Idea
 from werkstatt.idempotency import RETENTION as IDEMPOTENCY_RETENTION
 from werkstatt.idempotency import ApiRequest
 from werkstatt.live.models import WorkshopEvent
@@ -138,7 +139,16 @@ async def pseudonymise_workshop_guests(db: AsyncSession, workshop_id: UUID, now:
             names[str(participant_id)] = pseudonym(participant_id)
     if not names:
         return 0, 0, 0
-    events = await rename_in_event_log(db, workshop_id, names)
+    # Cards their authors withdrew are no result: their text goes now, from the card and the event log.
+    withdrawn = await db.execute(
+        update(Idea)
+        .where(Idea.workshop_id == workshop_id, Idea.withdrawn.is_(True))
+        .values(text="")
+        .returning(Idea.id)
+        .execution_options(synchronize_session=False)
+    )
+    forgotten = frozenset(str(idea_id) for idea_id in withdrawn.scalars())
+    events = await rename_in_event_log(db, workshop_id, names, forgotten)
     sessions = await forget_participants_in_sessions(db, set(names), now)
     return len(names), events, sessions
 
