@@ -15,6 +15,7 @@ and every prune is a plain DELETE by condition."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from werkstatt.settings import Settings
+
+logger = logging.getLogger("werkstatt.privacy")
 
 WORKSHOPS_PER_RUN = 200  # a backlog (first run on an old instance) is worked off over several runs
 
@@ -200,4 +203,7 @@ async def apply_retention(
             report.guest_sessions_deleted += sessions
     async with session_factory() as db, db.begin():
         await prune(db, settings, now, report)
+    counts = {key: value for key, value in report.as_dict().items() if key != "workshop_ids" and value}
+    if counts:
+        logger.info("Aufbewahrungsfristen angewandt: %s", counts)  # numbers only, never a name
     return report
