@@ -33,8 +33,9 @@ _PUBLISHER = "werkstatt.publisher"
 class UnitOfWork:
     """One session's transaction with the events it recorded and the follow-ups registered on it."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, publisher: Publisher | None = None) -> None:
         self.session = session
+        self.publisher = publisher  # else the one its session factory was given (`use_publisher`)
         self._events: list[Any] = []
         self._follow_ups: list[Callable[[], None]] = []
         self._savepoints: dict[SessionTransaction, tuple[int, int]] = {}
@@ -80,7 +81,7 @@ class UnitOfWork:
     def _committed(self) -> None:
         events, follow_ups = self._events, self._follow_ups
         self._events, self._follow_ups, self._savepoints = [], [], {}
-        publisher: Publisher | None = self.session.info.get(_PUBLISHER)
+        publisher: Publisher | None = self.publisher or self.session.info.get(_PUBLISHER)
         if events and publisher is not None:
             try:
                 publisher(events)
@@ -138,11 +139,13 @@ def use_publisher(factory: async_sessionmaker[AsyncSession], publisher: Publishe
 
 
 @asynccontextmanager
-async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[UnitOfWork]:
+async def unit_of_work(
+    factory: async_sessionmaker[AsyncSession], publisher: Publisher | None = None
+) -> AsyncIterator[UnitOfWork]:
     """A unit of work outside a request (websocket message, background job, CLI): commits when the block ends,
-    rolls back when it raises."""
+    rolls back when it raises. `publisher` replaces the factory's (a job handed its own channels)."""
     async with factory() as session:
-        uow = UnitOfWork(session)
+        uow = UnitOfWork(session, publisher)
         try:
             yield uow
         except Exception:
