@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.board.conftest import as_guest
-from tests.voting.conftest import SAME_ORIGIN, VOTE, Room
+from tests.voting.conftest import VOTE, Room
 
 
 async def _json_export(room: Room) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import delete, func, select, tuple_, update
 
+from werkstatt.board import rules
 from werkstatt.board.cards import card_state
 from werkstatt.board.models import CLUSTER_NAME_MAX, Cluster, Comment, Idea, Reaction
 from werkstatt.board.service import clean_text, current_step
@@ -20,6 +21,7 @@ from werkstatt.live.events import record
 from werkstatt.voting.models import Vote
 from werkstatt.voting.service import VOTING_MECHANICS, reveal_tallies
 from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
+from werkstatt.workshops.step_settings import auto_advance, cluster_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,7 +65,7 @@ def timer_view(step: AgendaStep) -> dict[str, Any]:
         "remaining": step.timer_remaining,
         "total": step.minutes * 60,
         "server_now": now.isoformat(),
-        "auto_advance": bool(step.config.get("auto_advance")),
+        "auto_advance": auto_advance(step),
     }
 
 
@@ -152,9 +154,9 @@ async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEven
     item_id = _uuid(raw, "target")
     if kind == "idea":
         idea = await db.get(Idea, item_id)
-        if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.hidden:
-            raise NotFound("Diese Karte gibt es nicht.")
-        if _is_blind(actor, idea):
+        if idea is None or idea.workshop_id != actor.workshop.id or not rules.on_the_board(idea):
+            raise NotFound(rules.NOT_FOUND)
+        if rules.is_blind(actor.workshop, idea):
             raise Invalid("Verdeckte Karten lassen sich erst nach dem Aufdecken hervorheben.", {"target": "Verdeckt."})
     elif kind == "cluster":
         cluster = await db.get(Cluster, item_id)
@@ -184,17 +186,10 @@ async def _spotlight_view(db: AsyncSession, actor: Actor, kind: str, item_id: UU
         idea
         for idea in (
             await db.execute(
-                select(Idea)
-                .where(
-                    Idea.cluster_id == item_id,
-                    Idea.withdrawn.is_(False),
-                    Idea.hidden.is_(False),
-                    Idea.merged_into_id.is_(None),
-                )
-                .order_by(Idea.created_at, Idea.id)
+                select(Idea).where(Idea.cluster_id == item_id, *rules.ON_THE_BOARD).order_by(Idea.created_at, Idea.id)
             )
         ).scalars()
-        if not _is_blind(actor, idea)
+        if not rules.is_blind(actor.workshop, idea)
     ]
     return {
         "kind": kind,
@@ -203,11 +198,6 @@ async def _spotlight_view(db: AsyncSession, actor: Actor, kind: str, item_id: UU
         "members": [idea.text for idea in members[:SPOTLIGHT_MEMBERS]],
         "more": max(len(members) - SPOTLIGHT_MEMBERS, 0),
     }
-
-
-def _is_blind(actor: Actor, idea: Idea) -> bool:
-    step = next((s for s in actor.workshop.steps if s.position == idea.step_position), None)
-    return bool(step and step.config.get("blind") and not step.revealed)
 
 
 async def edit_step_text(db: AsyncSession, actor: Actor, question: Any, instructions: Any) -> WorkshopEvent:
@@ -229,7 +219,7 @@ def _may_cluster(actor: Actor) -> None:
     step = _step(actor)
     if actor.is_coach:
         return
-    if step.mechanic != "cluster" or step.config.get("who", "coach") != "all":
+    if step.mechanic != "cluster" or cluster_settings(step).who != "all":
         raise Forbidden("In diesem Schritt ordnet nur die Moderation die Karten.")
 
 
@@ -352,7 +342,7 @@ def _board_flags(actor: Actor, idea: Idea | None = None) -> dict[str, Any]:
     """What a pushed card or cluster needs to know of the board: whether everyone may sort it now."""
     step = current_step(actor.workshop)
     cluster_step = step is not None and step.mechanic == "cluster"
-    everyone = bool(cluster_step and step and step.config.get("who") == "all" and not actor.workshop.locked)
+    everyone = bool(cluster_step and cluster_settings(step).who == "all" and not actor.workshop.locked)
     spotlit = idea is not None and actor.workshop.spotlight == f"idea:{idea.id}"
     return {"cluster_step": cluster_step, "all_cluster": everyone, "spotlit": spotlit}
 
@@ -367,13 +357,7 @@ async def _card_data(db: AsyncSession, actor: Actor, idea: Idea) -> dict[str, An
 
 async def _idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Idea:
     idea = await db.get(Idea, _uuid(idea_id, "idea_id"))
-    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.merged_into_id:
-        raise NotFound("Diese Karte gibt es nicht.")
-    if idea.hidden and not actor.is_coach:
-        raise NotFound("Diese Karte gibt es nicht.")
-    if _is_blind(actor, idea) and not actor.is_coach and idea.participant_id != actor.participant_id:
-        raise NotFound("Diese Karte gibt es nicht.")
-    return idea
+    return rules.visible(actor.workshop, idea, coach=actor.is_coach, participant_id=actor.participant_id)
 
 
 async def _cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> Cluster:

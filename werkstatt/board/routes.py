@@ -29,6 +29,7 @@ from werkstatt.web import N_, gettext, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
 from werkstatt.workshops.service import join_workshop, normalise_code
+from werkstatt.workshops.step_settings import cluster_settings
 from werkstatt.workshops.views import join_url
 
 
@@ -202,7 +203,7 @@ class BoardController(Controller):
         ideas, total = await column_ideas(db, workshop, viewer, column, nach, limit)
         step = board.current_step(workshop)
         may_cluster = column.startswith("cluster-") and (
-            actor.is_coach or (step is not None and step.config.get("who") == "all" and not workshop.locked)
+            actor.is_coach or (step is not None and cluster_settings(step).who == "all" and not workshop.locked)
         )
         context = {
             "workshop": workshop,
