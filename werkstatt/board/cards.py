@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from werkstatt.board import rules
 from werkstatt.board.models import Comment, Idea, Reaction
 from werkstatt.board.service import idea_view
 from werkstatt.network.models import FocusTopic
 from werkstatt.workshops.models import Participant
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
     from uuid import UUID
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,11 +33,11 @@ def empty_extras() -> dict[str, Any]:
 
 
 async def card_extras(
-    db: AsyncSession, ids: Sequence[UUID], comments_limit: int | None = None
+    db: AsyncSession, ids: Sequence[UUID], comments_limit: int | None = None, blind_steps: Collection[int] = ()
 ) -> dict[str, dict[str, Any]]:
     """Per card id: its comments (oldest first; with `comments_limit` only the newest ones), its reaction
     counts, and the cards merged into it (`merged`: id and text; `merged_authors`: the names that are not
-    anonymous)."""
+    anonymous; a merged card that is hidden, or of a blind step before the reveal, is not listed)."""
     found: dict[str, dict[str, Any]] = defaultdict(empty_extras)
     if not ids:
         return found
@@ -70,7 +71,8 @@ async def card_extras(
     merged = (
         select(Idea.merged_into_id, Idea.id, Idea.text, Idea.number, Idea.anonymous, Participant.display_name)
         .join(Participant, Participant.id == Idea.participant_id)
-        .where(Idea.merged_into_id.in_(ids))
+        .where(Idea.merged_into_id.in_(ids), Idea.withdrawn.is_(False), Idea.hidden.is_(False))
+        .where(Idea.step_position.not_in(list(blind_steps)))
         .order_by(Idea.created_at, Idea.id)
     )
     for target_id, source_id, text, number, anonymous, name in (await db.execute(merged)).all():
@@ -87,5 +89,6 @@ async def card_state(db: AsyncSession, workshop: Workshop, idea: Idea) -> dict[s
     step = next((s for s in workshop.steps if s.position == idea.step_position), None)
     topic = await db.get(FocusTopic, idea.focus_topic_id) if idea.focus_topic_id else None
     view = idea_view(idea, author, step, topic)
-    view.update((await card_extras(db, [idea.id], COMMENTS_CARRIED)).get(str(idea.id)) or empty_extras())
+    extras = await card_extras(db, [idea.id], COMMENTS_CARRIED, rules.blind_positions(workshop))
+    view.update(extras.get(str(idea.id)) or empty_extras())
     return view

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import func, literal, select, tuple_, update
 
 from werkstatt.board import rules
 from werkstatt.board.cards import card_state
@@ -286,17 +286,64 @@ async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id:
         raise Conflict("Diese Karten haben schon Punkte oder Bewertungen; zusammenführen geht nur vor der Abstimmung.")
     source.merged_into_id = target.id
     await db.execute(update(Idea).where(Idea.merged_into_id == source.id).values(merged_into_id=target.id))
-    await db.execute(update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id))
-    already = select(Reaction.participant_id, Reaction.kind).where(Reaction.idea_id == target.id)
+    # Comments and reactions move to the target and remember where they were given (for `unmerge_idea`).
     await db.execute(
-        delete(Reaction).where(
-            Reaction.idea_id == source.id, tuple_(Reaction.participant_id, Reaction.kind).in_(already)
+        update(Comment)
+        .where(Comment.idea_id == source.id)
+        .values(
+            idea_id=target.id,
+            merged_from_id=func.coalesce(Comment.merged_from_id, literal(source.id, Comment.merged_from_id.type)),
         )
-    )  # the same person's same reaction on both cards counts once
-    await db.execute(update(Reaction).where(Reaction.idea_id == source.id).values(idea_id=target.id))
+    )
+    already = select(Reaction.participant_id, Reaction.kind).where(Reaction.idea_id == target.id)
+    # The same person's same reaction on both cards counts once: that one stays behind on the duplicate.
+    await db.execute(
+        update(Reaction)
+        .where(Reaction.idea_id == source.id, tuple_(Reaction.participant_id, Reaction.kind).not_in(already))
+        .values(
+            idea_id=target.id,
+            merged_from_id=func.coalesce(Reaction.merged_from_id, literal(source.id, Reaction.merged_from_id.type)),
+        )
+    )
     await db.flush()
     data = {"source": str(source.id), "target": str(target.id), **await _card_data(db, actor, target)}
     return await record(db, actor.workshop.id, "ideas_merged", data)
+
+
+async def unmerge_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> WorkshopEvent:
+    """Undo a merge: the duplicate comes back on the board with the comments and reactions given to it; the
+    surviving card keeps the rest. Only while the surviving card has no dots or ratings (they were given to
+    both texts at once)."""
+    _coach(actor)
+    _not_closed(actor)
+    source = await db.get(Idea, _uuid(idea_id, "idea_id"))
+    if source is None or source.workshop_id != actor.workshop.id or source.withdrawn:
+        raise NotFound(rules.NOT_FOUND)
+    if source.merged_into_id is None:
+        raise Conflict("Diese Karte ist mit keiner anderen zusammengeführt.", {"idea_id": "Nicht zusammengeführt."})
+    target = await db.get(Idea, source.merged_into_id)
+    assert target is not None
+    if await db.scalar(select(func.count()).where(Vote.idea_id == target.id)):
+        raise Conflict(
+            "Die zusammengeführte Karte hat schon Punkte oder Bewertungen; "
+            "die Zusammenführung lässt sich nicht mehr aufheben.",
+            {"idea_id": "Schon abgestimmt."},
+        )
+    source.merged_into_id = None
+    for model in (Comment, Reaction):
+        await db.execute(
+            update(model)
+            .where(model.idea_id == target.id, model.merged_from_id == source.id)
+            .values(idea_id=source.id, merged_from_id=None)
+        )
+    await db.flush()
+    data = {
+        "source": str(source.id),
+        "target": str(target.id),
+        **await _card_data(db, actor, target),
+        "source_idea": await card_state(db, actor.workshop, source),
+    }
+    return await record(db, actor.workshop.id, "idea_unmerged", data)
 
 
 # --- hide and remove ---------------------------------------------------------------------------------
@@ -402,6 +449,7 @@ MODERATION: dict[str, tuple[tuple[str, ...], Any]] = {
         ("source_id", "target_id"),
         lambda db, actor, c: merge_ideas(db, actor, c.get("source_id"), c.get("target_id")),
     ),
+    "unmerge_idea": (("idea_id",), lambda db, actor, c: unmerge_idea(db, actor, c.get("idea_id"))),
     "hide_idea": (("idea_id", "reason"), lambda db, actor, c: hide_idea(db, actor, c.get("idea_id"), c.get("reason"))),
     "restore_idea": (("idea_id",), lambda db, actor, c: restore_idea(db, actor, c.get("idea_id"))),
     "remove_participant": (

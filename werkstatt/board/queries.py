@@ -190,7 +190,9 @@ async def _views(
         )
         for idea, author in rows
     ]
-    extras = await card_extras(db, [idea.id for idea, _ in rows if idea.text is not None])
+    extras = await card_extras(
+        db, [idea.id for idea, _ in rows if idea.text is not None], blind_steps=rules.blind_positions(workshop)
+    )
     for idea in ideas:
         if idea.get("text") is not None:
             idea.update(extras.get(idea["id"]) or empty_extras())

@@ -290,7 +290,10 @@ class BoardController(Controller):
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
     ) -> Response[Any]:
         kind = await _field(request, "kind", 20)
-        action = lambda actor: board.react(db, actor, idea_id, kind)  # noqa: E731
+        form = await request.form()
+        wanted = str(form.get("on", ""))[:5]
+        on = {"1": True, "true": True, "0": False, "false": False}.get(wanted)  # else: set unless given already
+        action = lambda actor: board.react(db, actor, idea_id, kind, on)  # noqa: E731
         return await self._run(request, db, workshop_id, action, N_("Reaktion gespeichert."))
 
     @post("/steuerung", name="board_command")

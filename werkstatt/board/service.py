@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from advanced_alchemy.mixins import uuid as _ids
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from werkstatt.board import limits, rules
 from werkstatt.board.models import REACTIONS, Comment, Idea, Reaction
@@ -217,25 +219,36 @@ async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str)
     return comment, event
 
 
-async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str) -> WorkshopEvent:
-    """Toggle a reaction; the event carries the new count so boards need no query."""
+async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str, on: bool | None = None) -> WorkshopEvent:
+    """Set (`on=True`) or unset (`on=False`) one's reaction of this kind; the event carries the new count so
+    boards need no query. Each is one statement that cannot collide with itself: setting twice (a double
+    click, two devices) leaves one reaction, unsetting twice none. Without `on` (a board button, which does
+    not know who presses it) the reaction is set unless this person already gave it."""
     _require_open(actor)
     if kind not in REACTIONS:
         raise Invalid("Unbekannte Reaktion.", {"kind": "Unbekannte Reaktion."})
     idea = await _visible_idea(db, actor, idea_id)
     assert actor.participant is not None
-    existing = (
+    mine = (Reaction.idea_id == idea.id, Reaction.participant_id == actor.participant.id, Reaction.kind == kind)
+    if on is None:
+        on = (await db.execute(select(Reaction.id).where(*mine))).scalar_one_or_none() is None
+    if on:
+        dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+        now = datetime.now(UTC)
         await db.execute(
-            select(Reaction).where(
-                Reaction.idea_id == idea.id, Reaction.participant_id == actor.participant.id, Reaction.kind == kind
+            dialect.insert(Reaction)
+            .values(
+                id=new_row_id(),
+                idea_id=idea.id,
+                participant_id=actor.participant.id,
+                kind=kind,
+                created_at=now,
+                updated_at=now,
             )
+            .on_conflict_do_nothing(index_elements=["idea_id", "participant_id", "kind"])
         )
-    ).scalar_one_or_none()
-    if existing is None:
-        db.add(Reaction(idea_id=idea.id, participant_id=actor.participant.id, kind=kind))
     else:
-        await db.delete(existing)
-    await db.flush()
+        await db.execute(delete(Reaction).where(*mine).execution_options(synchronize_session=False))
     count = (
         await db.execute(select(func.count(Reaction.id)).where(Reaction.idea_id == idea.id, Reaction.kind == kind))
     ).scalar_one()
@@ -252,6 +265,11 @@ async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str) -> Wor
             }
         },
     )
+
+
+def new_row_id() -> UUID:
+    """The same time-ordered ids the ORM gives its rows (a Core INSERT bypasses the ORM default)."""
+    return UUID(str(_ids.uuid7()))  # type: ignore[attr-defined]
 
 
 def step_view(step: AgendaStep | None) -> dict[str, Any] | None:

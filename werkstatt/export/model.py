@@ -36,8 +36,11 @@ class MatrixAxes(_Frozen):
 class ExportIdea(_Frozen):
     id: str
     number: int
-    """Position in the list (1, 2, …): the label of the card's point in the matrix."""
+    """The card's stable number in its workshop (the same on every screen; gaps allowed): the label of its point
+    in the matrix."""
     text: str
+    merged: list[str] = []
+    """The texts of the duplicates merged into this card."""
     cluster_id: str | None = None
     cluster: str | None = None
     votes: int | None = None

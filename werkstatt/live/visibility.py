@@ -109,6 +109,8 @@ def view_event(event: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     out = dict(event)
     if "idea" in data and isinstance(data["idea"], dict) and "text" in data["idea"]:
         out["data"] = {**data, "idea": redact_idea(data["idea"], viewer)}
+        if isinstance(data.get("source_idea"), dict):  # an undone merge: the card back on the board
+            out["data"]["source_idea"] = redact_idea(data["source_idea"], viewer)
     elif "comment" in data or "reaction" in data:
         item_key = "comment" if "comment" in data else "reaction"
         item = dict(data[item_key])

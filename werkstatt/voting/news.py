@@ -54,15 +54,15 @@ def fit(data: dict[str, Any], optional: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
-async def _public_cards(db: AsyncSession, workshop: Workshop) -> list[tuple[str, str]]:
-    """(id, text) of the cards everyone sees on the board, in board order (the panel's card numbers)."""
-    query = select(Idea.id, Idea.text, Idea.step_position).where(*card_rules.counted_cards(workshop.id))
+async def _public_cards(db: AsyncSession, workshop: Workshop) -> list[tuple[str, str, int | None]]:
+    """(id, text, number) of the cards everyone sees on the board, in board order."""
+    query = select(Idea.id, Idea.text, Idea.step_position, Idea.number).where(*card_rules.counted_cards(workshop.id))
     blind = set(card_rules.blind_positions(workshop))
     cards = []
-    for idea_id, text, position in await db.execute(query.order_by(Idea.created_at, Idea.id)):
+    for idea_id, text, position, number in await db.execute(query.order_by(Idea.created_at, Idea.id)):
         if position in blind:
             continue  # another person's blind card has no text for most audiences
-        cards.append((str(idea_id), str(text)))
+        cards.append((str(idea_id), str(text), number))
     return cards
 
 
@@ -88,7 +88,10 @@ async def tally_data(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> 
         return fit(data, ("by_group", "group_names"))
     rules = matrix_rules(step)
     positions = tally["positions"]
-    numbers = {idea_id: (n, text) for n, (idea_id, text) in enumerate(await _public_cards(db, workshop), start=1)}
+    numbers = {
+        idea_id: (number or n, text)
+        for n, (idea_id, text, number) in enumerate(await _public_cards(db, workshop), start=1)
+    }
     data.update(
         tallies={},
         positions=positions,

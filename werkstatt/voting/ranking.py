@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from werkstatt.board import rules
+from werkstatt.board.cards import card_extras
 from werkstatt.board.models import Cluster, Idea
 from werkstatt.live.visibility import COACH, Viewer, redact_idea
 from werkstatt.voting.models import FinalRank
@@ -86,6 +87,7 @@ async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer)
         ideas.append(
             {
                 "id": key,
+                "number": idea.number,
                 "text": seen.get("text"),
                 "cluster_id": str(idea.cluster_id) if idea.cluster_id else None,
                 "votes": dots.get(key, 0) if visible_votes else None,
@@ -97,6 +99,13 @@ async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer)
                 "fixed": False,
                 "author_name": None if idea.anonymous else author.display_name,
             }
+        )
+    merged = await card_extras(db, [idea.id for idea, _ in rows], blind_steps=() if coach else blind_steps)
+    for entry in ideas:
+        entry["merged"] = (
+            [{"id": m["id"], "text": m["text"], "number": m["number"]} for m in merged[entry["id"]]["merged"]]
+            if entry["text"] is not None and entry["id"] in merged
+            else []
         )
     _rank(ideas, bool(visible_votes), bool(visible_matrix))
     fixed = list(
