@@ -85,3 +85,18 @@ async def test_card_numbers_are_stable_across_hiding_and_the_same_for_every_audi
     assert exported == after
     page = await room.client.get(f"/w/{room.workshop.id}", headers=SAME_ORIGIN)
     assert f"Nr. {results[room.ideas[3]]}" in page.text
+
+
+async def test_the_html_board_refuses_a_dot_on_a_merged_card_in_german(room: Room) -> None:
+    assert (await room.command(type="merge_ideas", source_id=room.ideas[1], target_id=room.ideas[0])).status_code == 200
+    await room.step(VOTE)
+    answer = await as_guest(
+        room.client,
+        "POST",
+        f"/w/{room.workshop.id}/stimmen",
+        room.guests[0]["token"],
+        data={"idea_id": room.ideas[1]},
+        headers={"hx-request": "true"},
+    )
+    assert answer.status_code == 409, answer.text
+    assert "zusammengeführt" in answer.text

@@ -53,6 +53,10 @@ class ExportIdea(_Frozen):
     fixed: bool = False
     project_idea_ids: list[str] = []
 
+    def with_merged(self, separator: str = "\n") -> str:
+        """The text with the duplicates merged into it, each on its own line as "+ text"."""
+        return self.text + "".join(f"{separator}+ {other}" for other in self.merged)
+
 
 class ExportCluster(_Frozen):
     id: str
