@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from tests.board.conftest import as_guest
+from tests.conftest import csrf_headers
 from tests.voting.conftest import SAME_ORIGIN, VOTE, Room
 
 
@@ -90,13 +93,20 @@ async def test_card_numbers_are_stable_across_hiding_and_the_same_for_every_audi
 async def test_the_html_board_refuses_a_dot_on_a_merged_card_in_german(room: Room) -> None:
     assert (await room.command(type="merge_ideas", source_id=room.ideas[1], target_id=room.ideas[0])).status_code == 200
     await room.step(VOTE)
-    answer = await as_guest(
-        room.client,
-        "POST",
-        f"/w/{room.workshop.id}/stimmen",
-        room.guests[0]["token"],
-        data={"idea_id": room.ideas[1]},
-        headers={"hx-request": "true"},
-    )
+    coach_cookies = room.client.cookies
+    room.client.cookies = httpx.Cookies()  # a person in their browser
+    try:
+        headers = await csrf_headers(room.client)
+        joined = await room.client.post(
+            f"/beitreten/{room.workshop.code}", data={"display_name": "Dora"}, headers=headers
+        )
+        assert joined.status_code in {200, 303}, joined.text
+        answer = await room.client.post(
+            f"/w/{room.workshop.id}/stimmen",
+            data={"idea_id": room.ideas[1]},
+            headers={**headers, "hx-request": "true"},
+        )
+    finally:
+        room.client.cookies = coach_cookies
     assert answer.status_code == 409, answer.text
     assert "zusammengeführt" in answer.text
