@@ -1,4 +1,4 @@
-"""The `werkstatt` command: serve, db, demo, user, loadtest (and the domains' own: methods, export, token)."""
+"""The `werkstatt` command: serve, db, demo, user, loadtest, privacy (and the domains' own: methods, export, token)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,8 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
 def _run_uvicorn(settings: Settings, reload: bool) -> None:
     import uvicorn
 
+    from werkstatt.privacy.access_log import uvicorn_log_config
+
     uvicorn.run(
         "werkstatt.app:create_app",
         factory=True,
@@ -66,6 +68,7 @@ def _run_uvicorn(settings: Settings, reload: bool) -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
         log_level="info",
+        log_config=uvicorn_log_config(settings),  # no client addresses unless ACCESS_LOG_CLIENT_ADDRESSES
     )
 
 
@@ -209,6 +212,10 @@ def _domain_commands() -> None:
 
 
 _domain_commands()
+
+from werkstatt.privacy.cli import privacy  # noqa: E402 - the group's commands import their work lazily
+
+main.add_command(privacy)
 
 if __name__ == "__main__":
     main()
