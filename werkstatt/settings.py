@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     sync_methods_on_start: bool = True
     """Upsert the shipped method cards from `methods/` at start-up (embedded mode)."""
 
+    run_jobs: bool = True
+    """Run the periodic jobs (step timers running out, retention) in this process; with several workers or
+    containers each takes part, and every job still runs once per slot."""
+
     trust_proxy_headers: bool = False
     """Take the client address from X-Forwarded-For (only behind your own reverse proxy)."""
 
