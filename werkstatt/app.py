@@ -28,6 +28,7 @@ from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.jobs import JobContext, register_jobs
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
+from werkstatt.logs import RequestIdMiddleware, echo_request_id, litestar_logging
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter
 from werkstatt.scheduler import Scheduler
@@ -121,15 +122,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=route_handlers(),
         dependencies={"db": Provide(provide_db)},
         plugins=[channels],
-        middleware=[SecurityHeadersMiddleware(), CooldownMiddleware(), BodyCheckMiddleware(), SessionMiddleware()],
+        middleware=[
+            RequestIdMiddleware(),
+            SecurityHeadersMiddleware(),
+            CooldownMiddleware(),
+            BodyCheckMiddleware(),
+            SessionMiddleware(),
+        ],
         csrf_config=csrf,
         request_class=HTMXRequest,
-        before_send=[add_security_headers],
+        before_send=[echo_request_id, add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Werkstatt API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
         lifespan=[lifespan],
+        logging_config=litestar_logging(),
         debug=False,
     )
     app.state.settings = settings

@@ -109,13 +109,15 @@ class Scheduler:
         rolls back; its slot stays claimed)."""
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            scheduler.pause()  # no new runs; shutting down first would cancel the running ones at once
         running = list(self._running)
         if running:
             _done, pending = await asyncio.wait(running, timeout=STOP_WAIT)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
     def _add(self, scheduler: AsyncIOScheduler, job: Job) -> None:
         scheduler.add_job(
