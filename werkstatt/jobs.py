@@ -5,9 +5,12 @@
 from the `JobContext` with `functools.partial`. Names are short, lower-case and stable: they are the keys
 of the claimed slots in the `scheduled_run` table.
 
-To add one, e.g. a retention job (daily, once across workers):
+To add one, e.g. a retention job (hourly, once across workers), inside `register_jobs`:
 
-    scheduler.register("retention", 24 * 3600, partial(apply_retention, context.settings, context.sessionmaker))
+    async def retention() -> None:
+        await apply_retention(context.sessionmaker, context.settings, datetime.now(UTC))
+
+    scheduler.register("retention", 3600, retention)
 """
 
 from __future__ import annotations

@@ -158,8 +158,11 @@ def litestar_logging() -> LoggingConfig:
     )
 
 
-def log_config(settings: Settings, *, client_addresses: bool = False) -> dict[str, Any]:
-    """The `logging.config.dictConfig` for `werkstatt serve` (uvicorn applies it in every worker)."""
+def log_config(settings: Settings, *, client_addresses: bool | None = None) -> dict[str, Any]:
+    """The `logging.config.dictConfig` for `werkstatt serve` (uvicorn applies it in every worker). Client
+    addresses are left out unless asked for, or unless the operator opted in with the access-log setting."""
+    if client_addresses is None:
+        client_addresses = bool(getattr(settings, "access_log_client_addresses", False))
     json_lines = settings.log_format == "json"
     filters = {
         "request_id": {"()": "werkstatt.logs.RequestIdFilter"},

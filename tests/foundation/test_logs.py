@@ -181,3 +181,24 @@ async def test_a_served_instance_logs_json_lines_without_names_tokens_or_address
     for entry in parsed:
         if entry["logger"] == "uvicorn.access" or "WebSocket" in entry["message"]:
             assert "127.0.0.1" not in json.dumps(entry), entry
+
+
+def test_the_text_format_has_the_request_id_and_the_address_only_when_asked_for(tmp_path: Path) -> None:
+    from uvicorn.logging import AccessFormatter
+
+    from werkstatt.logs import log_config
+    from werkstatt.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, secret_key="test-secret-key-that-is-long-enough-0123456789")
+    lines = []
+    for asked in (False, True):
+        config = log_config(settings, client_addresses=asked)
+        assert config["handlers"]["access"]["filters"] == ["request_id", "scrub"]
+        record = _record("uvicorn.access", '%s - "%s %s HTTP/%s" %d', ("203.0.113.7:51234", "GET", "/", "1.1", 200))
+        for log_filter in (RequestIdFilter(), Scrub(asked)):
+            log_filter.filter(record)
+        lines.append(AccessFormatter(fmt=config["formatters"]["access"]["fmt"], use_colors=False).format(record))
+    assert lines[0] == 'INFO:     [-] "GET / HTTP/1.1" 200 OK'
+    assert lines[1] == 'INFO:     [-] 203.0.113.7:51234 - "GET / HTTP/1.1" 200 OK'
+    json_config = log_config(Settings(**{**settings.model_dump(), "log_format": "json"}))
+    assert json_config["formatters"]["access"]["()"] == "werkstatt.logs.JsonFormatter"
