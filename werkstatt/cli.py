@@ -1,5 +1,5 @@
-"""The `werkstatt` command: serve, db, demo, user, loadtest, backup, restore (and the domains' own: methods,
-export, token)."""
+"""The `werkstatt` command: serve, db, demo, user, loadtest, backup, restore, privacy (and the domains' own:
+methods, export, token)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,8 @@ def _run_uvicorn(settings: Settings, reload: bool) -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
         log_level="info",
-        log_config=log_config(settings),
+        # JSON or text, with request ids; client addresses only with ACCESS_LOG_CLIENT_ADDRESSES
+        log_config=log_config(settings, client_addresses=settings.access_log_client_addresses),
     )
 
 
@@ -250,6 +251,10 @@ def _domain_commands() -> None:
 
 
 _domain_commands()
+
+from werkstatt.privacy.cli import privacy  # noqa: E402 - the group's commands import their work lazily
+
+main.add_command(privacy)
 
 if __name__ == "__main__":
     main()

@@ -5,21 +5,18 @@
 from the `JobContext` with `functools.partial`. Names are short, lower-case and stable: they are the keys
 of the claimed slots in the `scheduled_run` table.
 
-To add one, e.g. a retention job (hourly, once across workers), inside `register_jobs`:
-
-    async def retention() -> None:
-        await apply_retention(context.sessionmaker, context.settings, datetime.now(UTC))
-
-    scheduler.register("retention", 3600, retention)
+A job needing arguments the scheduler does not pass (a time) gets a small wrapper, as retention below.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from werkstatt.board.timers import expire_timers
+from werkstatt.privacy.retention import apply_retention
 
 if TYPE_CHECKING:
     from litestar.channels import ChannelsPlugin
@@ -40,6 +37,9 @@ class JobContext:
     channels: ChannelsPlugin
 
 
+RETENTION_SECONDS = 3600
+
+
 def register_jobs(scheduler: Scheduler, context: JobContext) -> None:
     # Step timers run out on the server; each worker sweeps, the sweep's conditional updates make it once.
     scheduler.register(
@@ -48,3 +48,9 @@ def register_jobs(scheduler: Scheduler, context: JobContext) -> None:
         partial(expire_timers, context.sessionmaker, context.channels),
         every_worker=True,
     )
+
+    # Retention (DSGVO): names pseudonymised, sessions and old rows pruned; hourly, once across workers.
+    async def retention() -> None:
+        await apply_retention(context.sessionmaker, context.settings, datetime.now(UTC))
+
+    scheduler.register("retention", RETENTION_SECONDS, retention)

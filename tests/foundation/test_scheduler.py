@@ -176,3 +176,20 @@ async def test_stop_cancels_a_job_that_does_not_finish(settings: Settings, monke
     await worker.stop()
     await engines[0].dispose()
     assert cancelled.is_set()
+
+
+async def test_the_app_registers_its_jobs_and_retention_runs_once_across_two_apps(settings: Settings) -> None:
+    from werkstatt.app import create_app
+
+    apps = [create_app(settings), create_app(settings)]
+    try:
+        for app in apps:
+            assert set(app.state.scheduler.jobs) == {"step-timers", "retention"}
+            assert app.state.scheduler.jobs["step-timers"].every_worker
+        now = datetime.now(UTC)
+        ran = await asyncio.gather(*(app.state.scheduler.run("retention", now) for app in apps))
+        assert sorted(ran) == [False, True]
+    finally:
+        for app in apps:
+            await app.state.engine.dispose()
+    assert await _claims(settings, "retention") == 1
