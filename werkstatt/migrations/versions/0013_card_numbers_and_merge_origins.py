@@ -2,7 +2,7 @@
 comments and reactions a merge moved (so the merge can be undone)
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-05 14:30:00
 """
 
@@ -13,7 +13,7 @@ from advanced_alchemy.types import GUID
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
