@@ -118,6 +118,17 @@ class IdeasMerged(Event, type="ideas_merged", visibility=CARD):
 
 
 @dataclass(frozen=True)
+class IdeaUnmerged(Event, type="idea_unmerged", visibility=CARD):
+    """A merge undone: the merged card (`idea`) and the card back on the board (`source_idea`)."""
+
+    source: str
+    target: str
+    idea: dict[str, Any]
+    board: dict[str, Any]
+    source_idea: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class IdeaHidden(Event, type="idea_hidden", visibility=CARD):
     idea: dict[str, Any]
     board: dict[str, Any]

@@ -7,6 +7,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from werkstatt.board import rules
+
 COACH = "coach"
 PARTICIPANT = "participant"
 PROJECTOR = "projector"
@@ -62,7 +64,10 @@ class Card(Visibility):
     def view(self, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
         idea = data.get("idea")
         if isinstance(idea, dict) and "text" in idea:
-            return {**data, "idea": redact_idea(idea, viewer)}
+            view = {**data, "idea": redact_idea(idea, viewer)}
+            if isinstance(data.get("source_idea"), dict):  # an undone merge: the card back on the board
+                view["source_idea"] = redact_idea(data["source_idea"], viewer)
+            return view
         return copy.deepcopy(data)
 
 
@@ -164,9 +169,10 @@ def audience_key(event: dict[str, Any], viewer: Viewer) -> tuple[str, str, str, 
 
 def redact_idea(idea: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     own = viewer.participant_id is not None and idea.get("author_id") == viewer.participant_id
-    if idea.get("hidden") and viewer.role != COACH:
+    seen = rules.seen_as(idea, coach=viewer.role == COACH, own=own)
+    if seen == rules.GONE:
         return {"id": idea["id"], "hidden": True, "text": None, "gone": True}
-    if idea.get("blind") and not own and viewer.role != COACH:
+    if seen == rules.BLIND:
         return {
             "id": idea["id"],
             "blind": True,
