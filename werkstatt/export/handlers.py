@@ -86,7 +86,7 @@ class ExportApi(Controller):
         request: Request[Any, Any, Any],
         db: AsyncSession,
         workshop_id: UUID,
-        fmt: str | None = Parameter(query="format", default=None, description=FORMAT_HELP, max_length=10),
+        fmt: str | None = Parameter(query="format", default=None, description=str(FORMAT_HELP), max_length=10),
     ) -> Response[bytes]:
         return await export_response(request, db, workshop_id, fmt)
 
