@@ -1,6 +1,7 @@
 """The JSON API's front door for request bodies: a body that is not JSON (another content type, broken UTF-8,
-nesting deeper than any API shape) is refused here with a German problem, before Litestar's decoder can turn
-it into a 500. One place for every `/api/` route instead of a check per handler."""
+nesting deeper than any API shape) is refused here with a problem in the operator's default language (the
+session is not read yet), before Litestar's decoder can turn it into a 500. One place for every `/api/` route
+instead of a check per handler."""
 
 from __future__ import annotations
 

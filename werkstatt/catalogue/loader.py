@@ -1,4 +1,5 @@
-"""Reading and validating card and agenda files: one `Problem` (file, field, German message) per mistake.
+"""Reading and validating card and agenda files: one `Problem` (file, field, German message marked for
+translation) per mistake.
 
 The same rules serve `werkstatt methods check`, `werkstatt methods sync` and a coach's upload.
 """
