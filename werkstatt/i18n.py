@@ -79,7 +79,11 @@ class Message(str):
         text = catalogue.ngettext(self.msgid, *self.plural) if self.plural else catalogue.gettext(self.msgid)
         if not self.params:
             return text
-        return text % {key: translate(locale, value) for key, value in self.params.items()}
+        params = {key: translate(locale, value) for key, value in self.params.items()}
+        try:
+            return text % params
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder: German beats a 500
+            return str(self)
 
 
 def _(message: str) -> Message:

@@ -185,3 +185,10 @@ async def test_a_refused_api_call_of_an_english_browser_is_english(
     assert response.status_code == 422
     assert response.json()["detail"] == "This step is not in the agenda."
     assert response.json()["errors"] == [{"field": "step", "message": "Unknown step."}]
+
+
+async def test_a_form_field_error_is_english(client: AsyncTestClient[Any]) -> None:
+    headers = await choose(client, "en")
+    wrong = await client.post("/beitreten", data={"code": "ZZZZ99"}, headers=headers)
+    assert wrong.status_code == 422
+    assert text_of(wrong.text, ".field-error") == "This code does not exist. Please check it."

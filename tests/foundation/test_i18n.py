@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
 
 CATALOGUES = ["messages", *DOMAINS, "live"]
+PO = LOCALE_DIR / "en" / "LC_MESSAGES"
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def _read(path: Path) -> Catalog:
 @pytest.mark.parametrize("catalogue", CATALOGUES)
 def test_every_string_has_an_english_translation(extracted: Path, catalogue: str) -> None:
     wanted = {m.id for m in _read(extracted / f"{catalogue}.pot") if m.id}
-    po = LOCALE_DIR / "en" / "LC_MESSAGES" / f"{catalogue}.po"
+    po = PO / f"{catalogue}.po"
     assert po.exists(), "run: make messages"
     done = {
         m.id  # a plural's id is (singular, plural), and it needs every form
@@ -52,6 +53,13 @@ def test_every_string_has_an_english_translation(extracted: Path, catalogue: str
     }
     missing = sorted(wanted - done, key=str)
     assert missing == [], f"untranslated in {catalogue}.po (make messages, then fill in): {missing[:10]}"
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES)
+def test_translations_keep_the_placeholders(catalogue: str) -> None:
+    """babel's checkers (as `pybabel compile` runs them): `%(seconds)d` in German is `%(seconds)d` in English."""
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in _read(PO / f"{catalogue}.po").check()]
+    assert problems == []
 
 
 def test_the_messages_of_errors_are_extracted(extracted: Path) -> None:
