@@ -10,7 +10,7 @@ from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.voting import service as voting
 from werkstatt.voting.matrix import matrix_svg
-from werkstatt.voting.ranking import workshop_results
+from werkstatt.voting.ranking import pending_steps, workshop_results
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,7 +87,10 @@ async def voting_state(
             QUADRANTS,
         )
     else:
-        state["ranking"] = await workshop_results(db, workshop, viewer)
+        state["ranking"] = await workshop_results(db, workshop, viewer, at=step.position)
+        # the reveal at hand in a results step: the votes it presents that still hold dots back
+        state["pending"] = [s.position for s in await pending_steps(db, workshop, step.position)]
+        state["hidden"] = bool(state["pending"])
     return state
 
 
