@@ -142,6 +142,14 @@ async def set_lock(db: AsyncSession, actor: Actor, locked: bool) -> WorkshopEven
     return await record(db, actor.workshop.id, "board_locked" if locked else "board_unlocked", {"locked": locked})
 
 
+async def set_join_box(db: AsyncSession, actor: Actor, shown: bool) -> WorkshopEvent:
+    """The projector's join box (code, address, QR): hidden once the room is in, shown again for latecomers."""
+    _coach(actor)
+    _not_closed(actor)
+    actor.workshop.join_hidden = not shown
+    return await record(db, actor.workshop.id, "join_box_changed", {"shown": shown})
+
+
 async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEvent:
     """Highlight one card or cluster on every board and the projector; `None` switches it off."""
     _coach(actor)
@@ -399,6 +407,8 @@ MODERATION: dict[str, tuple[tuple[str, ...], Any]] = {
     "reveal": ((), lambda db, actor, c: reveal(db, actor)),
     "lock": ((), lambda db, actor, c: set_lock(db, actor, True)),
     "unlock": ((), lambda db, actor, c: set_lock(db, actor, False)),
+    "hide_join": ((), lambda db, actor, c: set_join_box(db, actor, False)),
+    "show_join": ((), lambda db, actor, c: set_join_box(db, actor, True)),
     "spotlight": (("target",), lambda db, actor, c: spotlight(db, actor, c.get("target"))),
     "edit_step": (
         ("question", "instructions"),

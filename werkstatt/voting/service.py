@@ -531,7 +531,10 @@ async def _reveal_presented(db: AsyncSession, workshop: Workshop, step: AgendaSt
         raise Conflict("Das Ergebnis ist bereits aufgedeckt.")
     ids = [s.id for s in pending]
     await db.execute(
-        update(AgendaStep).where(AgendaStep.id.in_(ids)).values(revealed=True).execution_options(synchronize_session=False)
+        update(AgendaStep)
+        .where(AgendaStep.id.in_(ids))
+        .values(revealed=True)
+        .execution_options(synchronize_session=False)
     )
     for found in pending:
         found.revealed = True
