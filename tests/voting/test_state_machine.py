@@ -634,6 +634,9 @@ class VotingMachine(RuleBasedStateMachine):
         assert {i["id"] for i in shown["ideas"]} == {c.id for c in cards}
         assert shown["hidden"] is hidden
         totals = self.totals(cards, steps)
+        if hidden and not any(totals.values()):  # nothing to show but zeros: no counts, no ranks made of them
+            assert all(i["votes"] is None and i["rank"] is None and not i["tie"] for i in shown["ideas"]), shown
+            return
         ranks = competition_ranks(totals)
         assert {i["id"]: (i["votes"], i["rank"], i["tie"]) for i in shown["ideas"]} == {
             card: (n, *ranks[card]) for card, n in totals.items()
