@@ -294,8 +294,10 @@
     var element = board();
     if (!element || element.classList.contains("projector")) { return; }
     var top = element.getBoundingClientRect().top + window.scrollY;
-    var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    if (window.scrollY > top) { window.scrollTo({ top: top, behavior: reduce ? "auto" : "smooth" }); }
+    // at once: a smooth scroll is cut short by the browser's scroll anchoring while the new board settles
+    if (window.scrollY > top) { window.scrollTo(0, top); }
+    // once more after htmx has settled the swap (restoring the focus there may scroll the page back down)
+    window.setTimeout(function () { if (window.scrollY > top) { window.scrollTo(0, top); } }, 60);
   }
 
   document.addEventListener("htmx:wsAfterMessage", function () {
