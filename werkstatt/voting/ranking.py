@@ -11,28 +11,24 @@ one with dots keeps only its own dots back until it is revealed."""
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import select
 
-from werkstatt.board.models import Idea
+from werkstatt.board import rules
+from werkstatt.board.cards import card_extras
+from werkstatt.board.models import Cluster, Idea
 from werkstatt.live.visibility import COACH, Viewer, redact_idea
 from werkstatt.voting.models import FinalRank
-from werkstatt.voting.service import _HIDDEN, step_tallies, tallies_hidden
+from werkstatt.voting.service import step_tallies, tallies_hidden
 from werkstatt.workshops.models import AgendaStep, Participant
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from werkstatt.workshops.models import Workshop
-
-try:  # clusters arrive with the moderation issue (werkstatt.board.models.Cluster)
-    Cluster: Any = importlib.import_module("werkstatt.board.models").Cluster
-except AttributeError:
-    Cluster = None
 
 
 def competition_ranks(scores: list[tuple[str, float]]) -> dict[str, tuple[int, bool]]:
@@ -74,13 +70,11 @@ async def workshop_results(
     query = (
         select(Idea, Participant)
         .join(Participant, Participant.id == Idea.participant_id)
-        .where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False))
+        .where(*rules.counted_cards(workshop.id))
         .order_by(Idea.created_at, Idea.id)
     )
-    if _HIDDEN is not None and not coach:
-        query = query.where(_HIDDEN.is_(False))
     rows = (await db.execute(query)).all()
-    steps = {s.position: s for s in workshop.steps}
+    blind_steps = set(rules.blind_positions(workshop))
     vote_steps = presented_steps(workshop, "vote", at)
     matrix_steps = presented_steps(workshop, "rate_matrix", at)
     # Each vote step shows its own dots once revealed; a hidden one keeps only its own dots back.
@@ -101,15 +95,14 @@ async def workshop_results(
             sums[idea_id][2] += n
     ideas: list[dict[str, Any]] = []
     for idea, author in rows:
-        origin = steps.get(idea.step_position)
-        blind = bool(origin and origin.config.get("blind") and not origin.revealed)
+        blind = idea.step_position in blind_steps
         seen = redact_idea(
             {
                 "id": str(idea.id),
                 "text": idea.text,
                 "author_id": str(idea.participant_id),
                 "blind": blind,
-                "hidden": bool(getattr(idea, "hidden", False)),
+                "hidden": idea.hidden,
                 "anonymous": idea.anonymous,
             },
             viewer,
@@ -119,8 +112,9 @@ async def workshop_results(
         ideas.append(
             {
                 "id": key,
+                "number": idea.number,
                 "text": seen.get("text"),
-                "cluster_id": str(idea.cluster_id) if getattr(idea, "cluster_id", None) else None,
+                "cluster_id": str(idea.cluster_id) if idea.cluster_id else None,
                 "votes": dots.get(key, 0) if visible_votes else None,
                 "score_x": round(x_sum / n, 2) if n else None,
                 "score_y": round(y_sum / n, 2) if n else None,
@@ -130,6 +124,13 @@ async def workshop_results(
                 "fixed": False,
                 "author_name": None if idea.anonymous else author.display_name,
             }
+        )
+    merged = await card_extras(db, [idea.id for idea, _ in rows], blind_steps=() if coach else blind_steps)
+    for entry in ideas:
+        entry["merged"] = (
+            [{"id": m["id"], "text": m["text"], "number": m["number"]} for m in merged[entry["id"]]["merged"]]
+            if entry["text"] is not None and entry["id"] in merged
+            else []
         )
     _rank(ideas, bool(visible_votes), bool(visible_matrix))
     fixed = list(
@@ -142,14 +143,12 @@ async def workshop_results(
     if fixed:
         _apply_fixed(ideas, fixed)
     ideas.sort(key=lambda i: (i["rank"] is None, i["rank"] or 0, i["id"]))
-    clusters: list[dict[str, Any]] = []
-    if Cluster is not None:
-        clusters = [
-            {"id": str(c.id), "name": c.name}
-            for c in (
-                await db.execute(select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position))
-            ).scalars()
-        ]
+    clusters = [
+        {"id": str(c.id), "name": c.name}
+        for c in (
+            await db.execute(select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position))
+        ).scalars()
+    ]
     return {
         "ideas": ideas,
         "clusters": clusters,
