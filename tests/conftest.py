@@ -211,7 +211,7 @@ def start_server(env: dict[str, str], log: Path, port: int | None = None) -> Ser
     handle = log.open("wb")
     process = subprocess.Popen(werkstatt_cmd("serve"), env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
     server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a loaded 2-core machine takes its time importing the app
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
