@@ -19,6 +19,7 @@ from werkstatt.board.moderation import timer_view
 from werkstatt.board.service import step_view
 from werkstatt.live.events import publish, record
 from werkstatt.workshops.models import AgendaStep, Workshop, WorkshopState
+from werkstatt.workshops.step_settings import auto_advance
 
 if TYPE_CHECKING:
     from litestar.channels import ChannelsPlugin
@@ -51,7 +52,7 @@ async def expire_timer(
     if step is None:
         return None
     following = None
-    if step.config.get("auto_advance"):
+    if auto_advance(step):
         following = await db.scalar(
             select(AgendaStep).where(AgendaStep.workshop_id == workshop_id, AgendaStep.position == position + 1)
         )
