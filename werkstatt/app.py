@@ -25,6 +25,7 @@ from werkstatt.board.push import BoardPush, changes_whole_board
 from werkstatt.bodycheck import BodyCheckMiddleware
 from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
+from werkstatt.i18n import Message
 from werkstatt.jobs import JobContext, register_jobs
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_class=HTMXRequest,
         before_send=[echo_request_id, add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
+        type_encoders={Message: str},  # a marked message in a JSON body that nobody translated: German
         openapi_config=OpenAPIConfig(
             title="Werkstatt API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from werkstatt.db import Base, JSONType
 from werkstatt.errors import Conflict, Invalid
+from werkstatt.i18n import _
 from werkstatt.live.events import publish
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class Outcome:
 
 def check_key(key: str) -> None:
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-        raise Invalid("Ungültiger Idempotency-Key.", {HEADER: "1 bis 200 druckbare Zeichen."})
+        raise Invalid(_("Ungültiger Idempotency-Key."), {HEADER: _("1 bis 200 druckbare Zeichen.")})
 
 
 def principal_of(request: Request[Any, Any, Any], actor: Actor | None = None) -> str | None:
@@ -209,8 +210,8 @@ async def once(
             continue
         if (stored.method, stored.path, stored.body_hash) != (method, path, body_hash):
             raise Conflict(
-                "Dieser Idempotency-Key wurde schon für eine andere Anfrage verwendet.",
-                {HEADER: "Schon mit anderem Inhalt verwendet."},
+                _("Dieser Idempotency-Key wurde schon für eine andere Anfrage verwendet."),
+                {HEADER: _("Schon mit anderem Inhalt verwendet.")},
             )
         if stored.status != _PENDING:
             return Outcome(stored.status, _unpack(stored.response, secret, context, sealed), replayed=True)
@@ -218,8 +219,8 @@ async def once(
         await db.rollback()
         if time.monotonic() > deadline:
             raise Conflict(
-                "Eine Anfrage mit diesem Idempotency-Key wird noch bearbeitet. Bitte gleich noch einmal versuchen.",
-                {HEADER: "Wird noch bearbeitet."},
+                _("Eine Anfrage mit diesem Idempotency-Key wird noch bearbeitet. Bitte gleich noch einmal versuchen."),
+                {HEADER: _("Wird noch bearbeitet.")},
             )
         await asyncio.sleep(0.05)
     try:
@@ -307,9 +308,11 @@ def _unpack(response: dict[str, Any] | None, secret: bytes, context: bytes, seal
         plain = _cipher(secret, context).decrypt(raw[:12], raw[12:], None)
     except InvalidTag:
         raise Conflict(  # the server secret changed since: the first answer cannot be given again
-            "Die erste Antwort zu diesem Idempotency-Key lässt sich nicht wiederholen. Bitte einen neuen Schlüssel "
-            "verwenden.",
-            {HEADER: "Antwort nicht mehr lesbar."},
+            _(
+                "Die erste Antwort zu diesem Idempotency-Key lässt sich nicht wiederholen. Bitte einen neuen Schlüssel "
+                "verwenden."
+            ),
+            {HEADER: _("Antwort nicht mehr lesbar.")},
         ) from None
     found: dict[str, Any] = json.loads(plain)
     return found

@@ -309,6 +309,7 @@ class SessionMiddleware(ASGIMiddleware):
         else:
             scope_state["account"] = state.account if state else None
             scope_state["auth"] = "cookie" if state and state.account else None
-        chosen = (state.locale if state else None) or (state.account.locale if state and state.account else None)
+        account = scope_state["account"]
+        chosen = (state.locale if state else None) or (account.locale if account is not None else None)
         scope_state["locale"] = pick_locale(chosen, settings.default_locale)
         await next_app(scope, receive, send)

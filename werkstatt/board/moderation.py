@@ -17,6 +17,7 @@ from werkstatt.board.cards import card_state
 from werkstatt.board.models import CLUSTER_NAME_MAX, Cluster, Comment, Idea, Reaction
 from werkstatt.board.service import clean_text, current_step
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
+from werkstatt.i18n import _
 from werkstatt.live.events import record
 from werkstatt.voting.models import Vote
 from werkstatt.voting.service import VOTING_MECHANICS, reveal_tallies
@@ -32,18 +33,18 @@ if TYPE_CHECKING:
 
 def _coach(actor: Actor) -> None:
     if not actor.is_coach:
-        raise Forbidden("Nur die Moderation darf das.")
+        raise Forbidden(_("Nur die Moderation darf das."))
 
 
 def _not_closed(actor: Actor) -> None:
     if actor.workshop.state == WorkshopState.closed:
-        raise Forbidden("Die Werkstatt ist beendet; es kann nichts mehr geändert werden.")
+        raise Forbidden(_("Die Werkstatt ist beendet; es kann nichts mehr geändert werden."))
 
 
 def _step(actor: Actor) -> AgendaStep:
     step = current_step(actor.workshop)
     if step is None:
-        raise Invalid("Es läuft gerade kein Schritt.", {"step": "Kein laufender Schritt."})
+        raise Invalid(_("Es läuft gerade kein Schritt."), {"step": _("Kein laufender Schritt.")})
     return step
 
 
@@ -51,7 +52,7 @@ def _uuid(value: Any, field: str) -> UUID:
     try:
         return UUID(str(value))
     except ValueError:
-        raise Invalid("Ungültige Kennung.", {field: "Ungültige Kennung."}) from None
+        raise Invalid(_("Ungültige Kennung."), {field: _("Ungültige Kennung.")}) from None
 
 
 MAX_TIMER = 6 * 3600  # seconds
@@ -79,7 +80,7 @@ async def start_timer(db: AsyncSession, actor: Actor, seconds: Any = None) -> Wo
     if seconds is None:
         seconds = step.timer_remaining or step.minutes * 60
     if not isinstance(seconds, int) or isinstance(seconds, bool) or not 1 <= seconds <= MAX_TIMER:
-        raise Invalid("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen.", {"seconds": "Ungültige Dauer."})
+        raise Invalid(_("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen."), {"seconds": _("Ungültige Dauer.")})
     step.timer_ends_at = datetime.now(UTC) + timedelta(seconds=seconds)
     step.timer_remaining = None
     return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "start"})
@@ -89,7 +90,7 @@ async def pause_timer(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     _coach(actor)
     step = _step(actor)
     if step.timer_ends_at is None:
-        raise Invalid("Der Timer läuft nicht.", {"type": "Der Timer läuft nicht."})
+        raise Invalid(_("Der Timer läuft nicht."), {"type": _("Der Timer läuft nicht.")})
     left = int((step.timer_ends_at - datetime.now(UTC)).total_seconds())
     step.timer_remaining = max(left, 0)
     step.timer_ends_at = None
@@ -109,7 +110,7 @@ async def add_minute(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     else:  # paused, or not started yet: a minute on top of the step's own time, not on nothing
         left = step.timer_remaining if step.timer_remaining is not None else step.minutes * 60
     if left + 60 > MAX_TIMER:
-        raise Invalid("Länger als 6 Stunden geht der Timer nicht.", {"type": "Höchstens 6 Stunden."})
+        raise Invalid(_("Länger als 6 Stunden geht der Timer nicht."), {"type": _("Höchstens 6 Stunden.")})
     if step.timer_ends_at is not None:
         step.timer_ends_at = now + timedelta(seconds=left + 60)
     else:
@@ -135,7 +136,7 @@ async def reveal(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     if step.mechanic in VOTING_MECHANICS:  # a hidden vote: the reveal carries the tallies
         return await reveal_tallies(db, actor)
     if step.revealed:
-        raise Invalid("Dieser Schritt ist schon aufgedeckt.", {"type": "Schon aufgedeckt."})
+        raise Invalid(_("Dieser Schritt ist schon aufgedeckt."), {"type": _("Schon aufgedeckt.")})
     step.revealed = True
     return await record(db, actor.workshop.id, "revealed", {"step": step.position})
 
@@ -153,20 +154,22 @@ async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEven
     if target in (None, ""):
         actor.workshop.spotlight = None
         return await record(db, actor.workshop.id, "spotlight_changed", {"spotlight": None})
-    kind, _, raw = str(target).partition(":")
+    kind, _sep, raw = str(target).partition(":")
     item_id = _uuid(raw, "target")
     if kind == "idea":
         idea = await db.get(Idea, item_id)
         if idea is None or idea.workshop_id != actor.workshop.id or not rules.on_the_board(idea):
             raise NotFound(rules.NOT_FOUND)
         if rules.is_blind(actor.workshop, idea):
-            raise Invalid("Verdeckte Karten lassen sich erst nach dem Aufdecken hervorheben.", {"target": "Verdeckt."})
+            raise Invalid(
+                _("Verdeckte Karten lassen sich erst nach dem Aufdecken hervorheben."), {"target": _("Verdeckt.")}
+            )
     elif kind == "cluster":
         cluster = await db.get(Cluster, item_id)
         if cluster is None or cluster.workshop_id != actor.workshop.id:
-            raise NotFound("Diesen Cluster gibt es nicht.")
+            raise NotFound(_("Diesen Cluster gibt es nicht."))
     else:
-        raise Invalid("Hervorheben geht für eine Karte oder einen Cluster.", {"target": "Ungültiges Ziel."})
+        raise Invalid(_("Hervorheben geht für eine Karte oder einen Cluster."), {"target": _("Ungültiges Ziel.")})
     actor.workshop.spotlight = f"{kind}:{item_id}"
     view = await _spotlight_view(db, actor, kind, item_id)
     return await record(
@@ -223,14 +226,14 @@ def _may_cluster(actor: Actor) -> None:
     if actor.is_coach:
         return
     if step.mechanic != "cluster" or cluster_settings(step).who != "all":
-        raise Forbidden("In diesem Schritt ordnet nur die Moderation die Karten.")
+        raise Forbidden(_("In diesem Schritt ordnet nur die Moderation die Karten."))
 
 
 async def create_cluster(db: AsyncSession, actor: Actor, name: Any) -> WorkshopEvent:
     _not_closed(actor)
     _may_cluster(actor)
     if actor.workshop.locked and not actor.is_coach:
-        raise Forbidden("Das Board ist gerade gesperrt.")
+        raise Forbidden(_("Das Board ist gerade gesperrt."))
     label = clean_text(str(name or ""), CLUSTER_NAME_MAX, "name")
     cluster = Cluster(workshop_id=actor.workshop.id, name=label, position=len(await _clusters(db, actor)))
     db.add(cluster)
@@ -266,7 +269,7 @@ async def move_idea(db: AsyncSession, actor: Actor, idea_id: Any, cluster_id: An
     _not_closed(actor)
     _may_cluster(actor)
     if actor.workshop.locked and not actor.is_coach:
-        raise Forbidden("Das Board ist gerade gesperrt.")
+        raise Forbidden(_("Das Board ist gerade gesperrt."))
     idea = await _idea(db, actor, idea_id)
     target = await _cluster(db, actor, cluster_id) if cluster_id not in (None, "") else None
     before = str(idea.cluster_id) if idea.cluster_id else None
@@ -284,9 +287,11 @@ async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id:
     source = await _idea(db, actor, source_id)
     target = await _idea(db, actor, target_id)
     if source.id == target.id:
-        raise Invalid("Eine Karte lässt sich nicht mit sich selbst zusammenführen.", {"target": "Gleiche Karte."})
+        raise Invalid(_("Eine Karte lässt sich nicht mit sich selbst zusammenführen."), {"target": _("Gleiche Karte.")})
     if await db.scalar(select(func.count()).where(Vote.idea_id.in_([source.id, target.id]))):
-        raise Conflict("Diese Karten haben schon Punkte oder Bewertungen; zusammenführen geht nur vor der Abstimmung.")
+        raise Conflict(
+            _("Diese Karten haben schon Punkte oder Bewertungen; zusammenführen geht nur vor der Abstimmung.")
+        )
     source.merged_into_id = target.id
     await db.execute(update(Idea).where(Idea.merged_into_id == source.id).values(merged_into_id=target.id))
     # Comments and reactions move to the target and remember where they were given (for `unmerge_idea`).
@@ -323,14 +328,18 @@ async def unmerge_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Workshop
     if source is None or source.workshop_id != actor.workshop.id or source.withdrawn:
         raise NotFound(rules.NOT_FOUND)
     if source.merged_into_id is None:
-        raise Conflict("Diese Karte ist mit keiner anderen zusammengeführt.", {"idea_id": "Nicht zusammengeführt."})
+        raise Conflict(
+            _("Diese Karte ist mit keiner anderen zusammengeführt."), {"idea_id": _("Nicht zusammengeführt.")}
+        )
     target = await db.get(Idea, source.merged_into_id)
     assert target is not None
     if await db.scalar(select(func.count()).where(Vote.idea_id == target.id)):
         raise Conflict(
-            "Die zusammengeführte Karte hat schon Punkte oder Bewertungen; "
-            "die Zusammenführung lässt sich nicht mehr aufheben.",
-            {"idea_id": "Schon abgestimmt."},
+            _(
+                "Die zusammengeführte Karte hat schon Punkte oder Bewertungen; "
+                "die Zusammenführung lässt sich nicht mehr aufheben."
+            ),
+            {"idea_id": _("Schon abgestimmt.")},
         )
     source.merged_into_id = None
     for model in (Comment, Reaction):
@@ -369,7 +378,7 @@ async def restore_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Workshop
     _not_closed(actor)
     idea = await db.get(Idea, _uuid(idea_id, "idea_id"))
     if idea is None or idea.workshop_id != actor.workshop.id or not idea.hidden:
-        raise NotFound("Diese ausgeblendete Karte gibt es nicht.")
+        raise NotFound(_("Diese ausgeblendete Karte gibt es nicht."))
     idea.hidden = False
     idea.hidden_reason = ""
     await db.flush()
@@ -381,9 +390,9 @@ async def remove_participant(db: AsyncSession, actor: Actor, participant_id: Any
     _coach(actor)
     participant = await db.get(Participant, _uuid(participant_id, "participant_id"))
     if participant is None or participant.workshop_id != actor.workshop.id or participant.removed:
-        raise NotFound("Diese Person nimmt nicht teil.")
+        raise NotFound(_("Diese Person nimmt nicht teil."))
     if participant.id == actor.participant_id:
-        raise Invalid("Die Moderation kann sich nicht selbst entfernen.", {"participant_id": "Das sind Sie."})
+        raise Invalid(_("Die Moderation kann sich nicht selbst entfernen."), {"participant_id": _("Das sind Sie.")})
     participant.removed = True
     return await record(db, actor.workshop.id, "participant_removed", {"participant": {"id": str(participant.id)}})
 
@@ -413,7 +422,7 @@ async def _idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Idea:
 async def _cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> Cluster:
     cluster = await db.get(Cluster, _uuid(cluster_id, "cluster_id"))
     if cluster is None or cluster.workshop_id != actor.workshop.id:
-        raise NotFound("Diesen Cluster gibt es nicht.")
+        raise NotFound(_("Diesen Cluster gibt es nicht."))
     return cluster
 
 

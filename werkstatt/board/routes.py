@@ -6,6 +6,7 @@ arrives over the websocket like everyone else's, so the author never sees it twi
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from werkstatt.board import service as board
 from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
 from werkstatt.board.queries import board_state, column_ideas
 from werkstatt.errors import DomainError, Invalid, field_errors
+from werkstatt.i18n import _
 from werkstatt.live.events import publish
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.network.models import TargetGroup, Town
@@ -56,7 +58,7 @@ class JoinController(Controller):
         found = (await db.execute(select(Workshop.id).where(Workshop.join_code == code))).first() if code else None
         if found is None:
             await count_join_failure(request)
-            errors = {"code": gettext(request, "Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
+            errors = {"code": _("Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
             return page(request, "board/join.html", {"code": code, "errors": errors}, status_code=422)
         return Redirect(f"/beitreten/{code}", status_code=303)
 
@@ -68,7 +70,7 @@ class JoinController(Controller):
         ).scalar_one_or_none()
         if workshop is None:
             await count_join_failure(request)
-            errors = {"code": gettext(request, "Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
+            errors = {"code": _("Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
             return page(request, "board/join.html", {"code": code[:20], "errors": errors}, status_code=404)
         return await self._name_form(request, db, workshop, {}, {})
 
@@ -78,7 +80,7 @@ class JoinController(Controller):
         db: AsyncSession,
         workshop: Workshop,
         values: dict[str, Any],
-        errors: dict[str, str],
+        errors: Mapping[str, str],
         status: int = 200,
     ) -> Response[str]:
         town = await db.get(Town, workshop.town_id)
@@ -117,7 +119,7 @@ class JoinController(Controller):
         except ValidationError as error:
             found = await _by_code(db, code)
             if found is None:
-                raise Invalid("Diesen Code gibt es nicht.") from None
+                raise Invalid(_("Diesen Code gibt es nicht.")) from None
             return await self._name_form(request, db, found, values, field_errors(error), 422)
         except Invalid as error:
             if "code" in error.errors:
@@ -188,7 +190,7 @@ class BoardController(Controller):
         if not context["actor"].is_coach:
             from werkstatt.errors import NotFound
 
-            raise NotFound("Diese Seite gibt es nicht.")
+            raise NotFound(_("Diese Seite gibt es nicht."))
         return page(request, "board/projector.html", context, block="board")
 
     @get("/karten", name="board_more_cards")
@@ -233,8 +235,7 @@ class BoardController(Controller):
             await db.rollback()
             if error.status_code == 404:
                 raise
-            message = error.detail if not error.errors else f"{error.detail}"
-            failed = self._failed(request, workshop_id, message, error.status_code)
+            failed = self._failed(request, workshop_id, error.detail, error.status_code)
             if error.retry_after is not None:
                 failed.headers["Retry-After"] = str(error.retry_after)
             return failed
@@ -249,7 +250,7 @@ class BoardController(Controller):
         return page(
             request,
             "errors/error.html",
-            {"status": status, "title": gettext(request, "Nicht möglich"), "detail": message},
+            {"status": status, "title": _("Nicht möglich"), "detail": message},
             status_code=status,
         )
 
@@ -350,4 +351,4 @@ def _uuid(value: str | None, field: str) -> UUID | None:
     try:
         return UUID(value)
     except ValueError:
-        raise Invalid("Ungültige Auswahl.", {field: "Ungültige Auswahl."}) from None
+        raise Invalid(_("Ungültige Auswahl."), {field: _("Ungültige Auswahl.")}) from None

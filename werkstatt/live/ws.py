@@ -19,6 +19,7 @@ from werkstatt.board import service as board
 from werkstatt.board.fragments import render_resync
 from werkstatt.board.push import changes_whole_board
 from werkstatt.errors import DomainError, german_message
+from werkstatt.i18n import _, translate
 from werkstatt.live.events import event_dict, events_after, publish
 from werkstatt.live.hub import REVOKED, Connection, Hub
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
@@ -160,7 +161,12 @@ async def _read(socket: WebSocket[Any, Any, Any], connection: Connection, worksh
             return
         reply = await _handle(socket, connection, workshop_id, text)
         if reply is not None:
-            connection.offer(json.dumps(reply, ensure_ascii=False), None)
+            connection.offer(_frame(reply, connection.viewer.locale), None)
+
+
+def _frame(reply: dict[str, Any], locale: str) -> str:
+    """A reply to this socket, its messages in the connection's language."""
+    return json.dumps({key: translate(locale, value) for key, value in reply.items()}, ensure_ascii=False)
 
 
 async def _handle(
@@ -170,28 +176,28 @@ async def _handle(
     try:
         message = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes (a 4 KB "[[[…")
-        return {"type": "error", "detail": "Nachricht ist kein gültiges JSON."}
+        return {"type": "error", "detail": _("Nachricht ist kein gültiges JSON.")}
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        return {"type": "error", "detail": "Nachricht braucht ein Feld type."}
+        return {"type": "error", "detail": _("Nachricht braucht ein Feld type.")}
     kind = message["type"]
     if kind == "ping":
         return {"type": "pong"}
     if connection.viewer.role == PROJECTOR:
-        return {"type": "error", "detail": "Die Beamer-Ansicht ist nur zum Lesen."}
+        return {"type": "error", "detail": _("Die Beamer-Ansicht ist nur zum Lesen.")}
     state = socket.scope.get("state", {})
     factory: async_sessionmaker[AsyncSession] = socket.app.state.sessionmaker
     try:
         async with factory() as db:
             if connection.session_hash and not await session_alive(db, connection.session_hash):
                 connection.close(4401)
-                return {"type": "error", "status": 401, "detail": "Die Sitzung ist beendet."}
+                return {"type": "error", "status": 401, "detail": _("Die Sitzung ist beendet.")}
             account = state.get("account")
             if connection.token_hash:
                 # The account as of now: a revoked token or a locked account fails here, not only on reconnect.
                 account = await load_api_account(db, bearer_token(socket) or "")
                 if account is None:  # the refusal goes out first, then the close
-                    refusal = {"type": "error", "status": 401, "detail": "Der Zugang wurde widerrufen."}
-                    connection.offer(json.dumps(refusal, ensure_ascii=False), None)
+                    refusal = {"type": "error", "status": 401, "detail": _("Der Zugang wurde widerrufen.")}
+                    connection.offer(_frame(refusal, connection.viewer.locale), None)
                     connection.close(REVOKED)
                     return None
             actor = await resolve_actor(

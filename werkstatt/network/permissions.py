@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from werkstatt.errors import Forbidden, NotFound, Unauthenticated
+from werkstatt.i18n import _
 from werkstatt.network.models import Role
 
 if TYPE_CHECKING:
@@ -167,20 +168,20 @@ def require(
     """`can()` as an exception for actions on an account's objects: 401 anonymous, 404 another network's
     object, 403 a role without the right, 403 another town's object for a town-scoped action."""
     if account is None:
-        raise Unauthenticated("Bitte melden Sie sich an.")
+        raise Unauthenticated(_("Bitte melden Sie sich an."))
     if network_id is not None and not in_network(account, network_id):
-        raise NotFound("Nicht gefunden.")
+        raise NotFound(_("Nicht gefunden."))
     if not role_may(account.role, action):
-        raise Forbidden("Diese Aktion ist für Ihre Rolle nicht freigegeben.")
+        raise Forbidden(_("Diese Aktion ist für Ihre Rolle nicht freigegeben."))
     if not in_town(account, action, town_id):
-        raise Forbidden("Das dürfen nur Mitglieder des Kernteams dieser Stadt.")
+        raise Forbidden(_("Das dürfen nur Mitglieder des Kernteams dieser Stadt."))
     return account
 
 
 def require_network(account: CurrentAccount | None, network_id: UUID | None) -> None:
     """404 unless the object's network is the account's (or the account is the instance admin)."""
     if not in_network(account, network_id):
-        raise NotFound("Nicht gefunden.")
+        raise NotFound(_("Nicht gefunden."))
 
 
 def current_account(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentAccount | None:
@@ -195,9 +196,9 @@ def allowed(action: Action) -> Any:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         account = current_account(connection)
         if account is None and not role_may(ANONYMOUS, action):
-            raise Unauthenticated("Bitte melden Sie sich an.")
+            raise Unauthenticated(_("Bitte melden Sie sich an."))
         if not role_may(role_of(account), action):
-            raise Forbidden("Diese Aktion ist für Ihre Rolle nicht freigegeben.")
+            raise Forbidden(_("Diese Aktion ist für Ihre Rolle nicht freigegeben."))
 
     guard.__name__ = f"allowed_{action.value}"
     return guard

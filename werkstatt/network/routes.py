@@ -5,6 +5,7 @@ for another network's ids → validate → service command → redirect (or the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -12,6 +13,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Invalid, NotFound
+from werkstatt.i18n import Message, _
 from werkstatt.live.broker import announce_account_changed, announce_sessions_ended
 from werkstatt.network import auth, service
 from werkstatt.network.forms import (
@@ -73,7 +75,7 @@ class NetworkController(Controller):
         db: AsyncSession,
         town: Town,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         topics = await service.topics_of(db, town.network_id)
         if values is None:
@@ -100,11 +102,11 @@ class NetworkController(Controller):
         data = {key: str(value) for key, value in form.items() if key != "_csrf_token"}
         chosen_ids = [str(value) for value in form.getall("topic")] if "topic" in form else []
         known = {str(topic.id): topic for topic in await service.topics_of(db, town.network_id)}
-        errors: dict[str, str] = {}
+        errors: dict[str, Message] = {}
         choices: list[TownTopicChoice] = []
         for raw in chosen_ids:
             if raw not in known:
-                errors["_"] = "Unbekanntes Schwerpunktthema."
+                errors["_"] = _("Unbekanntes Schwerpunktthema.")
                 continue
             fields = {
                 "focus_topic_id": raw,
@@ -130,7 +132,7 @@ class NetworkController(Controller):
         db: AsyncSession,
         town: Town,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         context = {
             "town": town,
@@ -150,7 +152,7 @@ class NetworkController(Controller):
             db, await service.get_network(db, signed_in(request), town.network_id), member_id
         )
         if member.town_id != town.id:
-            raise NotFound("Nicht gefunden.")
+            raise NotFound(_("Nicht gefunden."))
         return town, member
 
     @get("/staedte/{town_id:str}/kernteam", name="kernteam", guards=[allowed(Action.manage_kernteam)])
@@ -229,7 +231,7 @@ class AdminController(Controller):
         db: AsyncSession,
         network: Network,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         context = {
             "network": network,
@@ -288,7 +290,7 @@ class AdminController(Controller):
         network: Network,
         town: Town,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         context = {
             "network": network,
@@ -304,7 +306,7 @@ class AdminController(Controller):
         network = await self._network(request, db, network_id, Action.manage_town)
         town = await service.get_town(db, signed_in(request), town_id)
         if town.network_id != network.id:
-            raise NotFound("Diese Stadt gibt es nicht.")
+            raise NotFound(_("Diese Stadt gibt es nicht."))
         return network, town
 
     @get("/{network_id:str}/staedte/{town_id:str}", name="admin_town", guards=[allowed(Action.manage_town)])
@@ -375,7 +377,7 @@ class AdminController(Controller):
         kind: str,
         item: Any,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         context = {
             "network": network,
@@ -393,7 +395,7 @@ class AdminController(Controller):
             return await service.get_group(db, network, item_id)
         from werkstatt.errors import NotFound
 
-        raise NotFound("Nicht gefunden.")
+        raise NotFound(_("Nicht gefunden."))
 
     async def _item_form(
         self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, kind: str, item_id: str
@@ -493,7 +495,7 @@ class AdminController(Controller):
         network: Network,
         *,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
         link: str | None = None,
         link_kind: str | None = None,
         mailed: bool = False,

@@ -3,7 +3,7 @@ the coach's project-idea form, and the town page's list of project ideas (an htm
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -18,6 +18,7 @@ from werkstatt.catalogue import service as catalogue
 from werkstatt.catalogue.access import viewer_of
 from werkstatt.errors import DomainError, Forbidden, NotFound
 from werkstatt.export.handlers import may_export
+from werkstatt.i18n import _
 from werkstatt.live.events import publish
 from werkstatt.network import service as network
 from werkstatt.network.forms import signed_in
@@ -92,9 +93,9 @@ class ResultPage(Controller):
         db: AsyncSession,
         actor: Actor,
         form: dict[str, Any] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
         status: int = 200,
-        edit_errors: dict[str, str] | None = None,
+        edit_errors: Mapping[str, str] | None = None,
     ) -> Response[str]:
         workshop = actor.workshop
         found = await workshop_results(db, workshop, viewer_for(request, actor))
@@ -163,10 +164,10 @@ class ResultPage(Controller):
             return await self._page(request, db, actor, edit_errors={key: message}, status=422)
         try:
             if not actor.is_coach:
-                raise Forbidden("Nur die Moderation ändert hier Projektideen.")
+                raise Forbidden(_("Nur die Moderation ändert hier Projektideen."))
             project = await db.get(ProjectIdea, project_id)
             if project is None or project.workshop_id != actor.workshop.id:
-                raise NotFound("Diese Projektidee gibt es nicht.")
+                raise NotFound(_("Diese Projektidee gibt es nicht."))
             await results.edit_project_idea(db, actor.account, project_id, data)
             await db.commit()
         except DomainError as error:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt.board.common import actor_for, viewer_for
 from werkstatt.board.queries import board_state
 from werkstatt.errors import DomainError, Invalid, NotFound
+from werkstatt.i18n import _
 from werkstatt.live.events import publish
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.voting import service as voting
@@ -30,7 +31,7 @@ def _uuid(value: Any, field: str) -> UUID:
     try:
         return UUID(str(value))
     except ValueError:
-        raise Invalid("Ungültige Auswahl.", {field: "Ungültige Auswahl."}) from None
+        raise Invalid(_("Ungültige Auswahl."), {field: _("Ungültige Auswahl.")}) from None
 
 
 def _score(value: Any, field: str) -> int | None:
@@ -39,7 +40,7 @@ def _score(value: Any, field: str) -> int | None:
     try:
         return int(str(value)[:3])
     except ValueError:
-        raise Invalid("Bitte eine Zahl wählen.", {field: "Muss eine ganze Zahl sein."}) from None
+        raise Invalid(_("Bitte eine Zahl wählen."), {field: _("Muss eine ganze Zahl sein.")}) from None
 
 
 class VotingController(Controller):
@@ -138,7 +139,7 @@ class VotingController(Controller):
 
         async def action(actor: Actor) -> Any:
             if not ordered:
-                raise Invalid("Bitte mindestens einer Karte einen Platz geben.", {"idea_ids": "Leer."})
+                raise Invalid(_("Bitte mindestens einer Karte einen Platz geben."), {"idea_ids": _("Leer.")})
             return await voting.set_final_order(db, actor, ordered)
 
         return await self._run(request, db, workshop_id, action, N_("Reihenfolge festgelegt."))

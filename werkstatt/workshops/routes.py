@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.catalogue.schema import CONFIG_MODELS, MECHANIC_LABELS, Category
 from werkstatt.errors import Invalid, NotFound, Unauthenticated
+from werkstatt.i18n import _
 from werkstatt.network import service as network_service
 from werkstatt.network.forms import signed_in
 from werkstatt.network.models import FocusTopic, KernteamMember, Network, Role, TargetGroup, Town
@@ -74,9 +75,9 @@ def to_login(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 def signed_in_coach(request: Request[Any, Any, Any]) -> CurrentAccount:
     account: CurrentAccount | None = request.scope.get("state", {}).get("account")
     if account is None:
-        raise LoginRequired("Bitte melden Sie sich an.")
+        raise LoginRequired(_("Bitte melden Sie sich an."))
     if account.role not in COACH_ROLES:
-        raise NotFound("Diese Seite gibt es nicht.")
+        raise NotFound(_("Diese Seite gibt es nicht."))
     return account
 
 
@@ -85,7 +86,7 @@ async def load_workshop(db: AsyncSession, account: CurrentAccount, workshop_id: 
     query = select(Workshop).where(Workshop.id == workshop_id).execution_options(populate_existing=True)
     workshop = (await db.execute(query)).scalar_one_or_none()
     if workshop is None or not may_run(account, workshop.network_id):
-        raise NotFound("Diese Werkstatt gibt es nicht.")
+        raise NotFound(_("Diese Werkstatt gibt es nicht."))
     return workshop
 
 
@@ -302,7 +303,7 @@ class WorkshopsController(Controller):
             if template_slug:
                 template = await methods_source.agenda_template(db, template_slug)
                 if template is None:
-                    raise Invalid(forms.CHECK, {"template": "Diese Ablaufvorlage gibt es nicht."})
+                    raise Invalid(forms.CHECK, {"template": _("Diese Ablaufvorlage gibt es nicht.")})
                 town = await db.get(Town, UUID(values["town_id"])) if _uuid(values.get("town_id")) else None
                 network_id = town.network_id if town else account.network_id
                 if network_id is not None:
