@@ -34,8 +34,8 @@ def value(text: str, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-def metrics_settings(database_url: str, tmp_path: Path) -> Any:
-    return make_settings(database_url, tmp_path, metrics=True, metrics_token=TOKEN)
+def metrics_settings(database_url: str, data_dir: Path) -> Any:
+    return make_settings(database_url, data_dir, metrics=True, metrics_token=TOKEN)
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ from werkstatt.settings import Settings
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, data_dir: Path) -> Settings:
     """Small limits so that the limiting tests need few (argon2-priced) attempts."""
-    return make_settings(database_url, tmp_path, login_attempts_per_account=3, login_attempts_per_client=5)
+    return make_settings(database_url, data_dir, login_attempts_per_account=3, login_attempts_per_client=5)
 
 
 async def login(client: AsyncTestClient[Any], email: str, password: str = PASSWORD, next_path: str = "") -> Any:
