@@ -1,7 +1,7 @@
 """Typed settings, read from the environment with the prefix WERKSTATT_.
 
-Every field carries a docstring; the README's configuration table is generated from them and a test
-fails when one is undocumented.
+Every field carries a docstring; the README's configuration table is generated from them
+(`python scripts/settings_table.py`), and a test fails when the README's table differs.
 """
 
 from __future__ import annotations
@@ -255,3 +255,24 @@ def load_settings(**overrides: object) -> Settings:
         if not first["loc"]:
             raise SettingsError(f"Ungültige Einstellung: {message}") from None
         raise SettingsError(f"Ungültige Einstellung WERKSTATT_{field.upper()}: {message}") from None
+
+
+def _shown_default(value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, list):
+        return "`" + ",".join(str(item) for item in value) + "`"
+    if isinstance(value, StrEnum):
+        return f"`{value.value}`"
+    return f"`{value}`"
+
+
+def configuration_table() -> str:
+    """The README's configuration table, made from the fields and their docstrings
+    (`python scripts/settings_table.py` writes it into README.md; a test fails when the two differ)."""
+    rows = ["| Variable | Standard | Bedeutung |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory is not None else field.default  # type: ignore[call-arg]
+        meaning = " ".join((field.description or "").split())
+        rows.append(f"| `WERKSTATT_{name.upper()}` | {_shown_default(default)} | {meaning} |")
+    return "\n".join(rows) + "\n"
