@@ -164,7 +164,7 @@ def app_for(settings: Settings) -> Litestar:
         return create_app(settings)
     key = settings.model_dump_json()
     if key not in _APPS:
-        _APPS[key] = create_app(settings)
+        _APPS[key] = create_app(settings.model_copy(deep=True))  # a copy: what this test changes in its own stays here
     app = _APPS[key]
     app.state.settings = settings  # equal to the one it was built with; what the test changes in it, routes see
     return app
