@@ -418,8 +418,8 @@ async def test_change_password_in_profile(
         {"current_password": "falsch", "password": "neues-passwort-1", "password_repeat": "neues-passwort-1"},
     )
     assert wrong.status_code == 422
-    # the coach chose English in the profile check before: the field error is English as well
-    assert "current password is wrong" in text_of(wrong.text, "#f-current_password-error")
+    # an account of its own test, in the default language (German)
+    assert "Das bisherige Passwort stimmt nicht." in text_of(wrong.text, "#f-current_password-error")
     ok = await post_form(
         client,
         "/profil/passwort",
