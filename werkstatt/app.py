@@ -27,6 +27,7 @@ from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
+from werkstatt.logo import logo_image
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter
 from werkstatt.security import SecurityHeadersMiddleware, add_security_headers
@@ -53,7 +54,7 @@ def domain_handlers() -> list[Any]:
 
 def route_handlers() -> list[Any]:
     """Every domain's controllers; collected here so that `create_app` stays the only wiring point."""
-    handlers: list[Any] = [healthz, metrics.metrics_endpoint, *domain_handlers()]
+    handlers: list[Any] = [healthz, logo_image, metrics.metrics_endpoint, *domain_handlers()]
     handlers.append(
         create_static_files_router(
             path="/static",

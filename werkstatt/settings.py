@@ -141,6 +141,10 @@ class Settings(BaseSettings):
     accessibility_file: Path | None = None
     """Markdown file with the accessibility statement; default `DATA_DIR/content/barrierefreiheit.md`."""
 
+    logo_file: Path | None = None
+    """PNG or JPEG (at most 2 MB) with the operator's or town's logo, printed on the join poster and at the top of
+    the PDF and DOCX protocol; default `DATA_DIR/content/logo.png` (or `logo.jpg`) when present."""
+
     operator_name: str = "Betreiber dieser Werkstatt-Instanz"
     """Name of the operator shown in the footer and legal pages."""
 
