@@ -20,6 +20,7 @@ from werkstatt.errors import Forbidden, Invalid, TooMany, Unauthenticated
 from werkstatt.export.formats import FORMATS
 from werkstatt.export.gather import gather
 from werkstatt.export.text import content_disposition, filenames
+from werkstatt.logo import logo
 from werkstatt.ratelimit import hit, retry_after
 from werkstatt.web import BERLIN, request_locale
 from werkstatt.workshops.service import Actor
@@ -56,6 +57,8 @@ async def export_response(
         wait = await retry_after(request.app.state, key, EXPORT_WINDOW)
         raise TooMany("Zu viele Exporte in kurzer Zeit. Bitte gleich noch einmal versuchen.", wait)
     data = await gather(db, actor.workshop, request_locale(request))
+    if chosen.name in {"pdf", "docx"}:
+        data = data.model_copy(update={"logo": logo(request.app.state.settings)})
     await db.commit()  # the connection goes back to the pool before rendering
     body = await anyio.to_thread.run_sync(chosen.render, data) if chosen.slow else chosen.render(data)
     starts = data.starts_at or datetime.now(UTC)
