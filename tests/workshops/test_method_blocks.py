@@ -86,7 +86,8 @@ async def test_run_sheet_is_compact_with_qr_and_the_poster_prints_the_door(
     assert "<?xml" not in sheet.text
     assert text_of(sheet.text, "#runsheet-code") == workshop.join_code
     methods = [row.get_text(" ", strip=True) for row in soup.select("#runsheet-steps tr.rs-method")]
-    assert methods[0].startswith("10 Min. Methode: Blitzlicht")
+    assert methods[0].startswith("18:05 · 10 Min. Blitzlicht")  # 16:00 UTC = 18:00 in Berlin; after 5 min
+    assert len(methods) == 5, "one heading row per method: its question and warning once, not per step"
     assert all(len(node.get_text()) <= 220 for node in soup.select(".rs-instructions"))
 
     plan = await client.get(base)
