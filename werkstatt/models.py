@@ -7,6 +7,7 @@ import importlib
 
 from werkstatt.db import metadata
 from werkstatt.idempotency import ApiRequest
+from werkstatt.scheduler import ScheduledRun
 from werkstatt.sessions import WebSession
 
 MODEL_MODULES = ("network", "catalogue", "workshops", "live", "board", "voting", "results")
@@ -18,4 +19,4 @@ for _domain in MODEL_MODULES:
         if error.name not in {f"werkstatt.{_domain}.models", f"werkstatt.{_domain}"}:
             raise
 
-__all__ = ["ApiRequest", "WebSession", "metadata"]
+__all__ = ["ApiRequest", "ScheduledRun", "WebSession", "metadata"]

@@ -11,7 +11,7 @@ import secrets
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -153,6 +153,14 @@ class Settings(BaseSettings):
 
     sync_methods_on_start: bool = True
     """Upsert the shipped method cards from `methods/` at start-up (embedded mode)."""
+
+    log_format: Literal["text", "json"] = "text"
+    """`text` (one readable line per event) or `json` (one JSON object per line: time, level, logger, message,
+    request_id); either way with the request id and without tokens, guest names or client addresses."""
+
+    run_jobs: bool = True
+    """Run the periodic jobs (step timers running out, retention) in this process; with several workers or
+    containers each takes part, and every job still runs once per slot."""
 
     trust_proxy_headers: bool = False
     """Take the client address from X-Forwarded-For (only behind your own reverse proxy)."""

@@ -83,6 +83,7 @@ PUSHED = {
     "cluster_renamed": "cluster_renamed",
     "cluster_deleted": "cluster_deleted",
     "ideas_merged": "ideas_merged",
+    "idea_unmerged": "idea_unmerged",
     "idea_hidden": "idea_hidden",
     "idea_restored": "idea_restored",
 }

@@ -25,6 +25,7 @@ from werkstatt.errors import Invalid, TooMany
 from werkstatt.ratelimit import Limiter
 from werkstatt.web import N_
 from werkstatt.workshops.models import Workshop
+from werkstatt.workshops.step_settings import collect_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,7 +108,7 @@ async def check_cards(db: AsyncSession, actor: Actor, step: AgendaStep) -> None:
     if total >= limits.workshop_cards:
         metrics.post_refused("workshop_cards")
         raise Invalid(WORKSHOP_FULL % {"cap": limits.workshop_cards}, {"text": "Limit erreicht."})
-    cap = int(step.config.get("max_cards_per_person") or limits.cards_per_step)
+    cap = collect_settings(step).max_cards_per_person or limits.cards_per_step
     if not actor.is_coach and own >= cap:
         metrics.post_refused("step_cap")
         raise Invalid(STEP_FULL % {"cap": cap}, {"text": "Limit erreicht."})

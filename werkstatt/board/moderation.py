@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import func, literal, select, tuple_, update
 
+from werkstatt.board import rules
 from werkstatt.board.cards import card_state
 from werkstatt.board.models import CLUSTER_NAME_MAX, Cluster, Comment, Idea, Reaction
 from werkstatt.board.service import clean_text, current_step
@@ -20,6 +21,7 @@ from werkstatt.live.events import record
 from werkstatt.voting.models import Vote
 from werkstatt.voting.service import VOTING_MECHANICS, reveal_tallies
 from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
+from werkstatt.workshops.step_settings import auto_advance, cluster_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,7 +65,7 @@ def timer_view(step: AgendaStep) -> dict[str, Any]:
         "remaining": step.timer_remaining,
         "total": step.minutes * 60,
         "server_now": now.isoformat(),
-        "auto_advance": bool(step.config.get("auto_advance")),
+        "auto_advance": auto_advance(step),
     }
 
 
@@ -99,6 +101,9 @@ async def add_minute(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     _not_closed(actor)
     step = _step(actor)
     now = datetime.now(UTC)
+    if step.timer_ends_at is None and step.timer_remaining == 0:  # run out (on the server): one more minute runs
+        step.timer_ends_at, step.timer_remaining = now + timedelta(seconds=60), None
+        return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "add"})
     if step.timer_ends_at is not None:
         left = max(int((step.timer_ends_at - now).total_seconds()), 0)
     else:  # paused, or not started yet: a minute on top of the step's own time, not on nothing
@@ -152,9 +157,9 @@ async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEven
     item_id = _uuid(raw, "target")
     if kind == "idea":
         idea = await db.get(Idea, item_id)
-        if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.hidden:
-            raise NotFound("Diese Karte gibt es nicht.")
-        if _is_blind(actor, idea):
+        if idea is None or idea.workshop_id != actor.workshop.id or not rules.on_the_board(idea):
+            raise NotFound(rules.NOT_FOUND)
+        if rules.is_blind(actor.workshop, idea):
             raise Invalid("Verdeckte Karten lassen sich erst nach dem Aufdecken hervorheben.", {"target": "Verdeckt."})
     elif kind == "cluster":
         cluster = await db.get(Cluster, item_id)
@@ -184,17 +189,10 @@ async def _spotlight_view(db: AsyncSession, actor: Actor, kind: str, item_id: UU
         idea
         for idea in (
             await db.execute(
-                select(Idea)
-                .where(
-                    Idea.cluster_id == item_id,
-                    Idea.withdrawn.is_(False),
-                    Idea.hidden.is_(False),
-                    Idea.merged_into_id.is_(None),
-                )
-                .order_by(Idea.created_at, Idea.id)
+                select(Idea).where(Idea.cluster_id == item_id, *rules.ON_THE_BOARD).order_by(Idea.created_at, Idea.id)
             )
         ).scalars()
-        if not _is_blind(actor, idea)
+        if not rules.is_blind(actor.workshop, idea)
     ]
     return {
         "kind": kind,
@@ -203,11 +201,6 @@ async def _spotlight_view(db: AsyncSession, actor: Actor, kind: str, item_id: UU
         "members": [idea.text for idea in members[:SPOTLIGHT_MEMBERS]],
         "more": max(len(members) - SPOTLIGHT_MEMBERS, 0),
     }
-
-
-def _is_blind(actor: Actor, idea: Idea) -> bool:
-    step = next((s for s in actor.workshop.steps if s.position == idea.step_position), None)
-    return bool(step and step.config.get("blind") and not step.revealed)
 
 
 async def edit_step_text(db: AsyncSession, actor: Actor, question: Any, instructions: Any) -> WorkshopEvent:
@@ -229,7 +222,7 @@ def _may_cluster(actor: Actor) -> None:
     step = _step(actor)
     if actor.is_coach:
         return
-    if step.mechanic != "cluster" or step.config.get("who", "coach") != "all":
+    if step.mechanic != "cluster" or cluster_settings(step).who != "all":
         raise Forbidden("In diesem Schritt ordnet nur die Moderation die Karten.")
 
 
@@ -296,17 +289,64 @@ async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id:
         raise Conflict("Diese Karten haben schon Punkte oder Bewertungen; zusammenführen geht nur vor der Abstimmung.")
     source.merged_into_id = target.id
     await db.execute(update(Idea).where(Idea.merged_into_id == source.id).values(merged_into_id=target.id))
-    await db.execute(update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id))
-    already = select(Reaction.participant_id, Reaction.kind).where(Reaction.idea_id == target.id)
+    # Comments and reactions move to the target and remember where they were given (for `unmerge_idea`).
     await db.execute(
-        delete(Reaction).where(
-            Reaction.idea_id == source.id, tuple_(Reaction.participant_id, Reaction.kind).in_(already)
+        update(Comment)
+        .where(Comment.idea_id == source.id)
+        .values(
+            idea_id=target.id,
+            merged_from_id=func.coalesce(Comment.merged_from_id, literal(source.id, Comment.merged_from_id.type)),
         )
-    )  # the same person's same reaction on both cards counts once
-    await db.execute(update(Reaction).where(Reaction.idea_id == source.id).values(idea_id=target.id))
+    )
+    already = select(Reaction.participant_id, Reaction.kind).where(Reaction.idea_id == target.id)
+    # The same person's same reaction on both cards counts once: that one stays behind on the duplicate.
+    await db.execute(
+        update(Reaction)
+        .where(Reaction.idea_id == source.id, tuple_(Reaction.participant_id, Reaction.kind).not_in(already))
+        .values(
+            idea_id=target.id,
+            merged_from_id=func.coalesce(Reaction.merged_from_id, literal(source.id, Reaction.merged_from_id.type)),
+        )
+    )
     await db.flush()
     data = {"source": str(source.id), "target": str(target.id), **await _card_data(db, actor, target)}
     return await record(db, actor.workshop.id, "ideas_merged", data)
+
+
+async def unmerge_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> WorkshopEvent:
+    """Undo a merge: the duplicate comes back on the board with the comments and reactions given to it; the
+    surviving card keeps the rest. Only while the surviving card has no dots or ratings (they were given to
+    both texts at once)."""
+    _coach(actor)
+    _not_closed(actor)
+    source = await db.get(Idea, _uuid(idea_id, "idea_id"))
+    if source is None or source.workshop_id != actor.workshop.id or source.withdrawn:
+        raise NotFound(rules.NOT_FOUND)
+    if source.merged_into_id is None:
+        raise Conflict("Diese Karte ist mit keiner anderen zusammengeführt.", {"idea_id": "Nicht zusammengeführt."})
+    target = await db.get(Idea, source.merged_into_id)
+    assert target is not None
+    if await db.scalar(select(func.count()).where(Vote.idea_id == target.id)):
+        raise Conflict(
+            "Die zusammengeführte Karte hat schon Punkte oder Bewertungen; "
+            "die Zusammenführung lässt sich nicht mehr aufheben.",
+            {"idea_id": "Schon abgestimmt."},
+        )
+    source.merged_into_id = None
+    for model in (Comment, Reaction):
+        await db.execute(
+            update(model)
+            .where(model.idea_id == target.id, model.merged_from_id == source.id)
+            .values(idea_id=source.id, merged_from_id=None)
+        )
+    await db.flush()
+    data = {
+        "source": str(source.id),
+        "target": str(target.id),
+        **await _card_data(db, actor, target),
+        "source_idea": await card_state(db, actor.workshop, source),
+    }
+    return await record(db, actor.workshop.id, "idea_unmerged", data)
 
 
 # --- hide and remove ---------------------------------------------------------------------------------
@@ -352,7 +392,7 @@ def _board_flags(actor: Actor, idea: Idea | None = None) -> dict[str, Any]:
     """What a pushed card or cluster needs to know of the board: whether everyone may sort it now."""
     step = current_step(actor.workshop)
     cluster_step = step is not None and step.mechanic == "cluster"
-    everyone = bool(cluster_step and step and step.config.get("who") == "all" and not actor.workshop.locked)
+    everyone = bool(cluster_step and cluster_settings(step).who == "all" and not actor.workshop.locked)
     spotlit = idea is not None and actor.workshop.spotlight == f"idea:{idea.id}"
     return {"cluster_step": cluster_step, "all_cluster": everyone, "spotlit": spotlit}
 
@@ -367,13 +407,7 @@ async def _card_data(db: AsyncSession, actor: Actor, idea: Idea) -> dict[str, An
 
 async def _idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Idea:
     idea = await db.get(Idea, _uuid(idea_id, "idea_id"))
-    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.merged_into_id:
-        raise NotFound("Diese Karte gibt es nicht.")
-    if idea.hidden and not actor.is_coach:
-        raise NotFound("Diese Karte gibt es nicht.")
-    if _is_blind(actor, idea) and not actor.is_coach and idea.participant_id != actor.participant_id:
-        raise NotFound("Diese Karte gibt es nicht.")
-    return idea
+    return rules.visible(actor.workshop, idea, coach=actor.is_coach, participant_id=actor.participant_id)
 
 
 async def _cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> Cluster:
@@ -418,6 +452,7 @@ MODERATION: dict[str, tuple[tuple[str, ...], Any]] = {
         ("source_id", "target_id"),
         lambda db, actor, c: merge_ideas(db, actor, c.get("source_id"), c.get("target_id")),
     ),
+    "unmerge_idea": (("idea_id",), lambda db, actor, c: unmerge_idea(db, actor, c.get("idea_id"))),
     "hide_idea": (("idea_id", "reason"), lambda db, actor, c: hide_idea(db, actor, c.get("idea_id"), c.get("reason"))),
     "restore_idea": (("idea_id",), lambda db, actor, c: restore_idea(db, actor, c.get("idea_id"))),
     "remove_participant": (

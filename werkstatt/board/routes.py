@@ -30,6 +30,7 @@ from werkstatt.web import N_, gettext, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
 from werkstatt.workshops.service import code_expired, join_workshop, normalise_code
+from werkstatt.workshops.step_settings import cluster_settings
 from werkstatt.workshops.views import join_url
 
 
@@ -216,7 +217,7 @@ class BoardController(Controller):
         ideas, total = await column_ideas(db, workshop, viewer, column, nach, limit)
         step = board.current_step(workshop)
         may_cluster = column.startswith("cluster-") and (
-            actor.is_coach or (step is not None and step.config.get("who") == "all" and not workshop.locked)
+            actor.is_coach or (step is not None and cluster_settings(step).who == "all" and not workshop.locked)
         )
         context = {
             "workshop": workshop,
@@ -303,7 +304,10 @@ class BoardController(Controller):
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
     ) -> Response[Any]:
         kind = await _field(request, "kind", 20)
-        action = lambda actor: board.react(db, actor, idea_id, kind)  # noqa: E731
+        form = await request.form()
+        wanted = str(form.get("on", ""))[:5]
+        on = {"1": True, "true": True, "0": False, "false": False}.get(wanted)  # else: set unless given already
+        action = lambda actor: board.react(db, actor, idea_id, kind, on)  # noqa: E731
         return await self._run(request, db, workshop_id, action, N_("Reaktion gespeichert."))
 
     @post("/steuerung", name="board_command")

@@ -10,21 +10,23 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from advanced_alchemy.mixins import uuid as _ids
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from werkstatt.board import limits
+from werkstatt.board import limits, rules
 from werkstatt.board.models import REACTIONS, Comment, Idea, Reaction
 from werkstatt.errors import Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic
 from werkstatt.workshops.methods_source import record_usage
-from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
+from werkstatt.workshops.models import AgendaStep, Participant, Workshop, WorkshopState
+from werkstatt.workshops.step_settings import blind_now, collect_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from werkstatt.live.models import WorkshopEvent
-    from werkstatt.workshops.models import Workshop
     from werkstatt.workshops.service import Actor
 
 # Invisible and direction-changing characters that make a card lie about what it says.
@@ -67,7 +69,7 @@ def _collect_step(workshop: Workshop, actor: Actor) -> AgendaStep:
         raise Forbidden("Die Werkstatt hat noch nicht begonnen.")
     if step.mechanic != "collect":
         raise Forbidden("In diesem Schritt werden keine Karten gesammelt.")
-    if step.config.get("coach_only") and not actor.is_coach:
+    if collect_settings(step).coach_only and not actor.is_coach:
         raise Forbidden("In diesem Schritt schreibt nur die Moderation.")
     return step
 
@@ -76,12 +78,13 @@ def idea_view(idea: Idea, author: Participant, step: AgendaStep | None, topic: F
     """Everything any audience could see of a card; `visibility.py` takes away what one may not see."""
     return {
         "id": str(idea.id),
+        "number": idea.number,
         "text": idea.text,
         "author_id": str(idea.participant_id),
         "author_name": author.display_name,
         "author_target_group": author.target_group,
         "anonymous": idea.anonymous,
-        "blind": bool(step and step.config.get("blind") and not step.revealed),
+        "blind": blind_now(step),
         "step": idea.step_position,
         "focus_topic_id": str(idea.focus_topic_id) if idea.focus_topic_id else None,
         "focus_topic": topic.name if topic else None,
@@ -110,18 +113,19 @@ async def post_idea(
     _require_open(actor)
     step = _collect_step(workshop, actor)
     assert actor.participant is not None
-    limit = int(step.config.get("max_length") or 280)
-    text = clean_text(text, min(limit, 1000))
+    settings = collect_settings(step)
+    text = clean_text(text, min(settings.max_length, 1000))
     topic = await _topic(db, workshop, focus_topic_id)
     await limits.check_rate(actor, "card")
     await limits.check_cards(db, actor, step)
     idea = Idea(
         workshop_id=workshop.id,
+        number=await next_card_number(db, workshop.id),
         participant_id=actor.participant.id,
         step_position=step.position,
         text=text,
         focus_topic_id=topic.id if topic else None,
-        anonymous=bool(step.config.get("anonymous")),
+        anonymous=settings.anonymous,
     )
     db.add(idea)
     await db.flush()
@@ -129,10 +133,25 @@ async def post_idea(
     return idea, event
 
 
+async def next_card_number(db: AsyncSession, workshop_id: UUID) -> int:
+    """The workshop's next card number, from one atomic UPDATE of its counter (the row stays locked until
+    commit, so parallel posts on PostgreSQL get distinct numbers; a rolled-back post leaves a gap)."""
+    number = (
+        await db.execute(
+            update(Workshop)
+            .where(Workshop.id == workshop_id)
+            .values(card_counter=Workshop.card_counter + 1)
+            .returning(Workshop.card_counter)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one()
+    return int(number)
+
+
 async def _own_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
     idea = await db.get(Idea, idea_id)
-    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn:
-        raise NotFound("Diese Karte gibt es nicht.")
+    if idea is None or idea.workshop_id != actor.workshop.id or rules.is_gone(idea):
+        raise NotFound(rules.NOT_FOUND)
     if not actor.is_coach and idea.participant_id != actor.participant_id:
         raise Forbidden("Nur die Autorin oder der Autor und die Moderation können diese Karte ändern.")
     return idea
@@ -146,8 +165,7 @@ async def edit_idea(db: AsyncSession, actor: Actor, idea_id: UUID, text: str) ->
     _require_open(actor)
     idea = await _own_idea(db, actor, idea_id)
     step = _step_of(actor.workshop, idea.step_position)
-    limit = int(step.config.get("max_length") or 280) if step else 280
-    idea.text = clean_text(text, min(limit, 1000))
+    idea.text = clean_text(text, min(collect_settings(step).max_length, 1000))
     idea.edited_at = datetime.now(UTC)
     author = await db.get(Participant, idea.participant_id)
     assert author is not None
@@ -165,21 +183,10 @@ async def withdraw_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Worksh
     )
 
 
-def _private(actor: Actor, idea: Idea) -> bool:
-    """Not on everyone's board: hidden by the coach, or a blind step's card before the reveal."""
-    step = _step_of(actor.workshop, idea.step_position)
-    return idea.hidden or bool(step and step.config.get("blind") and not step.revealed)
-
-
 async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
     """A card this actor may comment on or react to: one they can see on their board."""
     idea = await db.get(Idea, idea_id)
-    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.merged_into_id:
-        raise NotFound("Diese Karte gibt es nicht.")
-    own = idea.participant_id == actor.participant_id
-    if not actor.is_coach and (idea.hidden or (_private(actor, idea) and not own)):  # hidden: even for its author
-        raise NotFound("Diese Karte gibt es nicht.")
-    return idea
+    return rules.visible(actor.workshop, idea, coach=actor.is_coach, participant_id=actor.participant_id)
 
 
 async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str) -> tuple[Comment, WorkshopEvent]:
@@ -205,32 +212,43 @@ async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str)
                 "text": comment.text,
                 "author_id": str(actor.participant.id),
                 "author_name": actor.participant.display_name,
-                "idea_private": _private(actor, idea),  # then only the coach and the card's author see it
+                "idea_private": rules.private(actor.workshop, idea),  # then only the coach and the card's author see it
             }
         },
     )
     return comment, event
 
 
-async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str) -> WorkshopEvent:
-    """Toggle a reaction; the event carries the new count so boards need no query."""
+async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str, on: bool | None = None) -> WorkshopEvent:
+    """Set (`on=True`) or unset (`on=False`) one's reaction of this kind; the event carries the new count so
+    boards need no query. Each is one statement that cannot collide with itself: setting twice (a double
+    click, two devices) leaves one reaction, unsetting twice none. Without `on` (a board button, which does
+    not know who presses it) the reaction is set unless this person already gave it."""
     _require_open(actor)
     if kind not in REACTIONS:
         raise Invalid("Unbekannte Reaktion.", {"kind": "Unbekannte Reaktion."})
     idea = await _visible_idea(db, actor, idea_id)
     assert actor.participant is not None
-    existing = (
+    mine = (Reaction.idea_id == idea.id, Reaction.participant_id == actor.participant.id, Reaction.kind == kind)
+    if on is None:
+        on = (await db.execute(select(Reaction.id).where(*mine))).scalar_one_or_none() is None
+    if on:
+        dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+        now = datetime.now(UTC)
         await db.execute(
-            select(Reaction).where(
-                Reaction.idea_id == idea.id, Reaction.participant_id == actor.participant.id, Reaction.kind == kind
+            dialect.insert(Reaction)
+            .values(
+                id=new_row_id(),
+                idea_id=idea.id,
+                participant_id=actor.participant.id,
+                kind=kind,
+                created_at=now,
+                updated_at=now,
             )
+            .on_conflict_do_nothing(index_elements=["idea_id", "participant_id", "kind"])
         )
-    ).scalar_one_or_none()
-    if existing is None:
-        db.add(Reaction(idea_id=idea.id, participant_id=actor.participant.id, kind=kind))
     else:
-        await db.delete(existing)
-    await db.flush()
+        await db.execute(delete(Reaction).where(*mine).execution_options(synchronize_session=False))
     count = (
         await db.execute(select(func.count(Reaction.id)).where(Reaction.idea_id == idea.id, Reaction.kind == kind))
     ).scalar_one()
@@ -247,6 +265,11 @@ async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str) -> Wor
             }
         },
     )
+
+
+def new_row_id() -> UUID:
+    """The same time-ordered ids the ORM gives its rows (a Core INSERT bypasses the ORM default)."""
+    return UUID(str(_ids.uuid7()))  # type: ignore[attr-defined]
 
 
 def step_view(step: AgendaStep | None) -> dict[str, Any] | None:

@@ -139,7 +139,7 @@ def render_docx(data: ExportData) -> bytes:
     if top:
         for idea in top:
             points = "" if idea.votes is None else f" ({idea.votes} {_('Punkte') if idea.votes != 1 else _('Punkt')})"
-            doc.add_paragraph(f"{idea.text}{points}", style="List Number")
+            doc.add_paragraph(f"{_('Nr.')} {idea.number} – {idea.text}{points}", style="List Number")
     else:
         doc.add_paragraph(_("Noch keine Rangfolge: Es wurde nicht abgestimmt oder die Punkte sind verdeckt."))
 
@@ -201,7 +201,7 @@ def render_docx(data: ExportData) -> bytes:
         rows = []
         for idea in data.ideas:
             rank = "–" if idea.rank is None else f"{idea.rank}." + (" =" if idea.tie else "")
-            text = idea.text
+            text = idea.with_merged()
             titles = data.project_titles(idea)
             if titles:
                 text += f"\n→ {_('Projektidee')}: " + ", ".join(titles)

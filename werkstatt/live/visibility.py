@@ -7,6 +7,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from werkstatt.board import rules
+
 COACH = "coach"
 PARTICIPANT = "participant"
 PROJECTOR = "projector"
@@ -72,9 +74,10 @@ def audience_key(event: dict[str, Any], viewer: Viewer) -> tuple[str, str, str, 
 
 def redact_idea(idea: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     own = viewer.participant_id is not None and idea.get("author_id") == viewer.participant_id
-    if idea.get("hidden") and viewer.role != COACH:
+    seen = rules.seen_as(idea, coach=viewer.role == COACH, own=own)
+    if seen == rules.GONE:
         return {"id": idea["id"], "hidden": True, "text": None, "gone": True}
-    if idea.get("blind") and not own and viewer.role != COACH:
+    if seen == rules.BLIND:
         return {
             "id": idea["id"],
             "blind": True,
@@ -106,6 +109,8 @@ def view_event(event: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     out = dict(event)
     if "idea" in data and isinstance(data["idea"], dict) and "text" in data["idea"]:
         out["data"] = {**data, "idea": redact_idea(data["idea"], viewer)}
+        if isinstance(data.get("source_idea"), dict):  # an undone merge: the card back on the board
+            out["data"]["source_idea"] = redact_idea(data["source_idea"], viewer)
     elif "comment" in data or "reaction" in data:
         item_key = "comment" if "comment" in data else "reaction"
         item = dict(data[item_key])

@@ -12,6 +12,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select, update
 
+from werkstatt.board import rules
 from werkstatt.board.models import Cluster, Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
@@ -41,8 +42,6 @@ STATUS_LABELS = {
 
 
 MAX_NEXT_STEPS = 20
-# A card everyone sees on the board: not withdrawn, hidden or merged into another.
-ON_THE_BOARD = (Idea.withdrawn.is_(False), Idea.hidden.is_(False), Idea.merged_into_id.is_(None))
 
 
 class NextStepIn(BaseModel):
@@ -147,11 +146,7 @@ async def create_project_idea(
     cards = {
         idea.id: idea
         for idea in (
-            await db.execute(
-                select(Idea).where(
-                    Idea.id.in_(data.idea_ids), Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False)
-                )
-            )
+            await db.execute(select(Idea).where(Idea.id.in_(data.idea_ids), *rules.counted_cards(workshop.id)))
         ).scalars()
     }
     if set(cards) != set(data.idea_ids):
@@ -196,7 +191,7 @@ async def clusters_with_cards(db: AsyncSession, workshop_id: UUID) -> list[tuple
     query = (
         select(Cluster.id, Cluster.name, func.count(Idea.id))
         .join(Idea, Idea.cluster_id == Cluster.id)
-        .where(Cluster.workshop_id == workshop_id, *ON_THE_BOARD)
+        .where(Cluster.workshop_id == workshop_id, *rules.ON_THE_BOARD)
         .group_by(Cluster.id, Cluster.name, Cluster.position)
         .order_by(Cluster.position, Cluster.name)
     )
@@ -208,7 +203,7 @@ async def _cluster_cards(db: AsyncSession, workshop_id: UUID, cluster_id: UUID) 
     cluster = await db.get(Cluster, cluster_id)
     if cluster is None or cluster.workshop_id != workshop_id:
         raise Invalid("Unbekannter Cluster ausgewählt.", {"cluster_ids": "Unbekannter Cluster."})
-    query = select(Idea).where(Idea.cluster_id == cluster.id, *ON_THE_BOARD)
+    query = select(Idea).where(Idea.cluster_id == cluster.id, *rules.ON_THE_BOARD)
     found = list((await db.execute(query.order_by(Idea.created_at))).scalars())
     if not found:
         raise Invalid("Dieser Cluster hat keine Karten.", {"cluster_ids": "Der Cluster ist leer."})

@@ -18,11 +18,13 @@ from sqlalchemy import delete, exists, func, insert, literal, select, union_all,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from werkstatt.board import rules as card_rules
 from werkstatt.board.models import Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.live.events import record
 from werkstatt.voting.models import MAX_SLOTS, FinalRank, Vote
 from werkstatt.workshops.models import AgendaStep, Participant, Workshop, WorkshopState
+from werkstatt.workshops.step_settings import matrix_settings, vote_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
 
 VOTING_MECHANICS = ("vote", "rate_matrix", "rank")
 SLOT_RETRIES = 8
-# A card hidden by the moderation (issue 6) cannot be voted on; the column may not exist yet.
-_HIDDEN = getattr(Idea, "hidden", None)
 
 
 @dataclass(frozen=True)
@@ -44,28 +44,13 @@ class VoteRules:
 
 
 def vote_rules(step: AgendaStep) -> VoteRules:
-    config = step.config or {}
-    dots = _clamp(config.get("dots_per_person"), 3)
-    cap = min(_clamp(config.get("max_per_item"), 1), dots)
-    return VoteRules(dots, cap, bool(config.get("hidden", True)))
+    settings = vote_settings(step)
+    dots = max(1, min(MAX_SLOTS, settings.dots_per_person))
+    return VoteRules(dots, min(settings.max_per_item, dots), settings.hidden)
 
 
 def matrix_rules(step: AgendaStep) -> dict[str, Any]:
-    config = step.config or {}
-    scale = config.get("scale")
-    scale = scale if isinstance(scale, int) and not isinstance(scale, bool) and 2 <= scale <= 10 else 5
-    return {
-        "x_label": str(config.get("x_label") or "Aufwand"),
-        "y_label": str(config.get("y_label") or "Nutzen"),
-        "scale": scale,
-        "hidden": bool(config.get("hidden", False)),
-    }
-
-
-def _clamp(value: Any, default: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        return default
-    return max(1, min(MAX_SLOTS, value))
+    return matrix_settings(step).model_dump()
 
 
 def step_at(workshop: Workshop, position: int | None) -> AgendaStep | None:
@@ -127,28 +112,18 @@ def _live_step_clause(workshop_id: UUID, position: int, mechanic: str) -> Any:
 
 
 def _votable_idea_clause(workshop_id: UUID, idea_id: UUID) -> Any:
-    conditions = [Idea.id == idea_id, Idea.workshop_id == workshop_id, Idea.withdrawn.is_(False)]
-    if _HIDDEN is not None:
-        conditions.append(_HIDDEN.is_(False))
-    return exists().where(*conditions)
+    """The card still counts (checked inside the INSERT: a merge, hide or withdrawal in between wins)."""
+    return exists().where(Idea.id == idea_id, *card_rules.counted_cards(workshop_id))
 
 
-async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
+async def _votable_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
     idea = await db.get(Idea, idea_id)
-    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or getattr(idea, "hidden", False):
-        raise NotFound("Diese Karte gibt es nicht.")
-    step = step_at(actor.workshop, idea.step_position)
-    blind = bool(step and step.config.get("blind") and not step.revealed)
-    if blind and not actor.is_coach and idea.participant_id != actor.participant_id:
-        raise NotFound("Diese Karte gibt es nicht.")
-    return idea
+    return card_rules.votable(actor.workshop, idea, coach=actor.is_coach, participant_id=actor.participant_id)
 
 
 async def _release_dead_dots(db: AsyncSession, participant_id: UUID, position: int) -> None:
-    """Dots on cards withdrawn (or hidden) since go back to their owner: their slots are freed."""
-    dead = select(Idea.id).where(Idea.withdrawn.is_(True))
-    if _HIDDEN is not None:
-        dead = select(Idea.id).where(Idea.withdrawn.is_(True) | _HIDDEN.is_(True))
+    """Dots on cards withdrawn, hidden or merged since go back to their owner: their slots are freed."""
+    dead = card_rules.not_counted()
     await db.execute(
         delete(Vote)
         .where(Vote.participant_id == participant_id, Vote.step_position == position, Vote.idea_id.in_(dead))
@@ -158,7 +133,7 @@ async def _release_dead_dots(db: AsyncSession, participant_id: UUID, position: i
 
 async def dots_per_card(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> dict[str, int]:
     """The participant's dots per card in this step, on cards that still count (at most the budget's worth)."""
-    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
+    live = card_rules.COUNTED
     rows = await db.execute(
         select(Vote.idea_id, func.count(Vote.id))
         .join(Idea, Idea.id == Vote.idea_id)
@@ -176,7 +151,7 @@ async def dots_per_card(db: AsyncSession, participant_id: UUID, step: AgendaStep
 async def dots_by_participant(db: AsyncSession, workshop_id: UUID, step: AgendaStep) -> dict[str, dict[str, int]]:
     """Everyone's dots per card in this step (as `dots_per_card`, in one query): a pushed board gives each voter
     their own line afterwards."""
-    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
+    live = card_rules.COUNTED
     rows = await db.execute(
         select(Vote.participant_id, Vote.idea_id, func.count(Vote.id))
         .join(Idea, Idea.id == Vote.idea_id)
@@ -237,7 +212,7 @@ async def cast_vote(
         raise Forbidden("Nur Teilnehmende können abstimmen.")
     rating = score_x is not None or score_y is not None
     step = _require_voting(actor.workshop, "rate_matrix" if rating else "vote")
-    idea = await _visible_idea(db, actor, idea_id)
+    idea = await _votable_idea(db, actor, idea_id)
     if rating:
         return await _rate(db, actor, step, idea, score_x, score_y)
     return await _dot(db, actor, step, idea)
@@ -332,9 +307,10 @@ async def _explain_refusal(db: AsyncSession, actor: Actor, step: AgendaStep, ide
     ).one()
     if fresh.state != WorkshopState.live or fresh.current_step != step.position or fresh.locked:
         raise Forbidden("In diesem Schritt wird nicht (mehr) abgestimmt.")
-    withdrawn = (await db.execute(select(Idea.withdrawn).where(Idea.id == idea.id))).scalar_one_or_none()
-    if withdrawn is None or withdrawn:
-        raise NotFound("Diese Karte gibt es nicht.")
+    await db.refresh(idea)  # merged, hidden or withdrawn in the meantime: the statement refused it for that
+    refusal = card_rules.vote_refusal(idea)
+    if refusal is not None:
+        raise Conflict(refusal, {"idea_id": refusal})
     on_card = (
         await db.execute(
             select(func.count(Vote.id)).where(
@@ -530,9 +506,7 @@ async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) 
         raise Invalid("Zu viele Karten.", {"idea_ids": "Höchstens 500 Karten."})
     known = set(
         (
-            await db.execute(
-                select(Idea.id).where(Idea.workshop_id == workshop.id, Idea.id.in_(idea_ids), Idea.withdrawn.is_(False))
-            )
+            await db.execute(select(Idea.id).where(Idea.id.in_(idea_ids), *card_rules.counted_cards(workshop.id)))
         ).scalars()
     )
     if known != set(idea_ids):
@@ -551,7 +525,7 @@ async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) 
 
 async def step_tallies(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> dict[str, Any]:
     """Dots per card (vote) or average position per card (rate_matrix) of one step, without secrets removed."""
-    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
+    live = card_rules.COUNTED
     base = (
         select(Vote.idea_id)
         .join(Idea, Idea.id == Vote.idea_id)
@@ -606,8 +580,7 @@ async def tallies_by_group(db: AsyncSession, workshop: Workshop, step: AgendaSte
                 Vote.workshop_id == workshop.id,
                 Vote.step_position == step.position,
                 Vote.slot.is_not(None),
-                Idea.withdrawn.is_(False),
-                *(() if _HIDDEN is None else (_HIDDEN.is_(False),)),
+                *card_rules.COUNTED,
             )
             .group_by(Vote.idea_id, Participant.target_group)
         )

@@ -5,8 +5,8 @@ the method filters used the catalogue's ten ("Händler und Gewerbetreibende", "B
 Each network gets the catalogue's groups it lacks (by slug, at the end), and a default group still carrying its
 old default name takes the catalogue's name. Groups a network named itself stay as they are.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 15:00:00
 """
 
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
