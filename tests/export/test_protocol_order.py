@@ -102,7 +102,7 @@ def test_the_docx_opens_with_the_result_and_ends_with_the_agenda() -> None:
     positions = [paragraphs.index(heading) for heading in headings]
     assert positions == sorted(positions)
     assert paragraphs[positions[0] + 1 : positions[0] + 6] == [
-        f"Idee Nummer {i} ({20 - i} Punkte)" for i in range(1, 6)
+        f"Nr. {i} – Idee Nummer {i} ({20 - i} Punkte)" for i in range(1, 6)
     ]
     assert "Petra Schubert" in text
 
