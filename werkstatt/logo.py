@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from litestar import Request, Response, get
 
 from werkstatt.errors import NotFound
+from werkstatt.i18n import _
 
 if TYPE_CHECKING:
     from werkstatt.settings import Settings
@@ -46,6 +47,6 @@ def logo(settings: Settings) -> tuple[bytes, str] | None:
 async def logo_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     found = logo(request.app.state.settings)
     if found is None:
-        raise NotFound("Es ist kein Logo eingerichtet.")
+        raise NotFound(_("Es ist kein Logo eingerichtet."))
     data, media_type = found
     return Response(data, media_type=media_type, headers={"cache-control": "public, max-age=3600"})

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from werkstatt.errors import Forbidden, NotFound
+from werkstatt.i18n import _
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.permissions import Action, can
 from werkstatt.security import UNSAFE
@@ -64,7 +65,7 @@ def _same_origin_only(request: Request[Any, Any, Any]) -> None:
     server = request.scope.get("server")
     if site == "same-origin" or (origin and origin in settings.origins(server[1] if server else None)):
         return
-    raise Forbidden("Schreibende API-Aufrufe brauchen ein Bearer-Token.")
+    raise Forbidden(_("Schreibende API-Aufrufe brauchen ein Bearer-Token."))
 
 
 def viewer_for(request: Request[Any, Any, Any], actor: Actor, fmt: str = "html") -> Viewer:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from litestar.datastructures import Cookie
 
 from werkstatt.errors import TooMany
+from werkstatt.i18n import _
 from werkstatt.ratelimit import client_address, hit, peek, retry_after
 from werkstatt.sessions import read_cookie
 
@@ -81,13 +82,20 @@ async def check_join_limit(request: Request[Any, Any, Any]) -> None:
     window = settings.join_window_minutes * 60
     device_key, address_key = _keys(request)
     for key, limit, message in (
-        (device_key, settings.join_failures_per_device, "Zu viele falsche Codes von diesem Gerät."),
-        (address_key, settings.join_failures_per_address, "Zu viele falsche Codes aus diesem Netz."),
+        (
+            device_key,
+            settings.join_failures_per_device,
+            _("Zu viele falsche Codes von diesem Gerät. Bitte in %(minutes)d Minuten erneut versuchen."),
+        ),
+        (
+            address_key,
+            settings.join_failures_per_address,
+            _("Zu viele falsche Codes aus diesem Netz. Bitte in %(minutes)d Minuten erneut versuchen."),
+        ),
     ):
         if key is not None and await peek(request.app.state, key, window) >= limit:
             wait = await retry_after(request.app.state, key, window)
-            minutes = max(1, (wait + 59) // 60)
-            raise TooMany(f"{message} Bitte in {minutes} Minuten erneut versuchen.", wait)
+            raise TooMany(message % {"minutes": max(1, (wait + 59) // 60)}, wait)
 
 
 async def count_join_failure(request: Request[Any, Any, Any]) -> None:
