@@ -18,6 +18,7 @@ from docx.shared import Cm, Pt, RGBColor
 from werkstatt.export.figures import matrix_picture
 from werkstatt.export.model import ExportData
 from werkstatt.export.text import due, number, translator
+from werkstatt.i18n import _n
 from werkstatt.voting.matrix import matrix_png
 
 ACCENT = RGBColor(0x0B, 0x5C, 0xAD)
@@ -138,7 +139,9 @@ def render_docx(data: ExportData) -> bytes:
     doc.add_heading(_("Top-Ideen"), level=2)
     if top:
         for idea in top:
-            points = "" if idea.votes is None else f" ({idea.votes} {_('Punkte') if idea.votes != 1 else _('Punkt')})"
+            points = (
+                "" if idea.votes is None else f" ({idea.votes} {_n('Punkt', 'Punkte', idea.votes).in_(data.locale)})"
+            )
             doc.add_paragraph(f"{_('Nr.')} {idea.number} – {idea.text}{points}", style="List Number")
     else:
         doc.add_paragraph(_("Noch keine Rangfolge: Es wurde nicht abgestimmt oder die Punkte sind verdeckt."))
