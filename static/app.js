@@ -6,6 +6,24 @@
     var alert = event.detail.target && event.detail.target.querySelector('[role="alert"][tabindex="-1"]');
     if (alert) { alert.focus(); }
   });
+  // A region marked data-keep-focus (the town page's project ideas) is swapped whole after each action: focus
+  // returns to the control with the same id (the toggled step's button, the status button, the new-step field),
+  // else to the region's heading, so a keyboard user does not land at the top of the page.
+  var keptFocus = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var region = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("[data-keep-focus]");
+    var active = document.activeElement;
+    keptFocus = region ? { region: region.id, control: active && region.contains(active) ? active.id : "" } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!keptFocus) { return; }
+    var kept = keptFocus;
+    keptFocus = null;
+    var region = document.getElementById(kept.region);
+    if (!region || region.querySelector('[role="alert"][tabindex="-1"]')) { return; }  // the error has the focus
+    var target = (kept.control && document.getElementById(kept.control)) || region.querySelector("h2[tabindex]");
+    if (target) { target.focus(); }
+  });
   // Elements with data-confirm ask before submitting (no inline JS needed).
   document.addEventListener("submit", function (event) {
     var form = event.target;

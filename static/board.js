@@ -424,4 +424,21 @@
       refreshBoard();
     }
   });
+
+  // Coach shortcuts (listed under "Tastenkürzel" in the moderation panel): Alt+Shift+M the panel,
+  // Alt+Shift+W the "Weiter" button (focused, not pressed), Alt+Shift+T the timer controls.
+  var SHORTCUTS = {
+    KeyM: "#coach-panel",
+    KeyW: "#next-step button[type=submit]",
+    KeyT: "#timer-controls button:not([disabled])"
+  };
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) { return; }
+    var selector = SHORTCUTS[event.code];
+    var target = selector && document.querySelector(selector);
+    if (!target) { return; }
+    event.preventDefault();
+    if (target.id === "coach-panel") { target.scrollIntoView({ block: "start" }); }
+    target.focus();
+  });
 })();

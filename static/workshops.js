@@ -42,7 +42,9 @@
         var ids = Array.prototype.map.call(list.querySelectorAll("li[data-step-id]"), function (item) {
           return item.getAttribute("data-step-id");
         });
-        var moved = event.item.getAttribute("data-step-id");
+        // A method moves as a whole: the dragged item is its block; focus goes to its first step.
+        var first = event.item.getAttribute("data-step-id") ? event.item : event.item.querySelector("li[data-step-id]");
+        var moved = first ? first.getAttribute("data-step-id") : "";
         window.htmx.ajax("POST", list.getAttribute("data-reorder-url"), {
           target: "#agenda",
           swap: "outerHTML",
@@ -61,7 +63,8 @@
     if (!target) { return; }
     var element = document.getElementById(target);
     if (element && element.disabled) {
-      element = document.getElementById(target.replace(/^up-/, "down-")) || element;
+      var other = /(^|-)up-/.test(target) ? target.replace("up-", "down-") : target.replace("down-", "up-");
+      element = document.getElementById(other) || element;
     }
     if (element) { element.focus(); }
   }

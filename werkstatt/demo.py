@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from werkstatt.catalogue.schema import TARGET_GROUPS
 from werkstatt.catalogue.service import sync_methods
 from werkstatt.db import create_engine, create_sessionmaker
 from werkstatt.demo_workshops import load_demo_workshops
@@ -43,7 +44,6 @@ TOPICS = [
     "Standortkooperation und Innenstadt-Management",
     "Image und Identität",
 ]
-TARGET_GROUPS = ["Jugendliche", "Familien", "Senioren", "Händler", "Eigentümer", "Bürgerschaft"]
 
 V, G, M, E, S = (
     KernteamRole.verwaltung,
@@ -174,10 +174,10 @@ async def _topics(db: AsyncSession, network: Network) -> list[FocusTopic]:
             topic = FocusTopic(network_id=network.id, name=name, slug=topic_slug(name, set()), position=position)
             db.add(topic)
         topics.append(topic)
-    groups = set((await db.execute(select(TargetGroup.name).where(TargetGroup.network_id == network.id))).scalars())
-    for position, name in enumerate(TARGET_GROUPS):
-        if name not in groups:
-            db.add(TargetGroup(network_id=network.id, name=name, slug=slugify(name), position=position))
+    groups = set((await db.execute(select(TargetGroup.slug).where(TargetGroup.network_id == network.id))).scalars())
+    for position, (slug, name) in enumerate(TARGET_GROUPS.items()):  # the catalogue's vocabulary
+        if slug not in groups:
+            db.add(TargetGroup(network_id=network.id, name=name, slug=slug, position=position))
     await db.flush()
     return topics
 

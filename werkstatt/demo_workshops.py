@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkstatt.board import service as board
 from werkstatt.live.visibility import COACH, Viewer
 from werkstatt.network.models import FocusTopic, KernteamMember, TargetGroup, Town
+from werkstatt.network.service import slugify
 from werkstatt.results import service as results
 from werkstatt.results.models import ProjectStatus
 from werkstatt.sessions import account_snapshot
@@ -89,8 +90,11 @@ async def _exists(db: AsyncSession, town: Town, title: str) -> bool:
 
 
 async def _group_slugs(db: AsyncSession, town: Town) -> dict[str, str]:
-    rows = await db.execute(select(TargetGroup.name, TargetGroup.slug).where(TargetGroup.network_id == town.network_id))
-    return dict(rows.all())
+    """Short demo labels ("Händler") to the network's slugs: the vocabulary's slug is the label's slug."""
+    rows = await db.execute(select(TargetGroup.slug).where(TargetGroup.network_id == town.network_id))
+    slugs = set(rows.scalars())
+    labels = {"Jugendliche", "Familien", "Senioren", "Händler", "Eigentümer", "Bürgerschaft"}
+    return {label: slugify(label) for label in labels if slugify(label) in slugs}
 
 
 async def finished_workshop(db: AsyncSession, coach: Account, town: Town) -> None:

@@ -93,6 +93,21 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     """Window for login limiting."""
 
+    join_failures_per_device: int = Field(default=10, ge=1, le=1000)
+    """Wrong join codes one device (the signed `werkstatt_geraet` cookie) may enter within JOIN_WINDOW_MINUTES;
+    beyond it only this device waits. A phone that has not failed is never held up by its neighbours' typos."""
+
+    join_failures_per_address: int = Field(default=600, ge=1, le=1_000_000)
+    """Wrong join codes from one client address within JOIN_WINDOW_MINUTES, all devices together (generous: 40
+    phones behind a town hall's NAT reach at most 40 × JOIN_FAILURES_PER_DEVICE = 400)."""
+
+    join_window_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    """Window for counting wrong join codes."""
+
+    join_code_days: int = Field(default=14, ge=0, le=3650)
+    """Days after a workshop's last date (its planned end or its last live event, whichever is later) at which
+    its join code stops working; a workshop without a date and without events keeps its code."""
+
     cards_per_step: int = Field(default=20, ge=1, le=1000)
     """Cards one participant may post in one step, unless the step sets its own `max_cards_per_person`."""
 
@@ -125,6 +140,10 @@ class Settings(BaseSettings):
 
     accessibility_file: Path | None = None
     """Markdown file with the accessibility statement; default `DATA_DIR/content/barrierefreiheit.md`."""
+
+    logo_file: Path | None = None
+    """PNG or JPEG (at most 2 MB) with the operator's or town's logo, printed on the join poster and at the top of
+    the PDF and DOCX protocol; default `DATA_DIR/content/logo.png` (or `logo.jpg`) when present."""
 
     operator_name: str = "Betreiber dieser Werkstatt-Instanz"
     """Name of the operator shown in the footer and legal pages."""

@@ -98,7 +98,7 @@ def test_guest_reaches_card_form_on_phone(browser: Any, live_server: Server, scr
     guest.fill("#f-code", code)
     guest.get_by_role("button", name="Weiter").click()
     guest.fill("#f-display_name", "Anna")
-    guest.get_by_label("Jugendliche").check()
+    guest.select_option("#f-target_group", label="Jugendliche")
     guest.get_by_role("button", name="Mitmachen").click()
     guest.wait_for_selector("#board.mode-collect")
     guest.wait_for_selector("#live-status[data-state='online']")

@@ -113,7 +113,7 @@ def test_coach_and_three_guests_live(browser: Any, live_server: Server, screensh
         page.get_by_role("button", name="Weiter").click()
         page.fill("#f-display_name", name)
         if group:
-            page.get_by_label(group).check()
+            page.select_option("#f-target_group", label=group)
         page.get_by_role("button", name="Mitmachen").click()
         page.wait_for_selector("#board.mode-collect")
         page.wait_for_selector("#live-status[data-state='online']")

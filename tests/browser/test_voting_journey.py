@@ -89,7 +89,7 @@ def test_dot_vote_reveal_rank_project_idea_town(browser: Any, live_server: Serve
         page = context.new_page()
         page.goto(f"{base}/beitreten/{code}")
         page.fill("#f-display_name", name)
-        page.get_by_label(GROUPS[name]).check()
+        page.select_option("#f-target_group", label=GROUPS[name])
         page.get_by_role("button", name="Mitmachen").click()
         page.wait_for_selector("#live-status[data-state='online']")
         page.fill("#idea-text", text)

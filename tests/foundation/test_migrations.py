@@ -64,3 +64,35 @@ async def test_0009_gives_network_topics_named_like_standard_ones_the_standard_s
         ("Funktionsvielfalt der Innenstadt", "funktionsvielfalt"),
         ("Kultur und Freizeit", "kultur-und-freizeit"),
     ]
+
+
+async def test_0015_gives_every_network_the_catalogue_target_groups(database_url: str) -> None:
+    """A network with the six old default groups (and one of its own) ends with the catalogue's ten plus its own;
+    the untouched old default names take the catalogue's names."""
+    from werkstatt.catalogue.schema import TARGET_GROUPS
+    from werkstatt.network.models import TargetGroup
+
+    await asyncio.to_thread(downgrade, database_url, "0014")
+    engine = create_async_engine(database_url)
+    network_id = uuid.uuid4()
+    old = ["Jugendliche", "Familien", "Senioren", "Händler", "Eigentümer", "Bürgerschaft", "Pendler"]
+    slugs = ["jugendliche", "familien", "senioren", "haendler", "eigentuemer", "buergerschaft", "pendler"]
+    rows = [
+        {"id": uuid.uuid4(), "network_id": network_id, "name": name, "slug": slug, "position": position}
+        for position, (name, slug) in enumerate(zip(old, slugs, strict=True))
+    ]
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(Network), [{"id": network_id, "name": "Alt", "slug": "alt"}])
+            await connection.execute(insert(TargetGroup), rows)
+        await asyncio.to_thread(upgrade, database_url)
+        async with engine.connect() as connection:
+            groups = dict(
+                (
+                    await connection.execute(select(TargetGroup.slug, TargetGroup.name).order_by(TargetGroup.position))
+                ).all()
+            )
+    finally:
+        await engine.dispose()
+    assert {slug: groups[slug] for slug in TARGET_GROUPS} == TARGET_GROUPS
+    assert groups["pendler"] == "Pendler" and len(groups) == len(TARGET_GROUPS) + 1

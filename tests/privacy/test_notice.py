@@ -36,6 +36,7 @@ def test_the_notice_states_the_default_retention_periods() -> None:
         "expired_link_days (tokens)": f"abgelaufene werden {default('expired_link_days')} Tage danach gelöscht",
         "expired_link_days (invitations)": f"nicht angenommene {default('expired_link_days')} Tage nach Ablauf",
         "login_window_minutes": f"nach {default('login_window_minutes')} Minuten gelöscht",
+        "join_window_minutes": f"nach {default('join_window_minutes')} Minuten vergessen",
         "idempotency RETENTION": f"Idempotency-Keys) werden {hours} Stunden aufbewahrt",
     }
     missing = {name: claim for name, claim in claims.items() if claim not in notice}
@@ -53,6 +54,7 @@ def test_every_number_in_the_notice_is_one_of_the_defaults() -> None:
             "session_absolute_hours",
             "expired_link_days",
             "login_window_minutes",
+            "join_window_minutes",
         )
     } | {int(IDEMPOTENCY_RETENTION / timedelta(hours=1))}
     periods = re.findall(r"(\d+) (?:Stunden|Tage|Tagen|Minuten)", flat(NOTICE))
@@ -65,14 +67,20 @@ def test_the_access_log_claim_matches_the_default() -> None:
 
 
 async def test_the_notice_names_each_cookie_the_server_sets(client: AsyncTestClient[Any]) -> None:
-    """Visiting the start page and joining sets the session and the CSRF cookie: the notice lists both kinds."""
+    """Visiting the start page and the join page sets the session, the CSRF and the device cookie: the notice
+    lists each kind."""
     page = await client.get("/datenschutz")
     assert page.status_code == 200
     article = parse(page.text).select_one("article")
     assert article is not None and "Gast 1a2b" in article.get_text()
     await client.post("/sprache", data={"locale": "de"}, headers={"x-csrftoken": client.cookies.get("csrftoken", "")})
+    await client.get("/beitreten")
     names = set(client.cookies.keys())
-    described = {"werkstatt_session": "Sitzungs-Cookie", "csrftoken": "Schutz-Cookie gegen Cross-Site-Request-Forgery"}
+    described = {
+        "werkstatt_session": "Sitzungs-Cookie",
+        "csrftoken": "Schutz-Cookie gegen Cross-Site-Request-Forgery",
+        "werkstatt_geraet": "Geräte-Cookie (`werkstatt_geraet`",
+    }
     assert names == set(described), names
     for name in names:
         assert described[name] in flat(NOTICE)

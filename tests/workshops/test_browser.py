@@ -19,7 +19,7 @@ SETTLED_ON = (
 
 
 def agenda_titles(page: Any) -> list[str]:
-    return [title.strip().split("\n")[-1] for title in page.locator("#agenda-list > li h3").all_inner_texts()]
+    return [title.strip().split("\n")[-1] for title in page.locator("#agenda-list li.agenda-step h3").all_inner_texts()]
 
 
 @pytest.mark.browser
@@ -70,11 +70,11 @@ def test_coach_plans_from_template_and_reorders_by_keyboard(
     assert axe_violations(page) == []
 
     # Keyboard only: the first step's "nach unten" button, Enter; the step moves and focus stays on it.
-    first_id = page.locator("#agenda-list > li").first.get_attribute("data-step-id")
+    first_id = page.locator("#agenda-list li.agenda-step").first.get_attribute("data-step-id")
     page.focus(f"#down-{first_id}")
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "id => document.querySelectorAll('#agenda-list > li')[1]?.dataset.stepId === id", arg=first_id
+        "id => document.querySelectorAll('#agenda-list li.agenda-step')[1]?.dataset.stepId === id", arg=first_id
     )
     assert agenda_titles(page)[:2] == [titles[1], titles[0]]
     # The swap has settled (htmx moves the focus once more when it settles): then Shift+Tab from here.
@@ -83,13 +83,35 @@ def test_coach_plans_from_template_and_reorders_by_keyboard(
     page.wait_for_function("id => document.activeElement && document.activeElement.id === 'up-' + id", arg=first_id)
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "id => document.querySelectorAll('#agenda-list > li')[0]?.dataset.stepId === id", arg=first_id
+        "id => document.querySelectorAll('#agenda-list li.agenda-step')[0]?.dataset.stepId === id", arg=first_id
     )
     page.wait_for_function(SETTLED_ON, arg="down-" + first_id)
     assert agenda_titles(page)[:2] == titles[:2]
 
+    # A whole method moves by keyboard: "Methode nach unten" on the first block; focus stays on its button.
+    first_block = page.locator("#agenda-list > li.method-block").first.get_attribute("data-block-first")
+    block_steps = page.locator(f"#block-{first_block} li.agenda-step").count()
+    page.focus(f"#block-down-{first_block}")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "id => document.querySelectorAll('#agenda-list > li.method-block')[1]?.dataset.blockFirst === id",
+        arg=first_block,
+    )
+    page.wait_for_function(SETTLED_ON, arg="block-down-" + first_block)
+    assert agenda_titles(page)[0] != titles[0] and titles[0] in agenda_titles(page)[block_steps:]
+    page.screenshot(path=str(screenshot_dir / "workshops-plan-blocks.png"))
+    page.keyboard.press("Shift+Tab")
+    page.wait_for_function(SETTLED_ON, arg="block-up-" + first_block)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "id => document.querySelectorAll('#agenda-list > li.method-block')[0]?.dataset.blockFirst === id",
+        arg=first_block,
+    )
+    page.wait_for_function(SETTLED_ON, arg="block-down-" + first_block)
+    assert agenda_titles(page)[:2] == titles[:2]
+
     # Inline edit of a step, by keyboard, with the board-mode settings of the chosen mode only.
-    second_id = page.locator("#agenda-list > li").nth(1).get_attribute("data-step-id")
+    second_id = page.locator("#agenda-list li.agenda-step").nth(1).get_attribute("data-step-id")
     page.focus(f"#edit-link-{second_id}")
     page.keyboard.press("Enter")
     page.wait_for_function(

@@ -61,9 +61,9 @@ async def test_create_form_from_template_and_list(
     page = await client.get(response.headers["location"])
     assert page.status_code == 200
     assert text_of(page.text, "h1") == "Ideen für den Marktplatz"
-    steps = parse(page.text).select("#agenda-list > li")
+    steps = parse(page.text).select("#agenda-list li.agenda-step")
     assert len(steps) > 5
-    assert "Min." in text_of(page.text, "#agenda-list > li")
+    assert "Min." in text_of(page.text, "#agenda-list li.agenda-step")
     workshop = (await db.execute(select(Workshop))).scalar_one()
     assert workshop.focus_topic_ids == [str(org.topics[0].id)]
     assert workshop.starts_at is not None and workshop.starts_at.hour == 17  # 18:30 in Berlin (CET) = 17:30 UTC

@@ -10,7 +10,8 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board import service as board
-from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
+from werkstatt.board.common import actor_for, viewer_for
+from werkstatt.board.joinlimit import check_join_limit, count_join_failure
 from werkstatt.board.queries import board_state
 from werkstatt.errors import Invalid
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
@@ -36,7 +37,7 @@ class JoinApi(Controller):
         async def run() -> Effect:
             try:
                 workshop, participant, token, _event = await join_workshop(
-                    db, data, request.scope["state"].get("account")
+                    db, data, request.scope["state"].get("account"), code_days=request.app.state.settings.join_code_days
                 )
             except Invalid as error:
                 if "code" in error.errors:

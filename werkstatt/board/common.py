@@ -1,15 +1,14 @@
-"""Shared request plumbing of the board's HTML and JSON faces: who is acting, and the join limit."""
+"""Shared request plumbing of the board's HTML and JSON faces: who is acting (the join limit: joinlimit.py)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from werkstatt.errors import Forbidden, NotFound, TooMany
+from werkstatt.errors import Forbidden, NotFound
 from werkstatt.i18n import _
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.permissions import Action, can
-from werkstatt.ratelimit import client_address, hit, peek, retry_after
 from werkstatt.security import UNSAFE
 from werkstatt.workshops.models import Workshop, WorkshopState
 from werkstatt.workshops.service import Actor, get_workshop, require_credentials, resolve_actor
@@ -20,9 +19,6 @@ if TYPE_CHECKING:
 
     from werkstatt.sessions import CurrentAccount
     from werkstatt.settings import Settings
-
-JOIN_WINDOW = 600
-JOIN_FAILURES = 20
 
 
 def bearer(request: Request[Any, Any, Any]) -> str | None:
@@ -85,18 +81,3 @@ def viewer_for(request: Request[Any, Any, Any], actor: Actor, fmt: str = "html")
         locale=str(request.scope.get("state", {}).get("locale", "de")),
         format=fmt,
     )
-
-
-async def check_join_limit(request: Request[Any, Any, Any]) -> None:
-    """Guessing codes is limited per client address (a wrong code counts, a right one does not)."""
-    key = f"join-fail:{client_address(request.scope)}"
-    if await peek(request.app.state, key, JOIN_WINDOW) >= JOIN_FAILURES:
-        wait = await retry_after(request.app.state, key, JOIN_WINDOW)
-        minutes = max(1, (wait + 59) // 60)
-        raise TooMany(
-            _("Zu viele falsche Codes. Bitte in %(minutes)d Minuten erneut versuchen.") % {"minutes": minutes}, wait
-        )
-
-
-async def count_join_failure(request: Request[Any, Any, Any]) -> None:
-    await hit(request.app.state, f"join-fail:{client_address(request.scope)}", JOIN_WINDOW)

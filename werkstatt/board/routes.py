@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt import sessions
 from werkstatt.board import queries
 from werkstatt.board import service as board
-from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
+from werkstatt.board.common import actor_for, viewer_for
+from werkstatt.board.joinlimit import check_join_limit, count_join_failure, mark_device
 from werkstatt.board.queries import board_state, column_ideas
 from werkstatt.errors import DomainError, Invalid, field_errors
 from werkstatt.i18n import _
@@ -30,7 +31,7 @@ from werkstatt.uow import UnitOfWork
 from werkstatt.web import N_, gettext, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
-from werkstatt.workshops.service import join_workshop, normalise_code
+from werkstatt.workshops.service import code_expired, join_workshop, normalise_code
 from werkstatt.workshops.step_settings import cluster_settings
 from werkstatt.workshops.views import join_url
 
@@ -48,7 +49,7 @@ class JoinController(Controller):
 
     @get("/beitreten", name="join")
     async def join_form(self, request: Request[Any, Any, Any], code: str | None = None) -> Response[str]:
-        return page(request, "board/join.html", {"code": code or "", "errors": {}})
+        return mark_device(request, page(request, "board/join.html", {"code": code or "", "errors": {}}))
 
     @post("/beitreten", name="join_lookup")
     async def join_lookup(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
@@ -59,8 +60,10 @@ class JoinController(Controller):
         if found is None:
             await count_join_failure(request)
             errors = {"code": _("Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
-            return page(request, "board/join.html", {"code": code, "errors": errors}, status_code=422)
-        return Redirect(f"/beitreten/{code}", status_code=303)
+            return mark_device(
+                request, page(request, "board/join.html", {"code": code, "errors": errors}, status_code=422)
+            )
+        return mark_device(request, Redirect(f"/beitreten/{code}", status_code=303))
 
     @get("/beitreten/{code:str}", name="join_code")
     async def join_named(self, request: Request[Any, Any, Any], db: AsyncSession, code: str) -> Response[Any]:
@@ -71,8 +74,10 @@ class JoinController(Controller):
         if workshop is None:
             await count_join_failure(request)
             errors = {"code": _("Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
-            return page(request, "board/join.html", {"code": code[:20], "errors": errors}, status_code=404)
-        return await self._name_form(request, db, workshop, {}, {})
+            return mark_device(
+                request, page(request, "board/join.html", {"code": code[:20], "errors": errors}, status_code=404)
+            )
+        return mark_device(request, await self._name_form(request, db, workshop, {}, {}))
 
     async def _name_form(
         self,
@@ -84,18 +89,25 @@ class JoinController(Controller):
         status: int = 200,
     ) -> Response[str]:
         town = await db.get(Town, workshop.town_id)
-        groups = (
-            await db.execute(
-                select(TargetGroup).where(TargetGroup.network_id == workshop.network_id).order_by(TargetGroup.position)
-            )
-        ).scalars()
+        groups = list(
+            (
+                await db.execute(
+                    select(TargetGroup)
+                    .where(TargetGroup.network_id == workshop.network_id)
+                    .order_by(TargetGroup.position)
+                )
+            ).scalars()
+        )
+        settings = request.app.state.settings
         return page(
             request,
             "board/join_name.html",
             {
+                "expired": await code_expired(db, workshop, settings.join_code_days),
                 "workshop": workshop,
                 "town": town,
-                "groups": list(groups),
+                "groups": groups,
+                "group_options": [(group.slug, group.name) for group in groups],
                 "values": values,
                 "errors": errors,
                 "format_label": FORMAT_LABELS.get(workshop.format, workshop.format),
@@ -115,7 +127,9 @@ class JoinController(Controller):
         state: sessions.SessionState | None = request.scope["state"].get("web_session")
         try:
             data = JoinIn.model_validate({"code": code[:20], **values})
-            workshop, participant, _token, _event = await join_workshop(db, data, request.scope["state"].get("account"))
+            workshop, participant, _token, _event = await join_workshop(
+                db, data, request.scope["state"].get("account"), code_days=settings.join_code_days
+            )
         except ValidationError as error:
             found = await _by_code(db, code)
             if found is None:
@@ -139,7 +153,7 @@ class JoinController(Controller):
             redirect.cookies.append(cookie)
         else:
             await sessions.save_session_data(db, state, participants=participants)
-        return redirect
+        return mark_device(request, redirect)
 
 
 class BoardController(Controller):

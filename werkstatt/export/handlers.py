@@ -21,6 +21,7 @@ from werkstatt.export.formats import FORMATS
 from werkstatt.export.gather import gather
 from werkstatt.export.text import content_disposition, filenames
 from werkstatt.i18n import _
+from werkstatt.logo import logo
 from werkstatt.ratelimit import hit, retry_after
 from werkstatt.uow import UnitOfWork
 from werkstatt.web import BERLIN, request_locale
@@ -58,6 +59,8 @@ async def export_response(
         wait = await retry_after(request.app.state, key, EXPORT_WINDOW)
         raise TooMany(_("Zu viele Exporte in kurzer Zeit. Bitte gleich noch einmal versuchen."), wait)
     data = await gather(db, actor.workshop, request_locale(request))
+    if chosen.name in {"pdf", "docx"}:
+        data = data.model_copy(update={"logo": logo(request.app.state.settings)})
     await UnitOfWork.of(db).release()  # the connection goes back to the pool before rendering
     body = await anyio.to_thread.run_sync(chosen.render, data) if chosen.slow else chosen.render(data)
     starts = data.starts_at or datetime.now(UTC)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA = "werkstatt-export/1"
+TOP_IDEAS = 5  # the protocol opens with this many ideas
 
 
 class _Frozen(BaseModel):
@@ -133,6 +134,12 @@ class ExportData(_Frozen):
     project_ideas: list[ExportProjectIdea] = []
     participation: list[ParticipationRow] = []
     method_ratings: list[MethodRatingItem] = []
+    logo: tuple[bytes, str] | None = Field(default=None, exclude=True)
+    """The operator's or town's logo (bytes, media type) for PDF and DOCX; never part of the JSON file."""
+
+    def top_ideas(self, count: int = TOP_IDEAS) -> list[ExportIdea]:
+        """The first ranked ideas (none while the dots are hidden): what the protocol opens with."""
+        return [idea for idea in self.ideas if idea.rank is not None][:count]
 
     @property
     def participants(self) -> int:

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from weasyprint import CSS, HTML  # type: ignore[import-untyped]
-from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
 from werkstatt.export.figures import matrix_picture
 from werkstatt.export.model import ExportData
@@ -73,6 +73,25 @@ def html_to_pdf(html: str, css: str, fetcher: URLFetcher) -> bytes:
     return pdf
 
 
+class LogoFetcher(RefusingFetcher):
+    """Hands out the logo for `werkstatt-logo:` (bytes already in memory) and refuses everything else."""
+
+    def __init__(self, logo: tuple[bytes, str]) -> None:
+        super().__init__()
+        self.logo = logo
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if url == LOGO_URL:
+            body, media_type = self.logo
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": media_type})
+        return super().fetch(url, headers)
+
+
+LOGO_URL = "werkstatt-logo:"
+
+
 def render_pdf(data: ExportData, *, url_fetcher: URLFetcher | None = None) -> bytes:
     fetcher = url_fetcher if url_fetcher is not None else RefusingFetcher()
+    if url_fetcher is None and data.logo is not None:
+        fetcher = LogoFetcher(data.logo)
     return html_to_pdf(protocol_html(data), protocol_css(data.locale), fetcher)

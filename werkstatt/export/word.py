@@ -1,6 +1,7 @@
-"""The result as a Word document (python-docx): title, meta table, agenda, ranking, clusters, project ideas
-with their next steps, participation, method ratings. python-docx writes runs as text, so user text can
-never become markup; text.clean drops the characters XML cannot hold."""
+"""The result as a Word document (python-docx), the result first: logo, title, meta table, top ideas,
+project ideas with owners and next steps, participation; then the ranking, clusters, method ratings and the
+agenda. python-docx writes runs as text, so user text can never become markup; text.clean drops the
+characters XML cannot hold."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from docx.shared import Cm, Pt, RGBColor
 from werkstatt.export.figures import matrix_picture
 from werkstatt.export.model import ExportData
 from werkstatt.export.text import due, number, translator
+from werkstatt.i18n import _n
 from werkstatt.voting.matrix import matrix_png
 
 ACCENT = RGBColor(0x0B, 0x5C, 0xAD)
@@ -102,6 +104,9 @@ def render_docx(data: ExportData) -> bytes:
     doc.core_properties.author = "Werkstatt"
     doc.core_properties.language = data.locale
 
+    if data.logo is not None:
+        logo = doc.add_picture(io.BytesIO(data.logo[0]), height=Cm(1.8))
+        logo._inline.docPr.set("descr", _("Logo"))
     doc.add_heading(_("Ergebnisprotokoll"), level=0)
     subtitle = doc.add_paragraph()
     run = subtitle.add_run(data.title)
@@ -129,13 +134,54 @@ def render_docx(data: ExportData) -> bytes:
         cells[1].text = value
         cells[0].width, cells[1].width = Cm(4.2), Cm(12.4)
 
-    if data.agenda:
-        doc.add_heading(_("Ablauf der Werkstatt"), level=1)
-        for step in data.agenda:
-            line = f"{step.title} ({step.minutes} {_('Min.')}, {step.mechanic_label})"
-            if step.method_name:
-                line += f" – {_('Methode')}: {step.method_name}"
-            doc.add_paragraph(line, style="List Number")
+    top = data.top_ideas()
+    doc.add_heading(_("Das Ergebnis auf einen Blick"), level=1)
+    doc.add_heading(_("Top-Ideen"), level=2)
+    if top:
+        for idea in top:
+            points = (
+                "" if idea.votes is None else f" ({idea.votes} {_n('Punkt', 'Punkte', idea.votes).in_(data.locale)})"
+            )
+            doc.add_paragraph(f"{_('Nr.')} {idea.number} – {idea.text}{points}", style="List Number")
+    else:
+        doc.add_paragraph(_("Noch keine Rangfolge: Es wurde nicht abgestimmt oder die Punkte sind verdeckt."))
+
+    doc.add_heading(_("Projektideen"), level=1)
+    if not data.project_ideas:
+        doc.add_paragraph(_("Keine Projektideen."))
+    for project in data.project_ideas:
+        doc.add_heading(project.title, level=2)
+        facts = [
+            (_("Status"), project.status_label),
+            (_("Verantwortlich"), project.owner_name or _("noch offen")),
+            (_("Schwerpunktthemen"), ", ".join(project.focus_topics)),
+            (_("Aus den Karten"), "; ".join(card.text for card in project.cards)),
+        ]
+        for label, value in facts:
+            if value:
+                paragraph = doc.add_paragraph()
+                paragraph.add_run(f"{label}: ").bold = True
+                paragraph.add_run(value)
+        if project.description:
+            doc.add_paragraph(project.description)
+        if project.next_steps:
+            steps = [
+                [str(index), step.text, due(step.due_on, data.locale), _("erledigt") if step.done else _("offen")]
+                for index, step in enumerate(project.next_steps, start=1)
+            ]
+            doc.add_paragraph().add_run(_("Nächste Schritte")).bold = True
+            _table(doc, [_("Nr."), _("Schritt"), _("fällig am"), _("Stand")], steps, [1.2, 10.0, 2.8, 2.4], {0})
+
+    doc.add_heading(_("Beteiligung nach Zielgruppe"), level=1)
+    if data.participation:
+        rows = [[row.target_group or _("ohne Angabe"), str(row.count)] for row in data.participation]
+        rows.append([_("Zusammen"), str(data.participants)])
+        table = _table(doc, [_("Zielgruppe"), _("Personen")], rows, [8.0, 3.0], {1})
+        for cell in table.rows[-1].cells:
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+    else:
+        doc.add_paragraph(_("Noch niemand hat teilgenommen."))
 
     doc.add_heading(_("Ideen nach Rang"), level=1)
     if data.hidden:
@@ -194,47 +240,18 @@ def render_docx(data: ExportData) -> bytes:
             if members:
                 paragraph.add_run(": " + "; ".join(idea.text for idea in members))
 
-    doc.add_heading(_("Projektideen"), level=1)
-    if not data.project_ideas:
-        doc.add_paragraph(_("Keine Projektideen."))
-    for project in data.project_ideas:
-        doc.add_heading(project.title, level=2)
-        facts = [
-            (_("Status"), project.status_label),
-            (_("Verantwortlich"), project.owner_name or _("noch offen")),
-            (_("Schwerpunktthemen"), ", ".join(project.focus_topics)),
-            (_("Aus den Karten"), "; ".join(card.text for card in project.cards)),
-        ]
-        for label, value in facts:
-            if value:
-                paragraph = doc.add_paragraph()
-                paragraph.add_run(f"{label}: ").bold = True
-                paragraph.add_run(value)
-        if project.description:
-            doc.add_paragraph(project.description)
-        if project.next_steps:
-            steps = [
-                [str(index), step.text, due(step.due_on, data.locale), _("erledigt") if step.done else _("offen")]
-                for index, step in enumerate(project.next_steps, start=1)
-            ]
-            doc.add_paragraph().add_run(_("Nächste Schritte")).bold = True
-            _table(doc, [_("Nr."), _("Schritt"), _("fällig am"), _("Stand")], steps, [1.2, 10.0, 2.8, 2.4], {0})
-
-    doc.add_heading(_("Beteiligung nach Zielgruppe"), level=1)
-    if data.participation:
-        rows = [[row.target_group or _("ohne Angabe"), str(row.count)] for row in data.participation]
-        rows.append([_("Zusammen"), str(data.participants)])
-        table = _table(doc, [_("Zielgruppe"), _("Personen")], rows, [8.0, 3.0], {1})
-        for cell in table.rows[-1].cells:
-            for run in cell.paragraphs[0].runs:
-                run.bold = True
-    else:
-        doc.add_paragraph(_("Noch niemand hat teilgenommen."))
-
     if data.method_ratings:
         doc.add_heading(_("Bewertung der Methoden"), level=1)
         rows = [[r.method_name, f"{r.stars}/5", r.note] for r in data.method_ratings]
         _table(doc, [_("Methode"), _("Sterne"), _("Anmerkung")], rows, [5.0, 1.8, 9.8], {1})
+
+    if data.agenda:
+        doc.add_heading(_("Ablauf der Werkstatt"), level=1)
+        for step in data.agenda:
+            line = f"{step.title} ({step.minutes} {_('Min.')}, {step.mechanic_label})"
+            if step.method_name:
+                line += f" – {_('Methode')}: {step.method_name}"
+            doc.add_paragraph(line, style="List Number")
 
     stamp = data.generated_at.strftime("%d.%m.%Y" if data.locale == "de" else "%Y-%m-%d")
     _note(doc, f"{_('Erstellt mit Werkstatt am')} {stamp}.")

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from werkstatt.catalogue.schema import FOCUS_TOPICS
+from werkstatt.catalogue.schema import FOCUS_TOPICS, TARGET_GROUPS
 from werkstatt.db import create_engine, create_sessionmaker
 from werkstatt.errors import Invalid, NotFound
 from werkstatt.i18n import Message, _
@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from werkstatt.settings import Settings
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,185}\.[^@\s.]{2,}$")
-DEFAULT_TARGET_GROUPS = ("Jugendliche", "Familien", "Senioren", "Händler", "Eigentümer", "Bürgerschaft")
+# One vocabulary: a new network starts with the catalogue's target groups (the method filters use the same).
+DEFAULT_TARGET_GROUPS = TARGET_GROUPS
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
@@ -237,8 +238,8 @@ async def create_network(db: AsyncSession, name: str, *, field: str = "name") ->
     network = Network(name=name, slug=_unique_slug(name, slugs))
     db.add(network)
     await db.flush()
-    for position, group in enumerate(DEFAULT_TARGET_GROUPS):
-        db.add(TargetGroup(network_id=network.id, name=group, slug=slugify(group), position=position))
+    for position, (slug, group) in enumerate(DEFAULT_TARGET_GROUPS.items()):
+        db.add(TargetGroup(network_id=network.id, name=group, slug=slug, position=position))
     await _flush(db, field, message)
     return network
 

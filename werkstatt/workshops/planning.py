@@ -315,6 +315,53 @@ async def move_step(db: AsyncSession, workshop: Workshop, step_id: UUID, offset:
     return step
 
 
+def _block_of(steps: Sequence[AgendaStep], step_id: UUID) -> tuple[int, int]:
+    """The [start, end) slice of the method block that begins with (or contains) step `step_id`."""
+    step = _find(steps, step_id)
+    index = steps.index(step)
+    slug = step.method_slug
+    start, end = index, index + 1
+    if slug is not None:
+        while start > 0 and steps[start - 1].method_slug == slug:
+            start -= 1
+        while end < len(steps) and steps[end].method_slug == slug:
+            end += 1
+    return start, end
+
+
+async def move_block(db: AsyncSession, workshop: Workshop, step_id: UUID, offset: int) -> list[AgendaStep]:
+    """Move a whole method block above the previous block (-1) or below the next one (+1)."""
+    await _locked(db, workshop)
+    _require_planning(workshop)
+    steps = await _steps(db, workshop)
+    start, end = _block_of(steps, step_id)
+    block = steps[start:end]
+    rest = steps[:start] + steps[end:]
+    if offset < 0 and start > 0:
+        before, _ = _block_of(steps, steps[start - 1].id)
+        at = before
+    elif offset > 0 and end < len(steps):
+        _, after = _block_of(steps, steps[end].id)
+        at = after - len(block)
+    else:
+        return steps
+    await _finish(db, workshop, [*rest[:at], *block, *rest[at:]])
+    return block
+
+
+async def delete_block(db: AsyncSession, workshop: Workshop, step_id: UUID) -> int:
+    """Remove a whole method block; returns how many steps went."""
+    await _locked(db, workshop)
+    _require_planning(workshop)
+    steps = await _steps(db, workshop)
+    start, end = _block_of(steps, step_id)
+    for step in steps[start:end]:
+        await db.delete(step)
+    await db.flush()
+    await _finish(db, workshop, steps[:start] + steps[end:])
+    return end - start
+
+
 async def reorder_steps(db: AsyncSession, workshop: Workshop, order: Sequence[UUID]) -> list[AgendaStep]:
     """The agenda in an explicit order: exactly the workshop's steps, each once."""
     await _locked(db, workshop)
@@ -408,6 +455,41 @@ class MaterialLine:
 
 
 @dataclass
+class MethodBlock:
+    """Consecutive steps of one method (or one free step): planned, moved and removed as a whole."""
+
+    steps: list[StepPlan]
+    card: MethodCard | None
+    method_slug: str | None
+
+    @property
+    def first(self) -> AgendaStep:
+        return self.steps[0].step
+
+    @property
+    def minutes(self) -> int:
+        return sum(item.step.minutes for item in self.steps)
+
+    @property
+    def title(self) -> str:
+        if self.card is not None:
+            return self.card.name
+        return self.first.title
+
+
+def method_blocks(steps: Sequence[StepPlan]) -> list[MethodBlock]:
+    """The agenda as method blocks: a run of steps with the same method is one block, a free step its own."""
+    blocks: list[MethodBlock] = []
+    for item in steps:
+        slug = item.step.method_slug
+        if blocks and slug is not None and blocks[-1].method_slug == slug:
+            blocks[-1].steps.append(item)
+        else:
+            blocks.append(MethodBlock([item], item.card, slug))
+    return blocks
+
+
+@dataclass
 class AgendaPlan:
     steps: list[StepPlan]
     total_minutes: int
@@ -415,6 +497,10 @@ class AgendaPlan:
     head_count: int
     head_count_assumed: bool
     materials: list[MaterialLine]
+
+    @property
+    def blocks(self) -> list[MethodBlock]:
+        return method_blocks(self.steps)
 
     @property
     def over_by(self) -> int:

@@ -6,6 +6,7 @@ import io
 from functools import lru_cache
 
 import segno
+from markupsafe import Markup
 
 
 @lru_cache(maxsize=256)
@@ -25,3 +26,10 @@ def qr_svg(url: str) -> bytes:
         lineclass=None,
     )
     return buffer.getvalue()
+
+
+def qr_markup(url: str) -> Markup:
+    """The same QR code as inline SVG for printed pages (run sheet, poster): no XML declaration, no request."""
+    text = qr_svg(url).decode()
+    svg = text[text.index("<svg") :]
+    return Markup(svg)  # noqa: S704 - segno's own SVG of our join URL (escaped by segno), not user markup

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt.catalogue.schema import CONFIG_MODELS, MECHANIC_LABELS, Category
 from werkstatt.errors import Invalid, NotFound, Unauthenticated
 from werkstatt.i18n import _
+from werkstatt.logo import logo
 from werkstatt.network import service as network_service
 from werkstatt.network.forms import signed_in
 from werkstatt.network.models import FocusTopic, KernteamMember, Network, Role, TargetGroup, Town
@@ -27,7 +28,7 @@ from werkstatt.web import BERLIN, page, url_for
 from werkstatt.workshops import forms, methods_source, planning
 from werkstatt.workshops.models import Workshop, WorkshopFormat, WorkshopState
 from werkstatt.workshops.planning import N_
-from werkstatt.workshops.qr import qr_svg
+from werkstatt.workshops.qr import qr_markup, qr_svg
 from werkstatt.workshops.service import create_workshop, may_run
 from werkstatt.workshops.views import join_url
 
@@ -497,6 +498,42 @@ class WorkshopsController(Controller):
 
         return await self._agenda_command(request, db, workshop_id, "delete", command)
 
+    @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/hoch", name="agenda_block_up")
+    async def block_up(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID
+    ) -> Response[Any]:
+        return await self._move_block(request, db, workshop_id, step_id, -1)
+
+    @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/runter", name="agenda_block_down")
+    async def block_down(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID
+    ) -> Response[Any]:
+        return await self._move_block(request, db, workshop_id, step_id, 1)
+
+    async def _move_block(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID, offset: int
+    ) -> Response[Any]:
+        async def command(workshop: Workshop, form: Any) -> str | None:
+            block = await planning.move_block(db, workshop, step_id, offset)
+            first = block[0]
+            # Focus stays on the moved block: on the same button, or the other one at either end.
+            at_top, at_bottom = first.position == 0, block[-1].position == len(workshop.steps) - 1
+            if offset < 0:
+                return f"block-up-{first.id}" if not at_top else f"block-down-{first.id}"
+            return f"block-down-{first.id}" if not at_bottom else f"block-up-{first.id}"
+
+        return await self._agenda_command(request, db, workshop_id, "move", command)
+
+    @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/loeschen", name="agenda_delete_block")
+    async def delete_block(
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID
+    ) -> Response[Any]:
+        async def command(workshop: Workshop, form: Any) -> str | None:
+            await planning.delete_block(db, workshop, step_id)
+            return "agenda-title"
+
+        return await self._agenda_command(request, db, workshop_id, "delete", command)
+
     # --- details -----------------------------------------------------------------------------------------------
 
     async def _details_page(
@@ -568,6 +605,20 @@ class WorkshopsController(Controller):
             headers={"cache-control": "private, max-age=3600"},
         )
 
+    @get("/{workshop_id:uuid}/plakat", name="workshop_poster")
+    async def poster(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+        """A printable A4 join poster: title, "Mitmachen", the code, the link and the QR code."""
+        account = signed_in_coach(request)
+        workshop = await load_workshop(db, account, workshop_id)
+        context = {
+            "workshop": workshop,
+            "town": await db.get(Town, workshop.town_id),
+            "join_url": join_url(request, workshop.join_code),
+            "qr": qr_markup(join_url(request, workshop.join_code)),
+            "logo_url": "/logo" if logo(request.app.state.settings) else None,
+        }
+        return page(request, "workshops/poster.html", context)
+
     @get("/{workshop_id:uuid}/ablaufplan", name="workshop_runsheet")
     async def runsheet(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
         account = signed_in_coach(request)
@@ -586,6 +637,7 @@ class WorkshopsController(Controller):
             "topic_names": [topic_names[t] for t in workshop.focus_topic_ids if t in topic_names],
             "group_names": [group_names.get(g, g) for g in workshop.target_groups],
             "join_url": join_url(request, workshop.join_code),
+            "qr": qr_markup(join_url(request, workshop.join_code)),
             "clock": _clock,
         }
         return page(request, "workshops/runsheet.html", context)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from werkstatt.i18n import _
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 # No 0/O, 1/I/L: a code read from a projector across a room must not be ambiguous.
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_LENGTH = 6
+EXPIRED = _("Dieser Code gilt nicht mehr: die Werkstatt liegt zu lange zurück.")
 COACH_ROLES = {Role.admin, Role.network_admin, Role.coach}
 
 
@@ -246,17 +248,38 @@ async def _unique_code(db: AsyncSession) -> str:
     raise RuntimeError("no free join code")  # 31^6 ≈ 887 million codes: practically unreachable
 
 
+async def code_expired(db: AsyncSession, workshop: Workshop, days: int | None, now: datetime | None = None) -> bool:
+    """Whether the join code has stopped working: `days` after the workshop's last date (its planned end or
+    its last live event, whichever is later; JOIN_CODE_DAYS). None: codes never expire (callers without
+    settings). A workshop without a date and without events keeps its code."""
+    if days is None:
+        return False
+    from werkstatt.live.models import WorkshopEvent
+    from werkstatt.privacy.retention import last_date
+
+    last_event_at = await db.scalar(
+        select(func.max(WorkshopEvent.created_at)).where(WorkshopEvent.workshop_id == workshop.id)
+    )
+    if last_event_at is not None and last_event_at.tzinfo is None:
+        last_event_at = last_event_at.replace(tzinfo=UTC)
+    ended = last_date(workshop.starts_at, workshop.planned_minutes, last_event_at)
+    return ended is not None and ended + timedelta(days=days) < (now or datetime.now(UTC))
+
+
 async def join_workshop(
-    db: AsyncSession, data: JoinIn, account: CurrentAccount | None
+    db: AsyncSession, data: JoinIn, account: CurrentAccount | None, *, code_days: int | None = None
 ) -> tuple[Workshop, Participant, str, WorkshopEvent]:
     """A guest (display name, optional target group) or an account member joins by code.
-    Returns the participant's bearer token (shown once). The caller commits and publishes."""
+    Returns the participant's bearer token (shown once). The caller commits and publishes.
+    `code_days`: JOIN_CODE_DAYS (the code stops working that long after the workshop's last date)."""
     code = normalise_code(data.code)
     workshop = (await db.execute(select(Workshop).where(Workshop.join_code == code))).scalar_one_or_none()
     if workshop is None:
         raise Invalid(_("Diesen Code gibt es nicht. Bitte prüfen Sie ihn."), {"code": _("Unbekannter Code.")})
     if workshop.state == WorkshopState.closed:
         raise Invalid(_("Diese Werkstatt ist bereits beendet."), {"code": _("Die Werkstatt ist beendet.")})
+    if await code_expired(db, workshop, code_days):
+        raise Invalid(EXPIRED, {"code": _("Der Code ist abgelaufen.")})
     name = " ".join(data.display_name.split())
     if not name or any(ord(ch) < 32 or ch in "\u202e\u202d\u200b\u2066\u2067\u2068\u2069" for ch in name):
         raise Invalid(_("Bitte einen lesbaren Anzeigenamen angeben."), {"display_name": _("Ungültiger Anzeigename.")})
