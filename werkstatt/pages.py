@@ -73,7 +73,6 @@ class PagesController(Controller):
             redirect.cookies.append(cookie)
         else:
             await sessions.set_session_locale(db, state, locale)
-        await db.commit()
         return redirect
 
 

@@ -14,6 +14,23 @@ from sqlalchemy import func, literal, select, tuple_, update
 
 from werkstatt.board import rules
 from werkstatt.board.cards import card_state
+from werkstatt.board.events import (
+    BoardLocked,
+    BoardUnlocked,
+    ClusterCreated,
+    ClusterDeleted,
+    ClusterRenamed,
+    IdeaHidden,
+    IdeaMoved,
+    IdeaRestored,
+    IdeasMerged,
+    IdeaUnmerged,
+    ParticipantRemoved,
+    Revealed,
+    SpotlightChanged,
+    StepEdited,
+    TimerChanged,
+)
 from werkstatt.board.models import CLUSTER_NAME_MAX, Cluster, Comment, Idea, Reaction
 from werkstatt.board.service import clean_text, current_step
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
@@ -83,7 +100,7 @@ async def start_timer(db: AsyncSession, actor: Actor, seconds: Any = None) -> Wo
         raise Invalid(_("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen."), {"seconds": _("Ungültige Dauer.")})
     step.timer_ends_at = datetime.now(UTC) + timedelta(seconds=seconds)
     step.timer_remaining = None
-    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "start"})
+    return await record(db, actor.workshop.id, TimerChanged(timer_view(step), "start"))
 
 
 async def pause_timer(db: AsyncSession, actor: Actor) -> WorkshopEvent:
@@ -94,7 +111,7 @@ async def pause_timer(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     left = int((step.timer_ends_at - datetime.now(UTC)).total_seconds())
     step.timer_remaining = max(left, 0)
     step.timer_ends_at = None
-    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "pause"})
+    return await record(db, actor.workshop.id, TimerChanged(timer_view(step), "pause"))
 
 
 async def add_minute(db: AsyncSession, actor: Actor) -> WorkshopEvent:
@@ -104,7 +121,7 @@ async def add_minute(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     now = datetime.now(UTC)
     if step.timer_ends_at is None and step.timer_remaining == 0:  # run out (on the server): one more minute runs
         step.timer_ends_at, step.timer_remaining = now + timedelta(seconds=60), None
-        return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "add"})
+        return await record(db, actor.workshop.id, TimerChanged(timer_view(step), "add"))
     if step.timer_ends_at is not None:
         left = max(int((step.timer_ends_at - now).total_seconds()), 0)
     else:  # paused, or not started yet: a minute on top of the step's own time, not on nothing
@@ -115,7 +132,7 @@ async def add_minute(db: AsyncSession, actor: Actor) -> WorkshopEvent:
         step.timer_ends_at = now + timedelta(seconds=left + 60)
     else:
         step.timer_remaining = left + 60
-    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "add"})
+    return await record(db, actor.workshop.id, TimerChanged(timer_view(step), "add"))
 
 
 async def stop_timer(db: AsyncSession, actor: Actor) -> WorkshopEvent:
@@ -123,7 +140,7 @@ async def stop_timer(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     step = _step(actor)
     step.timer_ends_at = None
     step.timer_remaining = None
-    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "stop"})
+    return await record(db, actor.workshop.id, TimerChanged(timer_view(step), "stop"))
 
 
 # --- reveal, lock, spotlight, step texts ------------------------------------------------------------
@@ -138,14 +155,14 @@ async def reveal(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     if step.revealed:
         raise Invalid(_("Dieser Schritt ist schon aufgedeckt."), {"type": _("Schon aufgedeckt.")})
     step.revealed = True
-    return await record(db, actor.workshop.id, "revealed", {"step": step.position})
+    return await record(db, actor.workshop.id, Revealed(step.position))
 
 
 async def set_lock(db: AsyncSession, actor: Actor, locked: bool) -> WorkshopEvent:
     _coach(actor)
     _not_closed(actor)
     actor.workshop.locked = locked
-    return await record(db, actor.workshop.id, "board_locked" if locked else "board_unlocked", {"locked": locked})
+    return await record(db, actor.workshop.id, BoardLocked(locked) if locked else BoardUnlocked(locked))
 
 
 async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEvent:
@@ -153,7 +170,7 @@ async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEven
     _coach(actor)
     if target in (None, ""):
         actor.workshop.spotlight = None
-        return await record(db, actor.workshop.id, "spotlight_changed", {"spotlight": None})
+        return await record(db, actor.workshop.id, SpotlightChanged(None))
     kind, _sep, raw = str(target).partition(":")
     item_id = _uuid(raw, "target")
     if kind == "idea":
@@ -172,9 +189,7 @@ async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEven
         raise Invalid(_("Hervorheben geht für eine Karte oder einen Cluster."), {"target": _("Ungültiges Ziel.")})
     actor.workshop.spotlight = f"{kind}:{item_id}"
     view = await _spotlight_view(db, actor, kind, item_id)
-    return await record(
-        db, actor.workshop.id, "spotlight_changed", {"spotlight": actor.workshop.spotlight, "view": view}
-    )
+    return await record(db, actor.workshop.id, SpotlightChanged(actor.workshop.spotlight, view))
 
 
 SPOTLIGHT_MEMBERS = 30  # a cluster in focus lists this many of its cards on the banner
@@ -214,8 +229,8 @@ async def edit_step_text(db: AsyncSession, actor: Actor, question: Any, instruct
     instructions = "" if instructions is None else str(instructions)
     step.question = clean_text(question, 300, "question") if question.strip() else ""
     step.instructions = clean_text(instructions, 4000, "instructions") if instructions.strip() else ""
-    texts = {"title": step.title, "question": step.question, "instructions": step.instructions}
-    return await record(db, actor.workshop.id, "step_edited", {"step": step.position, **texts})
+    edited = StepEdited(step.position, step.title, step.question, step.instructions)
+    return await record(db, actor.workshop.id, edited)
 
 
 # --- clusters ----------------------------------------------------------------------------------------
@@ -238,8 +253,8 @@ async def create_cluster(db: AsyncSession, actor: Actor, name: Any) -> WorkshopE
     cluster = Cluster(workshop_id=actor.workshop.id, name=label, position=len(await _clusters(db, actor)))
     db.add(cluster)
     await db.flush()
-    data = {"cluster": {"id": str(cluster.id), "name": label}, "board": _board_flags(actor)}
-    return await record(db, actor.workshop.id, "cluster_created", data)
+    created = ClusterCreated({"id": str(cluster.id), "name": label}, _board_flags(actor))
+    return await record(db, actor.workshop.id, created)
 
 
 async def rename_cluster(db: AsyncSession, actor: Actor, cluster_id: Any, name: Any) -> WorkshopEvent:
@@ -247,9 +262,7 @@ async def rename_cluster(db: AsyncSession, actor: Actor, cluster_id: Any, name: 
     _may_cluster(actor)
     cluster = await _cluster(db, actor, cluster_id)
     cluster.name = clean_text(str(name or ""), CLUSTER_NAME_MAX, "name")
-    return await record(
-        db, actor.workshop.id, "cluster_renamed", {"cluster": {"id": str(cluster.id), "name": cluster.name}}
-    )
+    return await record(db, actor.workshop.id, ClusterRenamed({"id": str(cluster.id), "name": cluster.name}))
 
 
 async def delete_cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> WorkshopEvent:
@@ -260,7 +273,7 @@ async def delete_cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> Wor
     if actor.workshop.spotlight == f"cluster:{cluster.id}":
         actor.workshop.spotlight = None
     await db.delete(cluster)
-    return await record(db, actor.workshop.id, "cluster_deleted", {"cluster": {"id": str(cluster.id)}})
+    return await record(db, actor.workshop.id, ClusterDeleted({"id": str(cluster.id)}))
 
 
 async def move_idea(db: AsyncSession, actor: Actor, idea_id: Any, cluster_id: Any) -> WorkshopEvent:
@@ -275,7 +288,7 @@ async def move_idea(db: AsyncSession, actor: Actor, idea_id: Any, cluster_id: An
     before = str(idea.cluster_id) if idea.cluster_id else None
     idea.cluster_id = target.id if target else None
     moved = {"id": str(idea.id), "cluster_id": str(target.id) if target else None, "from_cluster_id": before}
-    return await record(db, actor.workshop.id, "idea_moved", {"idea": moved})
+    return await record(db, actor.workshop.id, IdeaMoved(moved))
 
 
 async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id: Any) -> WorkshopEvent:
@@ -314,8 +327,8 @@ async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id:
         )
     )
     await db.flush()
-    data = {"source": str(source.id), "target": str(target.id), **await _card_data(db, actor, target)}
-    return await record(db, actor.workshop.id, "ideas_merged", data)
+    merged = IdeasMerged(str(source.id), str(target.id), **await _card_data(db, actor, target))
+    return await record(db, actor.workshop.id, merged)
 
 
 async def unmerge_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> WorkshopEvent:
@@ -349,13 +362,13 @@ async def unmerge_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Workshop
             .values(idea_id=source.id, merged_from_id=None)
         )
     await db.flush()
-    data = {
-        "source": str(source.id),
-        "target": str(target.id),
+    unmerged = IdeaUnmerged(
+        str(source.id),
+        str(target.id),
         **await _card_data(db, actor, target),
-        "source_idea": await card_state(db, actor.workshop, source),
-    }
-    return await record(db, actor.workshop.id, "idea_unmerged", data)
+        source_idea=await card_state(db, actor.workshop, source),
+    )
+    return await record(db, actor.workshop.id, unmerged)
 
 
 # --- hide and remove ---------------------------------------------------------------------------------
@@ -370,7 +383,7 @@ async def hide_idea(db: AsyncSession, actor: Actor, idea_id: Any, reason: Any) -
     if actor.workshop.spotlight == f"idea:{idea.id}":
         actor.workshop.spotlight = None
     await db.flush()
-    return await record(db, actor.workshop.id, "idea_hidden", await _card_data(db, actor, idea))
+    return await record(db, actor.workshop.id, IdeaHidden(**await _card_data(db, actor, idea)))
 
 
 async def restore_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> WorkshopEvent:
@@ -382,7 +395,7 @@ async def restore_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Workshop
     idea.hidden = False
     idea.hidden_reason = ""
     await db.flush()
-    return await record(db, actor.workshop.id, "idea_restored", await _card_data(db, actor, idea))
+    return await record(db, actor.workshop.id, IdeaRestored(**await _card_data(db, actor, idea)))
 
 
 async def remove_participant(db: AsyncSession, actor: Actor, participant_id: Any) -> WorkshopEvent:
@@ -394,7 +407,7 @@ async def remove_participant(db: AsyncSession, actor: Actor, participant_id: Any
     if participant.id == actor.participant_id:
         raise Invalid(_("Die Moderation kann sich nicht selbst entfernen."), {"participant_id": _("Das sind Sie.")})
     participant.removed = True
-    return await record(db, actor.workshop.id, "participant_removed", {"participant": {"id": str(participant.id)}})
+    return await record(db, actor.workshop.id, ParticipantRemoved({"id": str(participant.id)}))
 
 
 def _board_flags(actor: Actor, idea: Idea | None = None) -> dict[str, Any]:

@@ -23,10 +23,10 @@ from werkstatt.board.common import actor_for, check_join_limit, count_join_failu
 from werkstatt.board.queries import board_state, column_ideas
 from werkstatt.errors import DomainError, Invalid, field_errors
 from werkstatt.i18n import _
-from werkstatt.live.events import publish
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.network.models import TargetGroup, Town
 from werkstatt.network.service import group_names
+from werkstatt.uow import UnitOfWork
 from werkstatt.web import N_, gettext, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
@@ -115,7 +115,7 @@ class JoinController(Controller):
         state: sessions.SessionState | None = request.scope["state"].get("web_session")
         try:
             data = JoinIn.model_validate({"code": code[:20], **values})
-            workshop, participant, _token, event = await join_workshop(db, data, request.scope["state"].get("account"))
+            workshop, participant, _token, _event = await join_workshop(db, data, request.scope["state"].get("account"))
         except ValidationError as error:
             found = await _by_code(db, code)
             if found is None:
@@ -124,7 +124,7 @@ class JoinController(Controller):
         except Invalid as error:
             if "code" in error.errors:
                 await count_join_failure(request)
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             found = await _by_code(db, code)
             if found is None:
                 return page(request, "board/join.html", {"code": code[:20], "errors": error.errors}, status_code=422)
@@ -139,8 +139,6 @@ class JoinController(Controller):
             redirect.cookies.append(cookie)
         else:
             await sessions.save_session_data(db, state, participants=participants)
-        await db.commit()
-        publish(request.app.state.channels, event)
         return redirect
 
 
@@ -157,7 +155,6 @@ class BoardController(Controller):
             from dataclasses import replace
 
             viewer = replace(viewer, role=PROJECTOR, participant_id=None)
-        await db.commit()
         context = await board_state(db, actor.workshop, viewer, column_limit=queries.CARDS_PER_COLUMN)
         context.update(
             actor=actor,
@@ -200,7 +197,6 @@ class BoardController(Controller):
         """ "weitere anzeigen": the next batch of one column's cards after the card `nach`."""
         actor = await actor_for(request, db, workshop_id)
         viewer = viewer_for(request, actor)
-        await db.commit()
         workshop, column, limit = actor.workshop, spalte[:60], queries.CARDS_PER_COLUMN
         ideas, total = await column_ideas(db, workshop, viewer, column, nach, limit)
         step = board.current_step(workshop)
@@ -222,24 +218,23 @@ class BoardController(Controller):
     async def _run(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, action: Any, success: str
     ) -> Response[Any]:
-        """authorize → validate → apply → record (in `action`), commit, then publish."""
+        """authorize → validate → apply → record (in `action`); the unit of work commits, then publishes. A refusal
+        rolls back and answers with the reason."""
         try:
             actor = await actor_for(request, db, workshop_id)
-            event = await action(actor)
-            await db.commit()
+            await action(actor)
         except ValidationError as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             errors = field_errors(error)
             return self._failed(request, workshop_id, next(iter(errors.values())), 422)
         except DomainError as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             if error.status_code == 404:
                 raise
             failed = self._failed(request, workshop_id, error.detail, error.status_code)
             if error.retry_after is not None:
                 failed.headers["Retry-After"] = str(error.retry_after)
             return failed
-        publish(request.app.state.channels, event)
         if _is_htmx(request):
             return _notice(request, gettext(request, success))
         return Redirect(f"/w/{workshop_id}", status_code=303)

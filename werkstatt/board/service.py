@@ -1,6 +1,6 @@
 """Board commands: post, edit and withdraw cards, comment, react; the coach's step and close commands.
 
-Each reads authorize → validate → apply → record and returns the recorded events; the caller commits and
+Each reads authorize → validate → apply → record and returns the recorded events; the unit of work commits and
 only then publishes, so a failed commit broadcasts nothing."""
 
 from __future__ import annotations
@@ -15,6 +15,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from werkstatt.board import limits, rules
+from werkstatt.board.events import (
+    CommentPosted,
+    IdeaEdited,
+    IdeaPosted,
+    IdeaWithdrawn,
+    ReactionChanged,
+    StepStarted,
+    WorkshopClosed,
+)
 from werkstatt.board.models import REACTIONS, Comment, Idea, Reaction
 from werkstatt.errors import Forbidden, Invalid, NotFound
 from werkstatt.i18n import _
@@ -131,7 +140,7 @@ async def post_idea(
     )
     db.add(idea)
     await db.flush()
-    event = await record(db, workshop.id, "idea_posted", {"idea": idea_view(idea, actor.participant, step, topic)})
+    event = await record(db, workshop.id, IdeaPosted(idea_view(idea, actor.participant, step, topic)))
     return idea, event
 
 
@@ -172,7 +181,7 @@ async def edit_idea(db: AsyncSession, actor: Actor, idea_id: UUID, text: str) ->
     author = await db.get(Participant, idea.participant_id)
     assert author is not None
     topic = await db.get(FocusTopic, idea.focus_topic_id) if idea.focus_topic_id else None
-    event = await record(db, actor.workshop.id, "idea_edited", {"idea": idea_view(idea, author, step, topic)})
+    event = await record(db, actor.workshop.id, IdeaEdited(idea_view(idea, author, step, topic)))
     return idea, event
 
 
@@ -180,9 +189,8 @@ async def withdraw_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Worksh
     _require_open(actor)
     idea = await _own_idea(db, actor, idea_id)
     idea.withdrawn = True
-    return await record(
-        db, actor.workshop.id, "idea_withdrawn", {"idea": {"id": str(idea.id), "author_id": str(idea.participant_id)}}
-    )
+    withdrawn = {"id": str(idea.id), "author_id": str(idea.participant_id)}
+    return await record(db, actor.workshop.id, IdeaWithdrawn(withdrawn))
 
 
 async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
@@ -205,9 +213,8 @@ async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str)
     event = await record(
         db,
         actor.workshop.id,
-        "comment_posted",
-        {
-            "comment": {
+        CommentPosted(
+            {
                 "id": str(comment.id),
                 "idea_id": str(idea.id),
                 "idea_author_id": str(idea.participant_id),
@@ -216,7 +223,7 @@ async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str)
                 "author_name": actor.participant.display_name,
                 "idea_private": rules.private(actor.workshop, idea),  # then only the coach and the card's author see it
             }
-        },
+        ),
     )
     return comment, event
 
@@ -257,15 +264,14 @@ async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str, on: bo
     return await record(
         db,
         actor.workshop.id,
-        "reaction_changed",
-        {
-            "reaction": {
+        ReactionChanged(
+            {
                 "idea_id": str(idea.id),
                 "idea_author_id": str(idea.participant_id),
                 "kind": kind,
                 "count": count,
             }
-        },
+        ),
     )
 
 
@@ -307,7 +313,7 @@ async def start_step(db: AsyncSession, actor: Actor, position: Any) -> WorkshopE
         await record_usage(db, workshop)
     workshop.current_step = position
     workshop.state = WorkshopState.live
-    return await record(db, workshop.id, "step_started", {"step": step_view(step), "state": "live"})
+    return await record(db, workshop.id, StepStarted(step_view(step), "live"))
 
 
 async def close_workshop(db: AsyncSession, actor: Actor) -> WorkshopEvent:
@@ -317,7 +323,7 @@ async def close_workshop(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     if workshop.state == WorkshopState.closed:
         raise Invalid(_("Die Werkstatt ist bereits beendet."), {"type": _("Bereits beendet.")})
     workshop.state = WorkshopState.closed
-    return await record(db, workshop.id, "workshop_closed", {"state": "closed"})
+    return await record(db, workshop.id, WorkshopClosed("closed"))
 
 
 async def run_command(db: AsyncSession, actor: Actor, command: dict[str, Any]) -> WorkshopEvent:

@@ -121,7 +121,7 @@ async def create_method(
             _("Bitte prüfen Sie die markierten Felder."), {"slug": _("Diesen Kurznamen gibt es schon.")}
         ) from None
     db.add(_version_row(method, viewer, note or "Angelegt"))
-    await db.commit()
+    await db.flush()
     return method
 
 
@@ -144,7 +144,7 @@ async def update_method(
     method.visibility = chosen
     method.updated_by_id = viewer.account_id
     db.add(_version_row(method, viewer, note or "Bearbeitet"))
-    await db.commit()
+    await db.flush()
     return method
 
 

@@ -22,6 +22,7 @@ from werkstatt.export.gather import gather
 from werkstatt.export.text import content_disposition, filenames
 from werkstatt.i18n import _
 from werkstatt.ratelimit import hit, retry_after
+from werkstatt.uow import UnitOfWork
 from werkstatt.web import BERLIN, request_locale
 from werkstatt.workshops.service import Actor
 
@@ -57,7 +58,7 @@ async def export_response(
         wait = await retry_after(request.app.state, key, EXPORT_WINDOW)
         raise TooMany(_("Zu viele Exporte in kurzer Zeit. Bitte gleich noch einmal versuchen."), wait)
     data = await gather(db, actor.workshop, request_locale(request))
-    await db.commit()  # the connection goes back to the pool before rendering
+    await UnitOfWork.of(db).release()  # the connection goes back to the pool before rendering
     body = await anyio.to_thread.run_sync(chosen.render, data) if chosen.slow else chosen.render(data)
     starts = data.starts_at or datetime.now(UTC)
     day = (starts if starts.tzinfo else starts.replace(tzinfo=UTC)).astimezone(BERLIN).date()

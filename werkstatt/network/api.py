@@ -6,6 +6,7 @@ programs use `Authorization: Bearer`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post
@@ -35,6 +36,7 @@ from werkstatt.network.schemas import (
     TownTopicOut,
 )
 from werkstatt.security import UNSAFE
+from werkstatt.uow import UnitOfWork
 
 CROSS_ORIGIN = _("Die API nimmt Änderungen aus dem Browser nur von dieser Seite an; Programme nutzen API-Schlüssel.")
 
@@ -99,7 +101,7 @@ class NetworkApi(Controller):
         if request.scope.get("state", {}).get("auth") != "bearer" or not token:
             raise Unauthenticated(_("Bitte mit dem API-Schlüssel anmelden, der widerrufen werden soll."))
         token_hash = await auth.revoke_own_token(db, token)
-        announce_token_revoked(request.app.state.channels, token_hash)
+        UnitOfWork.of(db).after_commit(partial(announce_token_revoked, request.app.state.channels, token_hash))
 
     @get("/networks", summary="Sichtbare Netzwerke", guards=[api_allowed(Action.view_network)])
     async def networks(self, request: Request[Any, Any, Any], db: AsyncSession) -> list[NetworkOut]:

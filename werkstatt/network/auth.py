@@ -126,7 +126,7 @@ async def record_failure(db: AsyncSession, settings: Settings, keys: Sequence[st
         delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(minutes=settings.login_window_minutes))
     )
     db.add_all(LoginAttempt(key=key, at=now) for key in keys)
-    await db.commit()
+    await db.commit()  # on its own, before the refusal: the request's unit of work rolls back, the count stays
 
 
 def login_keys(email: str, client: str) -> tuple[str, str]:
@@ -155,14 +155,14 @@ async def authenticate(db: AsyncSession, settings: Settings, email: str, passwor
     await db.execute(delete(LoginAttempt).where(LoginAttempt.key == pair_key))
     if account.password_hash and needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
-    await db.commit()
+    await db.flush()
     return account
 
 
 async def sign_in(db: AsyncSession, settings: Settings, previous: SessionState | None, account: Account) -> Cookie:
     """A fresh session id for the signed-in account; the previous session (anonymous or not) ends."""
     _token, cookie = await open_session(db, settings, previous=previous, account_id=account.id)
-    await db.commit()
+    await db.flush()
     return cookie
 
 
@@ -239,7 +239,7 @@ async def invite(
             expires_at=_now() + timedelta(days=INVITATION_DAYS),
         )
     )
-    await db.commit()
+    await db.flush()
     link = f"{base_url}/einladung/{token}"
     mailed = await send_mail(
         settings,
@@ -284,7 +284,7 @@ async def accept_invitation(db: AsyncSession, token: str, display_name: str, pas
     except ValueError as error:
         await db.rollback()
         raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {"password": own_message(error)}) from None
-    await db.commit()
+    await db.flush()
     return account
 
 
@@ -295,7 +295,7 @@ async def revoke_invitation(db: AsyncSession, network: Network, invitation_id: U
     if getattr(result, "rowcount", 0) != 1:
         await db.rollback()
         raise NotFound(_("Diese Einladung gibt es nicht."))
-    await db.commit()
+    await db.flush()
 
 
 # --- password reset -------------------------------------------------------------------------------------
@@ -308,7 +308,7 @@ async def create_reset_link(db: AsyncSession, account: Account, base_url: str) -
             account_id=account.id, token_hash=hash_token(token), expires_at=_now() + timedelta(hours=RESET_HOURS)
         )
     )
-    await db.commit()
+    await db.flush()
     return f"{base_url}/passwort-neu/{token}"
 
 
@@ -358,7 +358,7 @@ async def use_reset(db: AsyncSession, token: str, password: str) -> Account:
     account.password_hash = hash_password(password)
     await end_account_sessions(db, account.id)
     await db.execute(delete(LoginAttempt).where(LoginAttempt.key == _key("account", account.email)))
-    await db.commit()
+    await db.flush()
     return account
 
 
@@ -370,7 +370,7 @@ async def change_password(db: AsyncSession, account_id: UUID, current: str, pass
             {"current_password": _("Das bisherige Passwort stimmt nicht.")},
         )
     account.password_hash = hash_password(password)
-    await db.commit()
+    await db.flush()
 
 
 # --- API tokens -----------------------------------------------------------------------------------------
@@ -386,7 +386,7 @@ async def create_api_token(db: AsyncSession, account_id: UUID, name: str, days: 
         expires_at=_now() + timedelta(days=days),
     )
     db.add(row)
-    await db.commit()
+    await db.flush()
     return row, token
 
 
@@ -411,7 +411,7 @@ async def revoke_api_token(db: AsyncSession, account_id: UUID, token_id: UUID) -
     if token_hash is None:
         await db.rollback()
         raise NotFound(_("Diesen Schlüssel gibt es nicht."))
-    await db.commit()
+    await db.flush()
     return str(token_hash)
 
 
@@ -422,7 +422,7 @@ async def revoke_own_token(db: AsyncSession, token: str) -> str:
     if result.scalar_one_or_none() is None:
         await db.rollback()
         raise Unauthenticated(_("Dieser API-Schlüssel ist ungültig."))
-    await db.commit()
+    await db.flush()
     return token_hash
 
 
@@ -432,5 +432,5 @@ async def update_profile(db: AsyncSession, account_id: UUID, display_name: str, 
         raise NotFound(_("Dieses Konto gibt es nicht."))
     account.display_name = display_name
     account.locale = locale
-    await db.commit()
+    await db.flush()
     return account

@@ -6,6 +6,7 @@ for another network's ids → validate → service command → redirect (or the 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -29,6 +30,7 @@ from werkstatt.network.models import KERNTEAM_ROLE_LABELS, KernteamMember, Netwo
 from werkstatt.network.permissions import Action, allowed, require
 from werkstatt.network.schemas import InviteForm, KernteamForm, NameForm, RoleForm, TownForm, TownTopicChoice
 from werkstatt.sessions import open_session
+from werkstatt.uow import UnitOfWork
 
 PRIORITIES = list(range(1, 10))
 
@@ -319,7 +321,7 @@ class AdminController(Controller):
             form = validate(TownForm, data)
             await service.update_town(db, town, form.name, form.description)
         except Invalid as error:
-            await db.rollback()  # a lost race on the unique name: reload what the rollback expired
+            await UnitOfWork.of(db).rollback()  # a lost race on the unique name: reload what the rollback expired
             network, town = await self._town(request, db, network_id, town_id)
             return await self._town_page(request, network, town, data, error.errors)
         return Redirect(f"/verwaltung/{network.id}/staedte/{town.id}?ok=gespeichert", status_code=303)
@@ -410,7 +412,7 @@ class AdminController(Controller):
             else:
                 await service.rename_target_group(db, item, form.name)
         except Invalid as error:
-            await db.rollback()  # a lost race on the unique name: reload what the rollback expired
+            await UnitOfWork.of(db).rollback()  # a lost race on the unique name: reload what the rollback expired
             network = await self._network(request, db, network_id, Action.manage_taxonomy)
             item = await self._item(db, network, kind, item_id)
             return await self._rename_page(request, network, kind, item, data, error.errors)
@@ -562,11 +564,10 @@ class AdminController(Controller):
         except Invalid as error:
             return await self._accounts_page(request, db, network, errors=error.errors)
         announce_sessions_ended(request.app.state.channels, db)
-        announce_account_changed(request.app.state.channels, str(target.id))
+        UnitOfWork.of(db).after_commit(partial(announce_account_changed, request.app.state.channels, str(target.id)))
         if own:
             # The actor changed their own role: their session ended with the others; give them a fresh id.
             _token, cookie = await open_session(db, settings_of(request), previous=None, account_id=target.id)
-            await db.commit()
             return Redirect("/netzwerk?ok=rolle", status_code=303, cookies=[cookie])
         return Redirect(f"/verwaltung/{network.id}/konten?ok=gespeichert", status_code=303)
 
@@ -584,7 +585,7 @@ class AdminController(Controller):
         except Invalid as error:
             return await self._accounts_page(request, db, network, errors=error.errors)
         announce_sessions_ended(request.app.state.channels, db)
-        announce_account_changed(request.app.state.channels, str(target.id))
+        UnitOfWork.of(db).after_commit(partial(announce_account_changed, request.app.state.channels, str(target.id)))
         return Redirect(f"/verwaltung/{network.id}/konten?ok=gespeichert", status_code=303)
 
     @post(

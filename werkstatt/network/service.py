@@ -1,8 +1,8 @@
 """Commands on the organisation: networks, towns, Kernteams, focus topics, target groups and accounts.
 
 Routes authorise (permissions.py) and hand validated input here; each command checks what only the database
-knows (duplicates, ids of the right network), applies the change and commits it. A failed check raises
-`Invalid` with a German message per field and leaves nothing behind."""
+knows (duplicates, ids of the right network) and applies the change; the request's unit of work commits it.
+A failed check raises `Invalid` with a German message per field and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from werkstatt.network.permissions import require_network
 from werkstatt.network.schemas import MIN_PASSWORD, TownTopicChoice
 from werkstatt.passwords import hash_password
 from werkstatt.sessions import end_account_sessions
+from werkstatt.uow import unit_of_work
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -108,10 +109,11 @@ def _check_unique(
             raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {field: message})
 
 
-async def _commit(db: AsyncSession, field: str, message: Message) -> None:
-    """Commit; a unique constraint that another request won meanwhile becomes the same field error."""
+async def _flush(db: AsyncSession, field: str, message: Message) -> None:
+    """Write now (the unit of work commits); a unique constraint that another request won meanwhile becomes the
+    same field error, and nothing of the unit of work stays."""
     try:
-        await db.commit()
+        await db.flush()
     except IntegrityError:
         await db.rollback()
         raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {field: message}) from None
@@ -237,7 +239,7 @@ async def create_network(db: AsyncSession, name: str, *, field: str = "name") ->
     await db.flush()
     for position, group in enumerate(DEFAULT_TARGET_GROUPS):
         db.add(TargetGroup(network_id=network.id, name=group, slug=slugify(group), position=position))
-    await _commit(db, field, message)
+    await _flush(db, field, message)
     return network
 
 
@@ -255,7 +257,7 @@ async def create_focus_topic(db: AsyncSession, network: Network, name: str, *, f
         position=max((t.position for t in topics), default=-1) + 1,
     )
     db.add(topic)
-    await _commit(db, field, message)
+    await _flush(db, field, message)
     return topic
 
 
@@ -264,13 +266,13 @@ async def rename_focus_topic(db: AsyncSession, topic: FocusTopic, name: str, *, 
     message = _("Dieses Schwerpunktthema gibt es im Netzwerk schon.")
     _check_unique([(t.id, t.name) for t in topics], name, field, message, topic.id)
     topic.name = name
-    await _commit(db, field, message)
+    await _flush(db, field, message)
 
 
 async def delete_focus_topic(db: AsyncSession, topic: FocusTopic) -> None:
     await db.execute(delete(TownFocusTopic).where(TownFocusTopic.focus_topic_id == topic.id))
     await db.delete(topic)
-    await db.commit()
+    await db.flush()
 
 
 async def create_target_group(db: AsyncSession, network: Network, name: str, *, field: str = "name") -> TargetGroup:
@@ -286,7 +288,7 @@ async def create_target_group(db: AsyncSession, network: Network, name: str, *, 
         position=max((g.position for g in groups), default=-1) + 1,
     )
     db.add(group)
-    await _commit(db, field, message)
+    await _flush(db, field, message)
     return group
 
 
@@ -297,12 +299,12 @@ async def rename_target_group(db: AsyncSession, group: TargetGroup, name: str, *
     if len(name) > 80:
         raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {field: _("Höchstens 80 Zeichen erlaubt.")})
     group.name = name
-    await _commit(db, field, message)
+    await _flush(db, field, message)
 
 
 async def delete_target_group(db: AsyncSession, group: TargetGroup) -> None:
     await db.delete(group)
-    await db.commit()
+    await db.flush()
 
 
 # --- towns ----------------------------------------------------------------------------------------------
@@ -338,7 +340,7 @@ async def create_town(
     await db.flush()
     for priority, topic_id in enumerate(dict.fromkeys(focus_topic_ids), start=1):
         db.add(TownFocusTopic(town_id=town.id, focus_topic_id=topic_id, priority=min(priority, 9)))
-    await _commit(db, field, message)
+    await _flush(db, field, message)
     return town
 
 
@@ -347,12 +349,12 @@ async def update_town(db: AsyncSession, town: Town, name: str, description: str)
     _check_unique(await _town_names(db, town.network_id), name, "name", message, town.id)
     town.name = name
     town.description = description
-    await _commit(db, "name", message)
+    await _flush(db, "name", message)
 
 
 async def delete_town(db: AsyncSession, town: Town) -> None:
     await db.delete(town)
-    await db.commit()
+    await db.flush()
 
 
 async def set_town_topics(db: AsyncSession, town: Town, choices: Sequence[TownTopicChoice]) -> None:
@@ -368,7 +370,7 @@ async def set_town_topics(db: AsyncSession, town: Town, choices: Sequence[TownTo
                 town_id=town.id, focus_topic_id=choice.focus_topic_id, priority=choice.priority, note=choice.note
             )
         )
-    await db.commit()
+    await db.flush()
 
 
 async def add_kernteam_member(
@@ -376,7 +378,7 @@ async def add_kernteam_member(
 ) -> KernteamMember:
     member = KernteamMember(town_id=town.id, display_name=display_name, role=role, organisation=organisation)
     db.add(member)
-    await db.commit()
+    await db.flush()
     return member
 
 
@@ -393,7 +395,7 @@ async def link_kernteam_account(
     ideas as that account. One account stands for one member of the network."""
     if not account_id:
         member.account_id = None
-        await db.commit()
+        await db.flush()
         return
     try:
         account = await db.get(Account, UUID(account_id))
@@ -412,12 +414,12 @@ async def link_kernteam_account(
             {field: _("Dieses Konto gehört schon zu %(name)s.") % {"name": taken}},
         )
     member.account_id = account.id
-    await db.commit()
+    await db.flush()
 
 
 async def remove_kernteam_member(db: AsyncSession, member: KernteamMember) -> None:
     await db.delete(member)
-    await db.commit()
+    await db.flush()
 
 
 # --- accounts -------------------------------------------------------------------------------------------
@@ -494,7 +496,7 @@ async def change_role(db: AsyncSession, actor: CurrentAccount, account: Account,
         return False
     account.role = role
     await end_account_sessions(db, account.id)
-    await db.commit()
+    await db.flush()
     return account.id == actor.id
 
 
@@ -506,15 +508,14 @@ async def set_active(db: AsyncSession, actor: CurrentAccount, account: Account, 
     account.is_active = active
     if not active:
         await end_account_sessions(db, account.id)
-    await db.commit()
+    await db.flush()
 
 
 async def create_account_cli(settings: Settings, email: str, role: str, display_name: str | None, password: str) -> str:
     engine = create_engine(settings)
     try:
-        async with create_sessionmaker(engine)() as db:
-            account = await create_account(db, email, Role(role), display_name, password)
-            await db.commit()
+        async with unit_of_work(create_sessionmaker(engine)) as uow:
+            account = await create_account(uow.session, email, Role(role), display_name, password)
             return f"Konto {account.email} ({role}) angelegt."
     finally:
         await engine.dispose()

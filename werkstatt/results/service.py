@@ -1,6 +1,6 @@
 """Project ideas: the coach turns selected cards into a Projektidee owned by a Kernteam member of the town.
 
-Commands read authorize → validate → apply → record; the caller commits and then publishes."""
+Commands read authorize → validate → apply → record; the unit of work commits and then publishes."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, KernteamMember
 from werkstatt.network.permissions import in_network
 from werkstatt.network.service import group_names
+from werkstatt.results.events import ProjectIdeaCreated
 from werkstatt.results.models import TRANSITIONS, NextStep, ProjectCard, ProjectIdea, ProjectStatus
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.workshops.models import Participant, ParticipantRole, Workshop
@@ -182,8 +183,7 @@ async def create_project_idea(
     event = await record(
         db,
         workshop.id,
-        "project_idea_created",
-        {"project_idea": {"id": str(project.id), "title": project.title, "status": str(project.status)}},
+        ProjectIdeaCreated({"id": str(project.id), "title": project.title, "status": str(project.status)}),
     )
     return project, event
 

@@ -19,10 +19,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from werkstatt.board import rules as card_rules
+from werkstatt.board.events import Revealed
 from werkstatt.board.models import Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.i18n import Message, _, _n
 from werkstatt.live.events import record
+from werkstatt.voting.events import RankingFixed, VoteCast, VoteWithdrawn
 from werkstatt.voting.models import MAX_SLOTS, FinalRank, Vote
 from werkstatt.workshops.models import AgendaStep, Participant, Workshop, WorkshopState
 from werkstatt.workshops.step_settings import matrix_settings, vote_settings
@@ -284,7 +286,7 @@ async def _dot(db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea) -> 
         await _explain_refusal(db, actor, step, idea, rules)
     dots = await dots_per_card(db, participant_id, step)
     remaining = _left(step, dots)
-    event = await record(db, workshop_id, "vote_cast", _vote_event_data(vote_id, participant_id, step, idea.id, dots))
+    event = await record(db, workshop_id, VoteCast(**_vote_event_data(vote_id, participant_id, step, idea.id, dots)))
     return {
         "id": str(vote_id),
         "idea_id": str(idea.id),
@@ -395,7 +397,7 @@ async def _rate(
         raise Forbidden(_("In diesem Schritt wird nicht (mehr) abgestimmt."))
     data = _vote_event_data(found, participant_id, step, idea.id, None)
     data["vote"].update(score_x=score_x, score_y=score_y)
-    event = await record(db, workshop_id, "vote_cast", data)
+    event = await record(db, workshop_id, VoteCast(**data))
     return {
         "id": str(found),
         "idea_id": str(idea.id),
@@ -446,7 +448,7 @@ async def withdraw_vote(db: AsyncSession, actor: Actor, vote_id: UUID) -> Worksh
     assert step is not None
     mine = await dots_per_card(db, actor.participant.id, step) if step.mechanic == "vote" else None
     return await record(
-        db, workshop.id, "vote_withdrawn", _vote_event_data(vote_id, actor.participant.id, step, row.idea_id, mine)
+        db, workshop.id, VoteWithdrawn(**_vote_event_data(vote_id, actor.participant.id, step, row.idea_id, mine))
     )
 
 
@@ -494,13 +496,13 @@ async def reveal_tallies(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     step.revealed = True
     from werkstatt.voting.news import tally_data  # news reads tallies with this module's queries
 
-    data: dict[str, Any] = {"step": step.position}
+    counts: dict[str, Any] = {}
     if step.mechanic in ("vote", "rate_matrix"):  # the counts (and the matrix) travel with the reveal
         tally = await tally_data(db, workshop, step)
-        data.update({k: tally[k] for k in ("mechanic", "dots", "voters", "tallies", "labels", "axes") if k in tally})
+        counts.update({k: tally[k] for k in ("mechanic", "dots", "voters", "tallies", "labels", "axes") if k in tally})
         if step.mechanic == "rate_matrix":
-            data["positions"] = tally["positions"]
-    return await record(db, workshop.id, "revealed", data)
+            counts["positions"] = tally["positions"]
+    return await record(db, workshop.id, Revealed(step.position, counts))
 
 
 async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) -> WorkshopEvent:
@@ -525,7 +527,7 @@ async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) 
     await db.flush()
     from werkstatt.voting.news import ranking_data  # news reads the ranking with this module's queries
 
-    return await record(db, workshop.id, "ranking_fixed", await ranking_data(db, workshop, idea_ids))
+    return await record(db, workshop.id, RankingFixed(await ranking_data(db, workshop, idea_ids)))
 
 
 # --- reading tallies ----------------------------------------------------------------------------------

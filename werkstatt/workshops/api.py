@@ -76,8 +76,6 @@ class WorkshopsApiController(Controller):
         token = bearer_token(request)
         require_credentials(workshop_id, account=account, session=session, bearer=token)
         actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=token)
-        if actor.is_coach:
-            await db.commit()  # resolve_actor may have made the coach's participant row
         view = workshop_view(actor.workshop, join_url(request, actor.workshop.join_code))
         return Response(view, headers={"cache-control": "no-store"})
 

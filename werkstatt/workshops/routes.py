@@ -1,7 +1,7 @@
 """HTML pages for planning: the coach's workshop list, the create form, the workshop page with the agenda
 editor (htmx fragments of the same template), the QR code and the printable run sheet.
 
-Routes stay thin: authorise → parse the form → call a planning command → commit → render. Every agenda
+Routes stay thin: authorise → parse the form → call a planning command → render (the unit of work commits). Every agenda
 form works without JavaScript (POST, then redirect back); with htmx the `agenda` block is swapped.
 """
 
@@ -22,6 +22,7 @@ from werkstatt.network import service as network_service
 from werkstatt.network.forms import signed_in
 from werkstatt.network.models import FocusTopic, KernteamMember, Network, Role, TargetGroup, Town
 from werkstatt.network.permissions import Action, allowed
+from werkstatt.uow import UnitOfWork
 from werkstatt.web import BERLIN, page, url_for
 from werkstatt.workshops import forms, methods_source, planning
 from werkstatt.workshops.models import Workshop, WorkshopFormat, WorkshopState
@@ -310,9 +311,8 @@ class WorkshopsController(Controller):
                     agenda = await planning.template_steps(db, template, network_id)
             data = forms.create_from_form(form, agenda)
             workshop = await create_workshop(db, account, data)
-            await db.commit()
         except Invalid as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             return await self._create_page(request, db, account, values=values, errors=error.errors, status_code=422)
         return Redirect(url_for(request, "workshop_plan", workshop_id=workshop.id) or "/", status_code=303)
 
@@ -390,15 +390,14 @@ class WorkshopsController(Controller):
         *,
         editing: UUID | None = None,
     ) -> Response[Any]:
-        """Run one agenda command; commit; answer with the agenda block (htmx) or a redirect back."""
+        """Run one agenda command (the unit of work commits); answer with the agenda block (htmx) or a redirect back."""
         account = signed_in_coach(request)
         workshop = await load_workshop(db, account, workshop_id)
         form = await request.form()
         try:
             focus = await command(workshop, form)
-            await db.commit()
         except Invalid as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             workshop = await load_workshop(db, account, workshop_id)
             values = {key: forms.text(form, key) for key in form}
             return await self._plan_page(
@@ -551,9 +550,8 @@ class WorkshopsController(Controller):
         values["target_groups"] = forms.values(form, "target_groups")
         try:
             await planning.edit_details(db, workshop, forms.details_from_form(form))
-            await db.commit()
         except Invalid as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             workshop = await load_workshop(db, account, workshop_id)
             return await self._details_page(request, db, workshop, values, error.errors, status_code=422)
         return Redirect(url_for(request, "workshop_plan", workshop_id=workshop_id) or "/", status_code=303)

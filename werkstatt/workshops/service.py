@@ -16,6 +16,7 @@ from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound, Unauthentic
 from werkstatt.i18n import _
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, Role, TargetGroup, Town
+from werkstatt.workshops.events import ParticipantJoined
 from werkstatt.workshops.methods_source import method_card
 from werkstatt.workshops.models import AgendaStep, Participant, ParticipantRole, Workshop, WorkshopState
 from werkstatt.workshops.schemas import BoardIn
@@ -279,8 +280,7 @@ async def join_workshop(
     event = await record(
         db,
         workshop.id,
-        "participant_joined",
-        {"participant": {**participant_view(participant), "target_group_name": group_name}},
+        ParticipantJoined({**participant_view(participant), "target_group_name": group_name}),
     )
     return workshop, participant, token, event
 
