@@ -267,7 +267,7 @@ def test_an_evening_from_the_two_hour_template(browser: Any, live_server: Server
     merged = {i["id"]: i for i in room.results(room.guests[0])["ideas"]}
     assert [m["text"] for m in merged[ids[BENCHES]]["merged"]] == [DUPLICATE]
     assert ids[DUPLICATE] not in merged
-    projector.screenshot(path=str(shots / "1-cluster-merged.png"))
+    projector.screenshot(path=str(shots / "1-cluster-merged.png"), animations="disabled")
     coach.locator(f"#idea-{ids[BENCHES]} .idea-merged").get_by_role("button", name="Trennen").click()
     for page in (coach, projector, *phones):
         page.locator(f"#idea-{ids[DUPLICATE]}").wait_for()
@@ -285,7 +285,7 @@ def test_an_evening_from_the_two_hour_template(browser: Any, live_server: Server
     for phone in phones:
         phone.wait_for_selector("#voting-panel[data-mechanic='vote']")
         phone.wait_for_function("() => window.scrollY < 400")  # back to the step
-    projector.screenshot(path=str(shots / "2-vote-open.png"))
+    projector.screenshot(path=str(shots / "2-vote-open.png"), animations="disabled")
     offered = phones[0].locator("#voting-panel .vote-text").all_inner_texts()
     assert MARKET in offered and PHONE_IDEAS["Anna"] in offered
     assert not set(PHONES.values()) & set(offered), "the opening keywords are not voted on"
@@ -312,7 +312,7 @@ def test_an_evening_from_the_two_hour_template(browser: Any, live_server: Server
     assert bar.is_visible() and steps.title(steps.vote) in bar.inner_text(), "the step bar stays at the top"
     assert phone.locator(".vote-tally").count() == 0, "the phones see no dots before the reveal"
     assert projector.locator("#beamer-results").count() == 0, "the projector covers the result"
-    projector.screenshot(path=str(shots / "3-vote-covered.png"))
+    projector.screenshot(path=str(shots / "3-vote-covered.png"), animations="disabled")
 
     lap("dots cast")
     coach.get_by_role("button", name="Ergebnis aufdecken").click()
@@ -322,7 +322,7 @@ def test_an_evening_from_the_two_hour_template(browser: Any, live_server: Server
     assert PLAY in projector.locator("#beamer-results .beamer-row").nth(1).inner_text()
     for phone in phones:
         phone.locator(f"#vote-item-{ids[MARKET]} .vote-tally", has_text="60").wait_for()
-    projector.screenshot(path=str(shots / "4-vote-revealed.png"))
+    projector.screenshot(path=str(shots / "4-vote-revealed.png"), animations="disabled")
 
     lap("revealed")
     # The ranking step: the revealed dots on the projector and on every phone.
@@ -343,7 +343,7 @@ def test_an_evening_from_the_two_hour_template(browser: Any, live_server: Server
         (BENCHES, 13, 3),
         (FOUNTAIN, 10, 4),
     ]
-    projector.screenshot(path=str(shots / "5-ranking.png"))
+    projector.screenshot(path=str(shots / "5-ranking.png"), animations="disabled")
 
     lap("ranking shown")
     # The protocol: the same numbers as on the screens.
@@ -357,7 +357,7 @@ def test_an_evening_from_the_two_hour_template(browser: Any, live_server: Server
     room.command(type="close")
     projector.locator("#beamer-closing").wait_for()
     assert MARKET in projector.locator("#beamer-closing .beamer-row").first.inner_text()
-    projector.screenshot(path=str(shots / "6-closed.png"))
+    projector.screenshot(path=str(shots / "6-closed.png"), animations="disabled")
     assert projector_fetched == [], f"the projector fetched: {projector_fetched}"
 
     copy_to = os.environ.get("WERKSTATT_JOURNEY_SHOTS")
