@@ -8,6 +8,7 @@ from uuid import UUID
 from litestar import Controller, Request, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from werkstatt.board import step_cards
 from werkstatt.board.common import _same_origin_only, actor_for, bearer, reader_for, viewer_for
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.results import service as results
@@ -24,12 +25,14 @@ class ResultsApi(Controller):
         actor = await reader_for(request, db, workshop_id)
         found = await workshop_results(db, actor.workshop, viewer_for(request, actor, "json"))
         projects = await results.projects_of_workshop(db, workshop_id)
+        steps = await step_cards.voting_steps(db, actor.workshop)
         await db.commit()
         return {
             "ideas": found["ideas"],
             "clusters": found["clusters"],
             "hidden": found["hidden"],
             "project_ideas": projects,
+            "steps": steps,
         }
 
     @post(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from werkstatt.board import step_cards
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.voting import service as voting
@@ -53,6 +54,7 @@ async def voting_state(
         "numbers": {idea["id"]: idea.get("number") or n for n, idea in enumerate(cards, start=1)},
         "mine": {},
         "remaining": None,
+        "chosen": step_cards.describe(workshop, step_cards.chosen_cards(workshop, step)),
     }
     participant = UUID(viewer.participant_id) if viewer.participant_id else None
     if step.mechanic in ("vote", "rate_matrix"):
@@ -87,7 +89,8 @@ async def voting_state(
             QUADRANTS,
         )
     else:
-        state["ranking"] = await workshop_results(db, workshop, viewer)
+        offered = await step_cards.step_conditions(db, workshop, step)
+        state["ranking"] = await workshop_results(db, workshop, viewer, offered)
     return state
 
 

@@ -17,6 +17,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from werkstatt.board import rules as card_rules
+from werkstatt.board import step_cards
 from werkstatt.board.models import Idea
 from werkstatt.live.events import MAX_EVENT_BYTES, record
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
@@ -123,10 +124,11 @@ async def ranking_data(db: AsyncSession, workshop: Workshop, order: list[UUID]) 
     """The fixed order and the ranking as the coach and as everyone else sees it (votes hidden with tallies)."""
     coach = Viewer(str(workshop.id), COACH, None)
     everyone = Viewer(str(workshop.id), PARTICIPANT, None)
+    offered = await step_cards.step_conditions(db, workshop, step_at(workshop, workshop.current_step))
     data: dict[str, Any] = {
         "order": [str(i) for i in order],
-        "ranking": _rows(await workshop_results(db, workshop, coach)),
-        "public": _rows(await workshop_results(db, workshop, everyone)),
+        "ranking": _rows(await workshop_results(db, workshop, coach, offered)),
+        "public": _rows(await workshop_results(db, workshop, everyone, offered)),
     }
     if len(json.dumps(data).encode()) > MAX_EVENT_BYTES:  # hundreds of cards: the top of the list travels
         keep = max(1, len(data["public"]) * MAX_EVENT_BYTES // len(json.dumps(data).encode()) - 1)

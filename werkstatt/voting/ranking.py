@@ -42,12 +42,16 @@ def competition_ranks(scores: list[tuple[str, float]]) -> dict[str, tuple[int, b
     return ranks
 
 
-async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> dict[str, Any]:
+async def workshop_results(
+    db: AsyncSession, workshop: Workshop, viewer: Viewer, cards: list[Any] | None = None
+) -> dict[str, Any]:
+    """The result over every counted card, or (`cards`: conditions from werkstatt.board.step_cards, as a rank
+    step shows it) over the cards one step offers, ranked among themselves."""
     coach = viewer.role == COACH
     query = (
         select(Idea, Participant)
         .join(Participant, Participant.id == Idea.participant_id)
-        .where(*rules.counted_cards(workshop.id))
+        .where(*rules.counted_cards(workshop.id), *(cards or ()))
         .order_by(Idea.created_at, Idea.id)
     )
     rows = (await db.execute(query)).all()
@@ -90,6 +94,7 @@ async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer)
                 "number": idea.number,
                 "text": seen.get("text"),
                 "cluster_id": str(idea.cluster_id) if idea.cluster_id else None,
+                "step": idea.step_position,
                 "votes": dots.get(key, 0) if visible_votes else None,
                 "score_x": round(x_sum / n, 2) if n else None,
                 "score_y": round(y_sum / n, 2) if n else None,
