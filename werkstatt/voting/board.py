@@ -31,7 +31,8 @@ def matrix_points(ideas: list[dict[str, Any]], positions: dict[str, list[float]]
     for number, idea in enumerate(ideas, start=1):
         found = positions.get(idea["id"])
         if found and idea.get("text"):
-            points.append({"label": str(number), "title": idea["text"], "x": found[0], "y": found[1]})
+            label = str(idea.get("number") or number)
+            points.append({"label": label, "title": idea["text"], "x": found[0], "y": found[1]})
     return points
 
 
