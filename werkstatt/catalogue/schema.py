@@ -173,6 +173,14 @@ class ClusterConfig(Strict):
     who: Literal["coach", "all"] = "coach"
 
 
+def _unset(value: Any) -> bool:
+    return value is None
+
+
+def _unset_text(value: Any) -> bool:
+    return not value
+
+
 class CardSource(Strict):
     """Which cards a vote, rank or matrix step offers (`config.cards`); unset, the step takes the default
     (werkstatt.board.step_cards): the cards of the nearest earlier collect step (with the collect steps right
@@ -190,8 +198,10 @@ class CardSource(Strict):
     )
 
     from_: Literal["step", "top", "all"] = Field(alias="from")
-    step: int | None = Field(default=None, ge=0, le=39, description="Position des früheren Schritts (ab 0)")
-    n: int | None = Field(default=None, ge=1, le=50, description="Wie viele Karten (nur bei from=top)")
+    step: int | None = Field(
+        default=None, ge=0, le=39, exclude_if=_unset, description="Position des früheren Schritts (ab 0)"
+    )
+    n: int | None = Field(default=None, ge=1, le=50, exclude_if=_unset, description="Wie viele Karten (nur bei top)")
 
     @model_validator(mode="before")
     @classmethod
@@ -226,8 +236,15 @@ class CardSource(Strict):
         return ":".join(str(part) for part in (self.from_, self.step, self.n) if part is not None)
 
 
+def _cards_field() -> Any:
+    """`cards` of a vote, rank or matrix step: unset means the default and is left out of a stored config."""
+    return Field(
+        default=None, exclude_if=_unset, description="Welche Karten zur Wahl stehen (leer = Standard, siehe README)"
+    )
+
+
 class VoteConfig(Strict):
-    cards: CardSource | None = None
+    cards: CardSource | None = _cards_field()
     dots_per_person: int = Field(default=3, ge=1, le=20)
     max_per_item: int = Field(default=1, ge=1, le=20)
     hidden: bool = True
@@ -240,16 +257,20 @@ class VoteConfig(Strict):
 
 
 class RateMatrixConfig(Strict):
-    cards: CardSource | None = None
+    cards: CardSource | None = _cards_field()
     x_label: str = Field(default="Aufwand", min_length=1, max_length=60)
     y_label: str = Field(default="Nutzen", min_length=1, max_length=60)
     scale: int = Field(default=5, ge=2, le=10)
-    x_hint: str = Field(default="", max_length=200, description="Was die x-Achse meint (leer = aus Beschriftung)")
-    y_hint: str = Field(default="", max_length=200, description="Was die y-Achse meint (leer = aus Beschriftung)")
+    x_hint: str = Field(
+        default="", max_length=200, exclude_if=_unset_text, description="Was die x-Achse meint (leer: 1 = wenig …)"
+    )
+    y_hint: str = Field(
+        default="", max_length=200, exclude_if=_unset_text, description="Was die y-Achse meint (leer: 1 = wenig …)"
+    )
 
 
 class RankConfig(Strict):
-    cards: CardSource | None = None
+    cards: CardSource | None = _cards_field()
     source: Literal["votes", "manual", "scores"] = "votes"
 
 
