@@ -196,3 +196,11 @@ async def test_vote_rank_and_matrix_offer_only_their_cards(evening: Room) -> Non
     assert await board_texts(room, 0) == sorted(BLITZ_TEXTS)
     assert (await room.vote(0, stoert[1])).status_code == 409
     assert (await room.vote(0, blitz[1])).status_code == 201
+
+
+async def test_openapi_documents_the_card_source_and_the_result_steps(client: AsyncTestClient[Any]) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    results = schema["paths"]["/api/workshops/{workshop_id}/results"]["get"]["description"]
+    assert "`steps`" in results and "`items`" in results and "ideas[].step" in results
+    board = schema["components"]["schemas"]["BoardIn"]["properties"]["config"]["description"]
+    assert '{"from": "top", "step": 5, "n": 10}' in board and "x_hint" in board

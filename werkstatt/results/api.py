@@ -20,7 +20,17 @@ class ResultsApi(Controller):
     path = "/api/workshops/{workshop_id:uuid}"
     tags = ("Ergebnisse",)  # type: ignore[assignment]
 
-    @get("/results", summary="Ergebnis: Karten mit Punkten und Rang, Cluster, Projektideen")
+    @get(
+        "/results",
+        summary="Ergebnis: Karten mit Punkten und Rang, Cluster, Projektideen",
+        description=(
+            "Die Schlüssel aus API.md (`ideas`, `clusters`, `hidden`, `project_ideas`) und dazu: `ideas[].step` "
+            "(Position des Schritts, in dem die Karte gepostet wurde) und `steps`: je Punkt-, Rangfolge- und "
+            "Matrix-Schritt `{step, mechanic, title, cards, items}`. `cards` sagt, woher seine Karten kommen "
+            "(`from`: `step` mit `steps`, `top` mit `step` und `n`, oder `all`; `default`: ob der Schritt die "
+            "Standardauswahl nimmt), `items` sind die ids der gezählten Karten, die er anbietet."
+        ),
+    )
     async def results(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> dict[str, Any]:
         actor = await reader_for(request, db, workshop_id)
         found = await workshop_results(db, actor.workshop, viewer_for(request, actor, "json"))
