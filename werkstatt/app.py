@@ -15,7 +15,6 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXRequest
 from litestar.static_files import create_static_files_router
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import db as database
 from werkstatt import metrics
@@ -25,7 +24,9 @@ from werkstatt.board.push import BoardPush, changes_whole_board
 from werkstatt.bodycheck import BodyCheckMiddleware
 from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
+from werkstatt.i18n import Message
 from werkstatt.jobs import JobContext, register_jobs
+from werkstatt.live import events as live_events
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
 from werkstatt.logs import RequestIdMiddleware, echo_request_id, litestar_logging
@@ -35,6 +36,7 @@ from werkstatt.scheduler import Scheduler
 from werkstatt.security import SecurityHeadersMiddleware, add_security_headers
 from werkstatt.sessions import SessionMiddleware
 from werkstatt.settings import Settings, load_settings
+from werkstatt.uow import provide_session, unit_of_work_provider, use_publisher
 from werkstatt.web import STATIC
 
 # Each domain package exposes `HANDLERS` (routes.py + api.py) in `werkstatt/<domain>/handlers.py`.
@@ -90,9 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     scheduler = Scheduler(sessionmaker)
     register_jobs(scheduler, JobContext(settings, sessionmaker, channels))
 
-    async def provide_db() -> AsyncIterator[AsyncSession]:
-        async with sessionmaker() as session:
-            yield session
+    use_publisher(sessionmaker, lambda events: live_events.publish(channels, *events))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -120,7 +120,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=route_handlers(),
-        dependencies={"db": Provide(provide_db)},
+        dependencies={
+            "uow": Provide(unit_of_work_provider(sessionmaker)),
+            "db": Provide(provide_session, sync_to_thread=False),
+        },
         plugins=[channels],
         middleware=[
             RequestIdMiddleware(),
@@ -133,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_class=HTMXRequest,
         before_send=[echo_request_id, add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
+        type_encoders={Message: str},  # a marked message in a JSON body that nobody translated: German
         openapi_config=OpenAPIConfig(
             title="Werkstatt API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),

@@ -35,17 +35,14 @@ class JoinApi(Controller):
 
         async def run() -> Effect:
             try:
-                workshop, participant, token, event = await join_workshop(
+                workshop, participant, token, _event = await join_workshop(
                     db, data, request.scope["state"].get("account")
                 )
             except Invalid as error:
-                await db.rollback()
                 if "code" in error.errors:
                     await count_join_failure(request)
                 raise
-            return Effect(
-                {"token": token, "workshop_id": str(workshop.id), "participant_id": str(participant.id)}, (event,)
-            )
+            return Effect({"token": token, "workshop_id": str(workshop.id), "participant_id": str(participant.id)})
 
         return (await idempotent(request, db, run, data=data, sealed=True)).body
 
@@ -60,7 +57,6 @@ class BoardApi(Controller):
     ) -> list[dict[str, Any]]:
         actor = await actor_for(request, db, workshop_id)
         state = await board_state(db, actor.workshop, viewer_for(request, actor, "json"))
-        await db.commit()
         return list(state["ideas"])
 
     @post("/ideas", status_code=201, summary="Karte posten", operation_class=IdempotentOperation)
@@ -71,7 +67,7 @@ class BoardApi(Controller):
 
         async def run() -> Effect:
             _idea, event = await board.post_idea(db, actor, data.text, data.focus_topic_id)
-            return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")), (event,))
+            return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")))
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 
@@ -83,7 +79,7 @@ class BoardApi(Controller):
 
         async def run() -> Effect:
             _idea, event = await board.edit_idea(db, actor, idea_id, data.text)
-            return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")), (event,))
+            return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")))
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 
@@ -99,7 +95,8 @@ class BoardApi(Controller):
         actor = await actor_for(request, db, workshop_id)
 
         async def run() -> Effect:
-            return Effect(events=(await board.withdraw_idea(db, actor, idea_id),))
+            await board.withdraw_idea(db, actor, idea_id)
+            return Effect()
 
         await idempotent(request, db, run, actor=actor)
 
@@ -117,7 +114,7 @@ class BoardApi(Controller):
         async def run() -> Effect:
             _comment, event = await board.post_comment(db, actor, idea_id, data.text)
             view = view_event({"data": event.data, "type": event.type}, viewer_for(request, actor, "json"))
-            return Effect(view["data"]["comment"], (event,))
+            return Effect(view["data"]["comment"])
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 
@@ -134,7 +131,7 @@ class BoardApi(Controller):
 
         async def run() -> Effect:
             event = await board.run_command(db, actor, data.model_dump())
-            return Effect({"seq": event.seq}, (event,))
+            return Effect({"seq": event.seq})
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 
@@ -150,7 +147,6 @@ class BoardApi(Controller):
         actor = await actor_for(request, db, workshop_id)
         viewer = viewer_for(request, actor, "json")
         found = await events_after(db, workshop_id, after, limit)
-        await db.commit()
         result = []
         for event in found:
             shaped = event_dict(event)

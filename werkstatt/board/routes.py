@@ -6,6 +6,7 @@ arrives over the websocket like everyone else's, so the author never sees it twi
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -21,10 +22,11 @@ from werkstatt.board import service as board
 from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
 from werkstatt.board.queries import board_state, column_ideas
 from werkstatt.errors import DomainError, Invalid, field_errors
-from werkstatt.live.events import publish
+from werkstatt.i18n import _
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.network.models import TargetGroup, Town
 from werkstatt.network.service import group_names
+from werkstatt.uow import UnitOfWork
 from werkstatt.web import N_, gettext, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
@@ -56,7 +58,7 @@ class JoinController(Controller):
         found = (await db.execute(select(Workshop.id).where(Workshop.join_code == code))).first() if code else None
         if found is None:
             await count_join_failure(request)
-            errors = {"code": gettext(request, "Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
+            errors = {"code": _("Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
             return page(request, "board/join.html", {"code": code, "errors": errors}, status_code=422)
         return Redirect(f"/beitreten/{code}", status_code=303)
 
@@ -68,7 +70,7 @@ class JoinController(Controller):
         ).scalar_one_or_none()
         if workshop is None:
             await count_join_failure(request)
-            errors = {"code": gettext(request, "Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
+            errors = {"code": _("Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
             return page(request, "board/join.html", {"code": code[:20], "errors": errors}, status_code=404)
         return await self._name_form(request, db, workshop, {}, {})
 
@@ -78,7 +80,7 @@ class JoinController(Controller):
         db: AsyncSession,
         workshop: Workshop,
         values: dict[str, Any],
-        errors: dict[str, str],
+        errors: Mapping[str, str],
         status: int = 200,
     ) -> Response[str]:
         town = await db.get(Town, workshop.town_id)
@@ -113,16 +115,16 @@ class JoinController(Controller):
         state: sessions.SessionState | None = request.scope["state"].get("web_session")
         try:
             data = JoinIn.model_validate({"code": code[:20], **values})
-            workshop, participant, _token, event = await join_workshop(db, data, request.scope["state"].get("account"))
+            workshop, participant, _token, _event = await join_workshop(db, data, request.scope["state"].get("account"))
         except ValidationError as error:
             found = await _by_code(db, code)
             if found is None:
-                raise Invalid("Diesen Code gibt es nicht.") from None
+                raise Invalid(_("Diesen Code gibt es nicht.")) from None
             return await self._name_form(request, db, found, values, field_errors(error), 422)
         except Invalid as error:
             if "code" in error.errors:
                 await count_join_failure(request)
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             found = await _by_code(db, code)
             if found is None:
                 return page(request, "board/join.html", {"code": code[:20], "errors": error.errors}, status_code=422)
@@ -137,8 +139,6 @@ class JoinController(Controller):
             redirect.cookies.append(cookie)
         else:
             await sessions.save_session_data(db, state, participants=participants)
-        await db.commit()
-        publish(request.app.state.channels, event)
         return redirect
 
 
@@ -155,7 +155,6 @@ class BoardController(Controller):
             from dataclasses import replace
 
             viewer = replace(viewer, role=PROJECTOR, participant_id=None)
-        await db.commit()
         context = await board_state(db, actor.workshop, viewer, column_limit=queries.CARDS_PER_COLUMN)
         context.update(
             actor=actor,
@@ -188,7 +187,7 @@ class BoardController(Controller):
         if not context["actor"].is_coach:
             from werkstatt.errors import NotFound
 
-            raise NotFound("Diese Seite gibt es nicht.")
+            raise NotFound(_("Diese Seite gibt es nicht."))
         return page(request, "board/projector.html", context, block="board")
 
     @get("/karten", name="board_more_cards")
@@ -198,7 +197,6 @@ class BoardController(Controller):
         """ "weitere anzeigen": the next batch of one column's cards after the card `nach`."""
         actor = await actor_for(request, db, workshop_id)
         viewer = viewer_for(request, actor)
-        await db.commit()
         workshop, column, limit = actor.workshop, spalte[:60], queries.CARDS_PER_COLUMN
         ideas, total = await column_ideas(db, workshop, viewer, column, nach, limit)
         step = board.current_step(workshop)
@@ -220,25 +218,23 @@ class BoardController(Controller):
     async def _run(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, action: Any, success: str
     ) -> Response[Any]:
-        """authorize → validate → apply → record (in `action`), commit, then publish."""
+        """authorize → validate → apply → record (in `action`); the unit of work commits, then publishes. A refusal
+        rolls back and answers with the reason."""
         try:
             actor = await actor_for(request, db, workshop_id)
-            event = await action(actor)
-            await db.commit()
+            await action(actor)
         except ValidationError as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             errors = field_errors(error)
             return self._failed(request, workshop_id, next(iter(errors.values())), 422)
         except DomainError as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             if error.status_code == 404:
                 raise
-            message = error.detail if not error.errors else f"{error.detail}"
-            failed = self._failed(request, workshop_id, message, error.status_code)
+            failed = self._failed(request, workshop_id, error.detail, error.status_code)
             if error.retry_after is not None:
                 failed.headers["Retry-After"] = str(error.retry_after)
             return failed
-        publish(request.app.state.channels, event)
         if _is_htmx(request):
             return _notice(request, gettext(request, success))
         return Redirect(f"/w/{workshop_id}", status_code=303)
@@ -249,7 +245,7 @@ class BoardController(Controller):
         return page(
             request,
             "errors/error.html",
-            {"status": status, "title": gettext(request, "Nicht möglich"), "detail": message},
+            {"status": status, "title": _("Nicht möglich"), "detail": message},
             status_code=status,
         )
 
@@ -350,4 +346,4 @@ def _uuid(value: str | None, field: str) -> UUID | None:
     try:
         return UUID(value)
     except ValueError:
-        raise Invalid("Ungültige Auswahl.", {field: "Ungültige Auswahl."}) from None
+        raise Invalid(_("Ungültige Auswahl."), {field: _("Ungültige Auswahl.")}) from None

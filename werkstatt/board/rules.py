@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select
 
 from werkstatt.board.models import Idea
 from werkstatt.errors import Conflict, NotFound
+from werkstatt.i18n import Message, _
 from werkstatt.workshops.step_settings import blind_now
 
 if TYPE_CHECKING:
@@ -30,10 +31,10 @@ if TYPE_CHECKING:
 
     from werkstatt.workshops.models import AgendaStep, Workshop
 
-NOT_FOUND = "Diese Karte gibt es nicht."
-MERGED = "Diese Karte wurde mit einer anderen zusammengeführt; bitte dort abstimmen."
-HIDDEN = "Diese Karte hat die Moderation ausgeblendet; auf ihr kann nicht abgestimmt werden."
-WITHDRAWN = "Diese Karte wurde zurückgezogen; auf ihr kann nicht abgestimmt werden."
+NOT_FOUND = _("Diese Karte gibt es nicht.")
+MERGED = _("Diese Karte wurde mit einer anderen zusammengeführt; bitte dort abstimmen.")
+HIDDEN = _("Diese Karte hat die Moderation ausgeblendet; auf ihr kann nicht abgestimmt werden.")
+WITHDRAWN = _("Diese Karte wurde zurückgezogen; auf ihr kann nicht abgestimmt werden.")
 
 # --- as SQL ------------------------------------------------------------------------------------------
 
@@ -119,7 +120,7 @@ def visible(workshop: Workshop, idea: Idea | None, *, coach: bool, participant_i
     return idea
 
 
-def vote_refusal(idea: Idea) -> str | None:
+def vote_refusal(idea: Idea) -> Message | None:
     """Why a card that exists takes no votes (the German 409's text), or None when it does."""
     if idea.merged_into_id:
         return MERGED

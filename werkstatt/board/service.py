@@ -1,6 +1,6 @@
 """Board commands: post, edit and withdraw cards, comment, react; the coach's step and close commands.
 
-Each reads authorize → validate → apply → record and returns the recorded events; the caller commits and
+Each reads authorize → validate → apply → record and returns the recorded events; the unit of work commits and
 only then publishes, so a failed commit broadcasts nothing."""
 
 from __future__ import annotations
@@ -15,8 +15,18 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from werkstatt.board import limits, rules
+from werkstatt.board.events import (
+    CommentPosted,
+    IdeaEdited,
+    IdeaPosted,
+    IdeaWithdrawn,
+    ReactionChanged,
+    StepStarted,
+    WorkshopClosed,
+)
 from werkstatt.board.models import REACTIONS, Comment, Idea, Reaction
 from werkstatt.errors import Forbidden, Invalid, NotFound
+from werkstatt.i18n import _
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic
 from werkstatt.workshops.methods_source import record_usage
@@ -37,12 +47,13 @@ def clean_text(text: str, limit: int, field: str = "text") -> str:
     """Normalise, strip, refuse control and bidi-override characters, and enforce the limit."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
     if not text:
-        raise Invalid("Bitte einen Text eingeben.", {field: "Der Text ist leer."})
+        raise Invalid(_("Bitte einen Text eingeben."), {field: _("Der Text ist leer.")})
     if any((ord(ch) < 32 and ch not in "\n\t") or ch in _FORBIDDEN_CHARS for ch in text):
-        raise Invalid("Der Text enthält unzulässige Steuerzeichen.", {field: "Unzulässige Steuerzeichen."})
+        raise Invalid(_("Der Text enthält unzulässige Steuerzeichen."), {field: _("Unzulässige Steuerzeichen.")})
     if len(text) > limit:
         raise Invalid(
-            f"Der Text ist zu lang: höchstens {limit} Zeichen.", {field: f"Höchstens {limit} Zeichen erlaubt."}
+            _("Der Text ist zu lang: höchstens %(limit)d Zeichen.") % {"limit": limit},
+            {field: _("Höchstens %(max_length)s Zeichen erlaubt.") % {"max_length": limit}},
         )
     return text
 
@@ -58,19 +69,19 @@ def current_step(workshop: Workshop) -> AgendaStep | None:
 
 def _require_open(actor: Actor) -> None:
     if actor.workshop.state == WorkshopState.closed:
-        raise Forbidden("Die Werkstatt ist beendet; es kann nichts mehr geändert werden.")
+        raise Forbidden(_("Die Werkstatt ist beendet; es kann nichts mehr geändert werden."))
     if actor.workshop.locked and not actor.is_coach:
-        raise Forbidden("Das Board ist gerade gesperrt. Die Moderation gibt es gleich wieder frei.")
+        raise Forbidden(_("Das Board ist gerade gesperrt. Die Moderation gibt es gleich wieder frei."))
 
 
 def _collect_step(workshop: Workshop, actor: Actor) -> AgendaStep:
     step = current_step(workshop)
     if workshop.state != WorkshopState.live or step is None:
-        raise Forbidden("Die Werkstatt hat noch nicht begonnen.")
+        raise Forbidden(_("Die Werkstatt hat noch nicht begonnen."))
     if step.mechanic != "collect":
-        raise Forbidden("In diesem Schritt werden keine Karten gesammelt.")
+        raise Forbidden(_("In diesem Schritt werden keine Karten gesammelt."))
     if collect_settings(step).coach_only and not actor.is_coach:
-        raise Forbidden("In diesem Schritt schreibt nur die Moderation.")
+        raise Forbidden(_("In diesem Schritt schreibt nur die Moderation."))
     return step
 
 
@@ -102,7 +113,7 @@ async def _topic(db: AsyncSession, workshop: Workshop, topic_id: UUID | None) ->
         return None
     topic = await db.get(FocusTopic, topic_id)
     if topic is None or topic.network_id != workshop.network_id:
-        raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_id": "Unbekanntes Schwerpunktthema."})
+        raise Invalid(_("Unbekanntes Schwerpunktthema."), {"focus_topic_id": _("Unbekanntes Schwerpunktthema.")})
     return topic
 
 
@@ -129,7 +140,7 @@ async def post_idea(
     )
     db.add(idea)
     await db.flush()
-    event = await record(db, workshop.id, "idea_posted", {"idea": idea_view(idea, actor.participant, step, topic)})
+    event = await record(db, workshop.id, IdeaPosted(idea_view(idea, actor.participant, step, topic)))
     return idea, event
 
 
@@ -153,7 +164,7 @@ async def _own_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
     if idea is None or idea.workshop_id != actor.workshop.id or rules.is_gone(idea):
         raise NotFound(rules.NOT_FOUND)
     if not actor.is_coach and idea.participant_id != actor.participant_id:
-        raise Forbidden("Nur die Autorin oder der Autor und die Moderation können diese Karte ändern.")
+        raise Forbidden(_("Nur die Autorin oder der Autor und die Moderation können diese Karte ändern."))
     return idea
 
 
@@ -170,7 +181,7 @@ async def edit_idea(db: AsyncSession, actor: Actor, idea_id: UUID, text: str) ->
     author = await db.get(Participant, idea.participant_id)
     assert author is not None
     topic = await db.get(FocusTopic, idea.focus_topic_id) if idea.focus_topic_id else None
-    event = await record(db, actor.workshop.id, "idea_edited", {"idea": idea_view(idea, author, step, topic)})
+    event = await record(db, actor.workshop.id, IdeaEdited(idea_view(idea, author, step, topic)))
     return idea, event
 
 
@@ -178,9 +189,8 @@ async def withdraw_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Worksh
     _require_open(actor)
     idea = await _own_idea(db, actor, idea_id)
     idea.withdrawn = True
-    return await record(
-        db, actor.workshop.id, "idea_withdrawn", {"idea": {"id": str(idea.id), "author_id": str(idea.participant_id)}}
-    )
+    withdrawn = {"id": str(idea.id), "author_id": str(idea.participant_id)}
+    return await record(db, actor.workshop.id, IdeaWithdrawn(withdrawn))
 
 
 async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
@@ -192,7 +202,7 @@ async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
 async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str) -> tuple[Comment, WorkshopEvent]:
     _require_open(actor)
     if actor.workshop.state != WorkshopState.live:
-        raise Forbidden("Kommentare sind nur während der laufenden Werkstatt möglich.")
+        raise Forbidden(_("Kommentare sind nur während der laufenden Werkstatt möglich."))
     idea = await _visible_idea(db, actor, idea_id)
     assert actor.participant is not None
     text = clean_text(text, 500)
@@ -203,9 +213,8 @@ async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str)
     event = await record(
         db,
         actor.workshop.id,
-        "comment_posted",
-        {
-            "comment": {
+        CommentPosted(
+            {
                 "id": str(comment.id),
                 "idea_id": str(idea.id),
                 "idea_author_id": str(idea.participant_id),
@@ -214,7 +223,7 @@ async def post_comment(db: AsyncSession, actor: Actor, idea_id: UUID, text: str)
                 "author_name": actor.participant.display_name,
                 "idea_private": rules.private(actor.workshop, idea),  # then only the coach and the card's author see it
             }
-        },
+        ),
     )
     return comment, event
 
@@ -226,7 +235,7 @@ async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str, on: bo
     not know who presses it) the reaction is set unless this person already gave it."""
     _require_open(actor)
     if kind not in REACTIONS:
-        raise Invalid("Unbekannte Reaktion.", {"kind": "Unbekannte Reaktion."})
+        raise Invalid(_("Unbekannte Reaktion."), {"kind": _("Unbekannte Reaktion.")})
     idea = await _visible_idea(db, actor, idea_id)
     assert actor.participant is not None
     mine = (Reaction.idea_id == idea.id, Reaction.participant_id == actor.participant.id, Reaction.kind == kind)
@@ -255,15 +264,14 @@ async def react(db: AsyncSession, actor: Actor, idea_id: UUID, kind: str, on: bo
     return await record(
         db,
         actor.workshop.id,
-        "reaction_changed",
-        {
-            "reaction": {
+        ReactionChanged(
+            {
                 "idea_id": str(idea.id),
                 "idea_author_id": str(idea.participant_id),
                 "kind": kind,
                 "count": count,
             }
-        },
+        ),
     )
 
 
@@ -290,32 +298,32 @@ def step_view(step: AgendaStep | None) -> dict[str, Any] | None:
 async def start_step(db: AsyncSession, actor: Actor, position: Any) -> WorkshopEvent:
     """Move every board to step `position` (0-based); starting the first step opens the workshop."""
     if not actor.is_coach:
-        raise Forbidden("Nur die Moderation wechselt den Schritt.")
+        raise Forbidden(_("Nur die Moderation wechselt den Schritt."))
     workshop = actor.workshop
     if workshop.state == WorkshopState.closed:
-        raise Forbidden("Die Werkstatt ist beendet.")
+        raise Forbidden(_("Die Werkstatt ist beendet."))
     if not isinstance(position, int) or isinstance(position, bool):
-        raise Invalid("Der Schritt muss eine Zahl sein.", {"step": "Muss eine ganze Zahl sein."})
+        raise Invalid(_("Der Schritt muss eine Zahl sein."), {"step": _("Muss eine ganze Zahl sein.")})
     step = _step_of(workshop, position)
     if step is None:
-        raise Invalid("Diesen Schritt gibt es im Ablauf nicht.", {"step": "Unbekannter Schritt."})
+        raise Invalid(_("Diesen Schritt gibt es im Ablauf nicht."), {"step": _("Unbekannter Schritt.")})
     if workshop.current_step != position:  # back to an earlier step: a fresh timer, not the one left behind
         step.timer_ends_at, step.timer_remaining = None, None
     if workshop.state == WorkshopState.planned:  # held now: its methods count as tried
         await record_usage(db, workshop)
     workshop.current_step = position
     workshop.state = WorkshopState.live
-    return await record(db, workshop.id, "step_started", {"step": step_view(step), "state": "live"})
+    return await record(db, workshop.id, StepStarted(step_view(step), "live"))
 
 
 async def close_workshop(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     if not actor.is_coach:
-        raise Forbidden("Nur die Moderation beendet die Werkstatt.")
+        raise Forbidden(_("Nur die Moderation beendet die Werkstatt."))
     workshop = actor.workshop
     if workshop.state == WorkshopState.closed:
-        raise Invalid("Die Werkstatt ist bereits beendet.", {"type": "Bereits beendet."})
+        raise Invalid(_("Die Werkstatt ist bereits beendet."), {"type": _("Bereits beendet.")})
     workshop.state = WorkshopState.closed
-    return await record(db, workshop.id, "workshop_closed", {"state": "closed"})
+    return await record(db, workshop.id, WorkshopClosed("closed"))
 
 
 async def run_command(db: AsyncSession, actor: Actor, command: dict[str, Any]) -> WorkshopEvent:
@@ -324,14 +332,15 @@ async def run_command(db: AsyncSession, actor: Actor, command: dict[str, Any]) -
 
     kind = command.get("type")
     if not actor.is_coach and kind not in PARTICIPANT_COMMANDS:
-        raise Forbidden("Nur die Moderation darf die Werkstatt steuern.")
+        raise Forbidden(_("Nur die Moderation darf die Werkstatt steuern."))
     fields, handler = STEP_COMMANDS.get(str(kind)) or MODERATION.get(str(kind)) or ((), None)
     if handler is None:
-        raise Invalid(f"Unbekannter Befehl: {kind}", {"type": "Unbekannter Befehl."})
+        raise Invalid(_("Unbekannter Befehl: %(kind)s") % {"kind": kind}, {"type": _("Unbekannter Befehl.")})
     unknown = sorted(set(command) - {"type", *fields})
     if unknown:
         raise Invalid(
-            f"Unbekannte Felder für {kind}: {', '.join(unknown)}", dict.fromkeys(unknown, "Unbekanntes Feld.")
+            _("Unbekannte Felder für %(kind)s: %(fields)s") % {"kind": kind, "fields": ", ".join(unknown)},
+            dict.fromkeys(unknown, _("Unbekanntes Feld.")),
         )
     event: WorkshopEvent = await handler(db, actor, command)
     return event

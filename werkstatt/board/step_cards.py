@@ -24,6 +24,7 @@ from sqlalchemy import false, func, select
 
 from werkstatt.board import rules
 from werkstatt.board.models import Idea
+from werkstatt.i18n import _
 from werkstatt.workshops.step_settings import CardSource, card_source
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 CHOOSING = frozenset({"vote", "rank", "rate_matrix"})
 COLLECTING = "collect"
-NOT_OFFERED = "Diese Karte steht in diesem Schritt nicht zur Wahl."
+NOT_OFFERED = _("Diese Karte steht in diesem Schritt nicht zur Wahl.")
 
 
 @dataclass(frozen=True)

@@ -34,19 +34,114 @@ def _author_of(event: dict[str, Any]) -> str | None:
     return None
 
 
-PERSONAL_TYPES = {"vote_cast", "vote_withdrawn"}  # one person's own business: theirs and the coach's
 COACH_ONLY_TALLY = ("by_group", "group_names")  # who voted for what, by target group
 SECRET_TALLY = ("tallies", "positions", "labels")  # per card: nothing of it while the step's tallies are hidden
 
 
-def sees(event: dict[str, Any], viewer: Viewer) -> bool:
-    """False when nothing of the event is this viewer's to see: it is then not sent to them at all, in no
-    format (another person's vote, whose data holds the card and the voter's remaining dots). The viewer's
-    seq jumps over it; replays skip it the same way."""
-    if event.get("type") in PERSONAL_TYPES:
-        own = viewer.participant_id is not None and _author_of(event) == viewer.participant_id
+class Visibility:
+    """What each audience sees of one kind of event: every event class names one (`live.events.Event`).
+
+    The default is the whole event for everyone; the rules below narrow it."""
+
+    def sees(self, data: dict[str, Any], viewer: Viewer, author: str | None) -> bool:
+        """False when nothing of the event is this viewer's: it is then not sent to them at all, in no format;
+        the viewer's seq jumps over it, and replays skip it the same way."""
+        return True
+
+    def view(self, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+        """A copy of `data` with everything this viewer may not see taken out."""
+        return copy.deepcopy(data)
+
+
+class Whole(Visibility):
+    """Everyone sees it whole (a step started, a timer, a cluster's name)."""
+
+
+class Card(Visibility):
+    """Carries a card (`idea`): each audience gets it as its board may show it (a blind card's text, an
+    anonymous author, a hidden card's reason are taken out)."""
+
+    def view(self, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+        idea = data.get("idea")
+        if isinstance(idea, dict) and "text" in idea:
+            view = {**data, "idea": redact_idea(idea, viewer)}
+            if isinstance(data.get("source_idea"), dict):  # an undone merge: the card back on the board
+                view["source_idea"] = redact_idea(data["source_idea"], viewer)
+            return view
+        return copy.deepcopy(data)
+
+
+class OnCard(Visibility):
+    """Something on a card (`comment`, `reaction`): who cannot see the card gets the seq and nothing else."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def view(self, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+        item = dict(data[self.key])
+        idea_author = item.pop("idea_author_id", None)
+        if item.pop("idea_private", False) and viewer.role != COACH and viewer.participant_id != idea_author:
+            return {}
+        return {**data, self.key: item}
+
+
+class Personal(Visibility):
+    """One person's own business (their vote: the card and their remaining dots): theirs and the coach's; no
+    one else receives it at all."""
+
+    def sees(self, data: dict[str, Any], viewer: Viewer, author: str | None) -> bool:
+        own = viewer.participant_id is not None and author == viewer.participant_id
         return own or viewer.role == COACH
-    return True
+
+
+class Tally(Visibility):
+    """Counts for the coach come with counts per target group (and, while the step hides them, the counts):
+    none of it reaches other audiences."""
+
+    def view(self, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+        voting = _voting_view("tally_updated", data, viewer)
+        return voting if voting is not None else copy.deepcopy(data)
+
+
+class Ranking(Visibility):
+    """A fixed ranking: the coach's view, and the public one (votes hidden with the tallies) for everyone else."""
+
+    def view(self, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+        voting = _voting_view("ranking_fixed", data, viewer)
+        return voting if voting is not None else copy.deepcopy(data)
+
+
+class Presence(Visibility):
+    """Who joined or left: the coach sees the person, everyone else only that someone did."""
+
+    def view(self, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+        if viewer.role == COACH:
+            return copy.deepcopy(data)
+        participant = data.get("participant") or {}
+        return {"participant": {"id": participant.get("id")}}
+
+
+WHOLE = Whole()
+CARD = Card()
+COMMENT = OnCard("comment")
+REACTION = OnCard("reaction")
+PERSONAL = Personal()
+TALLY = Tally()
+RANKING = Ranking()
+PRESENCE = Presence()
+
+
+def _rule(event: dict[str, Any]) -> Visibility | None:
+    from werkstatt.live.events import visibility_of  # events name their rule; the registry lives there
+
+    return visibility_of(str(event.get("type")))
+
+
+def sees(event: dict[str, Any], viewer: Viewer) -> bool:
+    """False when nothing of the event is this viewer's to see (its rule says so, or no event class defines its
+    type): it is then not sent to them at all, in no format. The viewer's seq jumps over it."""
+    rule = _rule(event)
+    return rule is not None and rule.sees(event.get("data") or {}, viewer, _author_of(event))
 
 
 def _voting_view(kind: str, data: dict[str, Any], viewer: Viewer) -> dict[str, Any] | None:
@@ -104,27 +199,8 @@ def redact_idea(idea: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
 
 
 def view_event(event: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
-    """A copy of `event` with everything this viewer may not see removed."""
-    data = event.get("data") or {}
+    """A copy of `event` with everything this viewer may not see removed (by the rule of its event class)."""
+    rule = _rule(event)
     out = dict(event)
-    if "idea" in data and isinstance(data["idea"], dict) and "text" in data["idea"]:
-        out["data"] = {**data, "idea": redact_idea(data["idea"], viewer)}
-        if isinstance(data.get("source_idea"), dict):  # an undone merge: the card back on the board
-            out["data"]["source_idea"] = redact_idea(data["source_idea"], viewer)
-    elif "comment" in data or "reaction" in data:
-        item_key = "comment" if "comment" in data else "reaction"
-        item = dict(data[item_key])
-        idea_author = item.pop("idea_author_id", None)
-        if item.pop("idea_private", False) and viewer.role != COACH and viewer.participant_id != idea_author:
-            out["data"] = {}  # a comment on a card this viewer cannot see: the seq moves on, nothing else
-        else:
-            out["data"] = {**data, item_key: item}
-    elif event.get("type") in {"tally_updated", "ranking_fixed"}:
-        voting = _voting_view(str(event["type"]), data, viewer)
-        out["data"] = voting if voting is not None else copy.deepcopy(data)
-    elif event.get("type") in {"participant_joined", "participant_removed"} and viewer.role != COACH:
-        participant = data.get("participant") or {}
-        out["data"] = {"participant": {"id": participant.get("id")}}
-    else:
-        out["data"] = copy.deepcopy(data)
+    out["data"] = rule.view(event.get("data") or {}, viewer) if rule is not None else {}
     return out

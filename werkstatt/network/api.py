@@ -6,6 +6,7 @@ programs use `Authorization: Bearer`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post
@@ -14,6 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Forbidden, Unauthenticated
+from werkstatt.i18n import _
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.live.broker import announce_token_revoked
 from werkstatt.network import auth, service
@@ -34,8 +36,9 @@ from werkstatt.network.schemas import (
     TownTopicOut,
 )
 from werkstatt.security import UNSAFE
+from werkstatt.uow import UnitOfWork
 
-CROSS_ORIGIN = "Die API nimmt Änderungen aus dem Browser nur von dieser Seite an; Programme nutzen API-Schlüssel."
+CROSS_ORIGIN = _("Die API nimmt Änderungen aus dem Browser nur von dieser Seite an; Programme nutzen API-Schlüssel.")
 
 
 def _header(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> str | None:
@@ -96,9 +99,9 @@ class NetworkApi(Controller):
         header = str(request.headers.get("authorization", ""))
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         if request.scope.get("state", {}).get("auth") != "bearer" or not token:
-            raise Unauthenticated("Bitte mit dem API-Schlüssel anmelden, der widerrufen werden soll.")
+            raise Unauthenticated(_("Bitte mit dem API-Schlüssel anmelden, der widerrufen werden soll."))
         token_hash = await auth.revoke_own_token(db, token)
-        announce_token_revoked(request.app.state.channels, token_hash)
+        UnitOfWork.of(db).after_commit(partial(announce_token_revoked, request.app.state.channels, token_hash))
 
     @get("/networks", summary="Sichtbare Netzwerke", guards=[api_allowed(Action.view_network)])
     async def networks(self, request: Request[Any, Any, Any], db: AsyncSession) -> list[NetworkOut]:

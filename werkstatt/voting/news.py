@@ -22,6 +22,7 @@ from werkstatt.board.models import Idea
 from werkstatt.live.events import MAX_EVENT_BYTES, record
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.service import group_names
+from werkstatt.voting.events import TallyUpdated
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.voting.service import (
     matrix_rules,
@@ -110,7 +111,7 @@ async def record_tally(db: AsyncSession, workshop_id: UUID, position: int) -> Wo
     step = step_at(workshop, position)
     if step is None or step.mechanic not in ("vote", "rate_matrix"):
         return None
-    return await record(db, workshop.id, "tally_updated", await tally_data(db, workshop, step))
+    return await record(db, workshop.id, TallyUpdated(await tally_data(db, workshop, step)))
 
 
 def _rows(result: dict[str, Any]) -> list[list[Any]]:
