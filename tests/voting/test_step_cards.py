@@ -74,6 +74,8 @@ def test_default_takes_the_nearest_collect_question_and_carries_through_votes() 
     assert step_cards.chosen_cards(w, w.steps[7]) == step_cards.StepCards("step", (6,))
     assert step_cards.chosen_cards(w, w.steps[8]) == step_cards.StepCards("step", (6,))
     assert step_cards.chosen_cards(w, w.steps[0]) == step_cards.EVERY_CARD, "a collect step chooses none"
+    unnamed = steps(("collect", {}, ""), ("collect", {"blind": True}, ""), ("cluster", {}, ""), ("vote", {}, ""))
+    assert step_cards.chosen_cards(unnamed, unnamed.steps[3]) == step_cards.StepCards("step", (0, 1))
     lone = steps(("discuss", {}, ""), ("vote", {}, ""))
     assert step_cards.chosen_cards(lone, lone.steps[1]) == step_cards.EVERY_CARD
 

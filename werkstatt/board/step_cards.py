@@ -4,8 +4,9 @@ A step chooses its cards with `config.cards` (werkstatt.catalogue.schema.CardSou
 walk back from the step to the nearest earlier step that
 
 - **collects**: its cards, together with the collect steps right before it that ask the same question
-  (a method's "Träumer / Realist / Kritiker" steps); the discuss, timer and cluster steps between them do not
-  interrupt. So the Blitzlicht keywords of the opening are never voted next to the "Was stört Sie?" cards;
+  (a method's "Träumer / Realist / Kritiker" steps; steps without a question count as asking the same); the
+  discuss, timer and cluster steps between them do not interrupt. So the Blitzlicht keywords of the opening
+  are never voted next to the "Was stört Sie?" cards;
 - **votes, rates or ranks** (vote, rate_matrix, rank): the same cards as that step, so "Punkte vergeben" →
   "Ergebnis zeigen" → "Aufwand und Nutzen" stay on one set.
 
@@ -67,11 +68,12 @@ def _steps(workshop: Workshop) -> dict[int, AgendaStep]:
 
 
 def _question_group(by_position: dict[int, AgendaStep], position: int) -> tuple[int, ...]:
-    """The collect step at `position` and the collect steps right before it with the same question."""
+    """The collect step at `position` and the collect steps right before it with the same question (steps
+    without a question count as asking the same one)."""
     question = by_position[position].question.strip()
     group = [position]
     at = position - 1
-    while question and at in by_position:
+    while at in by_position:
         step = by_position[at]
         if step.mechanic == COLLECTING:
             if step.question.strip() != question:
