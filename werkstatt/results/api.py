@@ -24,6 +24,9 @@ class ResultsApi(Controller):
         "/results",
         summary="Ergebnis: Karten mit Punkten und Rang, Cluster, Projektideen",
         description=(
+            "Ein Aufdecken gehört zu seinem Abstimmungsschritt: die Punkte eines aufgedeckten (oder offenen) Schritts "
+            "zählen, gleich welche Abstimmungen später kommen. `hidden` ist wahr, solange ein verdeckter Schritt "
+            "schon Punkte hat; `pending` nennt diese Schritte (0-basierte Position in `agenda`). "
             "Die Schlüssel aus API.md (`ideas`, `clusters`, `hidden`, `project_ideas`) und dazu: `ideas[].step` "
             "(Position des Schritts, in dem die Karte gepostet wurde) und `steps`: je Punkt-, Rangfolge- und "
             "Matrix-Schritt `{step, mechanic, title, cards, items}`. `cards` sagt, woher seine Karten kommen "
@@ -40,6 +43,7 @@ class ResultsApi(Controller):
             "ideas": found["ideas"],
             "clusters": found["clusters"],
             "hidden": found["hidden"],
+            "pending": found["pending"],
             "project_ideas": projects,
             "steps": steps,
         }
