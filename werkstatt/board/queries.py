@@ -7,7 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import and_, func, or_, select
 
-from werkstatt.board import rules
+from werkstatt.board import rules, step_cards
 from werkstatt.board.cards import card_extras, empty_extras
 from werkstatt.board.models import Cluster, Idea
 from werkstatt.board.moderation import timer_view
@@ -41,7 +41,7 @@ async def board_state(
     (`blind_counts`), and `column_counts` says how many cards each column has in all. Without it (API,
     voting) every card is loaded, as before."""
     step = current_step(workshop)
-    shown = _visible(workshop, viewer, step)
+    shown = [*_visible(workshop, viewer, step), *await step_cards.step_conditions(db, workshop, step)]
     blind = _blind_for_others(workshop, viewer)
     bounded = column_limit is not None and (step is None or step.mechanic not in BOUNDLESS_MECHANICS)
     clustering = step is not None and step.mechanic == "cluster"
@@ -124,7 +124,7 @@ async def column_ideas(
 ) -> tuple[list[dict[str, Any]], int]:
     """ "weitere anzeigen": the next `limit` cards of one column after the card `after`, and how many follow."""
     step = current_step(workshop)
-    shown = _visible(workshop, viewer, step)
+    shown = [*_visible(workshop, viewer, step), *await step_cards.step_conditions(db, workshop, step)]
     blind = _blind_for_others(workshop, viewer)
     if blind is not None:
         shown.append(~blind)

@@ -175,7 +175,78 @@ class ClusterConfig(Strict):
     who: Literal["coach", "all"] = "coach"
 
 
+def _unset(value: Any) -> bool:
+    return value is None
+
+
+def _unset_text(value: Any) -> bool:
+    return not value
+
+
+class CardSource(Strict):
+    """Which cards a vote, rank or matrix step offers (`config.cards`); unset, the step takes the default
+    (werkstatt.board.step_cards): the cards of the nearest earlier collect step (with the collect steps right
+    before it that ask the same question), or the same cards as the nearest earlier vote, matrix or rank step.
+
+    - `{"from": "step", "step": 3}`: the cards collected in the earlier collect step at position 3.
+    - `{"from": "top", "step": 5, "n": 10}`: the N cards with the most dots in the earlier vote step 5
+      (cards sharing the N-th place come along).
+    - `{"from": "all"}`: every card on the board (the behaviour before steps chose their cards).
+
+    The short form `"step:3"`, `"top:5:10"` or `"all"` (the planning form's value) reads the same."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, frozen=True, populate_by_name=True, serialize_by_alias=True
+    )
+
+    from_: Literal["step", "top", "all"] = Field(alias="from")
+    step: int | None = Field(
+        default=None, ge=0, le=39, exclude_if=_unset, description="Position des früheren Schritts (ab 0)"
+    )
+    n: int | None = Field(default=None, ge=1, le=50, exclude_if=_unset, description="Wie viele Karten (nur bei top)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        kind, *numbers = value.strip().split(":")
+        if not all(number.isdigit() for number in numbers) or len(numbers) > 2:
+            raise ValueError("Unbekannte Kartenauswahl")
+        found: dict[str, Any] = {"from": kind}
+        if numbers:
+            found["step"] = int(numbers[0])
+        if len(numbers) == 2:
+            found["n"] = int(numbers[1])
+        return found
+
+    @model_validator(mode="after")
+    def _complete(self) -> CardSource:
+        if self.from_ == "all" and (self.step is not None or self.n is not None):
+            raise ValueError("Bei allen Karten gibt es keinen Schritt und keine Anzahl")
+        if self.from_ != "all" and self.step is None:
+            raise ValueError("Bitte den früheren Schritt angeben")
+        if self.from_ == "top" and self.n is None:
+            raise ValueError("Bitte angeben, wie viele Karten")
+        if self.from_ == "step" and self.n is not None:
+            raise ValueError("Eine Anzahl gibt es nur bei den meistgepunkteten Karten")
+        return self
+
+    @property
+    def short(self) -> str:
+        """The short form (the planning form's option value)."""
+        return ":".join(str(part) for part in (self.from_, self.step, self.n) if part is not None)
+
+
+def _cards_field() -> Any:
+    """`cards` of a vote, rank or matrix step: unset means the default and is left out of a stored config."""
+    return Field(
+        default=None, exclude_if=_unset, description="Welche Karten zur Wahl stehen (leer = Standard, siehe README)"
+    )
+
+
 class VoteConfig(Strict):
+    cards: CardSource | None = _cards_field()
     dots_per_person: int = Field(default=3, ge=1, le=20)
     max_per_item: int = Field(default=1, ge=1, le=20)
     hidden: bool = True
@@ -188,12 +259,20 @@ class VoteConfig(Strict):
 
 
 class RateMatrixConfig(Strict):
+    cards: CardSource | None = _cards_field()
     x_label: str = Field(default="Aufwand", min_length=1, max_length=60)
     y_label: str = Field(default="Nutzen", min_length=1, max_length=60)
     scale: int = Field(default=5, ge=2, le=10)
+    x_hint: str = Field(
+        default="", max_length=200, exclude_if=_unset_text, description="Was die x-Achse meint (leer: 1 = wenig …)"
+    )
+    y_hint: str = Field(
+        default="", max_length=200, exclude_if=_unset_text, description="Was die y-Achse meint (leer: 1 = wenig …)"
+    )
 
 
 class RankConfig(Strict):
+    cards: CardSource | None = _cards_field()
     source: Literal["votes", "manual", "scores"] = "votes"
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from litestar import Controller, Request, get, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from werkstatt.board import step_cards
 from werkstatt.board.common import _same_origin_only, actor_for, bearer, reader_for, viewer_for
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.results import service as results
@@ -25,19 +26,26 @@ class ResultsApi(Controller):
         description=(
             "Ein Aufdecken gehört zu seinem Abstimmungsschritt: die Punkte eines aufgedeckten (oder offenen) Schritts "
             "zählen, gleich welche Abstimmungen später kommen. `hidden` ist wahr, solange ein verdeckter Schritt "
-            "schon Punkte hat; `pending` nennt diese Schritte (0-basierte Position in `agenda`)."
+            "schon Punkte hat; `pending` nennt diese Schritte (0-basierte Position in `agenda`). "
+            "Die Schlüssel aus API.md (`ideas`, `clusters`, `hidden`, `project_ideas`) und dazu: `ideas[].step` "
+            "(Position des Schritts, in dem die Karte gepostet wurde) und `steps`: je Punkt-, Rangfolge- und "
+            "Matrix-Schritt `{step, mechanic, title, cards, items}`. `cards` sagt, woher seine Karten kommen "
+            "(`from`: `step` mit `steps`, `top` mit `step` und `n`, oder `all`; `default`: ob der Schritt die "
+            "Standardauswahl nimmt), `items` sind die ids der gezählten Karten, die er anbietet."
         ),
     )
     async def results(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> dict[str, Any]:
         actor = await reader_for(request, db, workshop_id)
         found = await workshop_results(db, actor.workshop, viewer_for(request, actor, "json"))
         projects = await results.projects_of_workshop(db, workshop_id)
+        steps = await step_cards.voting_steps(db, actor.workshop)
         return {
             "ideas": found["ideas"],
             "clusters": found["clusters"],
             "hidden": found["hidden"],
             "pending": found["pending"],
             "project_ideas": projects,
+            "steps": steps,
         }
 
     @post(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from werkstatt.board import step_cards
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.voting import service as voting
@@ -31,7 +32,8 @@ def matrix_points(ideas: list[dict[str, Any]], positions: dict[str, list[float]]
     for number, idea in enumerate(ideas, start=1):
         found = positions.get(idea["id"])
         if found and idea.get("text"):
-            points.append({"label": str(number), "title": idea["text"], "x": found[0], "y": found[1]})
+            label = str(idea.get("number") or number)
+            points.append({"label": label, "title": idea["text"], "x": found[0], "y": found[1]})
     return points
 
 
@@ -54,6 +56,7 @@ async def voting_state(
         "numbers": {idea["id"]: idea.get("number") or n for n, idea in enumerate(cards, start=1)},
         "mine": {},
         "remaining": None,
+        "chosen": step_cards.describe(workshop, step_cards.chosen_cards(workshop, step)),
     }
     participant = UUID(viewer.participant_id) if viewer.participant_id else None
     if step.mechanic in ("vote", "rate_matrix"):
@@ -88,7 +91,8 @@ async def voting_state(
             QUADRANTS,
         )
     else:
-        state["ranking"] = await workshop_results(db, workshop, viewer, at=step.position)
+        offered = await step_cards.step_conditions(db, workshop, step)
+        state["ranking"] = await workshop_results(db, workshop, viewer, at=step.position, cards=offered)
         # the reveal at hand in a results step: the votes it presents that still hold dots back
         state["pending"] = [s.position for s in await pending_steps(db, workshop, step.position)]
         state["hidden"] = bool(state["pending"])

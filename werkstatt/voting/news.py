@@ -17,6 +17,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from werkstatt.board import rules as card_rules
+from werkstatt.board import step_cards
 from werkstatt.board.models import Idea
 from werkstatt.live.events import MAX_EVENT_BYTES, record
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
@@ -126,10 +127,11 @@ async def ranking_data(db: AsyncSession, workshop: Workshop, order: list[UUID]) 
     everyone = Viewer(str(workshop.id), PARTICIPANT, None)
     step = step_at(workshop, workshop.current_step)
     at = step.position if step is not None and step.mechanic == "rank" else None  # as that step's panel shows it
+    offered = await step_cards.step_conditions(db, workshop, step)  # the cards the current step offers
     data: dict[str, Any] = {
         "order": [str(i) for i in order],
-        "ranking": _rows(await workshop_results(db, workshop, coach, at=at)),
-        "public": _rows(await workshop_results(db, workshop, everyone, at=at)),
+        "ranking": _rows(await workshop_results(db, workshop, coach, at=at, cards=offered)),
+        "public": _rows(await workshop_results(db, workshop, everyone, at=at, cards=offered)),
     }
     if len(json.dumps(data).encode()) > MAX_EVENT_BYTES:  # hundreds of cards: the top of the list travels
         keep = max(1, len(data["public"]) * MAX_EVENT_BYTES // len(json.dumps(data).encode()) - 1)

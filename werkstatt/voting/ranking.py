@@ -63,14 +63,16 @@ async def pending_steps(db: AsyncSession, workshop: Workshop, at: int | None = N
 
 
 async def workshop_results(
-    db: AsyncSession, workshop: Workshop, viewer: Viewer, at: int | None = None
+    db: AsyncSession, workshop: Workshop, viewer: Viewer, at: int | None = None, cards: list[Any] | None = None
 ) -> dict[str, Any]:
-    """The result as `viewer` sees it; `at` is the position of a results step (only the votes before it)."""
+    """The result as `viewer` sees it; `at` is the position of a results step (only the votes before it);
+    `cards` (conditions from werkstatt.board.step_cards, as a rank step shows it) narrows it to the cards one
+    step offers, ranked among themselves."""
     coach = viewer.role == COACH
     query = (
         select(Idea, Participant)
         .join(Participant, Participant.id == Idea.participant_id)
-        .where(*rules.counted_cards(workshop.id))
+        .where(*rules.counted_cards(workshop.id), *(cards or ()))
         .order_by(Idea.created_at, Idea.id)
     )
     rows = (await db.execute(query)).all()
@@ -115,6 +117,7 @@ async def workshop_results(
                 "number": idea.number,
                 "text": seen.get("text"),
                 "cluster_id": str(idea.cluster_id) if idea.cluster_id else None,
+                "step": idea.step_position,
                 "votes": dots.get(key, 0) if visible_votes else None,
                 "score_x": round(x_sum / n, 2) if n else None,
                 "score_y": round(y_sum / n, 2) if n else None,

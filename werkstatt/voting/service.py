@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from werkstatt.board import rules as card_rules
+from werkstatt.board import step_cards
 from werkstatt.board.events import Revealed
 from werkstatt.board.models import Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
@@ -116,14 +117,22 @@ def _live_step_clause(workshop_id: UUID, position: int, mechanic: str) -> Any:
     )
 
 
-def _votable_idea_clause(workshop_id: UUID, idea_id: UUID) -> Any:
-    """The card still counts (checked inside the INSERT: a merge, hide or withdrawal in between wins)."""
-    return exists().where(Idea.id == idea_id, *card_rules.counted_cards(workshop_id))
+def _votable_idea_clause(workshop_id: UUID, idea_id: UUID, offered: list[Any]) -> Any:
+    """The card still counts and is one the step offers (checked inside the INSERT: a merge, hide or
+    withdrawal in between wins)."""
+    return exists().where(Idea.id == idea_id, *card_rules.counted_cards(workshop_id), *offered)
 
 
-async def _votable_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
-    idea = await db.get(Idea, idea_id)
-    return card_rules.votable(actor.workshop, idea, coach=actor.is_coach, participant_id=actor.participant_id)
+async def _votable_idea(db: AsyncSession, actor: Actor, step: AgendaStep, idea_id: UUID) -> tuple[Idea, list[Any]]:
+    """The card, if this voter may vote on it in this step, with the conditions of the step's cards: a card
+    the voter may not see is 404; a card that left the board or that this step does not offer, a German 409."""
+    idea = card_rules.votable(
+        actor.workshop, await db.get(Idea, idea_id), coach=actor.is_coach, participant_id=actor.participant_id
+    )
+    offered = await step_cards.step_conditions(db, actor.workshop, step)
+    if offered and (await db.execute(select(Idea.id).where(Idea.id == idea.id, *offered))).first() is None:
+        raise Conflict(step_cards.NOT_OFFERED, {"idea_id": step_cards.NOT_OFFERED})
+    return idea, offered
 
 
 async def _release_dead_dots(db: AsyncSession, participant_id: UUID, position: int) -> None:
@@ -217,13 +226,15 @@ async def cast_vote(
         raise Forbidden(_("Nur Teilnehmende können abstimmen."))
     rating = score_x is not None or score_y is not None
     step = _require_voting(actor.workshop, "rate_matrix" if rating else "vote")
-    idea = await _votable_idea(db, actor, idea_id)
+    idea, offered = await _votable_idea(db, actor, step, idea_id)
     if rating:
-        return await _rate(db, actor, step, idea, score_x, score_y)
-    return await _dot(db, actor, step, idea)
+        return await _rate(db, actor, step, idea, offered, score_x, score_y)
+    return await _dot(db, actor, step, idea, offered)
 
 
-async def _dot(db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea) -> tuple[dict[str, Any], WorkshopEvent]:
+async def _dot(
+    db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea, offered: list[Any]
+) -> tuple[dict[str, Any], WorkshopEvent]:
     assert actor.participant is not None
     workshop_id, participant_id, position = actor.workshop.id, actor.participant.id, step.position
     rules = vote_rules(step)
@@ -254,7 +265,7 @@ async def _dot(db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea) -> 
         free_slot.is_not(None),
         free_item.is_not(None),
         _live_step_clause(workshop_id, position, "vote"),
-        _votable_idea_clause(workshop_id, idea.id),
+        _votable_idea_clause(workshop_id, idea.id, offered),
     )
     statement = insert(Vote).from_select(
         [
@@ -343,7 +354,13 @@ async def _explain_refusal(db: AsyncSession, actor: Actor, step: AgendaStep, ide
 
 
 async def _rate(
-    db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea, score_x: int | None, score_y: int | None
+    db: AsyncSession,
+    actor: Actor,
+    step: AgendaStep,
+    idea: Idea,
+    offered: list[Any],
+    score_x: int | None,
+    score_y: int | None,
 ) -> tuple[dict[str, Any], WorkshopEvent]:
     assert actor.participant is not None
     scale = matrix_rules(step)["scale"]
@@ -370,7 +387,9 @@ async def _rate(
         literal(score_y),
         literal(now, columns.created_at.type),
         literal(now, columns.updated_at.type),
-    ).where(_live_step_clause(workshop_id, position, "rate_matrix"), _votable_idea_clause(workshop_id, idea.id))
+    ).where(
+        _live_step_clause(workshop_id, position, "rate_matrix"), _votable_idea_clause(workshop_id, idea.id, offered)
+    )
     dialect = _dialect(db)
     statement = dialect.insert(Vote).from_select(
         [
@@ -536,9 +555,12 @@ async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) 
         raise Invalid(_("Jede Karte darf nur einmal vorkommen."), {"idea_ids": _("Doppelte Karte.")})
     if len(idea_ids) > 500:
         raise Invalid(_("Zu viele Karten."), {"idea_ids": _("Höchstens 500 Karten.")})
+    offered = await step_cards.step_conditions(db, workshop, step_at(workshop, workshop.current_step))
     known = set(
         (
-            await db.execute(select(Idea.id).where(Idea.id.in_(idea_ids), *card_rules.counted_cards(workshop.id)))
+            await db.execute(
+                select(Idea.id).where(Idea.id.in_(idea_ids), *card_rules.counted_cards(workshop.id), *offered)
+            )
         ).scalars()
     )
     if known != set(idea_ids):

@@ -15,6 +15,7 @@ from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from werkstatt.board import step_cards
 from werkstatt.catalogue.schema import CONFIG_MODELS, MECHANIC_LABELS, Category
 from werkstatt.errors import Invalid, NotFound, Unauthenticated
 from werkstatt.i18n import _
@@ -115,6 +116,9 @@ def _mechanic_fields() -> dict[str, list[dict[str, Any]]]:
         for key, info in model.model_fields.items():
             kind = "bool" if info.annotation is bool else "int" if "int" in str(info.annotation) else "text"
             choices: list[str] = []
+            if key == "cards":  # the options depend on the step's place in the agenda (`card_choices`)
+                fields.append({"key": key, "kind": "cards", "choices": [], "default": ""})
+                continue
             if key == "who":
                 choices = ["coach", "all"]
             elif key == "source":
@@ -141,6 +145,9 @@ CONFIG_LABELS = {
     "y_label": N_("Beschriftung y-Achse"),
     "scale": N_("Skala (Stufen)"),
     "source": N_("Grundlage der Rangfolge"),
+    "cards": N_("Welche Karten stehen zur Wahl?"),
+    "x_hint": N_("Was die x-Achse meint (leer: 1 = wenig … viel)"),
+    "y_hint": N_("Was die y-Achse meint (leer: 1 = wenig … viel)"),
     "auto_advance": N_("Nach Ablauf automatisch weiter"),
     "count": N_("Anzahl Runden"),
     "rotation": N_("Wechsel zwischen den Runden"),
@@ -158,6 +165,12 @@ CHOICE_LABELS = {
     "rollen": N_("Rollen"),
     "stationen": N_("Stationen"),
 }
+
+
+def _card_choices(workshop: Workshop, editing: UUID | None) -> list[tuple[str, str]]:
+    """The step editor's options for `cards` (vote, rank, matrix): the default named, earlier steps, all."""
+    step = next((step for step in workshop.steps if step.id == editing), None)
+    return step_cards.choices(workshop, step) if step is not None else []
 
 
 async def _network_choices(db: AsyncSession, network_id: UUID) -> tuple[list[FocusTopic], list[TargetGroup]]:
@@ -352,6 +365,7 @@ class WorkshopsController(Controller):
             "templates": await methods_source.agenda_templates(db),
             "mechanics": MECHANIC_LABELS,
             "mechanic_fields": _mechanic_fields(),
+            "card_choices": _card_choices(workshop, editing),
             "config_labels": CONFIG_LABELS,
             "choice_labels": CHOICE_LABELS,
             "join_url": join_url(request, workshop.join_code),

@@ -20,7 +20,14 @@ class Strict(BaseModel):
 
 class BoardIn(Strict):
     mechanic: Mechanic
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Einstellungen je Board-Modus (README). vote, rank und rate_matrix nehmen `cards`: "
+            '`{"from": "step", "step": 3}`, `{"from": "top", "step": 5, "n": 10}` oder `{"from": "all"}` '
+            "(leer: die Karten des nächsten früheren Sammel-Schritts); rate_matrix zusätzlich `x_hint`, `y_hint`."
+        ),
+    )
 
     @model_validator(mode="after")
     def _config_fits(self) -> BoardIn:

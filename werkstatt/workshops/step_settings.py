@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from werkstatt.catalogue.schema import (
+    CardSource,
     ClusterConfig,
     CollectConfig,
     RankConfig,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from werkstatt.workshops.models import AgendaStep
 
 __all__ = [
+    "CardSource",
     "ClusterConfig",
     "CollectConfig",
     "MatrixSettings",
@@ -32,6 +34,7 @@ __all__ = [
     "VoteConfig",
     "auto_advance",
     "blind_now",
+    "card_source",
     "cluster_settings",
     "collect_settings",
     "matrix_settings",
@@ -82,6 +85,16 @@ def matrix_settings(step: AgendaStep | None) -> MatrixSettings:
 
 def rank_settings(step: AgendaStep | None) -> RankConfig:
     return read(step, RankConfig)
+
+
+class _ChosenCards(BaseModel):
+    cards: CardSource | None = None
+
+
+def card_source(step: AgendaStep | None) -> CardSource | None:
+    """A vote, rank or matrix step's own choice of cards (`config.cards`), or None for the default
+    (werkstatt.board.step_cards resolves both)."""
+    return read(step, _ChosenCards).cards
 
 
 def blind_now(step: AgendaStep | None) -> bool:
