@@ -6,14 +6,13 @@ they are revealed, and so does any rank computed from them."""
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import select
 
-from werkstatt.board.models import Idea
+from werkstatt.board.models import Cluster, Idea
 from werkstatt.live.visibility import COACH, Viewer, redact_idea
 from werkstatt.voting.models import FinalRank
 from werkstatt.voting.service import _HIDDEN, step_tallies, tallies_hidden
@@ -23,11 +22,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from werkstatt.workshops.models import Workshop
-
-try:  # clusters arrive with the moderation issue (werkstatt.board.models.Cluster)
-    Cluster: Any = importlib.import_module("werkstatt.board.models").Cluster
-except AttributeError:
-    Cluster = None
 
 
 def competition_ranks(scores: list[tuple[str, float]]) -> dict[str, tuple[int, bool]]:
@@ -117,14 +111,12 @@ async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer)
     if fixed:
         _apply_fixed(ideas, fixed)
     ideas.sort(key=lambda i: (i["rank"] is None, i["rank"] or 0, i["id"]))
-    clusters: list[dict[str, Any]] = []
-    if Cluster is not None:
-        clusters = [
-            {"id": str(c.id), "name": c.name}
-            for c in (
-                await db.execute(select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position))
-            ).scalars()
-        ]
+    clusters: list[dict[str, Any]] = [
+        {"id": str(c.id), "name": c.name}
+        for c in (
+            await db.execute(select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position))
+        ).scalars()
+    ]
     return {
         "ideas": ideas,
         "clusters": clusters,
