@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt.board import service as board
 from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
 from werkstatt.board.queries import board_state
+from werkstatt.board.visibility import redact_idea, sees, view_event
 from werkstatt.errors import Invalid
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.live.events import event_dict, events_after
-from werkstatt.live.visibility import redact_idea, sees, view_event
 from werkstatt.workshops.schemas import CommandIn, CommentIn, IdeaEdit, IdeaIn, JoinIn
 from werkstatt.workshops.service import join_workshop
 

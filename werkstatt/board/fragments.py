@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from werkstatt.board.push import BoardPush, changes_whole_board
-from werkstatt.live.visibility import COACH, PROJECTOR, Viewer, sees, view_event
+from werkstatt.board.visibility import sees, view_event
+from werkstatt.live.visibility import COACH, PROJECTOR, Viewer
 from werkstatt.web import environment
 
 TEMPLATE = "board/_live.html"

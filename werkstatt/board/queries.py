@@ -12,7 +12,8 @@ from sqlalchemy import and_, func, or_, select
 from werkstatt.board.models import Cluster, Comment, Idea, Reaction
 from werkstatt.board.moderation import timer_view
 from werkstatt.board.service import current_step, idea_view
-from werkstatt.live.visibility import COACH, Viewer, redact_idea
+from werkstatt.board.visibility import redact_idea
+from werkstatt.live.visibility import COACH, Viewer
 from werkstatt.network.models import FocusTopic, TargetGroup
 from werkstatt.workshops.models import Participant
 

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from advanced_alchemy.types import GUID
+from sqlalchemy import Integer, column, select, table, update
 
 from werkstatt import metrics
 from werkstatt.live.broker import workshop_channel
 from werkstatt.live.models import WorkshopEvent
-from werkstatt.workshops.models import Workshop
 
 if TYPE_CHECKING:
     from litestar.channels import ChannelsPlugin
@@ -24,15 +24,18 @@ if TYPE_CHECKING:
 
 MAX_EVENT_BYTES = 16_000
 
+# Each workshop numbers its events on its own row (`workshop.last_seq`): the log names that counter as a bare
+# table, so that live/ imports no domain (werkstatt.workshops.models.Workshop maps the same columns).
+_counters = table("workshop", column("id", GUID), column("last_seq", Integer))
+
 
 async def record(db: AsyncSession, workshop_id: UUID, type_: str, data: dict[str, Any]) -> WorkshopEvent:
     seq = (
         await db.execute(
-            update(Workshop)
-            .where(Workshop.id == workshop_id)
-            .values(last_seq=Workshop.last_seq + 1)
-            .returning(Workshop.last_seq)
-            .execution_options(synchronize_session=False)
+            update(_counters)
+            .where(_counters.c.id == workshop_id)
+            .values(last_seq=_counters.c.last_seq + 1)
+            .returning(_counters.c.last_seq)
         )
     ).scalar_one()
     event = WorkshopEvent(workshop_id=workshop_id, seq=seq, type=type_, data=data, created_at=datetime.now(UTC))
@@ -77,5 +80,5 @@ async def latest_seqs(db: AsyncSession, workshop_ids: list[UUID]) -> dict[str, i
     """The last recorded seq of each workshop (keyed by the id as text), in one query."""
     if not workshop_ids:
         return {}
-    rows = await db.execute(select(Workshop.id, Workshop.last_seq).where(Workshop.id.in_(workshop_ids)))
+    rows = await db.execute(select(_counters.c.id, _counters.c.last_seq).where(_counters.c.id.in_(workshop_ids)))
     return {str(workshop_id): int(last_seq) for workshop_id, last_seq in rows}

@@ -13,7 +13,8 @@ from uuid import UUID
 from sqlalchemy import select
 
 from werkstatt.board.models import Cluster, Idea
-from werkstatt.live.visibility import COACH, Viewer, redact_idea
+from werkstatt.board.visibility import redact_idea
+from werkstatt.live.visibility import COACH, Viewer
 from werkstatt.voting.models import FinalRank
 from werkstatt.voting.service import _HIDDEN, step_tallies, tallies_hidden
 from werkstatt.workshops.models import Participant

@@ -1,4 +1,4 @@
-"""The websocket endpoints: `/w/{id}/live` (htmx board, HTML fragments) and `/api/workshops/{id}/live`
+"""The board's websocket endpoints: `/w/{id}/live` (htmx board, HTML fragments) and `/api/workshops/{id}/live`
 (JSON events). Before accepting: exact Origin allowlist, then the session or bearer token must make the
 caller the coach or a participant of this very workshop; the channel follows from the URL's workshop after
 that check, never from anything the client sends. Afterwards the handler only relays: database sessions
