@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,7 +48,7 @@ class PagesController(Controller):
         return page(request, "pages/start.html", {})
 
     @get("/{slug:str}", name="legal")
-    async def legal(self, request: Request[Any, Any, Any], slug: str) -> Response[str]:
+    async def legal(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
         if slug not in LEGAL_PAGES:
             from litestar.exceptions import NotFoundException
 
@@ -57,7 +59,7 @@ class PagesController(Controller):
         return page(request, "pages/legal.html", {"title": title, "body": body})
 
     @post("/sprache", name="set_locale", status_code=303)
-    async def set_locale(self, request: Request[Any, Any, Any], db: AsyncSession) -> Redirect:
+    async def set_locale(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Redirect:
         form = await request.form()
         locale = str(form.get("locale", ""))
         back = str(form.get("next", "/"))
@@ -78,7 +80,7 @@ class PagesController(Controller):
 
 
 @get("/healthz", name="healthz", include_in_schema=False, cache_control=None)
-async def healthz(request: Request[Any, Any, Any], db: AsyncSession) -> Response[dict[str, str]]:
+async def healthz(request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[dict[str, str]]:
     try:
         await db.execute(text("SELECT 1"))
         database = "ok"

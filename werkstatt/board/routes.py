@@ -10,6 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -44,11 +46,11 @@ class JoinController(Controller):
     include_in_schema = False
 
     @get("/beitreten", name="join")
-    async def join_form(self, request: Request[Any, Any, Any], code: str | None = None) -> Response[str]:
+    async def join_form(self, request: Request[Any, Any, Any], code: FromPath[str | None] = None) -> Response[str]:
         return page(request, "board/join.html", {"code": code or "", "errors": {}})
 
     @post("/beitreten", name="join_lookup")
-    async def join_lookup(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def join_lookup(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         await check_join_limit(request)
         form = await request.form()
         code = normalise_code(str(form.get("code", ""))[:20])
@@ -60,7 +62,9 @@ class JoinController(Controller):
         return Redirect(f"/beitreten/{code}", status_code=303)
 
     @get("/beitreten/{code:str}", name="join_code")
-    async def join_named(self, request: Request[Any, Any, Any], db: AsyncSession, code: str) -> Response[Any]:
+    async def join_named(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], code: FromPath[str]
+    ) -> Response[Any]:
         await check_join_limit(request)
         workshop = (
             await db.execute(select(Workshop).where(Workshop.join_code == normalise_code(code[:20])))
@@ -101,7 +105,9 @@ class JoinController(Controller):
         )
 
     @post("/beitreten/{code:str}", name="join_submit")
-    async def join_submit(self, request: Request[Any, Any, Any], db: AsyncSession, code: str) -> Response[Any]:
+    async def join_submit(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], code: FromPath[str]
+    ) -> Response[Any]:
         await check_join_limit(request)
         form = await request.form()
         values = {
@@ -171,18 +177,22 @@ class BoardController(Controller):
         return context
 
     @get("/", name="board")
-    async def board_page(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[str]:
+    async def board_page(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[str]:
         return page(request, "board/board.html", await self._context(request, db, workshop_id), block="board")
 
     @get("/board", name="board_fragment")
     async def board_fragment(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
     ) -> Response[str]:
         context = await self._context(request, db, workshop_id)
         return page(request, "board/board.html", context, block="board")
 
     @get("/beamer", name="projector")
-    async def projector(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[str]:
+    async def projector(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[str]:
         context = await self._context(request, db, workshop_id, projector=True)
         if not context["actor"].is_coach:
             from werkstatt.errors import NotFound
@@ -192,7 +202,12 @@ class BoardController(Controller):
 
     @get("/karten", name="board_more_cards")
     async def more_cards(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, spalte: str, nach: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        spalte: FromQuery[str],
+        nach: FromQuery[UUID],
     ) -> Response[str]:
         """ "weitere anzeigen": the next batch of one column's cards after the card `nach`."""
         actor = await actor_for(request, db, workshop_id)
@@ -253,7 +268,9 @@ class BoardController(Controller):
         )
 
     @post("/ideen", name="board_post_idea")
-    async def post_idea(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def post_idea(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         text, topic = await _field(request, "text"), await _field(request, "focus_topic_id", 40)
 
         async def action(actor: Any) -> Any:
@@ -263,7 +280,11 @@ class BoardController(Controller):
 
     @post("/ideen/{idea_id:uuid}/aendern", name="board_edit_idea")
     async def edit_idea(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
     ) -> Response[Any]:
         text = await _field(request, "text")
         action = lambda actor: _event(board.edit_idea(db, actor, idea_id, text))  # noqa: E731
@@ -271,14 +292,22 @@ class BoardController(Controller):
 
     @post("/ideen/{idea_id:uuid}/zurueckziehen", name="board_withdraw_idea")
     async def withdraw_idea(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
     ) -> Response[Any]:
         action = lambda actor: board.withdraw_idea(db, actor, idea_id)  # noqa: E731
         return await self._run(request, db, workshop_id, action, N_("Karte zurückgezogen."))
 
     @post("/ideen/{idea_id:uuid}/kommentare", name="board_comment")
     async def comment(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
     ) -> Response[Any]:
         text = await _field(request, "text")
         action = lambda actor: _event(board.post_comment(db, actor, idea_id, text))  # noqa: E731
@@ -286,14 +315,20 @@ class BoardController(Controller):
 
     @post("/ideen/{idea_id:uuid}/reaktion", name="board_react")
     async def react(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
     ) -> Response[Any]:
         kind = await _field(request, "kind", 20)
         action = lambda actor: board.react(db, actor, idea_id, kind)  # noqa: E731
         return await self._run(request, db, workshop_id, action, N_("Reaktion gespeichert."))
 
     @post("/steuerung", name="board_command")
-    async def command(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def command(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         form = await request.form()
         command: dict[str, Any] = {"type": str(form.get("type", ""))[:40]}
         for key in COMMAND_FIELDS:

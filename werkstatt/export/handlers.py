@@ -7,12 +7,13 @@ anyone from elsewhere 404, nobody signed in 401. A GET changes nothing, so it ne
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import bearer, network_reader, reader_for
@@ -83,9 +84,9 @@ class ExportApi(Controller):
     async def export(
         self,
         request: Request[Any, Any, Any],
-        db: AsyncSession,
-        workshop_id: UUID,
-        fmt: str | None = Parameter(query="format", default=None, description=FORMAT_HELP, max_length=10),
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        fmt: Annotated[str | None, QueryParameter(name="format", description=FORMAT_HELP, max_length=10)] = None,
     ) -> Response[bytes]:
         return await export_response(request, db, workshop_id, fmt)
 
@@ -96,7 +97,11 @@ class ExportDownloads(Controller):
 
     @get("/{fmt:str}", name="workshop_export")
     async def download(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, fmt: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        fmt: FromPath[str],
     ) -> Response[bytes]:
         return await export_response(request, db, workshop_id, fmt)
 
