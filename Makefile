@@ -20,7 +20,7 @@ install: $(UV)
 	$(UV) sync --frozen --inexact --python $(PYTHON)
 
 install-dev: $(UV)
-	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	$(UV) sync --frozen --group dev --python $(PYTHON)
 
 run: install
 	$(BIN)/werkstatt db upgrade
@@ -34,6 +34,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check werkstatt tests
+	$(BIN)/lint-imports
 
 types: install-dev
 	$(BIN)/mypy

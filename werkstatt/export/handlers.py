@@ -16,14 +16,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from werkstatt.board.common import bearer, network_reader, reader_for
+from werkstatt.board.common import bearer, reader_for
 from werkstatt.errors import Forbidden, Invalid, TooMany, Unauthenticated
 from werkstatt.export.formats import FORMATS
 from werkstatt.export.gather import gather
 from werkstatt.export.text import content_disposition, filenames
 from werkstatt.ratelimit import hit, retry_after
+from werkstatt.results.access import may_export
 from werkstatt.web import BERLIN, request_locale
-from werkstatt.workshops.service import Actor
 
 EXPORT_WINDOW = 300
 EXPORT_LIMIT = 30  # per person and five minutes: a PDF costs about a second of CPU
@@ -33,11 +33,6 @@ FORMAT_HELP = "Erlaubt sind: " + ", ".join(FORMATS) + "."
 def _joined(request: Request[Any, Any, Any], workshop_id: UUID) -> bool:
     session = request.scope.get("state", {}).get("web_session")
     return bool(session is not None and session.data.get("participants", {}).get(str(workshop_id)))
-
-
-def may_export(actor: Actor) -> bool:
-    """The coach, and once the workshop is closed every member of its network; never a guest as such."""
-    return actor.is_coach or network_reader(actor.account, actor.workshop)
 
 
 async def export_response(

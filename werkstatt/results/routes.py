@@ -19,13 +19,13 @@ from werkstatt.board.common import actor_for, reader_for, viewer_for
 from werkstatt.catalogue import service as catalogue
 from werkstatt.catalogue.access import viewer_of
 from werkstatt.errors import DomainError, Forbidden, NotFound
-from werkstatt.export.handlers import may_export
 from werkstatt.live.events import publish
 from werkstatt.network import service as network
 from werkstatt.network.forms import signed_in
 from werkstatt.network.models import Town
 from werkstatt.network.permissions import Action, allowed
 from werkstatt.results import service as results
+from werkstatt.results.access import may_export
 from werkstatt.results.models import TRANSITIONS, ProjectIdea, ProjectStatus
 from werkstatt.voting import service as voting
 from werkstatt.voting.board import QUADRANTS
