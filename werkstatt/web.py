@@ -18,6 +18,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2_fragments import render_block
 from litestar import MediaType, Request, Response
+from litestar.plugins.htmx import HTMXDetails, HTMXRequest
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
@@ -137,6 +138,12 @@ def render_html(
     return env.get_template(template).render(**full)
 
 
+def htmx(request: Request[Any, Any, Any]) -> HTMXDetails:
+    """Litestar's reading of the htmx headers: `request.htmx` (the app's request class is HTMXRequest), truthy
+    for a request htmx sent; `.boosted`, `.history_restore_request`, `.target` …"""
+    return request.htmx if isinstance(request, HTMXRequest) else HTMXDetails(request)
+
+
 def page(
     request: Request[Any, Any, Any],
     template: str,
@@ -147,11 +154,8 @@ def page(
     headers: Mapping[str, str] | None = None,
 ) -> Response[str]:
     """The page, or for an htmx request the named `block` of the same template."""
-    is_htmx = (
-        bool(request.headers.get("hx-request"))
-        and not request.headers.get("hx-boosted")
-        and not request.headers.get("hx-history-restore-request")  # back button: htmx wants the whole page
-    )
+    details = htmx(request)
+    is_htmx = bool(details) and not details.boosted and not details.history_restore_request  # back button: whole page
     html = render_html(request, template, context or {}, block if is_htmx else None)
     return Response(html, media_type=MediaType.HTML, status_code=status_code, headers=dict(headers or {}))
 

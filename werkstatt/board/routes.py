@@ -27,7 +27,7 @@ from werkstatt.live.events import publish
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.network.models import TargetGroup, Town
 from werkstatt.network.service import group_names
-from werkstatt.web import N_, gettext, page
+from werkstatt.web import N_, gettext, htmx, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
 from werkstatt.workshops.service import join_workshop, normalise_code
@@ -35,7 +35,7 @@ from werkstatt.workshops.views import join_url
 
 
 def _is_htmx(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.headers.get("hx-request"))
+    return bool(htmx(request))
 
 
 def _notice(request: Request[Any, Any, Any], text: str, status: int = 200, kind: str = "success") -> Response[str]:

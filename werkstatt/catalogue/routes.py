@@ -21,14 +21,14 @@ from werkstatt.catalogue.loader import field_of, message_of
 from werkstatt.catalogue.models import Method, Visibility
 from werkstatt.catalogue.schema import LABELS, TARGET_GROUPS, MaterialPer, MethodCard
 from werkstatt.errors import Invalid
-from werkstatt.web import page
+from werkstatt.web import htmx, page
 
 PERSONS_MAX = 2000
 
 
 def _history_restore(request: Request[Any, Any, Any]) -> bool:
     """htmx's back-button restore asks for the whole page, not the fragment."""
-    return bool(request.headers.get("hx-history-restore-request"))
+    return htmx(request).history_restore_request
 
 
 def materials_for(card: MethodCard, persons: int) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from werkstatt.voting import service as voting
 from werkstatt.voting.board import QUADRANTS
 from werkstatt.voting.matrix import matrix_svg
 from werkstatt.voting.ranking import workshop_results
-from werkstatt.web import N_, gettext, render_html
+from werkstatt.web import N_, gettext, htmx, render_html
 from werkstatt.workshops.service import Actor
 
 STEP_ROWS = 3
@@ -276,7 +276,7 @@ class TownProjects(Controller):
     async def town_list(
         self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromPath[str]
     ) -> Response[Any]:
-        if request.headers.get("hx-request") != "true":  # opened directly: the list lives on the town page
+        if not htmx(request):  # opened directly: the list lives on the town page
             town = await network.get_town(db, signed_in(request), town_id)  # another network's town: 404
             return Redirect(f"/staedte/{town.id}#town-workshops", status_code=303)
         return await self._list(request, db, town_id)
@@ -347,7 +347,7 @@ class TownProjects(Controller):
             if error.status_code == 404:
                 raise
             return await self._list(request, db, town_id, error=error.detail, status=error.status_code)
-        if request.headers.get("hx-request") != "true":
+        if not htmx(request):
             return Redirect(f"/staedte/{town_id}", status_code=303)
         return await self._list(request, db, town_id)
 

@@ -22,7 +22,7 @@ from werkstatt.live.events import publish
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.voting import service as voting
 from werkstatt.voting.batch import batcher
-from werkstatt.web import N_, gettext, render_html
+from werkstatt.web import N_, gettext, htmx, render_html
 from werkstatt.workshops.service import Actor
 
 Action = Callable[[Actor], Awaitable[Any]]
@@ -97,7 +97,7 @@ class VotingController(Controller):
         step = (event.data.get("vote") or {}).get("step")
         if step is not None:
             batcher(request.app.state).touch(actor.workshop.id, int(step))
-        if not request.headers.get("hx-request"):
+        if not htmx(request):
             return Redirect(f"/w/{workshop_id}", status_code=303)
         fresh = await actor_for(request, db, workshop_id)
         return await self._panel(request, db, fresh, gettext(request, done))

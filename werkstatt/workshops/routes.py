@@ -23,7 +23,7 @@ from werkstatt.network import service as network_service
 from werkstatt.network.forms import signed_in
 from werkstatt.network.models import FocusTopic, KernteamMember, Network, Role, TargetGroup, Town
 from werkstatt.network.permissions import Action, allowed
-from werkstatt.web import BERLIN, page, url_for
+from werkstatt.web import BERLIN, htmx, page, url_for
 from werkstatt.workshops import forms, methods_source, planning
 from werkstatt.workshops.models import Workshop, WorkshopFormat, WorkshopState
 from werkstatt.workshops.planning import N_
@@ -92,7 +92,8 @@ async def load_workshop(db: AsyncSession, account: CurrentAccount, workshop_id: 
 
 
 def _is_htmx(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.headers.get("hx-request")) and not request.headers.get("hx-boosted")
+    details = htmx(request)
+    return bool(details) and not details.boosted
 
 
 def _clock(value: Any) -> str:
@@ -200,7 +201,7 @@ class TownWorkshops(Controller):
     ) -> Response[Any]:
         account = signed_in(request)
         town = await network_service.get_town(db, account, town_id)  # another network's town: 404
-        if request.headers.get("hx-request") != "true":  # opened directly: the list lives on the town page
+        if not htmx(request):  # opened directly: the list lives on the town page
             return Redirect(f"/staedte/{town.id}#town-workshops", status_code=303)
         query = (
             select(Workshop)
