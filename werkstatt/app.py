@@ -14,6 +14,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXRequest
 from litestar.static_files import create_static_files_router
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import db as database
@@ -100,6 +101,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async with sessionmaker() as session:
             yield session
 
+    # What handlers may ask for by name (`settings: NamedDependency[Settings]`, …) instead of reading app.state;
+    # `channels` is provided by the ChannelsPlugin itself. Middleware and the hub's helpers keep app.state.
+    def provide_settings() -> Settings:
+        return settings
+
+    def provide_redis() -> Redis | None:
+        return redis
+
+    def provide_hub() -> Hub:
+        return hub
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if settings.sync_methods_on_start and not settings.production:
@@ -123,7 +135,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=route_handlers(),
-        dependencies={"db": Provide(provide_db)},
+        dependencies={
+            "db": Provide(provide_db),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "redis": Provide(provide_redis, sync_to_thread=False),
+            "hub": Provide(provide_hub, sync_to_thread=False),
+        },
         plugins=[channels],
         middleware=[SecurityHeadersMiddleware(), CooldownMiddleware(), BodyCheckMiddleware(), SessionMiddleware()],
         csrf_config=csrf,
@@ -144,7 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.limiter = Limiter(redis)
     limits.configure(app.state.limiter, limits.PostLimits.from_settings(settings))
     push = BoardPush(sessionmaker, settings, app.route_reverse)
-    app.state.hub = Hub(
+    hub = app.state.hub = Hub(
         channels,
         partial(render_event, push=push),
         render_presence,

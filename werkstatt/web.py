@@ -23,7 +23,6 @@ from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from werkstatt import i18n
-from werkstatt.catalogue.schema import MECHANIC_LABELS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -91,7 +90,6 @@ def environment(locale: str) -> Environment:
     env.globals["LOCALE"] = locale
     env.globals["LOCALES"] = i18n.LOCALE_NAMES
     env.globals["static"] = static_url
-    env.globals["MECHANICS"] = MECHANIC_LABELS  # German names of the step mechanics, for _()
     return env
 
 

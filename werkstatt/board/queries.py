@@ -13,6 +13,7 @@ from werkstatt.board.models import Cluster, Comment, Idea, Reaction
 from werkstatt.board.moderation import timer_view
 from werkstatt.board.service import current_step, idea_view
 from werkstatt.board.visibility import redact_idea
+from werkstatt.catalogue.schema import MECHANIC_LABELS
 from werkstatt.live.visibility import COACH, Viewer
 from werkstatt.network.models import FocusTopic, TargetGroup
 from werkstatt.workshops.models import Participant
@@ -114,6 +115,7 @@ async def board_state(
         "column_limit": column_limit or CARDS_PER_COLUMN,
         "column_counts": column_counts,
         "blind_counts": blind_counts,
+        "mechanics": MECHANIC_LABELS,  # German names of the step mechanics, for _()
     }
     for extend in BOARD_EXTENSIONS:
         await extend(db, workshop, viewer, state)

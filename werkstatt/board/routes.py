@@ -24,9 +24,11 @@ from werkstatt.board.common import actor_for, check_join_limit, count_join_failu
 from werkstatt.board.queries import board_state, column_ideas
 from werkstatt.errors import DomainError, Invalid, field_errors
 from werkstatt.live.events import publish
+from werkstatt.live.hub import Hub
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.network.models import TargetGroup, Town
 from werkstatt.network.service import group_names
+from werkstatt.settings import Settings
 from werkstatt.web import N_, gettext, htmx, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
@@ -106,7 +108,11 @@ class JoinController(Controller):
 
     @post("/beitreten/{code:str}", name="join_submit")
     async def join_submit(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], code: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        code: FromPath[str],
     ) -> Response[Any]:
         await check_join_limit(request)
         form = await request.form()
@@ -114,7 +120,6 @@ class JoinController(Controller):
             "display_name": str(form.get("display_name", ""))[:200],
             "target_group": form.get("target_group") or None,
         }
-        settings = request.app.state.settings
         state: sessions.SessionState | None = request.scope["state"].get("web_session")
         try:
             data = JoinIn.model_validate({"code": code[:20], **values})
@@ -152,7 +157,7 @@ class BoardController(Controller):
     include_in_schema = False
 
     async def _context(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, projector: bool = False
+        self, request: Request[Any, Any, Any], db: AsyncSession, hub: Hub, workshop_id: UUID, projector: bool = False
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
         viewer = viewer_for(request, actor)
@@ -168,8 +173,8 @@ class BoardController(Controller):
             town=await db.get(Town, actor.workshop.town_id),
             join_url=join_url(request, actor.workshop.join_code),
             format_label=FORMAT_LABELS.get(actor.workshop.format, actor.workshop.format),
-            presence=request.app.state.hub.presence_summary(request.app.state.hub.rooms[str(workshop_id)])
-            if str(workshop_id) in request.app.state.hub.rooms
+            presence=hub.presence_summary(hub.rooms[str(workshop_id)])
+            if str(workshop_id) in hub.rooms
             else {"connected": 0, "by_target_group": {}},
         )
         if actor.is_coach and not context["presence"].get("group_names"):  # the room has them once a coach joined
@@ -178,22 +183,34 @@ class BoardController(Controller):
 
     @get("/", name="board")
     async def board_page(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        hub: NamedDependency[Hub],
+        workshop_id: FromPath[UUID],
     ) -> Response[str]:
-        return page(request, "board/board.html", await self._context(request, db, workshop_id), block="board")
+        return page(request, "board/board.html", await self._context(request, db, hub, workshop_id), block="board")
 
     @get("/board", name="board_fragment")
     async def board_fragment(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        hub: NamedDependency[Hub],
+        workshop_id: FromPath[UUID],
     ) -> Response[str]:
-        context = await self._context(request, db, workshop_id)
+        context = await self._context(request, db, hub, workshop_id)
         return page(request, "board/board.html", context, block="board")
 
     @get("/beamer", name="projector")
     async def projector(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        hub: NamedDependency[Hub],
+        workshop_id: FromPath[UUID],
     ) -> Response[str]:
-        context = await self._context(request, db, workshop_id, projector=True)
+        context = await self._context(request, db, hub, workshop_id, projector=True)
         if not context["actor"].is_coach:
             from werkstatt.errors import NotFound
 

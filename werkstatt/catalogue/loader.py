@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from werkstatt.catalogue.schema import FOCUS_TOPICS, TARGET_GROUPS, AgendaTemplate, MethodCard
+from werkstatt.catalogue.schema import TARGET_GROUPS, AgendaTemplate, MethodCard
 from werkstatt.errors import german_message
+from werkstatt.network.topics import FOCUS_TOPICS
 from werkstatt.web import ROOT
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

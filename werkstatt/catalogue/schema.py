@@ -137,16 +137,6 @@ class MaterialPer(StrEnum):
 
 
 # The seed network's taxonomy; a network may add its own topics in the database.
-FOCUS_TOPICS: dict[str, str] = {
-    "funktionsvielfalt": "Funktionsvielfalt der Innenstadt",
-    "erreichbarkeit-mobilitaet": "Erreichbarkeit und Mobilität",
-    "leerstand-brachflaechen": "Leerstand und Brachflächen",
-    "qualitaet-dienstleistung-einzelhandel": "Qualität und Wettbewerbsfähigkeit von Dienstleistung und Einzelhandel",
-    "digitale-innenstadt": "Digitale Innenstadt",
-    "standortkooperation-management": "Standortkooperation und Innenstadt-Management",
-    "image-identitaet": "Image und Identität",
-}
-
 TARGET_GROUPS: dict[str, str] = {
     "jugendliche": "Jugendliche",
     "kinder": "Kinder",
