@@ -17,7 +17,7 @@ $(UV):
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(UV)
-	$(UV) sync --frozen --inexact --python $(PYTHON)
+	$(UV) sync --frozen --inexact --no-dev --python $(PYTHON)
 
 install-dev: $(UV)
 	$(UV) sync --frozen --group dev --python $(PYTHON)
