@@ -1,4 +1,4 @@
-// The board's shared dialogs: one edit, merge, hide and move dialog per page instead of a form (and a list
+// The board's shared dialogs: one edit, withdraw, merge, hide and move dialog per page instead of a form (and a list
 // of every other card or cluster) in each card. A card's button (data-open="<dialog id>") fills the dialog
 // from the card and opens it; Escape or "Abbrechen" closes it and focus returns to the button.
 // Also folds others' blind cards that arrive live into the "N verdeckte Karten" line.
@@ -27,6 +27,10 @@
         form.setAttribute("action", form.getAttribute("data-action").replace("{id}", id));
       });
       dialog.querySelector("textarea").value = textOf(card);
+    },
+    "withdraw-dialog": function (dialog, card) {
+      var form = dialog.querySelector("form[data-action]");
+      form.setAttribute("action", form.getAttribute("data-action").replace("{id}", card.getAttribute("data-idea-id")));
     },
     "merge-dialog": function (dialog, card) {
       var id = card.getAttribute("data-idea-id");

@@ -273,7 +273,6 @@
   // The shared timer: counts down to the server's end time, corrected by the server's clock at render time.
   var timerHandle = null;
   var announcedZero = false;
-  var autoAdvanced = false;
   function formatClock(seconds) {
     seconds = Math.max(0, Math.round(seconds));
     var minutes = Math.floor(seconds / 60);
@@ -300,18 +299,14 @@
     var share = total > 0 ? remaining / total : 1;
     timer.classList.toggle("timer-warn", !!endsAt && share <= 0.2 && remaining > 0);
     timer.classList.toggle("timer-critical", !!endsAt && share <= 0.05 && remaining > 0);
-    timer.classList.toggle("timer-done", !!endsAt && remaining <= 0);
-    if (endsAt && remaining <= 0 && !announcedZero) {
+    // Run out: counted down here, or ended on the server (which also moves on to the next step when the
+    // step says so: no browser asks for that, the step change is pushed like any other).
+    var done = (!!endsAt || timer.hasAttribute("data-expired")) && remaining <= 0;
+    timer.classList.toggle("timer-done", done);
+    if (done && !announcedZero) {
       announcedZero = true;
       var announcer = document.getElementById("announcer");
       if (announcer) { announcer.textContent = timer.getAttribute("data-done"); }
-      if (timer.getAttribute("data-auto-advance") === "true" && !autoAdvanced) {
-        autoAdvanced = true;
-        var current = document.querySelector(".step-list .is-current form");
-        var position = current ? parseInt(current.getAttribute("data-step-position"), 10) : -1;
-        var next = document.querySelector('.step-list form[data-step-position="' + (position + 1) + '"]');
-        if (next) { htmx.trigger(next, "submit"); }
-      }
     }
     if (remaining > 0) { announcedZero = false; }
   }

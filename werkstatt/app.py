@@ -30,12 +30,15 @@ from werkstatt.catalogue.service import sync_shipped_methods
 from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.export import handlers as export_handlers
+from werkstatt.jobs import JobContext, register_jobs
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
+from werkstatt.logs import RequestIdMiddleware, echo_request_id, litestar_logging
 from werkstatt.network import handlers as network_handlers
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter
 from werkstatt.results import handlers as results_handlers
+from werkstatt.scheduler import Scheduler
 from werkstatt.security import SecurityHeadersMiddleware, add_security_headers
 from werkstatt.sessions import SessionMiddleware
 from werkstatt.settings import Settings, load_settings
@@ -96,6 +99,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sessionmaker = database.create_sessionmaker(engine)
     redis = make_redis(settings)
     channels = make_channels(settings, redis)
+    scheduler = Scheduler(sessionmaker)
+    register_jobs(scheduler, JobContext(settings, sessionmaker, channels))
 
     async def provide_db() -> AsyncIterator[AsyncSession]:
         async with sessionmaker() as session:
@@ -116,9 +121,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if settings.sync_methods_on_start and not settings.production:
             await sync_methods_at_start(settings)
+        if settings.run_jobs:
+            scheduler.start()
         try:
             yield
         finally:
+            await scheduler.stop()  # before the hub, channels and engine it uses go
             await app.state.hub.shutdown()  # sockets still open get 1012 and reconnect elsewhere
             await engine.dispose()
             if redis is not None:
@@ -142,15 +150,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "hub": Provide(provide_hub, sync_to_thread=False),
         },
         plugins=[channels],
-        middleware=[SecurityHeadersMiddleware(), CooldownMiddleware(), BodyCheckMiddleware(), SessionMiddleware()],
+        middleware=[
+            RequestIdMiddleware(),
+            SecurityHeadersMiddleware(),
+            CooldownMiddleware(),
+            BodyCheckMiddleware(),
+            SessionMiddleware(),
+        ],
         csrf_config=csrf,
         request_class=HTMXRequest,
-        before_send=[add_security_headers],
+        before_send=[echo_request_id, add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Werkstatt API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
         lifespan=[lifespan],
+        logging_config=litestar_logging(),
         debug=False,
     )
     app.state.settings = settings
@@ -158,6 +173,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.sessionmaker = sessionmaker
     app.state.redis = redis
     app.state.channels = channels
+    app.state.scheduler = scheduler
     app.state.limiter = Limiter(redis)
     limits.configure(app.state.limiter, limits.PostLimits.from_settings(settings))
     push = BoardPush(sessionmaker, settings, app.route_reverse)

@@ -1,4 +1,5 @@
-"""The `werkstatt` command: serve, db, demo, user, loadtest (and the domains' own: methods, export, token)."""
+"""The `werkstatt` command: serve, db, demo, user, loadtest, backup, restore, privacy (and the domains' own:
+methods, export, token)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -42,6 +44,8 @@ def serve(host: str | None, port: int | None, workers: int | None, reload: bool)
 def _run_uvicorn(settings: Settings, reload: bool) -> None:
     import uvicorn
 
+    from werkstatt.logs import log_config
+
     uvicorn.run(
         "werkstatt.app:create_app",
         factory=True,
@@ -57,6 +61,8 @@ def _run_uvicorn(settings: Settings, reload: bool) -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
         log_level="info",
+        # JSON or text, with request ids; client addresses only with ACCESS_LOG_CLIENT_ADDRESSES
+        log_config=log_config(settings, client_addresses=settings.access_log_client_addresses),
     )
 
 
@@ -182,15 +188,53 @@ def loadtest(url: str, token: str, participants: int, seconds: float, card_every
     sys.exit(1 if report.failed else 0)
 
 
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--files-only", is_flag=True, help="Nur den Datenordner sichern (mit PostgreSQL: die Datenbank mit pg_dump)."
+)
+def backup_command(file: Path, files_only: bool) -> None:
+    """Sichert die eingebettete Datenbank (online, konsistent) und den Datenordner in eine Datei."""
+    from werkstatt.backup import BackupError, backup
+
+    try:
+        summary = backup(settings_from_env(), file, files_only=files_only)
+    except BackupError as error:
+        click.echo(f"Fehler: {error}", err=True)
+        sys.exit(1)
+    for line in summary.lines("Gesichert", file):
+        click.echo(line)
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def restore_command(file: Path) -> None:
+    """Stellt eine Sicherung in einen leeren Datenordner wieder her."""
+    from werkstatt.backup import BackupError, restore
+
+    settings = settings_from_env()
+    try:
+        summary = restore(settings, file)
+    except BackupError as error:
+        click.echo(f"Fehler: {error}", err=True)
+        sys.exit(1)
+    for line in summary.lines("Wiederhergestellt", settings.data_dir):
+        click.echo(line)
+    if summary.database:
+        click.echo("Stammt die Sicherung von einer älteren Version: vor dem Start `werkstatt db upgrade`.")
+
+
 def _domain_commands() -> None:
     """Domains add their own command groups in `werkstatt/<domain>/cli.py` (a list named COMMANDS)."""
     from werkstatt.catalogue import cli as catalogue_cli
     from werkstatt.export import cli as export_cli
     from werkstatt.network import cli as network_cli
+    from werkstatt.privacy.cli import privacy  # the group's commands import their work lazily
 
     for module in (network_cli, catalogue_cli, export_cli):
         for command in module.COMMANDS:
             main.add_command(command)
+    main.add_command(privacy)
 
 
 _domain_commands()

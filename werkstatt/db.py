@@ -27,13 +27,16 @@ metadata = orm_registry.metadata
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    """`hide_parameters`: a database error in the log shows the statement, never the values (names, texts)."""
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _sqlite_write_safely(engine)
         return engine
-    engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    engine = create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800, hide_parameters=True
+    )
     _refused_is_unavailable(engine)
     return engine
 

@@ -9,6 +9,7 @@ from werkstatt.idempotency import ApiRequest
 from werkstatt.live import models as live_models
 from werkstatt.network import models as network_models
 from werkstatt.results import models as results_models
+from werkstatt.scheduler import ScheduledRun
 from werkstatt.sessions import WebSession
 from werkstatt.voting import models as voting_models
 from werkstatt.workshops import models as workshops_models
@@ -23,4 +24,4 @@ MODEL_MODULES = (
     results_models,
 )
 
-__all__ = ["MODEL_MODULES", "ApiRequest", "WebSession", "metadata"]
+__all__ = ["MODEL_MODULES", "ApiRequest", "ScheduledRun", "WebSession", "metadata"]

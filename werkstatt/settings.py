@@ -12,7 +12,7 @@ import sys
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     guest_session_hours: int = Field(default=24, ge=1, le=24 * 14)
     """Hours a guest participant's session lasts."""
 
+    guest_retention_days: int = Field(default=30, ge=1, le=3650)
+    """Days after a workshop's last date (its planned end or its last live event, whichever is later) at which its
+    guests' display names become pseudonyms ("Gast 1a2b", in the event log too) and their sessions and tokens end.
+    Cards, comments and votes stay with the workshop's results."""
+
+    expired_link_days: int = Field(default=30, ge=0, le=3650)
+    """Days an expired, unused invitation link or API token is still listed for the admins before it is deleted
+    (accepted invitations and used or expired password-reset links go at once)."""
+
     login_attempts_per_account: int = Field(default=5, ge=1, le=100)
     """Failed logins per account from one client address within LOGIN_WINDOW_MINUTES; the next try waits 30 s,
     each further failure doubles the wait (up to the window). Other addresses are not held up."""
@@ -127,6 +136,14 @@ class Settings(BaseSettings):
     sync_methods_on_start: bool = True
     """Upsert the shipped method cards from `methods/` at start-up (embedded mode)."""
 
+    log_format: Literal["text", "json"] = "text"
+    """`text` (one readable line per event) or `json` (one JSON object per line: time, level, logger, message,
+    request_id); either way with the request id and without tokens, guest names or client addresses."""
+
+    run_jobs: bool = True
+    """Run the periodic jobs (step timers running out, retention) in this process; with several workers or
+    containers each takes part, and every job still runs once per slot."""
+
     trust_proxy_headers: bool = False
     """Take the client address from X-Forwarded-For (only behind your own reverse proxy)."""
 
@@ -134,6 +151,9 @@ class Settings(BaseSettings):
     """The reverse proxies whose X-Forwarded-For is believed: comma-separated addresses or networks, or `*`
     when nothing but the proxy can reach the app (compose.yaml). Per-address limits (join codes, logins)
     count each participant only when this names the proxy; otherwise everyone shares the proxy's address."""
+
+    access_log_client_addresses: bool = False
+    """Write each client's address into the server's access log (off: the log names request and status only)."""
 
     metrics: bool = False
     """Serve Prometheus metrics at `/metrics` (sockets, events, delivery latency, refusals; summed over all

@@ -99,6 +99,9 @@ async def add_minute(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     _not_closed(actor)
     step = _step(actor)
     now = datetime.now(UTC)
+    if step.timer_ends_at is None and step.timer_remaining == 0:  # run out (on the server): one more minute runs
+        step.timer_ends_at, step.timer_remaining = now + timedelta(seconds=60), None
+        return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "add"})
     if step.timer_ends_at is not None:
         left = max(int((step.timer_ends_at - now).total_seconds()), 0)
     else:  # paused, or not started yet: a minute on top of the step's own time, not on nothing

@@ -110,3 +110,5 @@ class Participant(Base):
     role: Mapped[ParticipantRole] = mapped_column(String(10), default=ParticipantRole.guest)
     token_hash: Mapped[str] = mapped_column(String(64))
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when retention (or an erasure) replaced the display name by a pseudonym; such a row is done with.
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
