@@ -39,14 +39,40 @@ def _plain(annotation: ast.expr, source: str) -> bool:
 def rewrite(path: Path) -> bool:
     source = path.read_text(encoding="utf-8")
     tree = ast.parse(source)
-    path_params = set(re.findall(r"\{(\w+):", source))
     edits: list[tuple[int, int, int, int, str]] = []
     used: set[str] = set()
-    for node in ast.walk(tree):
+    for owner in [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef))]:
+        _rewrite_handlers(source, owner.body, edits, used)
+    if not edits:
+        return False
+    return _apply(path, source, edits, used)
+
+
+def _paths(body: list[ast.stmt], node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The path parameters of one handler: its controller's `path` plus its decorator's paths."""
+    text = ""
+    for statement in body:
+        is_constant = isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
+        if is_constant and any(getattr(target, "id", "") == "path" for target in statement.targets):
+            text += str(statement.value.value)
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call):
+            for value in [*decorator.args, *(k.value for k in decorator.keywords if k.arg == "path")]:
+                for item in value.elts if isinstance(value, ast.List | ast.Tuple) else [value]:
+                    if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                        text += item.value
+    return set(re.findall(r"\{(\w+):", text))
+
+
+def _rewrite_handlers(
+    source: str, body: list[ast.stmt], edits: list[tuple[int, int, int, int, str]], used: set[str]
+) -> None:
+    for node in body:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         if not any(_decorator_name(d) in HANDLER_DECORATORS for d in node.decorator_list):
             continue
+        path_params = _paths(body, node)
         args = [*node.args.args, *node.args.kwonlyargs]
         for arg in args:
             if arg.annotation is None or not _plain(arg.annotation, source):
@@ -68,8 +94,9 @@ def rewrite(path: Path) -> bool:
                 (a.lineno, a.col_offset, a.end_lineno or a.lineno, a.end_col_offset or 0, f"{wrapper}[{text}]")
             )
             used.add(wrapper)
-    if not edits:
-        return False
+
+
+def _apply(path: Path, source: str, edits: list[tuple[int, int, int, int, str]], used: set[str]) -> bool:
     lines = source.splitlines(keepends=True)
     for line, col, end_line, end_col, text in sorted(edits, reverse=True):
         start = sum(len(item.encode()) for item in lines[: line - 1])

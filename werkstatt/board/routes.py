@@ -48,7 +48,7 @@ class JoinController(Controller):
     include_in_schema = False
 
     @get("/beitreten", name="join")
-    async def join_form(self, request: Request[Any, Any, Any], code: FromPath[str | None] = None) -> Response[str]:
+    async def join_form(self, request: Request[Any, Any, Any], code: FromQuery[str | None] = None) -> Response[str]:
         return page(request, "board/join.html", {"code": code or "", "errors": {}})
 
     @post("/beitreten", name="join_lookup")

@@ -290,7 +290,7 @@ class WorkshopsController(Controller):
 
     @get("/neu", name="workshop_new")
     async def new(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromPath[str | None] = None
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromQuery[str | None] = None
     ) -> Response[Any]:
         account = signed_in_coach(request)
         values = {"town_id": town_id} if town_id else {}
