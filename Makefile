@@ -45,7 +45,7 @@ vendor:
 	bash scripts/vendor.sh
 
 messages: install-dev
-	$(BIN)/python scripts/translate.py
+	PYBABEL=$(BIN)/pybabel bash scripts/messages.sh
 
 # make bench BENCH_ARGS="--only G2,G6 --scale 0.1"   (python -m bench.suite --help)
 bench: install-dev

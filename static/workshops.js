@@ -10,7 +10,7 @@
     if (window.htmx) { window.htmx.config.attributesToSettle = ["class", "width", "height"]; }
   });
 
-  // htmx does not swap error responses by default; our 422 answers carry the form with German messages.
+  // htmx does not swap error responses by default; our 422 answers carry the form with its messages.
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr && event.detail.xhr.status === 422) {
       event.detail.shouldSwap = true;

@@ -15,7 +15,6 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXRequest
 from litestar.static_files import create_static_files_router
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import db as database
 from werkstatt import metrics
@@ -30,7 +29,9 @@ from werkstatt.catalogue.service import sync_shipped_methods
 from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
 from werkstatt.export import handlers as export_handlers
+from werkstatt.i18n import Message
 from werkstatt.jobs import JobContext, register_jobs
+from werkstatt.live import events as live_events
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
 from werkstatt.logs import RequestIdMiddleware, echo_request_id, litestar_logging
@@ -42,6 +43,7 @@ from werkstatt.scheduler import Scheduler
 from werkstatt.security import SecurityHeadersMiddleware, add_security_headers
 from werkstatt.sessions import SessionMiddleware
 from werkstatt.settings import Settings, load_settings
+from werkstatt.uow import provide_session, unit_of_work_provider, use_publisher
 from werkstatt.voting import board as voting_board
 from werkstatt.voting import fragments as voting_fragments
 from werkstatt.voting import handlers as voting_handlers
@@ -102,9 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     scheduler = Scheduler(sessionmaker)
     register_jobs(scheduler, JobContext(settings, sessionmaker, channels))
 
-    async def provide_db() -> AsyncIterator[AsyncSession]:
-        async with sessionmaker() as session:
-            yield session
+    use_publisher(sessionmaker, lambda events: live_events.publish(channels, *events))
 
     # What handlers may ask for by name (`settings: NamedDependency[Settings]`, …) instead of reading app.state;
     # `channels` is provided by the ChannelsPlugin itself. Middleware and the hub's helpers keep app.state.
@@ -144,7 +144,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=route_handlers(),
         dependencies={
-            "db": Provide(provide_db),
+            "uow": Provide(unit_of_work_provider(sessionmaker)),
+            "db": Provide(provide_session, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "redis": Provide(provide_redis, sync_to_thread=False),
             "hub": Provide(provide_hub, sync_to_thread=False),
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_class=HTMXRequest,
         before_send=[echo_request_id, add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
+        type_encoders={Message: str},  # a marked message in a JSON body that nobody translated: German
         openapi_config=OpenAPIConfig(
             title="Werkstatt API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),

@@ -1,6 +1,7 @@
 """The JSON API's front door for request bodies: a body that is not JSON (another content type, broken UTF-8,
-nesting deeper than any API shape) is refused here with a German problem, before Litestar's decoder can turn
-it into a 500. One place for every `/api/` route instead of a check per handler."""
+nesting deeper than any API shape) is refused here with a problem in the operator's default language (the
+session is not read yet), before Litestar's decoder can turn it into a 500. One place for every `/api/` route
+instead of a check per handler."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 
+from werkstatt.i18n import Message as I18nMessage
+from werkstatt.i18n import _
+
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 MAX_DEPTH = 32
 """The deepest API body (agenda → step → board → config → …) stays far below this."""
 
-NOT_JSON = "Der Inhalt der Anfrage ist kein gültiges JSON (UTF-8)."
-TOO_DEEP = f"Das JSON ist zu tief verschachtelt (höchstens {MAX_DEPTH} Ebenen)."
-WRONG_TYPE = "Diese Schnittstelle nimmt nur JSON an (Content-Type: application/json)."
-TOO_LARGE = "Die gesendeten Daten sind zu groß."
+NOT_JSON = _("Der Inhalt der Anfrage ist kein gültiges JSON (UTF-8).")
+TOO_DEEP = _("Das JSON ist zu tief verschachtelt (höchstens %(depth)d Ebenen).") % {"depth": MAX_DEPTH}
+WRONG_TYPE = _("Diese Schnittstelle nimmt nur JSON an (Content-Type: application/json).")
+TOO_LARGE = _("Die gesendeten Daten sind zu groß.")
 
 
 class BodyCheckMiddleware(ASGIMiddleware):
@@ -31,19 +35,20 @@ class BodyCheckMiddleware(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
         configured = scope["litestar_app"].request_max_body_size
+        locale = scope["litestar_app"].state.settings.default_locale  # refused before the session is read
         limit = configured if isinstance(configured, int) else None
         messages, body = await _read(receive, limit)
         if limit is not None and len(body) > limit:
-            await _problem(send, 413, "Anfrage zu groß", TOO_LARGE)
+            await _problem(send, 413, _("Anfrage zu groß"), TOO_LARGE, locale)
             return
         content_type = _content_type(scope)
         if body and content_type is not None and not _is_json(content_type):  # an empty DELETE may say anything
-            await _problem(send, 415, "Falscher Inhaltstyp", WRONG_TYPE)
+            await _problem(send, 415, _("Falscher Inhaltstyp"), WRONG_TYPE, locale)
             return
         if body.strip():
             detail = _json_problem(body)
             if detail is not None:
-                await _problem(send, 400, "Ungültige Anfrage", detail)
+                await _problem(send, 400, _("Ungültige Anfrage"), detail, locale)
                 return
         await next_app(scope, _replay(messages, receive), send)
 
@@ -89,7 +94,7 @@ def _replay(messages: list[ReceiveMessage], receive: Receive) -> Receive:
     return replay
 
 
-def _json_problem(body: bytes) -> str | None:
+def _json_problem(body: bytes) -> I18nMessage | None:
     try:
         value = msgspec.json.decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, ValueError):
@@ -110,10 +115,11 @@ def _too_deep(value: Any) -> bool:
     return False
 
 
-async def _problem(send: Send, status: int, title: str, detail: str) -> None:
+async def _problem(send: Send, status: int, title: I18nMessage, detail: I18nMessage, locale: str) -> None:
     """RFC 9457 like werkstatt.errors.problem; the security headers are added by the middleware around us."""
     body = json.dumps(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail}, ensure_ascii=False
+        {"type": "about:blank", "title": title.in_(locale), "status": status, "detail": detail.in_(locale)},
+        ensure_ascii=False,
     ).encode()
     headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
     await send(cast("Message", {"type": "http.response.start", "status": status, "headers": headers}))

@@ -16,6 +16,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 
 from werkstatt import metrics
+from werkstatt.i18n import _
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,7 +26,8 @@ POSTS = {
     "comment": re.compile(r"^/api/workshops/[^/]+/ideas/[^/]+/comments/?$"),
 }
 MEMORY = 50_000
-STILL_TOO_FAST = "Bitte etwas langsamer: Ihr nächster Beitrag geht in %(seconds)s Sekunden."
+STILL_TOO_FAST = _("Bitte etwas langsamer: Ihr nächster Beitrag geht in %(seconds)s Sekunden.")
+TOO_MANY = _("Zu viele Versuche")
 
 _until: dict[tuple[str, str], float] = {}  # (kind, credential digest) → monotonic time the wait ends
 
@@ -65,20 +67,22 @@ class CooldownMiddleware(ASGIMiddleware):
             if kind is not None and credential is not None:
                 wait = _until.get((kind, credential), 0.0) - time.monotonic()
                 if wait > 0:
-                    await _refuse(send, max(1, round(wait + 0.499)))
+                    locale = scope["litestar_app"].state.settings.default_locale
+                    await _refuse(send, max(1, round(wait + 0.499)), locale)
                     return
         await next_app(scope, receive, send)
 
 
-async def _refuse(send: Send, seconds: int) -> None:
+async def _refuse(send: Send, seconds: int, locale: str) -> None:
+    """Refused before the session is read: in the operator's default language."""
     metrics.post_refused("cooldown")
     metrics.too_many_requests()
     body = json.dumps(
         {
             "type": "about:blank",
-            "title": "Zu viele Versuche",
+            "title": TOO_MANY.in_(locale),
             "status": 429,
-            "detail": STILL_TOO_FAST % {"seconds": seconds},
+            "detail": (STILL_TOO_FAST % {"seconds": seconds}).in_(locale),
         },
         ensure_ascii=False,
     ).encode()

@@ -1,7 +1,7 @@
 """Declarative base, engine and session factory.
 
-Services own their transactions: they commit the change together with its event row and publish
-only after the commit, so the request-scoped session never auto-commits.
+Services do not commit: the unit of work (`werkstatt.uow`) commits the change together with its event row
+and publishes only after the commit.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
-"""Domain errors and how they reach people: German field errors in forms, RFC 9457 problem JSON in the API,
-error pages in the layout. Bad input never causes a 500 or a partial write."""
+"""Domain errors and how they reach people: field errors in forms, RFC 9457 problem JSON in the API, error
+pages in the layout. Bad input never causes a 500 or a partial write.
+
+Every message here is German and marked for translation (`_`); the handlers translate it into the reader's
+language (the request's locale) as the answer leaves."""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from werkstatt import cooldown, metrics
-from werkstatt.web import page
+from werkstatt.i18n import Message, _, translate
+from werkstatt.web import page, request_locale
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -24,10 +28,10 @@ logger = logging.getLogger("werkstatt")
 
 class DomainError(Exception):
     status_code = 400
-    title = "Ungültige Anfrage"
+    title: Message = _("Ungültige Anfrage")
     retry_after: int | None = None
 
-    def __init__(self, detail: str, errors: Mapping[str, str] | None = None) -> None:
+    def __init__(self, detail: Message, errors: Mapping[str, Message] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = dict(errors or {})
@@ -35,39 +39,39 @@ class DomainError(Exception):
 
 class Invalid(DomainError):
     status_code = 422
-    title = "Eingabe ungültig"
+    title = _("Eingabe ungültig")
 
 
 class Unauthenticated(DomainError):
     status_code = 401
-    title = "Anmeldung erforderlich"
+    title = _("Anmeldung erforderlich")
 
 
 class Forbidden(DomainError):
     status_code = 403
-    title = "Nicht erlaubt"
+    title = _("Nicht erlaubt")
 
 
 class NotFound(DomainError):
     status_code = 404
-    title = "Nicht gefunden"
+    title = _("Nicht gefunden")
 
 
 class Conflict(DomainError):
     status_code = 409
-    title = "Konflikt"
+    title = _("Konflikt")
 
 
 class TooLarge(DomainError):
     status_code = 413
-    title = "Zu groß"
+    title = _("Zu groß")
 
 
 class TooMany(DomainError):
     status_code = 429
-    title = "Zu viele Versuche"
+    title = _("Zu viele Versuche")
 
-    def __init__(self, detail: str, retry_after: int, *, personal: bool = False) -> None:
+    def __init__(self, detail: Message, retry_after: int, *, personal: bool = False) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
         self.personal = personal  # this caller was too fast (not the room as a whole): refused at the door next
@@ -77,93 +81,111 @@ class Unavailable(DomainError):
     """The database is away (restarting, unreachable): nothing was written, the request may be repeated."""
 
     status_code = 503
-    title = "Vorübergehend nicht erreichbar"
+    title = _("Vorübergehend nicht erreichbar")
     retry_after = 5
 
     def __init__(self) -> None:
         super().__init__(
-            "Die Datenbank antwortet gerade nicht; Ihre Eingabe wurde nicht gespeichert. "
-            "Bitte versuchen Sie es in einem Moment noch einmal."
+            _(
+                "Die Datenbank antwortet gerade nicht; Ihre Eingabe wurde nicht gespeichert. "
+                "Bitte versuchen Sie es in einem Moment noch einmal."
+            )
         )
 
 
-_TYPE_MESSAGES: dict[str, str] = {
-    "missing": "Pflichtfeld fehlt.",
-    "extra_forbidden": "Unbekanntes Feld.",
-    "string_too_short": "Bitte mindestens {min_length} Zeichen eingeben.",
-    "string_too_long": "Höchstens {max_length} Zeichen erlaubt.",
-    "string_type": "Muss ein Text sein.",
-    "string_pattern_mismatch": "Hat nicht das erwartete Format.",
-    "int_parsing": "Muss eine ganze Zahl sein.",
-    "int_type": "Muss eine ganze Zahl sein.",
-    "float_parsing": "Muss eine Zahl sein.",
-    "bool_parsing": "Muss ja oder nein sein.",
-    "greater_than_equal": "Muss mindestens {ge} sein.",
-    "less_than_equal": "Darf höchstens {le} sein.",
-    "greater_than": "Muss größer als {gt} sein.",
-    "less_than": "Muss kleiner als {lt} sein.",
-    "enum": "Unbekannter Wert; erlaubt: {expected}.",
-    "literal_error": "Unbekannter Wert; erlaubt: {expected}.",
-    "uuid_parsing": "Ist keine gültige Kennung.",
-    "uuid_type": "Ist keine gültige Kennung.",
-    "datetime_parsing": "Ist kein gültiges Datum mit Uhrzeit.",
-    "datetime_from_date_parsing": "Ist kein gültiges Datum mit Uhrzeit.",
-    "date_parsing": "Ist kein gültiges Datum.",
-    "list_type": "Muss eine Liste sein.",
-    "too_long": "Zu viele Einträge (höchstens {max_length}).",
-    "too_short": "Zu wenige Einträge (mindestens {min_length}).",
-    "url_parsing": "Ist keine gültige Adresse (URL).",
-    "url_scheme": "Die Adresse muss mit http:// oder https:// beginnen.",
-    "value_error": "{error}",
-    "assertion_error": "{error}",
-    "json_invalid": "Kein gültiges JSON.",
-    "model_type": "Muss ein Objekt sein.",
-    "dict_type": "Muss ein Objekt sein.",
+_TYPE_MESSAGES: dict[str, Message] = {
+    "missing": _("Pflichtfeld fehlt."),
+    "extra_forbidden": _("Unbekanntes Feld."),
+    "string_too_short": _("Bitte mindestens %(min_length)s Zeichen eingeben."),
+    "string_too_long": _("Höchstens %(max_length)s Zeichen erlaubt."),
+    "string_type": _("Muss ein Text sein."),
+    "string_pattern_mismatch": _("Hat nicht das erwartete Format."),
+    "int_parsing": _("Muss eine ganze Zahl sein."),
+    "int_type": _("Muss eine ganze Zahl sein."),
+    "float_parsing": _("Muss eine Zahl sein."),
+    "bool_parsing": _("Muss ja oder nein sein."),
+    "greater_than_equal": _("Muss mindestens %(ge)s sein."),
+    "less_than_equal": _("Darf höchstens %(le)s sein."),
+    "greater_than": _("Muss größer als %(gt)s sein."),
+    "less_than": _("Muss kleiner als %(lt)s sein."),
+    "enum": _("Unbekannter Wert; erlaubt: %(expected)s."),
+    "literal_error": _("Unbekannter Wert; erlaubt: %(expected)s."),
+    "uuid_parsing": _("Ist keine gültige Kennung."),
+    "uuid_type": _("Ist keine gültige Kennung."),
+    "datetime_parsing": _("Ist kein gültiges Datum mit Uhrzeit."),
+    "datetime_from_date_parsing": _("Ist kein gültiges Datum mit Uhrzeit."),
+    "date_parsing": _("Ist kein gültiges Datum."),
+    "list_type": _("Muss eine Liste sein."),
+    "too_long": _("Zu viele Einträge (höchstens %(max_length)s)."),
+    "too_short": _("Zu wenige Einträge (mindestens %(min_length)s)."),
+    "url_parsing": _("Ist keine gültige Adresse (URL)."),
+    "url_scheme": _("Die Adresse muss mit http:// oder https:// beginnen."),
+    "json_invalid": _("Kein gültiges JSON."),
+    "model_type": _("Muss ein Objekt sein."),
+    "dict_type": _("Muss ein Objekt sein."),
 }
+_OWN_ERRORS = ("value_error", "assertion_error")  # our validators' own (marked) messages
+INVALID_VALUE = _("Ungültiger Wert.")
+CHECK_FIELDS = _("Bitte prüfen Sie die markierten Felder.")
 
-_ENGLISH_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^Field required"), "Pflichtfeld fehlt."),
-    (re.compile(r"^Extra inputs are not permitted"), "Unbekanntes Feld."),
-    (re.compile(r"^String should have at least (\d+) char"), "Bitte mindestens {0} Zeichen eingeben."),
-    (re.compile(r"^String should have at most (\d+) char"), "Höchstens {0} Zeichen erlaubt."),
-    (re.compile(r"^Input should be a valid integer"), "Muss eine ganze Zahl sein."),
-    (re.compile(r"^Input should be a valid string"), "Muss ein Text sein."),
-    (re.compile(r"^Input should be a valid boolean"), "Muss ja oder nein sein."),
-    (re.compile(r"^Input should be a valid UUID"), "Ist keine gültige Kennung."),
-    (re.compile(r"^Input should be a valid list"), "Muss eine Liste sein."),
-    (re.compile(r"^Input should be a valid datetime"), "Ist kein gültiges Datum mit Uhrzeit."),
-    (re.compile(r"^Input should be greater than or equal to (\S+)"), "Muss mindestens {0} sein."),
-    (re.compile(r"^Input should be less than or equal to (\S+)"), "Darf höchstens {0} sein."),
-    (re.compile(r"^Input should be (.+)$"), "Unbekannter Wert; erlaubt: {0}."),
-    (re.compile(r"^List should have at most (\d+) item"), "Zu viele Einträge (höchstens {0})."),
-    (re.compile(r"^Value error, (.+)$"), "{0}"),
-    (re.compile(r"^String should match pattern"), "Hat nicht das erwartete Format."),
+_ENGLISH_PATTERNS: list[tuple[re.Pattern[str], Message]] = [
+    (re.compile(r"^Field required"), _TYPE_MESSAGES["missing"]),
+    (re.compile(r"^Extra inputs are not permitted"), _TYPE_MESSAGES["extra_forbidden"]),
+    (re.compile(r"^String should have at least (?P<min_length>\d+) char"), _TYPE_MESSAGES["string_too_short"]),
+    (re.compile(r"^String should have at most (?P<max_length>\d+) char"), _TYPE_MESSAGES["string_too_long"]),
+    (re.compile(r"^Input should be a valid integer"), _TYPE_MESSAGES["int_type"]),
+    (re.compile(r"^Input should be a valid string"), _TYPE_MESSAGES["string_type"]),
+    (re.compile(r"^Input should be a valid boolean"), _TYPE_MESSAGES["bool_parsing"]),
+    (re.compile(r"^Input should be a valid UUID"), _TYPE_MESSAGES["uuid_type"]),
+    (re.compile(r"^Input should be a valid list"), _TYPE_MESSAGES["list_type"]),
+    (re.compile(r"^Input should be a valid datetime"), _TYPE_MESSAGES["datetime_parsing"]),
+    (re.compile(r"^Input should be greater than or equal to (?P<ge>\S+)"), _TYPE_MESSAGES["greater_than_equal"]),
+    (re.compile(r"^Input should be less than or equal to (?P<le>\S+)"), _TYPE_MESSAGES["less_than_equal"]),
+    (re.compile(r"^Input should be (?P<expected>.+)$"), _TYPE_MESSAGES["enum"]),
+    (re.compile(r"^List should have at most (?P<max_length>\d+) item"), _TYPE_MESSAGES["too_long"]),
+    (re.compile(r"^String should match pattern"), _TYPE_MESSAGES["string_pattern_mismatch"]),
 ]
+_VALUE_ERROR = re.compile(r"^(?:Value|Assertion) error, (?P<own>.+)$", re.DOTALL)
 
 
-def german_message(error: Mapping[str, Any]) -> str:
-    """A German message for one pydantic error."""
-    template = _TYPE_MESSAGES.get(str(error.get("type", "")))
+def own_message(error: BaseException) -> Message:
+    """The message of a validator's error: ours are marked (`raise ValueError(_("…"))`); anything else is
+    looked up as a German msgid."""
+    text = error.args[0] if error.args else ""
+    return text if isinstance(text, Message) else Message(str(text))
+
+
+def german_message(error: Mapping[str, Any]) -> Message:
+    """A German message (marked for translation) for one pydantic error."""
+    kind = str(error.get("type", ""))
+    ctx = dict(error.get("ctx") or {})
+    if kind in _OWN_ERRORS and isinstance(ctx.get("error"), BaseException):
+        return own_message(ctx["error"])
+    template = _TYPE_MESSAGES.get(kind)
     if template is None:
-        return "Ungültiger Wert."
-    ctx = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+        return INVALID_VALUE
+    if "%(" not in template.msgid:
+        return template
     try:
-        return template.format(**ctx)
-    except (KeyError, IndexError):
-        return "Ungültiger Wert."
+        return template % {key: str(value) for key, value in ctx.items()}
+    except (KeyError, TypeError, ValueError):
+        return INVALID_VALUE
 
 
-def german_from_english(message: str) -> str:
+def german_from_english(message: str) -> Message:
     """Litestar hands us pydantic's English text for API bodies; translate the known shapes."""
+    own = _VALUE_ERROR.search(message)
+    if own:
+        return Message(own["own"])
     for pattern, template in _ENGLISH_PATTERNS:
         match = pattern.search(message)
         if match:
-            return template.format(*match.groups())
-    return "Ungültiger Wert."
+            return template % match.groupdict() if match.groupdict() else template
+    return INVALID_VALUE
 
 
-def field_errors(error: ValidationError) -> dict[str, str]:
-    found: dict[str, str] = {}
+def field_errors(error: ValidationError) -> dict[str, Message]:
+    found: dict[str, Message] = {}
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "_"
         found.setdefault(key, german_message(item))
@@ -171,7 +193,11 @@ def field_errors(error: ValidationError) -> dict[str, str]:
 
 
 def invalid_from(error: ValidationError) -> Invalid:
-    return Invalid("Bitte prüfen Sie die markierten Felder.", field_errors(error))
+    return Invalid(CHECK_FIELDS, field_errors(error))
+
+
+def translated_errors(locale: str, errors: Mapping[str, str]) -> dict[str, str]:
+    return {key: translate(locale, value) for key, value in errors.items()}
 
 
 def is_api(request: Request[Any, Any, Any]) -> bool:
@@ -184,34 +210,43 @@ def problem(
     detail: str,
     errors: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    locale: str = "de",
 ) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    """RFC 9457 problem JSON; marked messages in `locale` (German unless the caller chose English)."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": translate(locale, title),
+        "status": status,
+        "detail": translate(locale, detail),
+    }
     if errors:
-        body["errors"] = [{"field": key, "message": value} for key, value in errors.items()]
+        body["errors"] = [{"field": key, "message": translate(locale, value)} for key, value in errors.items()]
     return Response(body, status_code=status, media_type="application/problem+json", headers=dict(headers or {}))
 
 
 def _error_page(
     request: Request[Any, Any, Any],
     status: int,
-    title: str,
-    detail: str,
+    title: Message,
+    detail: Message,
     headers: Mapping[str, str] | None = None,
 ) -> Response[Any]:
+    locale = request_locale(request)
     if is_api(request):
-        return problem(status, title, detail, headers=headers)
+        return problem(status, title, detail, headers=headers, locale=locale)
     try:
         return page(
             request,
             "errors/error.html",
-            {"status": status, "title": title, "detail": detail},
+            {"status": status, "title": title.in_(locale), "detail": detail.in_(locale)},
             block="content",
             status_code=status,
             headers=headers,
         )
-    except Exception:  # the layout itself failed: still answer in German
+    except Exception:  # the layout itself failed: still answer in the reader's language
         logger.exception("error page failed")
-        return Response(f"{status} {title}", status_code=status, media_type=MediaType.TEXT)
+        return Response(f"{status} {title.in_(locale)}", status_code=status, media_type=MediaType.TEXT)
 
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -222,47 +257,49 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Res
             cooldown.remember(request.method, request.url.path, request.scope.get("headers", []), exc.retry_after)
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
     if is_api(request):
-        return problem(exc.status_code, exc.title, exc.detail, exc.errors, headers)
+        locale = request_locale(request)
+        return problem(exc.status_code, exc.title, exc.detail, exc.errors, headers, locale=locale)
     return _error_page(request, exc.status_code, exc.title, exc.detail, headers)
 
 
 def validation_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, ValidationException)
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             errors.setdefault(str(item.get("key") or "_"), german_from_english(str(item.get("message", ""))))
-    detail = "Die Anfrage enthält ungültige Werte." if errors else "Die Anfrage ist kein gültiges JSON."
+    detail = _("Die Anfrage enthält ungültige Werte.") if errors else _("Die Anfrage ist kein gültiges JSON.")
     if is_api(request):
-        return problem(422, "Eingabe ungültig", detail, errors)
-    return _error_page(request, 400, "Ungültige Anfrage", detail)
+        return problem(422, Invalid.title, detail, errors, locale=request_locale(request))
+    return _error_page(request, 400, DomainError.title, detail)
 
 
 _HTTP_TITLES = {
-    400: "Ungültige Anfrage",
-    401: "Anmeldung erforderlich",
-    403: "Nicht erlaubt",
-    404: "Seite nicht gefunden",
-    405: "Methode nicht erlaubt",
-    413: "Anfrage zu groß",
-    429: "Zu viele Anfragen",
+    400: _("Ungültige Anfrage"),
+    401: _("Anmeldung erforderlich"),
+    403: _("Nicht erlaubt"),
+    404: _("Seite nicht gefunden"),
+    405: _("Methode nicht erlaubt"),
+    413: _("Anfrage zu groß"),
+    429: _("Zu viele Anfragen"),
 }
 _HTTP_DETAILS = {
-    401: "Bitte melden Sie sich an.",
-    403: "Diese Aktion ist für Sie nicht freigegeben.",
-    404: "Diese Adresse gibt es nicht (mehr). Prüfen Sie den Link oder gehen Sie zur Startseite.",
-    405: "Diese Adresse unterstützt die Anfrage nicht.",
-    413: "Die gesendeten Daten sind zu groß.",
+    401: _("Bitte melden Sie sich an."),
+    403: _("Diese Aktion ist für Sie nicht freigegeben."),
+    404: _("Diese Adresse gibt es nicht (mehr). Prüfen Sie den Link oder gehen Sie zur Startseite."),
+    405: _("Diese Adresse unterstützt die Anfrage nicht."),
+    413: _("Die gesendeten Daten sind zu groß."),
 }
+CSRF_EXPIRED = _("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es noch einmal.")
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
-    title = _HTTP_TITLES.get(status, "Fehler")
-    detail = _HTTP_DETAILS.get(status, "Die Anfrage konnte nicht bearbeitet werden.")
+    title = _HTTP_TITLES.get(status, _("Fehler"))
+    detail = _HTTP_DETAILS.get(status, _("Die Anfrage konnte nicht bearbeitet werden."))
     if status == 403 and "CSRF" in str(exc.detail):
-        detail = "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es noch einmal."
+        detail = CSRF_EXPIRED
     return _error_page(request, status, title, detail, exc.headers)
 
 
@@ -271,8 +308,8 @@ def server_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Res
     return _error_page(
         request,
         500,
-        "Interner Fehler",
-        "Etwas ist schiefgegangen. Bitte versuchen Sie es gleich noch einmal.",
+        _("Interner Fehler"),
+        _("Etwas ist schiefgegangen. Bitte versuchen Sie es gleich noch einmal."),
     )
 
 

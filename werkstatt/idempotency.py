@@ -2,13 +2,13 @@
 first answer and has no second effect.
 
 The key row is inserted inside a SAVEPOINT in the same transaction as the effect, and the answer is stored in
-that transaction before the route commits. A parallel retry therefore blocks on the unique constraint until
+that transaction before the unit of work commits. A parallel retry therefore blocks on the unique constraint until
 the first request ends: if it committed, the retry reads the stored answer; if it rolled back, the retry runs
 afresh. Errors are not stored (they have no effect), so a failed request may be retried with the same key.
 
-A few services of the organisation commit on their own (`network/service.py`); there the key row is committed
-together with the effect, and for a moment before the answer is stored a retry sees it "pending": it waits a
-little for the answer instead of running the effect a second time.
+A service that must commit on its own (a failed login is counted even though the request fails) commits the key
+row with it, and for a moment before the answer is stored a retry sees it "pending": it waits a little for the
+answer instead of running the effect a second time.
 
 Keys are scoped per principal (`account:<id>`, `participant:<id>`). Anonymous requests (`/api/join`,
 `/api/auth/token`) are scoped by key plus body: only who sends the same body again gets the stored answer.
@@ -46,13 +46,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from werkstatt.db import Base, JSONType
 from werkstatt.errors import Conflict, Invalid
-from werkstatt.live.events import publish
+from werkstatt.i18n import _
+from werkstatt.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from litestar import Request
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from werkstatt.live.models import WorkshopEvent
     from werkstatt.workshops.service import Actor
 
 logger = logging.getLogger("werkstatt")
@@ -63,6 +63,7 @@ RETENTION = timedelta(hours=24)
 PENDING_WAIT_SECONDS = 5.0
 PRUNE_BATCH = 100
 _PENDING = 0  # `status` of a key whose answer is not stored yet
+_EXACT = "json"  # `response` holds {"json": "<the answer's JSON text>"} (or, sealed, {"sealed": "…"})
 
 
 @dataclass
@@ -105,27 +106,26 @@ class ApiRequest(Base):
 
 @dataclass(frozen=True)
 class Effect:
-    """What a route's command did: its answer, the events to publish and what else to do after the commit."""
+    """What a route's command did: its answer and what else to do after the commit. (Its events are in the unit
+    of work already: `live.events.record` put them there.)"""
 
     body: Mapping[str, Any] | BaseModel | None = None
-    events: tuple[WorkshopEvent, ...] = ()
     then: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """The answer to give: fresh (`events` to publish) or replayed from the first request (no events)."""
+    """The answer to give: fresh or replayed from the first request (then nothing happens after the commit)."""
 
     status: int
     body: dict[str, Any]
     replayed: bool = False
-    events: tuple[WorkshopEvent, ...] = ()
     then: Callable[[], None] | None = field(default=None, repr=False)
 
 
 def check_key(key: str) -> None:
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-        raise Invalid("Ungültiger Idempotency-Key.", {HEADER: "1 bis 200 druckbare Zeichen."})
+        raise Invalid(_("Ungültiger Idempotency-Key."), {HEADER: _("1 bis 200 druckbare Zeichen.")})
 
 
 def principal_of(request: Request[Any, Any, Any], actor: Actor | None = None) -> str | None:
@@ -149,8 +149,9 @@ async def idempotent(
     actor: Actor | None = None,
     sealed: bool = False,
 ) -> Outcome:
-    """Run a route's command at most once per `Idempotency-Key`, commit, then publish its events (only when it
-    really ran). The status is the route's own, so a replay answers with the same status as the first."""
+    """Run a route's command at most once per `Idempotency-Key` in the request's unit of work, which commits it and
+    then publishes its events and runs its follow-up (only when it really ran). The status is the route's own,
+    so a replay answers with the same status as the first."""
     outcome = await once(
         db,
         principal_of(request, actor),
@@ -163,11 +164,8 @@ async def idempotent(
         secret=str(request.app.state.settings.resolved_secret_key).encode(),
         sealed=sealed,
     )
-    await db.commit()
-    if outcome.events:
-        publish(request.app.state.channels, *outcome.events)
     if outcome.then is not None:
-        outcome.then()
+        UnitOfWork.of(db).after_commit(outcome.then)
     return outcome
 
 
@@ -184,7 +182,7 @@ async def once(
     secret: bytes,
     sealed: bool = False,
 ) -> Outcome:
-    """`run()` under an idempotency key, in the caller's transaction (the caller commits)."""
+    """`run()` under an idempotency key, in the caller's transaction (the caller's unit of work commits)."""
     if key is None:
         return _fresh(status, await run())
     check_key(key)
@@ -209,8 +207,8 @@ async def once(
             continue
         if (stored.method, stored.path, stored.body_hash) != (method, path, body_hash):
             raise Conflict(
-                "Dieser Idempotency-Key wurde schon für eine andere Anfrage verwendet.",
-                {HEADER: "Schon mit anderem Inhalt verwendet."},
+                _("Dieser Idempotency-Key wurde schon für eine andere Anfrage verwendet."),
+                {HEADER: _("Schon mit anderem Inhalt verwendet.")},
             )
         if stored.status != _PENDING:
             return Outcome(stored.status, _unpack(stored.response, secret, context, sealed), replayed=True)
@@ -218,8 +216,8 @@ async def once(
         await db.rollback()
         if time.monotonic() > deadline:
             raise Conflict(
-                "Eine Anfrage mit diesem Idempotency-Key wird noch bearbeitet. Bitte gleich noch einmal versuchen.",
-                {HEADER: "Wird noch bearbeitet."},
+                _("Eine Anfrage mit diesem Idempotency-Key wird noch bearbeitet. Bitte gleich noch einmal versuchen."),
+                {HEADER: _("Wird noch bearbeitet.")},
             )
         await asyncio.sleep(0.05)
     try:
@@ -231,7 +229,7 @@ async def once(
             logger.exception("could not release idempotency key")
         raise
     row.status = status
-    row.response = _seal(secret, context, outcome.body) if sealed else outcome.body
+    row.response = _seal(secret, context, outcome.body) if sealed else {_EXACT: _text(outcome.body)}
     await db.flush()
     return outcome
 
@@ -240,7 +238,7 @@ def _fresh(status: int, effect: Effect) -> Outcome:
     body = effect.body.model_dump(mode="json") if isinstance(effect.body, BaseModel) else effect.body
     # The JSON the client gets, exactly as it will be stored and replayed (datetimes, UUIDs as strings).
     plain: dict[str, Any] = decode_json(encode_json(dict(body))) if body is not None else {}
-    return Outcome(status, plain, events=effect.events, then=effect.then)
+    return Outcome(status, plain, then=effect.then)
 
 
 async def _stored(db: AsyncSession, principal: str, key: str) -> ApiRequest | None:
@@ -299,17 +297,28 @@ def _seal(secret: bytes, context: bytes, body: dict[str, Any]) -> dict[str, Any]
     return {"sealed": base64.b64encode(nonce + _cipher(secret, context).encrypt(nonce, plain, None)).decode()}
 
 
+def _text(body: dict[str, Any]) -> str:
+    """The answer as JSON text in its own key order: a JSON column on PostgreSQL (JSONB) would reorder an object's
+    keys, a JSON string it keeps as it is. So the replay's bytes are the first answer's bytes."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
 def _unpack(response: dict[str, Any] | None, secret: bytes, context: bytes, sealed: bool) -> dict[str, Any]:
     if not sealed or response is None:
-        return dict(response or {})
+        if response is not None and isinstance(response.get(_EXACT), str):
+            exact: dict[str, Any] = json.loads(response[_EXACT])
+            return exact
+        return dict(response or {})  # stored before answers were kept as text
     raw = base64.b64decode(str(response["sealed"]))
     try:
         plain = _cipher(secret, context).decrypt(raw[:12], raw[12:], None)
     except InvalidTag:
         raise Conflict(  # the server secret changed since: the first answer cannot be given again
-            "Die erste Antwort zu diesem Idempotency-Key lässt sich nicht wiederholen. Bitte einen neuen Schlüssel "
-            "verwenden.",
-            {HEADER: "Antwort nicht mehr lesbar."},
+            _(
+                "Die erste Antwort zu diesem Idempotency-Key lässt sich nicht wiederholen. Bitte einen neuen Schlüssel "
+                "verwenden."
+            ),
+            {HEADER: _("Antwort nicht mehr lesbar.")},
         ) from None
     found: dict[str, Any] = json.loads(plain)
     return found

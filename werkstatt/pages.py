@@ -14,15 +14,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import sessions
-from werkstatt.i18n import LOCALES
+from werkstatt.i18n import LOCALES, _
 from werkstatt.live.broker import broker_state
 from werkstatt.settings import Settings
 from werkstatt.web import ROOT, markdown_to_html, page
 
 LEGAL_PAGES = {
-    "impressum": ("imprint_file", "Impressum"),
-    "datenschutz": ("privacy_file", "Datenschutzerklärung"),
-    "barrierefreiheit": ("accessibility_file", "Erklärung zur Barrierefreiheit"),
+    "impressum": ("imprint_file", _("Impressum")),
+    "datenschutz": ("privacy_file", _("Datenschutzerklärung")),
+    "barrierefreiheit": ("accessibility_file", _("Erklärung zur Barrierefreiheit")),
 }
 
 
@@ -76,7 +76,6 @@ class PagesController(Controller):
             redirect.cookies.append(cookie)
         else:
             await sessions.set_session_locale(db, state, locale)
-        await db.commit()
         return redirect
 
 

@@ -8,6 +8,8 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 
+from werkstatt.i18n import _
+
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,13 +51,13 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
             if scope["type"] == ScopeType.WEBSOCKET:
                 await send(cast("Message", {"type": "websocket.close", "code": 1008}))
             else:
-                await _refuse(send, 400, "Unbekannter Hostname.")
+                await _refuse(send, 400, _("Unbekannter Hostname.").in_(settings.default_locale))
             return
         if scope["type"] != ScopeType.HTTP:
             await next_app(scope, receive, send)
             return
         if scope["method"] in UNSAFE and not unsafe_allowed(scope, settings):
-            await _refuse(send, 403, "Anfrage von einer fremden Seite abgelehnt.")
+            await _refuse(send, 403, _("Anfrage von einer fremden Seite abgelehnt.").in_(settings.default_locale))
             return
 
         await next_app(scope, receive, send)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkstatt.db import Base, JSONType
 from werkstatt.i18n import pick_locale
 from werkstatt.network.models import Account, ApiToken
+from werkstatt.uow import unit_of_work
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Receive, Scope, Send
@@ -108,11 +109,9 @@ async def load_session(db: AsyncSession, settings: Settings, token: str) -> Sess
         idle = timedelta(minutes=settings.session_idle_minutes)
         if account is None or not account.is_active or web_session.last_seen_at + idle < now:
             await db.execute(delete(WebSession).where(WebSession.id == web_session.id))
-            await db.commit()
             return None
     if web_session.last_seen_at + TOUCH_EVERY < now:
         await db.execute(update(WebSession).where(WebSession.id == web_session.id).values(last_seen_at=now))
-        await db.commit()
     return SessionState(
         id=web_session.id,
         token_hash=web_session.token_hash,
@@ -238,7 +237,6 @@ async def load_api_account(db: AsyncSession, token: str) -> CurrentAccount | Non
         return None
     if api_token.last_used_at is None or api_token.last_used_at + TOUCH_EVERY < now:
         await db.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
-        await db.commit()
     return account_snapshot(account)
 
 
@@ -281,7 +279,8 @@ class SessionMiddleware(ASGIMiddleware):
         use_bearer = bearer is not None and bearer.startswith(API_TOKEN_PREFIX)
         wants_cookie = token is not None and len(token) < 100
         if (wants_cookie or use_bearer) and not scope["path"].startswith("/static/"):
-            async with factory() as db:
+            async with unit_of_work(factory) as uow:  # commits the session's touch or its expiry
+                db = uow.session
                 if wants_cookie and token is not None:
                     state = await load_session(db, settings, token)
                 if use_bearer and bearer is not None and len(bearer) < 200:
@@ -294,6 +293,7 @@ class SessionMiddleware(ASGIMiddleware):
         else:
             scope_state["account"] = state.account if state else None
             scope_state["auth"] = "cookie" if state and state.account else None
-        chosen = (state.locale if state else None) or (state.account.locale if state and state.account else None)
+        account = scope_state["account"]
+        chosen = (state.locale if state else None) or (account.locale if account is not None else None)
         scope_state["locale"] = pick_locale(chosen, settings.default_locale)
         await next_app(scope, receive, send)

@@ -1,7 +1,7 @@
 """Typed settings, read from the environment with the prefix WERKSTATT_.
 
-Every field carries a docstring; the README's configuration table is generated from them and a test
-fails when one is undocumented.
+Every field carries a docstring; the README's configuration table is written by hand, and a test fails
+when a field has no docstring or is missing from the README.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -83,6 +83,7 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.finalize = partial(i18n.translate, locale)  # a marked message ({{ error }}) prints in this locale
     env.filters["datetime"] = _format_dt(locale)
     env.filters["number"] = _format_number(locale)
     env.filters["day"] = _format_day(locale)
@@ -159,6 +160,7 @@ def page(
 
 
 def gettext(request: Request[Any, Any, Any], message: str) -> str:
+    """A message (marked with `_` or `N_`) in the request's language."""
     return i18n.gettext(request_locale(request), message)
 
 

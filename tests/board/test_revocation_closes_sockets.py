@@ -48,6 +48,7 @@ def reply_to(socket: Any, command: dict[str, Any]) -> dict[str, Any]:
 
 async def coach_token(db: AsyncSession, workshop: LiveWorkshop) -> str:
     _row, token = await create_api_token(db, workshop.coach.id, "Test", 30)
+    await db.commit()
     return token
 
 
@@ -169,6 +170,7 @@ async def test_revoking_a_token_on_the_profile_page_closes_its_socket(
     """The coach revokes the token in the browser (cookie session); the program's socket closes."""
     await start(coach_client, workshop)
     row, token = await create_api_token(db, workshop.coach.id, "Ratsinfo", 30)
+    await db.commit()
     with await coach_client.websocket_connect(live_url(workshop), headers=bearer(token)) as socket:
         revoked = await post_form(coach_client, f"/profil/schluessel/{row.id}/widerrufen", {})
         assert revoked.status_code == 303, revoked.text

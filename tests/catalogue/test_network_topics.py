@@ -24,6 +24,7 @@ async def test_standard_named_topic_is_one_filter_entry_that_finds_methods(
     org = await make_network(db)
     standard = await create_focus_topic(db, org.network, "funktionsvielfalt der Innenstadt")
     own = await create_focus_topic(db, org.network, "Grün in der Stadt")
+    await db.commit()
     assert (standard.slug, own.slug) == ("funktionsvielfalt", "gruen-in-der-stadt")
     topics, _groups = await network_taxonomy(db, org.network.id)
     assert len(topics.values()) == len(set(topics.values())), "every topic once"

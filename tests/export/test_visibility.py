@@ -31,7 +31,9 @@ FORMATS = ("json", "csv", "xlsx", "docx", "pdf", "md")
 async def secrets(coach_client: AsyncTestClient[Any], workshop: LiveWorkshop, db: AsyncSession) -> Any:
     room = await build(coach_client, workshop, db, reveal_blind=False, reveal_votes=False, hide=HIDDEN_TEXT)
     coach_view = await room.results()
-    assert any(i["text"] == HIDDEN_TEXT for i in coach_view["ideas"])  # the coach sees all of it …
+    coach_board = await coach_client.get(f"/api/workshops/{workshop.id}/ideas")
+    assert any(i["text"] == HIDDEN_TEXT for i in coach_board.json())  # the coach sees all of it on the board …
+    assert not any(i["text"] == HIDDEN_TEXT for i in coach_view["ideas"]), "a hidden card counts in no result"
     assert any(i["text"] == BLIND_TEXT for i in coach_view["ideas"])
     assert {i["votes"] for i in coach_view["ideas"]} >= {3, 1}
     return room

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.network.conftest import Org, org, quick_argon2
 from tests.voting.conftest import SAME_ORIGIN, Room, coach_client, room, workshop
-from werkstatt import idempotency
+from werkstatt.live import events as live_events
 from werkstatt.live.models import WorkshopEvent
 from werkstatt.workshops.models import Workshop
 
@@ -56,13 +56,13 @@ def problem_fields(response: Any) -> dict[str, str]:
 
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> list[WorkshopEvent]:
-    """Every event the API routes publish (after their commit)."""
+    """Every event the API routes publish (the unit of work, after its commit)."""
     seen: list[WorkshopEvent] = []
-    real = idempotency.publish
+    real = live_events.publish
 
     def spy(channels: Any, *events: WorkshopEvent) -> None:
         seen.extend(events)
         real(channels, *events)
 
-    monkeypatch.setattr(idempotency, "publish", spy)
+    monkeypatch.setattr(live_events, "publish", spy)
     return seen

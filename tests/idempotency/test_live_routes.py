@@ -178,3 +178,19 @@ async def test_events_in_the_log_match_the_effects(room: Room, db: AsyncSession)
     for _ in range(3):
         assert (await post_idea(room, 1, "Leerstand als Atelier", "atelier")).status_code == 201
     assert await count(db, WorkshopEvent) == before + 1
+
+
+async def test_a_replay_answers_with_the_first_answers_bytes(room: Room, db: AsyncSession) -> None:
+    """On PostgreSQL the stored answer sits in JSONB, which orders an object's keys its own way: the answer is
+    stored as its JSON text, so the replay's bytes are the first answer's bytes (issue 15)."""
+    first = await post_idea(room, 2, "Trinkbrunnen am Markt", "bytes-1")
+    again = await post_idea(room, 2, "Trinkbrunnen am Markt", "bytes-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.content == first.content
+    token = room.guests[0]["token"]
+    await room.step(1)
+    vote = {"idea_id": room.ideas[1]}
+    cast = await as_guest(room.client, "POST", f"{room.base}/votes", token, json=vote, headers=key("bytes-2"))
+    recast = await as_guest(room.client, "POST", f"{room.base}/votes", token, json=vote, headers=key("bytes-2"))
+    assert (cast.status_code, recast.status_code) == (201, 201), recast.text
+    assert recast.content == cast.content

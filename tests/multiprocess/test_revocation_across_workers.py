@@ -45,6 +45,7 @@ async def _coach_with_tokens(database_url: str) -> tuple[str, list[str]]:
         await start_step(db, Actor(workshop, None, coach, is_coach=True), 0)
         await db.commit()
         tokens = [(await create_api_token(db, coach.id, f"Test {index}", 30))[1] for index in range(2)]
+        await db.commit()
         workshop_id = str(workshop.id)
     await engine.dispose()
     return workshop_id, tokens

@@ -119,6 +119,7 @@ async def check_login_limit_per_account_and_client_with_growing_waits(
     assert api.json()["detail"].startswith("Zu viele Fehlversuche. Bitte in ")
     # The coach's own device (another address) still gets in: a stranger cannot lock the account.
     own_device = await auth.authenticate(db, settings, coach.email, PASSWORD, "192.0.2.10")
+    await db.commit()
     assert own_device.id == coach.id
     # Same town hall, same address: a colleague still gets in.
     assert (await login(client, colleague.email)).status_code == 303
@@ -147,6 +148,7 @@ async def check_login_limit_per_client(
     assert (await login(client, org.accounts["coach"].email)).status_code == 429
     # Another address is not affected.
     account = await auth.authenticate(db, settings, org.accounts["coach"].email, PASSWORD, "192.0.2.77")
+    await db.commit()
     assert account.id == org.accounts["coach"].id
 
 
@@ -400,6 +402,7 @@ async def check_profile_name_language_and_api_tokens(
     assert (await client.get("/api/networks", headers=bearer)).status_code == 401
     # Someone else's token id is not found.
     other_row, _other = await auth.create_api_token(db, org.accounts["kernteam"].id, "fremd", 1)
+    await db.commit()
     await sign_in(client, db, settings, coach)
     assert (await post_form(client, f"/profil/schluessel/{other_row.id}/widerrufen", {})).status_code == 404
 
@@ -415,7 +418,8 @@ async def check_change_password_in_profile(
         {"current_password": "falsch", "password": "neues-passwort-1", "password_repeat": "neues-passwort-1"},
     )
     assert wrong.status_code == 422
-    assert "bisherige Passwort stimmt nicht" in text_of(wrong.text, "#f-current_password-error")
+    # the coach chose English in the profile check before: the field error is English as well
+    assert "current password is wrong" in text_of(wrong.text, "#f-current_password-error")
     ok = await post_form(
         client,
         "/profil/passwort",
@@ -440,6 +444,7 @@ async def test_token_create_command(
     token = result.output.strip()
     assert token.startswith("wst_")
     resolved = await load_api_account(db, token)
+    await db.commit()  # the token's first use is noted; the caller's unit of work commits it
     assert resolved is not None and resolved.id == coach.id
     missing = await asyncio.to_thread(CliRunner().invoke, main, ["token", "create", "niemand@example.org"])
     assert missing.exit_code == 1

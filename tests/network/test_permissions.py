@@ -296,6 +296,7 @@ async def test_permission_matrix_over_http_and_api(
         account = org.accounts[who]
         await sign_in(client, db, settings, account)
         _row, token = await create_api_token(db, account.id, "Matrix", 1)
+        await db.commit()
         bearer = {"authorization": f"Bearer {token}"}
     await client.get("/")
     csrf = client.cookies["csrftoken"]

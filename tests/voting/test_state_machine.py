@@ -66,7 +66,16 @@ def rules_of(position: int) -> Rules:
 RULES = {VOTE: rules_of(VOTE), OPEN_VOTE: rules_of(OPEN_VOTE)}
 T = TypeVar("T")
 PERSONAL = {"vote_cast", "vote_withdrawn"}  # another person's vote is not sent to a guest at all
-RESULT_EVENTS = {"idea_posted", "idea_hidden", "idea_withdrawn", "vote_cast", "vote_withdrawn", "revealed"}
+RESULT_EVENTS = {
+    "idea_posted",
+    "idea_hidden",
+    "idea_merged",
+    "ideas_merged",
+    "idea_withdrawn",
+    "vote_cast",
+    "vote_withdrawn",
+    "revealed",
+}
 GROUPS = ("jugendliche", "familien", "senioren", None)
 # Both ways to reveal a vote step: POST /votes/reveal and the `reveal` moderation command (API.md).
 REVEAL_PATHS = ("votes", "command")
@@ -95,7 +104,7 @@ class Card:
     id: str
     author: Guest
     label: str
-    state: str = "live"  # live | withdrawn | hidden
+    state: str = "live"  # live | withdrawn | hidden | merged
 
     def __repr__(self) -> str:
         return self.label
@@ -332,8 +341,10 @@ class VotingMachine(RuleBasedStateMachine):
         if step not in RULES:
             assert answer.status_code == 403, answer.text
             return
-        if card.state != "live":
-            assert answer.status_code == 404, answer.text
+        if card.state != "live":  # merged, hidden or withdrawn: a German 409 that says which
+            assert answer.status_code == 409, answer.text
+            word = {"merged": "zusammengeführt", "hidden": "ausgeblendet", "withdrawn": "zurückgezogen"}[card.state]
+            assert word in answer.json()["detail"], answer.text
             return
         rules = RULES[step]
         mine = self.live_dots(step, voter)
@@ -448,10 +459,25 @@ class VotingMachine(RuleBasedStateMachine):
             self.expected.append(Expect("revealed", data=revealed))
 
     @precondition(lambda self: len(self.live_cards()) > 1)
-    @rule(card=INDEX, how=st.sampled_from(["hide", "hide", "author", "coach", "someone"]), someone=INDEX)
+    @rule(card=INDEX, how=st.sampled_from(["hide", "hide", "merge", "author", "coach", "someone"]), someone=INDEX)
     def remove_card(self, card: int, how: str, someone: int) -> None:
-        """The coach hides a live card (moderation), or the author or the coach withdraws a card (a hidden
-        one too); anyone else is refused. Either way its dots stop counting and go back to their owners."""
+        """The coach hides a live card (moderation) or merges it into another live card, or the author or the
+        coach withdraws a card (a hidden one too); anyone else is refused. Either way its dots stop counting
+        and go back to their owners. A merge is for before the vote: cards with dots are refused (409)."""
+        if how == "merge":
+            source = pick(self.live_cards(), card)
+            survivor = pick([c for c in self.live_cards() if c is not source], someone)
+            answer = self.command("merge_ideas", source_id=source.id, target_id=survivor.id)
+            if any(d.card is source or d.card is survivor for d in self.all_dots):
+                assert answer.status_code in {200, 409}, answer.text  # a dot's row may be gone since
+                if answer.status_code == 409:
+                    return
+            else:
+                assert answer.status_code == 200, answer.text
+            source.state = "merged"
+            merged = source.id
+            self.expected.append(Expect("ideas_merged", check=lambda data, merged=merged: data["source"] == merged))
+            return
         if how == "hide":
             target = pick(self.live_cards(), card)
             answer = self.command("hide_idea", idea_id=target.id)
@@ -465,7 +491,7 @@ class VotingMachine(RuleBasedStateMachine):
                 )
             )
             return
-        target = pick([c for c in self.all_cards if c.state != "withdrawn"], card)
+        target = pick([c for c in self.all_cards if c.state not in {"withdrawn", "merged"}], card)
         other = pick(self.all_guests, someone)
         if how == "coach":
             answer = self.as_coach("DELETE", f"/ideas/{target.id}")
@@ -618,7 +644,7 @@ class VotingMachine(RuleBasedStateMachine):
             answer = self.as_coach("GET", "/results")
             assert answer.status_code == 200, answer.text
             shown = answer.json()
-            cards = [c for c in self.all_cards if c.state != "withdrawn"]  # the coach still sees hidden ones
+            cards = self.live_cards()  # hidden and merged cards count in no result, not even the coach's
             hidden = False
         else:
             guest = self.all_guests[(self.checks // 2) % len(self.all_guests)]

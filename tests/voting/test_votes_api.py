@@ -81,7 +81,8 @@ async def test_no_votes_on_withdrawn_cards_and_dots_come_back(room: Room) -> Non
     )
     assert withdrawn.status_code == 204, withdrawn.text
     gone = await room.vote(0, room.ideas[1])
-    assert gone.status_code == 404
+    assert gone.status_code == 409
+    assert "zurückgezogen" in gone.json()["detail"]
     assert (await room.vote(0, room.ideas[0])).json()["remaining"] == 2, "the dot on the withdrawn card came back"
 
 

@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt.board import service as board
 from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
 from werkstatt.board.queries import board_state
-from werkstatt.board.visibility import redact_idea, sees, view_event
+from werkstatt.board.visibility import redact_idea
 from werkstatt.errors import Invalid
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.live.events import event_dict, events_after
+from werkstatt.live.visibility import sees, view_event
 from werkstatt.workshops.schemas import CommandIn, CommentIn, IdeaEdit, IdeaIn, JoinIn
 from werkstatt.workshops.service import join_workshop
 
@@ -38,17 +39,14 @@ class JoinApi(Controller):
 
         async def run() -> Effect:
             try:
-                workshop, participant, token, event = await join_workshop(
+                workshop, participant, token, _event = await join_workshop(
                     db, data, request.scope["state"].get("account")
                 )
             except Invalid as error:
-                await db.rollback()
                 if "code" in error.errors:
                     await count_join_failure(request)
                 raise
-            return Effect(
-                {"token": token, "workshop_id": str(workshop.id), "participant_id": str(participant.id)}, (event,)
-            )
+            return Effect({"token": token, "workshop_id": str(workshop.id), "participant_id": str(participant.id)})
 
         return (await idempotent(request, db, run, data=data, sealed=True)).body
 
@@ -63,7 +61,6 @@ class BoardApi(Controller):
     ) -> list[dict[str, Any]]:
         actor = await actor_for(request, db, workshop_id)
         state = await board_state(db, actor.workshop, viewer_for(request, actor, "json"))
-        await db.commit()
         return list(state["ideas"])
 
     @post("/ideas", status_code=201, summary="Karte posten", operation_class=IdempotentOperation)
@@ -78,7 +75,7 @@ class BoardApi(Controller):
 
         async def run() -> Effect:
             _idea, event = await board.post_idea(db, actor, data.text, data.focus_topic_id)
-            return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")), (event,))
+            return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")))
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 
@@ -95,7 +92,7 @@ class BoardApi(Controller):
 
         async def run() -> Effect:
             _idea, event = await board.edit_idea(db, actor, idea_id, data.text)
-            return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")), (event,))
+            return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")))
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 
@@ -115,7 +112,8 @@ class BoardApi(Controller):
         actor = await actor_for(request, db, workshop_id)
 
         async def run() -> Effect:
-            return Effect(events=(await board.withdraw_idea(db, actor, idea_id),))
+            await board.withdraw_idea(db, actor, idea_id)
+            return Effect()
 
         await idempotent(request, db, run, actor=actor)
 
@@ -138,7 +136,7 @@ class BoardApi(Controller):
         async def run() -> Effect:
             _comment, event = await board.post_comment(db, actor, idea_id, data.text)
             view = view_event({"data": event.data, "type": event.type}, viewer_for(request, actor, "json"))
-            return Effect(view["data"]["comment"], (event,))
+            return Effect(view["data"]["comment"])
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 
@@ -159,7 +157,7 @@ class BoardApi(Controller):
 
         async def run() -> Effect:
             event = await board.run_command(db, actor, data.model_dump())
-            return Effect({"seq": event.seq}, (event,))
+            return Effect({"seq": event.seq})
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 
@@ -175,7 +173,6 @@ class BoardApi(Controller):
         actor = await actor_for(request, db, workshop_id)
         viewer = viewer_for(request, actor, "json")
         found = await events_after(db, workshop_id, after, limit)
-        await db.commit()
         result = []
         for event in found:
             shaped = event_dict(event)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from werkstatt.errors import Forbidden, NotFound, TooMany
+from werkstatt.i18n import _
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.permissions import Action, can
 from werkstatt.ratelimit import client_address, hit, peek, retry_after
@@ -68,7 +69,7 @@ def _same_origin_only(request: Request[Any, Any, Any]) -> None:
     server = request.scope.get("server")
     if site == "same-origin" or (origin and origin in settings.origins(server[1] if server else None)):
         return
-    raise Forbidden("Schreibende API-Aufrufe brauchen ein Bearer-Token.")
+    raise Forbidden(_("Schreibende API-Aufrufe brauchen ein Bearer-Token."))
 
 
 def viewer_for(request: Request[Any, Any, Any], actor: Actor, fmt: str = "html") -> Viewer:
@@ -87,7 +88,9 @@ async def check_join_limit(request: Request[Any, Any, Any]) -> None:
     if await peek(request.app.state, key, JOIN_WINDOW) >= JOIN_FAILURES:
         wait = await retry_after(request.app.state, key, JOIN_WINDOW)
         minutes = max(1, (wait + 59) // 60)
-        raise TooMany(f"Zu viele falsche Codes. Bitte in {minutes} Minuten erneut versuchen.", wait)
+        raise TooMany(
+            _("Zu viele falsche Codes. Bitte in %(minutes)d Minuten erneut versuchen.") % {"minutes": minutes}, wait
+        )
 
 
 async def count_join_failure(request: Request[Any, Any, Any]) -> None:

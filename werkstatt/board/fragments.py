@@ -8,8 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from werkstatt.board.push import BoardPush, changes_whole_board
-from werkstatt.board.visibility import sees, view_event
-from werkstatt.live.visibility import COACH, PROJECTOR, Viewer
+from werkstatt.live.visibility import COACH, PROJECTOR, Viewer, sees, view_event
 from werkstatt.web import environment
 
 TEMPLATE = "board/_live.html"
@@ -85,6 +84,7 @@ PUSHED = {
     "cluster_renamed": "cluster_renamed",
     "cluster_deleted": "cluster_deleted",
     "ideas_merged": "ideas_merged",
+    "idea_unmerged": "idea_unmerged",
     "idea_hidden": "idea_hidden",
     "idea_restored": "idea_restored",
 }

@@ -22,9 +22,10 @@ from sqlalchemy import func, select
 from werkstatt import metrics
 from werkstatt.board.models import Idea
 from werkstatt.errors import Invalid, TooMany
+from werkstatt.i18n import Message, _
 from werkstatt.ratelimit import Limiter
-from werkstatt.web import N_
 from werkstatt.workshops.models import Workshop
+from werkstatt.workshops.step_settings import collect_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,13 +36,13 @@ if TYPE_CHECKING:
 
 Kind = Literal["card", "comment"]
 
-TOO_FAST: dict[Kind, str] = {
-    "card": N_("Bitte etwas langsamer: Ihre nächste Karte geht in %(seconds)d Sekunden."),
-    "comment": N_("Bitte etwas langsamer: Ihr nächster Kommentar geht in %(seconds)d Sekunden."),
+TOO_FAST: dict[Kind, Message] = {
+    "card": _("Bitte etwas langsamer: Ihre nächste Karte geht in %(seconds)d Sekunden."),
+    "comment": _("Bitte etwas langsamer: Ihr nächster Kommentar geht in %(seconds)d Sekunden."),
 }
-ROOM_BUSY = N_("Gerade kommen sehr viele Beiträge auf einmal. Bitte in %(seconds)d Sekunden noch einmal senden.")
-STEP_FULL = N_("In diesem Schritt sind höchstens %(cap)d Karten pro Person möglich.")
-WORKSHOP_FULL = N_("Diese Werkstatt hat die Höchstzahl von %(cap)d Karten erreicht.")
+ROOM_BUSY = _("Gerade kommen sehr viele Beiträge auf einmal. Bitte in %(seconds)d Sekunden noch einmal senden.")
+STEP_FULL = _("In diesem Schritt sind höchstens %(cap)d Karten pro Person möglich.")
+WORKSHOP_FULL = _("Diese Werkstatt hat die Höchstzahl von %(cap)d Karten erreicht.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +107,8 @@ async def check_cards(db: AsyncSession, actor: Actor, step: AgendaStep) -> None:
     limits = CONFIGURED.limits
     if total >= limits.workshop_cards:
         metrics.post_refused("workshop_cards")
-        raise Invalid(WORKSHOP_FULL % {"cap": limits.workshop_cards}, {"text": "Limit erreicht."})
-    cap = int(step.config.get("max_cards_per_person") or limits.cards_per_step)
+        raise Invalid(WORKSHOP_FULL % {"cap": limits.workshop_cards}, {"text": _("Limit erreicht.")})
+    cap = collect_settings(step).max_cards_per_person or limits.cards_per_step
     if not actor.is_coach and own >= cap:
         metrics.post_refused("step_cap")
-        raise Invalid(STEP_FULL % {"cap": cap}, {"text": "Limit erreicht."})
+        raise Invalid(STEP_FULL % {"cap": cap}, {"text": _("Limit erreicht.")})

@@ -29,6 +29,7 @@ class Cluster(Base):
 
 class Idea(Base):
     __tablename__ = "idea"
+    __table_args__ = (UniqueConstraint("workshop_id", "number", name="uq_idea_number"),)
 
     workshop_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
     participant_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("participant.id", ondelete="CASCADE"), index=True)
@@ -46,6 +47,8 @@ class Idea(Base):
     # Hidden by the coach (with a reason only the coach sees); restorable.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str] = mapped_column(String(200), default="")
+    # The card's number in its workshop, given when it is posted (gaps allowed): the same on every screen.
+    number: Mapped[int | None] = mapped_column(Integer, default=None)
     # A duplicate merged into another card: it leaves the board, its comments move to the target.
     merged_into_id: Mapped[UUID | None] = mapped_column(
         GUID, ForeignKey("idea.id", ondelete="SET NULL"), index=True, default=None
@@ -59,6 +62,10 @@ class Comment(Base):
     participant_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(COMMENT_MAX))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where it was written when a merge moved it to the surviving card (undoing the merge moves it back).
+    merged_from_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("idea.id", ondelete="SET NULL"), index=True, default=None
+    )
 
 
 class Reaction(Base):
@@ -68,3 +75,7 @@ class Reaction(Base):
     idea_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("idea.id", ondelete="CASCADE"), index=True)
     participant_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
+    # Where it was given when a merge moved it to the surviving card (undoing the merge moves it back).
+    merged_from_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("idea.id", ondelete="SET NULL"), index=True, default=None
+    )

@@ -10,16 +10,36 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import func, literal, select, tuple_, update
 
+from werkstatt.board import rules
 from werkstatt.board.cards import card_state
+from werkstatt.board.events import (
+    BoardLocked,
+    BoardUnlocked,
+    ClusterCreated,
+    ClusterDeleted,
+    ClusterRenamed,
+    IdeaHidden,
+    IdeaMoved,
+    IdeaRestored,
+    IdeasMerged,
+    IdeaUnmerged,
+    ParticipantRemoved,
+    Revealed,
+    SpotlightChanged,
+    StepEdited,
+    TimerChanged,
+)
 from werkstatt.board.models import CLUSTER_NAME_MAX, Cluster, Comment, Idea, Reaction
 from werkstatt.board.service import clean_text, current_step
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
+from werkstatt.i18n import _
 from werkstatt.live.events import record
 from werkstatt.voting.models import Vote
 from werkstatt.voting.service import VOTING_MECHANICS, reveal_tallies
 from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
+from werkstatt.workshops.step_settings import auto_advance, cluster_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,18 +50,18 @@ if TYPE_CHECKING:
 
 def _coach(actor: Actor) -> None:
     if not actor.is_coach:
-        raise Forbidden("Nur die Moderation darf das.")
+        raise Forbidden(_("Nur die Moderation darf das."))
 
 
 def _not_closed(actor: Actor) -> None:
     if actor.workshop.state == WorkshopState.closed:
-        raise Forbidden("Die Werkstatt ist beendet; es kann nichts mehr geändert werden.")
+        raise Forbidden(_("Die Werkstatt ist beendet; es kann nichts mehr geändert werden."))
 
 
 def _step(actor: Actor) -> AgendaStep:
     step = current_step(actor.workshop)
     if step is None:
-        raise Invalid("Es läuft gerade kein Schritt.", {"step": "Kein laufender Schritt."})
+        raise Invalid(_("Es läuft gerade kein Schritt."), {"step": _("Kein laufender Schritt.")})
     return step
 
 
@@ -49,7 +69,7 @@ def _uuid(value: Any, field: str) -> UUID:
     try:
         return UUID(str(value))
     except ValueError:
-        raise Invalid("Ungültige Kennung.", {field: "Ungültige Kennung."}) from None
+        raise Invalid(_("Ungültige Kennung."), {field: _("Ungültige Kennung.")}) from None
 
 
 MAX_TIMER = 6 * 3600  # seconds
@@ -63,7 +83,7 @@ def timer_view(step: AgendaStep) -> dict[str, Any]:
         "remaining": step.timer_remaining,
         "total": step.minutes * 60,
         "server_now": now.isoformat(),
-        "auto_advance": bool(step.config.get("auto_advance")),
+        "auto_advance": auto_advance(step),
     }
 
 
@@ -77,21 +97,21 @@ async def start_timer(db: AsyncSession, actor: Actor, seconds: Any = None) -> Wo
     if seconds is None:
         seconds = step.timer_remaining or step.minutes * 60
     if not isinstance(seconds, int) or isinstance(seconds, bool) or not 1 <= seconds <= MAX_TIMER:
-        raise Invalid("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen.", {"seconds": "Ungültige Dauer."})
+        raise Invalid(_("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen."), {"seconds": _("Ungültige Dauer.")})
     step.timer_ends_at = datetime.now(UTC) + timedelta(seconds=seconds)
     step.timer_remaining = None
-    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "start"})
+    return await record(db, actor.workshop.id, TimerChanged(timer_view(step), "start"))
 
 
 async def pause_timer(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     _coach(actor)
     step = _step(actor)
     if step.timer_ends_at is None:
-        raise Invalid("Der Timer läuft nicht.", {"type": "Der Timer läuft nicht."})
+        raise Invalid(_("Der Timer läuft nicht."), {"type": _("Der Timer läuft nicht.")})
     left = int((step.timer_ends_at - datetime.now(UTC)).total_seconds())
     step.timer_remaining = max(left, 0)
     step.timer_ends_at = None
-    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "pause"})
+    return await record(db, actor.workshop.id, TimerChanged(timer_view(step), "pause"))
 
 
 async def add_minute(db: AsyncSession, actor: Actor) -> WorkshopEvent:
@@ -101,18 +121,18 @@ async def add_minute(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     now = datetime.now(UTC)
     if step.timer_ends_at is None and step.timer_remaining == 0:  # run out (on the server): one more minute runs
         step.timer_ends_at, step.timer_remaining = now + timedelta(seconds=60), None
-        return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "add"})
+        return await record(db, actor.workshop.id, TimerChanged(timer_view(step), "add"))
     if step.timer_ends_at is not None:
         left = max(int((step.timer_ends_at - now).total_seconds()), 0)
     else:  # paused, or not started yet: a minute on top of the step's own time, not on nothing
         left = step.timer_remaining if step.timer_remaining is not None else step.minutes * 60
     if left + 60 > MAX_TIMER:
-        raise Invalid("Länger als 6 Stunden geht der Timer nicht.", {"type": "Höchstens 6 Stunden."})
+        raise Invalid(_("Länger als 6 Stunden geht der Timer nicht."), {"type": _("Höchstens 6 Stunden.")})
     if step.timer_ends_at is not None:
         step.timer_ends_at = now + timedelta(seconds=left + 60)
     else:
         step.timer_remaining = left + 60
-    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "add"})
+    return await record(db, actor.workshop.id, TimerChanged(timer_view(step), "add"))
 
 
 async def stop_timer(db: AsyncSession, actor: Actor) -> WorkshopEvent:
@@ -120,7 +140,7 @@ async def stop_timer(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     step = _step(actor)
     step.timer_ends_at = None
     step.timer_remaining = None
-    return await record(db, actor.workshop.id, "timer_changed", {"timer": timer_view(step), "action": "stop"})
+    return await record(db, actor.workshop.id, TimerChanged(timer_view(step), "stop"))
 
 
 # --- reveal, lock, spotlight, step texts ------------------------------------------------------------
@@ -133,16 +153,16 @@ async def reveal(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     if step.mechanic in VOTING_MECHANICS:  # a hidden vote: the reveal carries the tallies
         return await reveal_tallies(db, actor)
     if step.revealed:
-        raise Invalid("Dieser Schritt ist schon aufgedeckt.", {"type": "Schon aufgedeckt."})
+        raise Invalid(_("Dieser Schritt ist schon aufgedeckt."), {"type": _("Schon aufgedeckt.")})
     step.revealed = True
-    return await record(db, actor.workshop.id, "revealed", {"step": step.position})
+    return await record(db, actor.workshop.id, Revealed(step.position))
 
 
 async def set_lock(db: AsyncSession, actor: Actor, locked: bool) -> WorkshopEvent:
     _coach(actor)
     _not_closed(actor)
     actor.workshop.locked = locked
-    return await record(db, actor.workshop.id, "board_locked" if locked else "board_unlocked", {"locked": locked})
+    return await record(db, actor.workshop.id, BoardLocked(locked) if locked else BoardUnlocked(locked))
 
 
 async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEvent:
@@ -150,26 +170,26 @@ async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEven
     _coach(actor)
     if target in (None, ""):
         actor.workshop.spotlight = None
-        return await record(db, actor.workshop.id, "spotlight_changed", {"spotlight": None})
-    kind, _, raw = str(target).partition(":")
+        return await record(db, actor.workshop.id, SpotlightChanged(None))
+    kind, _sep, raw = str(target).partition(":")
     item_id = _uuid(raw, "target")
     if kind == "idea":
         idea = await db.get(Idea, item_id)
-        if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.hidden:
-            raise NotFound("Diese Karte gibt es nicht.")
-        if _is_blind(actor, idea):
-            raise Invalid("Verdeckte Karten lassen sich erst nach dem Aufdecken hervorheben.", {"target": "Verdeckt."})
+        if idea is None or idea.workshop_id != actor.workshop.id or not rules.on_the_board(idea):
+            raise NotFound(rules.NOT_FOUND)
+        if rules.is_blind(actor.workshop, idea):
+            raise Invalid(
+                _("Verdeckte Karten lassen sich erst nach dem Aufdecken hervorheben."), {"target": _("Verdeckt.")}
+            )
     elif kind == "cluster":
         cluster = await db.get(Cluster, item_id)
         if cluster is None or cluster.workshop_id != actor.workshop.id:
-            raise NotFound("Diesen Cluster gibt es nicht.")
+            raise NotFound(_("Diesen Cluster gibt es nicht."))
     else:
-        raise Invalid("Hervorheben geht für eine Karte oder einen Cluster.", {"target": "Ungültiges Ziel."})
+        raise Invalid(_("Hervorheben geht für eine Karte oder einen Cluster."), {"target": _("Ungültiges Ziel.")})
     actor.workshop.spotlight = f"{kind}:{item_id}"
     view = await _spotlight_view(db, actor, kind, item_id)
-    return await record(
-        db, actor.workshop.id, "spotlight_changed", {"spotlight": actor.workshop.spotlight, "view": view}
-    )
+    return await record(db, actor.workshop.id, SpotlightChanged(actor.workshop.spotlight, view))
 
 
 SPOTLIGHT_MEMBERS = 30  # a cluster in focus lists this many of its cards on the banner
@@ -187,17 +207,10 @@ async def _spotlight_view(db: AsyncSession, actor: Actor, kind: str, item_id: UU
         idea
         for idea in (
             await db.execute(
-                select(Idea)
-                .where(
-                    Idea.cluster_id == item_id,
-                    Idea.withdrawn.is_(False),
-                    Idea.hidden.is_(False),
-                    Idea.merged_into_id.is_(None),
-                )
-                .order_by(Idea.created_at, Idea.id)
+                select(Idea).where(Idea.cluster_id == item_id, *rules.ON_THE_BOARD).order_by(Idea.created_at, Idea.id)
             )
         ).scalars()
-        if not _is_blind(actor, idea)
+        if not rules.is_blind(actor.workshop, idea)
     ]
     return {
         "kind": kind,
@@ -208,11 +221,6 @@ async def _spotlight_view(db: AsyncSession, actor: Actor, kind: str, item_id: UU
     }
 
 
-def _is_blind(actor: Actor, idea: Idea) -> bool:
-    step = next((s for s in actor.workshop.steps if s.position == idea.step_position), None)
-    return bool(step and step.config.get("blind") and not step.revealed)
-
-
 async def edit_step_text(db: AsyncSession, actor: Actor, question: Any, instructions: Any) -> WorkshopEvent:
     _coach(actor)
     _not_closed(actor)
@@ -221,8 +229,8 @@ async def edit_step_text(db: AsyncSession, actor: Actor, question: Any, instruct
     instructions = "" if instructions is None else str(instructions)
     step.question = clean_text(question, 300, "question") if question.strip() else ""
     step.instructions = clean_text(instructions, 4000, "instructions") if instructions.strip() else ""
-    texts = {"title": step.title, "question": step.question, "instructions": step.instructions}
-    return await record(db, actor.workshop.id, "step_edited", {"step": step.position, **texts})
+    edited = StepEdited(step.position, step.title, step.question, step.instructions)
+    return await record(db, actor.workshop.id, edited)
 
 
 # --- clusters ----------------------------------------------------------------------------------------
@@ -232,21 +240,21 @@ def _may_cluster(actor: Actor) -> None:
     step = _step(actor)
     if actor.is_coach:
         return
-    if step.mechanic != "cluster" or step.config.get("who", "coach") != "all":
-        raise Forbidden("In diesem Schritt ordnet nur die Moderation die Karten.")
+    if step.mechanic != "cluster" or cluster_settings(step).who != "all":
+        raise Forbidden(_("In diesem Schritt ordnet nur die Moderation die Karten."))
 
 
 async def create_cluster(db: AsyncSession, actor: Actor, name: Any) -> WorkshopEvent:
     _not_closed(actor)
     _may_cluster(actor)
     if actor.workshop.locked and not actor.is_coach:
-        raise Forbidden("Das Board ist gerade gesperrt.")
+        raise Forbidden(_("Das Board ist gerade gesperrt."))
     label = clean_text(str(name or ""), CLUSTER_NAME_MAX, "name")
     cluster = Cluster(workshop_id=actor.workshop.id, name=label, position=len(await _clusters(db, actor)))
     db.add(cluster)
     await db.flush()
-    data = {"cluster": {"id": str(cluster.id), "name": label}, "board": _board_flags(actor)}
-    return await record(db, actor.workshop.id, "cluster_created", data)
+    created = ClusterCreated({"id": str(cluster.id), "name": label}, _board_flags(actor))
+    return await record(db, actor.workshop.id, created)
 
 
 async def rename_cluster(db: AsyncSession, actor: Actor, cluster_id: Any, name: Any) -> WorkshopEvent:
@@ -254,9 +262,7 @@ async def rename_cluster(db: AsyncSession, actor: Actor, cluster_id: Any, name: 
     _may_cluster(actor)
     cluster = await _cluster(db, actor, cluster_id)
     cluster.name = clean_text(str(name or ""), CLUSTER_NAME_MAX, "name")
-    return await record(
-        db, actor.workshop.id, "cluster_renamed", {"cluster": {"id": str(cluster.id), "name": cluster.name}}
-    )
+    return await record(db, actor.workshop.id, ClusterRenamed({"id": str(cluster.id), "name": cluster.name}))
 
 
 async def delete_cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> WorkshopEvent:
@@ -267,7 +273,7 @@ async def delete_cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> Wor
     if actor.workshop.spotlight == f"cluster:{cluster.id}":
         actor.workshop.spotlight = None
     await db.delete(cluster)
-    return await record(db, actor.workshop.id, "cluster_deleted", {"cluster": {"id": str(cluster.id)}})
+    return await record(db, actor.workshop.id, ClusterDeleted({"id": str(cluster.id)}))
 
 
 async def move_idea(db: AsyncSession, actor: Actor, idea_id: Any, cluster_id: Any) -> WorkshopEvent:
@@ -276,13 +282,13 @@ async def move_idea(db: AsyncSession, actor: Actor, idea_id: Any, cluster_id: An
     _not_closed(actor)
     _may_cluster(actor)
     if actor.workshop.locked and not actor.is_coach:
-        raise Forbidden("Das Board ist gerade gesperrt.")
+        raise Forbidden(_("Das Board ist gerade gesperrt."))
     idea = await _idea(db, actor, idea_id)
     target = await _cluster(db, actor, cluster_id) if cluster_id not in (None, "") else None
     before = str(idea.cluster_id) if idea.cluster_id else None
     idea.cluster_id = target.id if target else None
     moved = {"id": str(idea.id), "cluster_id": str(target.id) if target else None, "from_cluster_id": before}
-    return await record(db, actor.workshop.id, "idea_moved", {"idea": moved})
+    return await record(db, actor.workshop.id, IdeaMoved(moved))
 
 
 async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id: Any) -> WorkshopEvent:
@@ -294,22 +300,75 @@ async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id:
     source = await _idea(db, actor, source_id)
     target = await _idea(db, actor, target_id)
     if source.id == target.id:
-        raise Invalid("Eine Karte lässt sich nicht mit sich selbst zusammenführen.", {"target": "Gleiche Karte."})
+        raise Invalid(_("Eine Karte lässt sich nicht mit sich selbst zusammenführen."), {"target": _("Gleiche Karte.")})
     if await db.scalar(select(func.count()).where(Vote.idea_id.in_([source.id, target.id]))):
-        raise Conflict("Diese Karten haben schon Punkte oder Bewertungen; zusammenführen geht nur vor der Abstimmung.")
+        raise Conflict(
+            _("Diese Karten haben schon Punkte oder Bewertungen; zusammenführen geht nur vor der Abstimmung.")
+        )
     source.merged_into_id = target.id
     await db.execute(update(Idea).where(Idea.merged_into_id == source.id).values(merged_into_id=target.id))
-    await db.execute(update(Comment).where(Comment.idea_id == source.id).values(idea_id=target.id))
-    already = select(Reaction.participant_id, Reaction.kind).where(Reaction.idea_id == target.id)
+    # Comments and reactions move to the target and remember where they were given (for `unmerge_idea`).
     await db.execute(
-        delete(Reaction).where(
-            Reaction.idea_id == source.id, tuple_(Reaction.participant_id, Reaction.kind).in_(already)
+        update(Comment)
+        .where(Comment.idea_id == source.id)
+        .values(
+            idea_id=target.id,
+            merged_from_id=func.coalesce(Comment.merged_from_id, literal(source.id, Comment.merged_from_id.type)),
         )
-    )  # the same person's same reaction on both cards counts once
-    await db.execute(update(Reaction).where(Reaction.idea_id == source.id).values(idea_id=target.id))
+    )
+    already = select(Reaction.participant_id, Reaction.kind).where(Reaction.idea_id == target.id)
+    # The same person's same reaction on both cards counts once: that one stays behind on the duplicate.
+    await db.execute(
+        update(Reaction)
+        .where(Reaction.idea_id == source.id, tuple_(Reaction.participant_id, Reaction.kind).not_in(already))
+        .values(
+            idea_id=target.id,
+            merged_from_id=func.coalesce(Reaction.merged_from_id, literal(source.id, Reaction.merged_from_id.type)),
+        )
+    )
     await db.flush()
-    data = {"source": str(source.id), "target": str(target.id), **await _card_data(db, actor, target)}
-    return await record(db, actor.workshop.id, "ideas_merged", data)
+    merged = IdeasMerged(str(source.id), str(target.id), **await _card_data(db, actor, target))
+    return await record(db, actor.workshop.id, merged)
+
+
+async def unmerge_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> WorkshopEvent:
+    """Undo a merge: the duplicate comes back on the board with the comments and reactions given to it; the
+    surviving card keeps the rest. Only while the surviving card has no dots or ratings (they were given to
+    both texts at once)."""
+    _coach(actor)
+    _not_closed(actor)
+    source = await db.get(Idea, _uuid(idea_id, "idea_id"))
+    if source is None or source.workshop_id != actor.workshop.id or source.withdrawn:
+        raise NotFound(rules.NOT_FOUND)
+    if source.merged_into_id is None:
+        raise Conflict(
+            _("Diese Karte ist mit keiner anderen zusammengeführt."), {"idea_id": _("Nicht zusammengeführt.")}
+        )
+    target = await db.get(Idea, source.merged_into_id)
+    assert target is not None
+    if await db.scalar(select(func.count()).where(Vote.idea_id == target.id)):
+        raise Conflict(
+            _(
+                "Die zusammengeführte Karte hat schon Punkte oder Bewertungen; "
+                "die Zusammenführung lässt sich nicht mehr aufheben."
+            ),
+            {"idea_id": _("Schon abgestimmt.")},
+        )
+    source.merged_into_id = None
+    for model in (Comment, Reaction):
+        await db.execute(
+            update(model)
+            .where(model.idea_id == target.id, model.merged_from_id == source.id)
+            .values(idea_id=source.id, merged_from_id=None)
+        )
+    await db.flush()
+    unmerged = IdeaUnmerged(
+        str(source.id),
+        str(target.id),
+        **await _card_data(db, actor, target),
+        source_idea=await card_state(db, actor.workshop, source),
+    )
+    return await record(db, actor.workshop.id, unmerged)
 
 
 # --- hide and remove ---------------------------------------------------------------------------------
@@ -324,7 +383,7 @@ async def hide_idea(db: AsyncSession, actor: Actor, idea_id: Any, reason: Any) -
     if actor.workshop.spotlight == f"idea:{idea.id}":
         actor.workshop.spotlight = None
     await db.flush()
-    return await record(db, actor.workshop.id, "idea_hidden", await _card_data(db, actor, idea))
+    return await record(db, actor.workshop.id, IdeaHidden(**await _card_data(db, actor, idea)))
 
 
 async def restore_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> WorkshopEvent:
@@ -332,11 +391,11 @@ async def restore_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Workshop
     _not_closed(actor)
     idea = await db.get(Idea, _uuid(idea_id, "idea_id"))
     if idea is None or idea.workshop_id != actor.workshop.id or not idea.hidden:
-        raise NotFound("Diese ausgeblendete Karte gibt es nicht.")
+        raise NotFound(_("Diese ausgeblendete Karte gibt es nicht."))
     idea.hidden = False
     idea.hidden_reason = ""
     await db.flush()
-    return await record(db, actor.workshop.id, "idea_restored", await _card_data(db, actor, idea))
+    return await record(db, actor.workshop.id, IdeaRestored(**await _card_data(db, actor, idea)))
 
 
 async def remove_participant(db: AsyncSession, actor: Actor, participant_id: Any) -> WorkshopEvent:
@@ -344,18 +403,18 @@ async def remove_participant(db: AsyncSession, actor: Actor, participant_id: Any
     _coach(actor)
     participant = await db.get(Participant, _uuid(participant_id, "participant_id"))
     if participant is None or participant.workshop_id != actor.workshop.id or participant.removed:
-        raise NotFound("Diese Person nimmt nicht teil.")
+        raise NotFound(_("Diese Person nimmt nicht teil."))
     if participant.id == actor.participant_id:
-        raise Invalid("Die Moderation kann sich nicht selbst entfernen.", {"participant_id": "Das sind Sie."})
+        raise Invalid(_("Die Moderation kann sich nicht selbst entfernen."), {"participant_id": _("Das sind Sie.")})
     participant.removed = True
-    return await record(db, actor.workshop.id, "participant_removed", {"participant": {"id": str(participant.id)}})
+    return await record(db, actor.workshop.id, ParticipantRemoved({"id": str(participant.id)}))
 
 
 def _board_flags(actor: Actor, idea: Idea | None = None) -> dict[str, Any]:
     """What a pushed card or cluster needs to know of the board: whether everyone may sort it now."""
     step = current_step(actor.workshop)
     cluster_step = step is not None and step.mechanic == "cluster"
-    everyone = bool(cluster_step and step and step.config.get("who") == "all" and not actor.workshop.locked)
+    everyone = bool(cluster_step and cluster_settings(step).who == "all" and not actor.workshop.locked)
     spotlit = idea is not None and actor.workshop.spotlight == f"idea:{idea.id}"
     return {"cluster_step": cluster_step, "all_cluster": everyone, "spotlit": spotlit}
 
@@ -370,19 +429,13 @@ async def _card_data(db: AsyncSession, actor: Actor, idea: Idea) -> dict[str, An
 
 async def _idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Idea:
     idea = await db.get(Idea, _uuid(idea_id, "idea_id"))
-    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or idea.merged_into_id:
-        raise NotFound("Diese Karte gibt es nicht.")
-    if idea.hidden and not actor.is_coach:
-        raise NotFound("Diese Karte gibt es nicht.")
-    if _is_blind(actor, idea) and not actor.is_coach and idea.participant_id != actor.participant_id:
-        raise NotFound("Diese Karte gibt es nicht.")
-    return idea
+    return rules.visible(actor.workshop, idea, coach=actor.is_coach, participant_id=actor.participant_id)
 
 
 async def _cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> Cluster:
     cluster = await db.get(Cluster, _uuid(cluster_id, "cluster_id"))
     if cluster is None or cluster.workshop_id != actor.workshop.id:
-        raise NotFound("Diesen Cluster gibt es nicht.")
+        raise NotFound(_("Diesen Cluster gibt es nicht."))
     return cluster
 
 
@@ -421,6 +474,7 @@ MODERATION: dict[str, tuple[tuple[str, ...], Any]] = {
         ("source_id", "target_id"),
         lambda db, actor, c: merge_ideas(db, actor, c.get("source_id"), c.get("target_id")),
     ),
+    "unmerge_idea": (("idea_id",), lambda db, actor, c: unmerge_idea(db, actor, c.get("idea_id"))),
     "hide_idea": (("idea_id", "reason"), lambda db, actor, c: hide_idea(db, actor, c.get("idea_id"), c.get("reason"))),
     "restore_idea": (("idea_id",), lambda db, actor, c: restore_idea(db, actor, c.get("idea_id"))),
     "remove_participant": (

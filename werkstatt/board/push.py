@@ -18,6 +18,8 @@ from uuid import UUID
 from jinja2_fragments import render_block
 from sqlalchemy import select
 
+from werkstatt.board import rules
+from werkstatt.board.cards import empty_extras
 from werkstatt.board.models import Idea
 from werkstatt.board.queries import CARDS_PER_COLUMN, board_state
 from werkstatt.board.service import idea_view
@@ -28,6 +30,7 @@ from werkstatt.voting.service import dots_by_participant, own_dots_view
 from werkstatt.web import environment
 from werkstatt.workshops.models import FORMAT_LABELS, Participant
 from werkstatt.workshops.service import get_workshop
+from werkstatt.workshops.step_settings import blind_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -146,7 +149,7 @@ async def own_blind_cards(
     """Each participant's own cards that the shared board shows them only as a count (blind, not revealed)."""
     state = boards[PARTICIPANT]
     step = state.get("step")
-    if step is None or step.mechanic != "collect" or not step.config.get("blind") or step.revealed:
+    if step is None or step.mechanic != "collect" or not blind_now(step):
         return {}
     rows = (
         await db.execute(
@@ -155,9 +158,7 @@ async def own_blind_cards(
             .where(
                 Idea.workshop_id == workshop_id,
                 Idea.step_position == step.position,
-                Idea.withdrawn.is_(False),
-                Idea.hidden.is_(False),
-                Idea.merged_into_id.is_(None),
+                *rules.ON_THE_BOARD,
             )
             .order_by(Idea.created_at, Idea.id)
         )
@@ -171,7 +172,7 @@ async def own_blind_cards(
     own: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for idea, author in rows:
         view = idea_view(idea, author, step, topics.get(idea.focus_topic_id) if idea.focus_topic_id else None)
-        view.update(own=True, comments=[], reactions={}, merged_authors=[])
+        view.update(own=True, **empty_extras())
         own[str(author.id)].append(view)
     blind = len(rows)  # the shared board counts them all as hidden; each author's line counts the others'
     return {pid: {"ideas": ideas, "others_blind": {step.position: blind - len(ideas)}} for pid, ideas in own.items()}

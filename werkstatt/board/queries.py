@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
 from sqlalchemy import and_, func, or_, select
 
-from werkstatt.board.models import Cluster, Comment, Idea, Reaction
+from werkstatt.board import rules
+from werkstatt.board.cards import card_extras, empty_extras
+from werkstatt.board.models import Cluster, Idea
 from werkstatt.board.moderation import timer_view
 from werkstatt.board.service import current_step, idea_view
 from werkstatt.board.visibility import redact_idea
@@ -165,13 +166,7 @@ def _uuid_or_none(value: str) -> UUID | None:
 
 def _visible(workshop: Workshop, viewer: Viewer, step: AgendaStep | None) -> list[Any]:
     """Conditions for the cards on this viewer's board (their own blind ones included)."""
-    conditions: list[Any] = [
-        Idea.workshop_id == workshop.id,
-        Idea.withdrawn.is_(False),
-        Idea.merged_into_id.is_(None),
-    ]
-    if viewer.role != COACH:
-        conditions.append(Idea.hidden.is_(False))
+    conditions = rules.board_cards(workshop.id, coach=viewer.role == COACH)
     if step is not None and step.mechanic == "collect":
         conditions.append(Idea.step_position == step.position)
     return conditions
@@ -179,13 +174,7 @@ def _visible(workshop: Workshop, viewer: Viewer, step: AgendaStep | None) -> lis
 
 def _blind_for_others(workshop: Workshop, viewer: Viewer) -> Any | None:
     """Others' cards of a blind step before the reveal (their text is secret to this viewer), or None."""
-    if viewer.role == COACH:
-        return None
-    positions = [s.position for s in workshop.steps if s.config.get("blind") and not s.revealed]
-    if not positions:
-        return None
-    me = UUID(viewer.participant_id) if viewer.participant_id else None
-    return and_(Idea.step_position.in_(positions), Idea.participant_id != me)
+    return rules.blind_for(workshop, coach=viewer.role == COACH, participant_id=viewer.participant_id)
 
 
 async def _views(
@@ -205,44 +194,12 @@ async def _views(
         )
         for idea, author in rows
     ]
-    ids = [idea.id for idea, _ in rows if idea.text is not None]
-    comments: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    reactions: dict[str, dict[str, int]] = defaultdict(dict)
-    merged: dict[str, list[str]] = defaultdict(list)
-    if ids:
-        for comment, author in (
-            await db.execute(
-                select(Comment, Participant)
-                .join(Participant, Participant.id == Comment.participant_id)
-                .where(Comment.idea_id.in_(ids), Comment.withdrawn.is_(False))
-                .order_by(Comment.created_at)
-            )
-        ).all():
-            comments[str(comment.idea_id)].append(
-                {"id": str(comment.id), "text": comment.text, "author_name": author.display_name}
-            )
-        for idea_id, kind, count in (
-            await db.execute(
-                select(Reaction.idea_id, Reaction.kind, func.count(Reaction.id))
-                .where(Reaction.idea_id.in_(ids))
-                .group_by(Reaction.idea_id, Reaction.kind)
-            )
-        ).all():
-            reactions[str(idea_id)][kind] = count
-        for target_id, author_name in (
-            await db.execute(
-                select(Idea.merged_into_id, Participant.display_name)
-                .join(Participant, Participant.id == Idea.participant_id)
-                .where(Idea.merged_into_id.in_(ids), Idea.anonymous.is_(False))
-            )
-        ).all():
-            merged[str(target_id)].append(author_name)
+    extras = await card_extras(
+        db, [idea.id for idea, _ in rows if idea.text is not None], blind_steps=rules.blind_positions(workshop)
+    )
     for idea in ideas:
-        if idea.get("text") is None:
-            continue
-        idea["comments"] = comments.get(idea["id"], [])
-        idea["reactions"] = reactions.get(idea["id"], {})
-        idea["merged_authors"] = merged.get(idea["id"], [])
+        if idea.get("text") is not None:
+            idea.update(extras.get(idea["id"]) or empty_extras())
     return ideas
 
 

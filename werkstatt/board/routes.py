@@ -6,6 +6,7 @@ arrives over the websocket like everyone else's, so the author never sees it twi
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -23,16 +24,18 @@ from werkstatt.board import service as board
 from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
 from werkstatt.board.queries import board_state, column_ideas
 from werkstatt.errors import DomainError, Invalid, field_errors
-from werkstatt.live.events import publish
+from werkstatt.i18n import _
 from werkstatt.live.hub import Hub
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.network.models import TargetGroup, Town
 from werkstatt.network.service import group_names
 from werkstatt.settings import Settings
+from werkstatt.uow import UnitOfWork
 from werkstatt.web import N_, gettext, htmx, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
 from werkstatt.workshops.service import join_workshop, normalise_code
+from werkstatt.workshops.step_settings import cluster_settings
 from werkstatt.workshops.views import join_url
 
 
@@ -59,7 +62,7 @@ class JoinController(Controller):
         found = (await db.execute(select(Workshop.id).where(Workshop.join_code == code))).first() if code else None
         if found is None:
             await count_join_failure(request)
-            errors = {"code": gettext(request, "Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
+            errors = {"code": _("Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
             return page(request, "board/join.html", {"code": code, "errors": errors}, status_code=422)
         return Redirect(f"/beitreten/{code}", status_code=303)
 
@@ -73,7 +76,7 @@ class JoinController(Controller):
         ).scalar_one_or_none()
         if workshop is None:
             await count_join_failure(request)
-            errors = {"code": gettext(request, "Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
+            errors = {"code": _("Diesen Code gibt es nicht. Bitte prüfen Sie ihn.")}
             return page(request, "board/join.html", {"code": code[:20], "errors": errors}, status_code=404)
         return await self._name_form(request, db, workshop, {}, {})
 
@@ -83,7 +86,7 @@ class JoinController(Controller):
         db: AsyncSession,
         workshop: Workshop,
         values: dict[str, Any],
-        errors: dict[str, str],
+        errors: Mapping[str, str],
         status: int = 200,
     ) -> Response[str]:
         town = await db.get(Town, workshop.town_id)
@@ -123,16 +126,16 @@ class JoinController(Controller):
         state: sessions.SessionState | None = request.scope["state"].get("web_session")
         try:
             data = JoinIn.model_validate({"code": code[:20], **values})
-            workshop, participant, _token, event = await join_workshop(db, data, request.scope["state"].get("account"))
+            workshop, participant, _token, _event = await join_workshop(db, data, request.scope["state"].get("account"))
         except ValidationError as error:
             found = await _by_code(db, code)
             if found is None:
-                raise Invalid("Diesen Code gibt es nicht.") from None
+                raise Invalid(_("Diesen Code gibt es nicht.")) from None
             return await self._name_form(request, db, found, values, field_errors(error), 422)
         except Invalid as error:
             if "code" in error.errors:
                 await count_join_failure(request)
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             found = await _by_code(db, code)
             if found is None:
                 return page(request, "board/join.html", {"code": code[:20], "errors": error.errors}, status_code=422)
@@ -147,8 +150,6 @@ class JoinController(Controller):
             redirect.cookies.append(cookie)
         else:
             await sessions.save_session_data(db, state, participants=participants)
-        await db.commit()
-        publish(request.app.state.channels, event)
         return redirect
 
 
@@ -165,7 +166,6 @@ class BoardController(Controller):
             from dataclasses import replace
 
             viewer = replace(viewer, role=PROJECTOR, participant_id=None)
-        await db.commit()
         context = await board_state(db, actor.workshop, viewer, column_limit=queries.CARDS_PER_COLUMN)
         context.update(
             actor=actor,
@@ -214,7 +214,7 @@ class BoardController(Controller):
         if not context["actor"].is_coach:
             from werkstatt.errors import NotFound
 
-            raise NotFound("Diese Seite gibt es nicht.")
+            raise NotFound(_("Diese Seite gibt es nicht."))
         return page(request, "board/projector.html", context, block="board")
 
     @get("/karten", name="board_more_cards")
@@ -229,12 +229,11 @@ class BoardController(Controller):
         """ "weitere anzeigen": the next batch of one column's cards after the card `nach`."""
         actor = await actor_for(request, db, workshop_id)
         viewer = viewer_for(request, actor)
-        await db.commit()
         workshop, column, limit = actor.workshop, spalte[:60], queries.CARDS_PER_COLUMN
         ideas, total = await column_ideas(db, workshop, viewer, column, nach, limit)
         step = board.current_step(workshop)
         may_cluster = column.startswith("cluster-") and (
-            actor.is_coach or (step is not None and step.config.get("who") == "all" and not workshop.locked)
+            actor.is_coach or (step is not None and cluster_settings(step).who == "all" and not workshop.locked)
         )
         context = {
             "workshop": workshop,
@@ -251,25 +250,23 @@ class BoardController(Controller):
     async def _run(
         self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, action: Any, success: str
     ) -> Response[Any]:
-        """authorize → validate → apply → record (in `action`), commit, then publish."""
+        """authorize → validate → apply → record (in `action`); the unit of work commits, then publishes. A refusal
+        rolls back and answers with the reason."""
         try:
             actor = await actor_for(request, db, workshop_id)
-            event = await action(actor)
-            await db.commit()
+            await action(actor)
         except ValidationError as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             errors = field_errors(error)
             return self._failed(request, workshop_id, next(iter(errors.values())), 422)
         except DomainError as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             if error.status_code == 404:
                 raise
-            message = error.detail if not error.errors else f"{error.detail}"
-            failed = self._failed(request, workshop_id, message, error.status_code)
+            failed = self._failed(request, workshop_id, error.detail, error.status_code)
             if error.retry_after is not None:
                 failed.headers["Retry-After"] = str(error.retry_after)
             return failed
-        publish(request.app.state.channels, event)
         if _is_htmx(request):
             return _notice(request, gettext(request, success))
         return Redirect(f"/w/{workshop_id}", status_code=303)
@@ -280,7 +277,7 @@ class BoardController(Controller):
         return page(
             request,
             "errors/error.html",
-            {"status": status, "title": gettext(request, "Nicht möglich"), "detail": message},
+            {"status": status, "title": _("Nicht möglich"), "detail": message},
             status_code=status,
         )
 
@@ -339,7 +336,10 @@ class BoardController(Controller):
         idea_id: FromPath[UUID],
     ) -> Response[Any]:
         kind = await _field(request, "kind", 20)
-        action = lambda actor: board.react(db, actor, idea_id, kind)  # noqa: E731
+        form = await request.form()
+        wanted = str(form.get("on", ""))[:5]
+        on = {"1": True, "true": True, "0": False, "false": False}.get(wanted)  # else: set unless given already
+        action = lambda actor: board.react(db, actor, idea_id, kind, on)  # noqa: E731
         return await self._run(request, db, workshop_id, action, N_("Reaktion gespeichert."))
 
     @post("/steuerung", name="board_command")
@@ -398,4 +398,4 @@ def _uuid(value: str | None, field: str) -> UUID | None:
     try:
         return UUID(value)
     except ValueError:
-        raise Invalid("Ungültige Auswahl.", {field: "Ungültige Auswahl."}) from None
+        raise Invalid(_("Ungültige Auswahl."), {field: _("Ungültige Auswahl.")}) from None

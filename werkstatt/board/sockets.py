@@ -20,12 +20,14 @@ from werkstatt.board import service as board
 from werkstatt.board.fragments import render_resync
 from werkstatt.board.push import changes_whole_board
 from werkstatt.errors import DomainError, german_message
-from werkstatt.live.events import event_dict, events_after, publish
+from werkstatt.i18n import _, translate
+from werkstatt.live.events import event_dict, events_after
 from werkstatt.live.hub import REVOKED, Connection, Hub
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.security import origin_allowed
 from werkstatt.sessions import API_TOKEN_PREFIX, hash_token, load_api_account, session_alive
+from werkstatt.uow import unit_of_work
 from werkstatt.workshops.schemas import IdeaIn
 from werkstatt.workshops.service import Actor, resolve_actor
 
@@ -57,7 +59,8 @@ async def _admit(socket: WebSocket[Any, Any, Any], workshop_id: UUID) -> tuple[A
         return None
     state = socket.scope.get("state", {})
     factory: async_sessionmaker[AsyncSession] = socket.app.state.sessionmaker
-    async with factory() as db:
+    async with unit_of_work(factory) as uow:
+        db = uow.session
         try:
             actor = await resolve_actor(
                 db, workshop_id, account=state.get("account"), session=state.get("web_session"), bearer=bearer
@@ -65,8 +68,7 @@ async def _admit(socket: WebSocket[Any, Any, Any], workshop_id: UUID) -> tuple[A
         except DomainError:
             return None
         names = await group_names(db, actor.workshop.network_id) if actor.is_coach else {}
-        await db.commit()  # the coach's participant row, if it was just made
-        return actor, names
+        return actor, names  # committed with the coach's participant row, if it was just made
 
 
 async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, after: int, role: str | None) -> None:
@@ -161,7 +163,12 @@ async def _read(socket: WebSocket[Any, Any, Any], connection: Connection, worksh
             return
         reply = await _handle(socket, connection, workshop_id, text)
         if reply is not None:
-            connection.offer(json.dumps(reply, ensure_ascii=False), None)
+            connection.offer(_frame(reply, connection.viewer.locale), None)
+
+
+def _frame(reply: dict[str, Any], locale: str) -> str:
+    """A reply to this socket, its messages in the connection's language."""
+    return json.dumps({key: translate(locale, value) for key, value in reply.items()}, ensure_ascii=False)
 
 
 async def _handle(
@@ -171,28 +178,29 @@ async def _handle(
     try:
         message = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes (a 4 KB "[[[…")
-        return {"type": "error", "detail": "Nachricht ist kein gültiges JSON."}
+        return {"type": "error", "detail": _("Nachricht ist kein gültiges JSON.")}
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        return {"type": "error", "detail": "Nachricht braucht ein Feld type."}
+        return {"type": "error", "detail": _("Nachricht braucht ein Feld type.")}
     kind = message["type"]
     if kind == "ping":
         return {"type": "pong"}
     if connection.viewer.role == PROJECTOR:
-        return {"type": "error", "detail": "Die Beamer-Ansicht ist nur zum Lesen."}
+        return {"type": "error", "detail": _("Die Beamer-Ansicht ist nur zum Lesen.")}
     state = socket.scope.get("state", {})
     factory: async_sessionmaker[AsyncSession] = socket.app.state.sessionmaker
     try:
-        async with factory() as db:
+        async with unit_of_work(factory) as uow:
+            db = uow.session
             if connection.session_hash and not await session_alive(db, connection.session_hash):
                 connection.close(4401)
-                return {"type": "error", "status": 401, "detail": "Die Sitzung ist beendet."}
+                return {"type": "error", "status": 401, "detail": _("Die Sitzung ist beendet.")}
             account = state.get("account")
             if connection.token_hash:
                 # The account as of now: a revoked token or a locked account fails here, not only on reconnect.
                 account = await load_api_account(db, bearer_token(socket) or "")
                 if account is None:  # the refusal goes out first, then the close
-                    refusal = {"type": "error", "status": 401, "detail": "Der Zugang wurde widerrufen."}
-                    connection.offer(json.dumps(refusal, ensure_ascii=False), None)
+                    refusal = {"type": "error", "status": 401, "detail": _("Der Zugang wurde widerrufen.")}
+                    connection.offer(_frame(refusal, connection.viewer.locale), None)
                     connection.close(REVOKED)
                     return None
             actor = await resolve_actor(
@@ -208,7 +216,6 @@ async def _handle(
                 _idea, event = await board.post_idea(db, actor, data.text, data.focus_topic_id)
             else:
                 event = await board.run_command(db, actor, message)
-            await db.commit()
     except ValidationError as error:
         first = error.errors()[0]
         return {"type": "error", "field": ".".join(map(str, first["loc"])), "detail": german_message(first)}
@@ -217,8 +224,7 @@ async def _handle(
             connection.close(4404)
         frame = {"type": "error", "status": error.status_code, "detail": error.detail}
         return frame if error.retry_after is None else {**frame, "retry_after": error.retry_after}
-    publish(socket.app.state.channels, event)
-    return {"type": "ack", "seq": event.seq}
+    return {"type": "ack", "seq": event.seq}  # the unit of work committed and published it
 
 
 def _cookie_session_hash(socket: WebSocket[Any, Any, Any]) -> str | None:

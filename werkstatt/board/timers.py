@@ -15,10 +15,13 @@ from uuid import UUID
 
 from sqlalchemy import select, update
 
+from werkstatt.board.events import StepStarted, TimerChanged
 from werkstatt.board.moderation import timer_view
 from werkstatt.board.service import step_view
 from werkstatt.live.events import publish, record
+from werkstatt.uow import unit_of_work
 from werkstatt.workshops.models import AgendaStep, Workshop, WorkshopState
+from werkstatt.workshops.step_settings import auto_advance
 
 if TYPE_CHECKING:
     from litestar.channels import ChannelsPlugin
@@ -46,12 +49,12 @@ async def due_timers(db: AsyncSession, now: datetime) -> list[tuple[UUID, UUID, 
 async def expire_timer(
     db: AsyncSession, step_id: UUID, workshop_id: UUID, position: int, now: datetime
 ) -> WorkshopEvent | None:
-    """End one step's timer (and advance) if nobody has yet; the caller commits, then publishes."""
+    """End one step's timer (and advance) if nobody has yet; the caller's unit of work commits, then publishes."""
     step = await db.get(AgendaStep, step_id)
     if step is None:
         return None
     following = None
-    if step.config.get("auto_advance"):
+    if auto_advance(step):
         following = await db.scalar(
             select(AgendaStep).where(AgendaStep.workshop_id == workshop_id, AgendaStep.position == position + 1)
         )
@@ -81,9 +84,9 @@ async def expire_timer(
             .execution_options(synchronize_session=False)
         )
         await db.refresh(following)
-        return await record(db, workshop_id, "step_started", {"step": step_view(following), "state": "live"})
+        return await record(db, workshop_id, StepStarted(step_view(following), "live"))
     await db.refresh(step)
-    return await record(db, workshop_id, "timer_changed", {"timer": timer_view(step), "action": "expire"})
+    return await record(db, workshop_id, TimerChanged(timer_view(step), "expire"))
 
 
 def _count(result: Any) -> int:
@@ -99,12 +102,10 @@ async def expire_timers(
         due = await due_timers(db, now)
     done: list[WorkshopEvent] = []
     for step_id, workshop_id, position in due:
-        async with sessionmaker() as db:
-            event = await expire_timer(db, step_id, workshop_id, position, now)
-            if event is None:
-                await db.rollback()
+        async with unit_of_work(sessionmaker, lambda events: publish(channels, *events)) as uow:
+            event = await expire_timer(uow.session, step_id, workshop_id, position, now)
+            if event is None:  # another sweep or the coach was first: nothing of this one stays
+                await uow.rollback()
                 continue
-            await db.commit()
-        publish(channels, event)
-        done.append(event)
+        done.append(event)  # committed, and published by the unit of work
     return done

@@ -1,50 +1,22 @@
-"""What one audience may see of an event. Secrets (another person's blind card, an anonymous author, who
-joined) are taken out before anything is rendered or sent."""
+"""What an audience may see of the board's cards and of what is on them (comments, reactions): the rules the
+board's events name (`board.events`), and the card's redaction that boards, the API and exports share."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from werkstatt.live.visibility import COACH, Viewer, author_of
-
-PERSONAL_TYPES = {"vote_cast", "vote_withdrawn"}  # one person's own business: theirs and the coach's
-COACH_ONLY_TALLY = ("by_group", "group_names")  # who voted for what, by target group
-SECRET_TALLY = ("tallies", "positions", "labels")  # per card: nothing of it while the step's tallies are hidden
-
-
-def sees(event: dict[str, Any], viewer: Viewer) -> bool:
-    """False when nothing of the event is this viewer's to see: it is then not sent to them at all, in no
-    format (another person's vote, whose data holds the card and the voter's remaining dots). The viewer's
-    seq jumps over it; replays skip it the same way."""
-    if event.get("type") in PERSONAL_TYPES:
-        own = viewer.participant_id is not None and author_of(event) == viewer.participant_id
-        return own or viewer.role == COACH
-    return True
-
-
-def _voting_view(kind: str, data: dict[str, Any], viewer: Viewer) -> dict[str, Any] | None:
-    """Tallies for the coach come with counts per target group (and, in a hidden step, the counts): none of it
-    reaches other audiences. A fixed ranking comes as the coach's and the public view."""
-    if viewer.role == COACH:
-        if kind == "ranking_fixed":
-            return {key: value for key, value in data.items() if key != "public"}
-        return None
-    if kind == "tally_updated":
-        drop = COACH_ONLY_TALLY + (SECRET_TALLY if data.get("hidden") else ())
-        return {key: copy.deepcopy(value) for key, value in data.items() if key not in drop}
-    if kind == "ranking_fixed" and "public" in data:
-        public = copy.deepcopy(data["public"])
-        shown = {row[0] for row in public}
-        return {"order": [i for i in data.get("order") or [] if i in shown], "ranking": public}
-    return None
+from werkstatt.board import rules
+from werkstatt.live.visibility import COACH, Viewer, Visibility
 
 
 def redact_idea(idea: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+    """The card as this viewer's board may show it (the card rules' `seen_as`)."""
     own = viewer.participant_id is not None and idea.get("author_id") == viewer.participant_id
-    if idea.get("hidden") and viewer.role != COACH:
+    seen = rules.seen_as(idea, coach=viewer.role == COACH, own=own)
+    if seen == rules.GONE:
         return {"id": idea["id"], "hidden": True, "text": None, "gone": True}
-    if idea.get("blind") and not own and viewer.role != COACH:
+    if seen == rules.BLIND:
         return {
             "id": idea["id"],
             "blind": True,
@@ -70,26 +42,34 @@ def redact_idea(idea: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     return view
 
 
-def view_event(event: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
-    """A copy of `event` with everything this viewer may not see removed."""
-    data = event.get("data") or {}
-    out = dict(event)
-    if "idea" in data and isinstance(data["idea"], dict) and "text" in data["idea"]:
-        out["data"] = {**data, "idea": redact_idea(data["idea"], viewer)}
-    elif "comment" in data or "reaction" in data:
-        item_key = "comment" if "comment" in data else "reaction"
-        item = dict(data[item_key])
+class Card(Visibility):
+    """Carries a card (`idea`): each audience gets it as its board may show it (a blind card's text, an
+    anonymous author, a hidden card's reason are taken out)."""
+
+    def view(self, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+        idea = data.get("idea")
+        if isinstance(idea, dict) and "text" in idea:
+            view = {**data, "idea": redact_idea(idea, viewer)}
+            if isinstance(data.get("source_idea"), dict):  # an undone merge: the card back on the board
+                view["source_idea"] = redact_idea(data["source_idea"], viewer)
+            return view
+        return copy.deepcopy(data)
+
+
+class OnCard(Visibility):
+    """Something on a card (`comment`, `reaction`): who cannot see the card gets the seq and nothing else."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def view(self, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+        item = dict(data[self.key])
         idea_author = item.pop("idea_author_id", None)
         if item.pop("idea_private", False) and viewer.role != COACH and viewer.participant_id != idea_author:
-            out["data"] = {}  # a comment on a card this viewer cannot see: the seq moves on, nothing else
-        else:
-            out["data"] = {**data, item_key: item}
-    elif event.get("type") in {"tally_updated", "ranking_fixed"}:
-        voting = _voting_view(str(event["type"]), data, viewer)
-        out["data"] = voting if voting is not None else copy.deepcopy(data)
-    elif event.get("type") in {"participant_joined", "participant_removed"} and viewer.role != COACH:
-        participant = data.get("participant") or {}
-        out["data"] = {"participant": {"id": participant.get("id")}}
-    else:
-        out["data"] = copy.deepcopy(data)
-    return out
+            return {}
+        return {**data, self.key: item}
+
+
+CARD = Card()
+COMMENT = OnCard("comment")
+REACTION = OnCard("reaction")

@@ -18,6 +18,7 @@ from sqlalchemy import or_
 
 from werkstatt.catalogue.models import Method, Origin, Visibility
 from werkstatt.errors import Forbidden, Unauthenticated
+from werkstatt.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -86,21 +87,21 @@ def viewer_from_scope(scope: Any) -> Viewer:
 
 def require_creator(viewer: Viewer) -> UUID:
     if viewer.account_id is None:
-        raise Unauthenticated("Bitte melden Sie sich an, um Methodenkarten anzulegen.")
+        raise Unauthenticated(_("Bitte melden Sie sich an, um Methodenkarten anzulegen."))
     if not viewer.can_create or viewer.network_id is None:
-        raise Forbidden("Methodenkarten anlegen können Coaches und Netzwerk-Admins eines Netzwerks.")
+        raise Forbidden(_("Methodenkarten anlegen können Coaches und Netzwerk-Admins eines Netzwerks."))
     return viewer.network_id
 
 
 def require_editor(viewer: Viewer, method: Method) -> None:
     if viewer.account_id is None:
-        raise Unauthenticated("Bitte melden Sie sich an, um Methodenkarten zu bearbeiten.")
+        raise Unauthenticated(_("Bitte melden Sie sich an, um Methodenkarten zu bearbeiten."))
     if not viewer.can_edit(method):
-        raise Forbidden("Diese Methodenkarte können Sie nicht bearbeiten. Legen Sie stattdessen eine Variante an.")
+        raise Forbidden(_("Diese Methodenkarte können Sie nicht bearbeiten. Legen Sie stattdessen eine Variante an."))
 
 
 def require_rater(viewer: Viewer) -> None:
     if viewer.account_id is None:
-        raise Unauthenticated("Bitte melden Sie sich an, um eine Methode zu bewerten.")
+        raise Unauthenticated(_("Bitte melden Sie sich an, um eine Methode zu bewerten."))
     if not viewer.can_rate:
-        raise Forbidden("Methoden bewerten können Coaches und Netzwerk-Admins.")
+        raise Forbidden(_("Methoden bewerten können Coaches und Netzwerk-Admins."))

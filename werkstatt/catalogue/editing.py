@@ -26,6 +26,7 @@ from werkstatt.catalogue.schema import TARGET_GROUPS, MethodCard
 from werkstatt.catalogue.service import _apply, _version_row, card_json, card_of
 from werkstatt.db import create_engine, create_sessionmaker
 from werkstatt.errors import Invalid
+from werkstatt.i18n import Message, _
 from werkstatt.network.models import FocusTopic, Network, TargetGroup
 from werkstatt.network.topics import FOCUS_TOPICS
 
@@ -56,12 +57,12 @@ async def _check_network_card(db: AsyncSession, card: MethodCard, viewer: Viewer
     topics, groups = await network_taxonomy(db, network_id)
     problems += taxonomy_problems(card, "", topics, groups)
     if problems:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {p.field: p.message for p in problems})
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {p.field: p.message for p in problems})
 
 
 async def _slug_free(db: AsyncSession, slug: str, network_id: UUID) -> None:
     if slug in RESERVED_SLUGS:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {"slug": "Dieser Kurzname ist reserviert."})
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {"slug": _("Dieser Kurzname ist reserviert.")})
     taken = await db.scalar(
         select(func.count())
         .select_from(Method)
@@ -69,8 +70,12 @@ async def _slug_free(db: AsyncSession, slug: str, network_id: UUID) -> None:
     )
     if taken:
         raise Invalid(
-            "Bitte prüfen Sie die markierten Felder.",
-            {"slug": "Diesen Kurznamen gibt es schon im Katalog oder in Ihrem Netzwerk; bitte einen anderen wählen."},
+            _("Bitte prüfen Sie die markierten Felder."),
+            {
+                "slug": _(
+                    "Diesen Kurznamen gibt es schon im Katalog oder in Ihrem Netzwerk; bitte einen anderen wählen."
+                )
+            },
         )
 
 
@@ -79,7 +84,8 @@ def _visibility(value: str) -> Visibility:
         return Visibility(value)
     except ValueError:
         raise Invalid(
-            "Bitte prüfen Sie die markierten Felder.", {"visibility": "Bitte „nur Netzwerk“ oder „geteilt“ wählen."}
+            _("Bitte prüfen Sie die markierten Felder."),
+            {"visibility": _("Bitte „nur Netzwerk“ oder „geteilt“ wählen.")},
         ) from None
 
 
@@ -112,9 +118,11 @@ async def create_method(
         await db.flush()
     except IntegrityError:
         await db.rollback()
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {"slug": "Diesen Kurznamen gibt es schon."}) from None
+        raise Invalid(
+            _("Bitte prüfen Sie die markierten Felder."), {"slug": _("Diesen Kurznamen gibt es schon.")}
+        ) from None
     db.add(_version_row(method, viewer, note or "Angelegt"))
-    await db.commit()
+    await db.flush()
     return method
 
 
@@ -124,7 +132,9 @@ async def update_method(
     require_editor(viewer, method)
     chosen = _visibility(visibility)
     if card.slug != method.slug:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {"slug": "Der Kurzname lässt sich nicht ändern."})
+        raise Invalid(
+            _("Bitte prüfen Sie die markierten Felder."), {"slug": _("Der Kurzname lässt sich nicht ändern.")}
+        )
     assert method.network_id is not None
     card = card.model_copy(update={"version": method.version + 1})
     await _check_network_card(db, card, viewer, method.network_id)
@@ -135,7 +145,7 @@ async def update_method(
     method.visibility = chosen
     method.updated_by_id = viewer.account_id
     db.add(_version_row(method, viewer, note or "Bearbeitet"))
-    await db.commit()
+    await db.flush()
     return method
 
 
@@ -159,7 +169,7 @@ async def suggest_fork_slug(db: AsyncSession, source: Method, network_id: UUID) 
 async def fork_method(db: AsyncSession, viewer: Viewer, source: Method, slug: str, name: str) -> Method:
     """ "Variante anlegen": a copy in the viewer's network that remembers where it came from."""
     require_creator(viewer)
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     try:
         card = card_of(source).model_copy(update={"slug": slug.strip(), "name": name.strip()})
         card = MethodCard.model_validate(card.model_dump(mode="json"))
@@ -167,7 +177,7 @@ async def fork_method(db: AsyncSession, viewer: Viewer, source: Method, slug: st
         from werkstatt.catalogue.loader import field_of, message_of
 
         errors = {field_of(item["loc"]): message_of(item) for item in error.errors()}
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", errors) from None
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), errors) from None
     return await create_method(
         db, viewer, card, Visibility.network, f"Variante von „{source.name}“ angelegt", forked_from=source
     )
@@ -176,19 +186,21 @@ async def fork_method(db: AsyncSession, viewer: Viewer, source: Method, slug: st
 def parse_card_file(content: bytes) -> MethodCard:
     """An uploaded card file → a card, or Invalid with one German message per field."""
     if len(content) > MAX_UPLOAD_BYTES:
-        raise Invalid("Die Datei ist zu groß.", {FILE_FIELD: "Die Datei ist zu groß (höchstens 200 kB)."})
+        raise Invalid(_("Die Datei ist zu groß."), {FILE_FIELD: _("Die Datei ist zu groß (höchstens 200 kB).")})
     try:
         decoded = content.decode("utf-8")
     except UnicodeDecodeError:
         raise Invalid(
-            "Die Datei ist nicht lesbar.", {FILE_FIELD: "Die Datei ist nicht in UTF-8 gespeichert."}
+            _("Die Datei ist nicht lesbar."), {FILE_FIELD: _("Die Datei ist nicht in UTF-8 gespeichert.")}
         ) from None
     data, problems = parse_yaml(decoded, "")
     if data is None:
-        raise Invalid("Die Datei ist nicht lesbar.", {p.field: p.message for p in problems})
+        raise Invalid(_("Die Datei ist nicht lesbar."), {p.field: p.message for p in problems})
     card, problems = validate_card(data, "")
     if card is None:
-        raise Invalid("Die Karte enthält Fehler; es wurde nichts gespeichert.", {p.field: p.message for p in problems})
+        raise Invalid(
+            _("Die Karte enthält Fehler; es wurde nichts gespeichert."), {p.field: p.message for p in problems}
+        )
     return card
 
 

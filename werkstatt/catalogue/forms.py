@@ -6,6 +6,7 @@ YAML parts name their path ("Schritt 2 › board.config.dots: Unbekanntes Feld."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 from werkstatt.catalogue.loader import field_of, message_of
 from werkstatt.catalogue.models import Visibility
 from werkstatt.catalogue.schema import MethodCard
+from werkstatt.i18n import Message, _
 
 CORE = (
     "slug",
@@ -62,7 +64,7 @@ sources:
 @dataclass
 class CardForm:
     values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, Message] = field(default_factory=dict)
 
 
 def dump_yaml(value: Any) -> str:
@@ -127,12 +129,13 @@ def form_key(path: str) -> tuple[str, str]:
     return "more_yaml", path
 
 
-def form_errors(errors: dict[str, str]) -> dict[str, str]:
-    found: dict[str, str] = {}
+def form_errors(errors: Mapping[str, Message]) -> dict[str, Message]:
+    """Card errors by form field; several on one field are joined (each translated on its own)."""
+    found: dict[str, Message] = {}
     for path, message in errors.items():
         key, where = form_key(path)
-        text = f"{where}: {message}" if where else message
-        found[key] = f"{found[key]} {text}" if key in found else text
+        text = Message("%(where)s: %(message)s", {"where": where, "message": message}) if where else message
+        found[key] = Message("%(first)s %(then)s", {"first": found[key], "then": text}) if key in found else text
     return found
 
 
@@ -142,22 +145,26 @@ def _number(value: Any) -> Any:
     return None if value in ("", None) else value
 
 
-def _yaml_part(text: str, key: str, expect: type, errors: dict[str, str]) -> Any:
+def _yaml_part(text: str, key: str, expect: type, errors: dict[str, Message]) -> Any:
     if len(text) > MAX_YAML:
-        errors[key] = "Der Text ist zu lang."
+        errors[key] = _("Der Text ist zu lang.")
         return None
     try:
         data = yaml.safe_load(text) if text.strip() else expect()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" in Zeile {mark.line + 1}" if mark is not None else ""
-        errors[key] = f"Kein gültiges YAML{where}: {getattr(error, 'problem', None) or 'unlesbar'}."
+        problem = getattr(error, "problem", None) or _("unlesbar")
+        errors[key] = (
+            _("Kein gültiges YAML in Zeile %(line)d: %(problem)s.") % {"line": mark.line + 1, "problem": problem}
+            if mark is not None
+            else _("Kein gültiges YAML: %(problem)s.") % {"problem": problem}
+        )
         return None
     if not isinstance(data, expect):
         errors[key] = (
-            "Bitte eine Liste von Schritten angeben (jede Zeile mit „- title: …“ beginnt einen Schritt)."
+            _("Bitte eine Liste von Schritten angeben (jede Zeile mit „- title: …“ beginnt einen Schritt).")
             if expect is list
-            else "Bitte Felder der Form „name: Wert“ angeben."
+            else _("Bitte Felder der Form „name: Wert“ angeben.")
         )
         return None
     return data
@@ -176,13 +183,15 @@ def card_from_form(form: Any, slug: str | None = None) -> tuple[MethodCard | Non
         values["slug"] = slug
     result = CardForm(values=values)
     if len(values["note"]) > 300:
-        result.errors["note"] = "Höchstens 300 Zeichen erlaubt."
+        result.errors["note"] = _("Höchstens %(max_length)s Zeichen erlaubt.") % {"max_length": 300}
     steps = _yaml_part(values["steps_yaml"], "steps_yaml", list, result.errors)
     more = _yaml_part(values["more_yaml"], "more_yaml", dict, result.errors)
     if isinstance(more, dict):
         clash = [key for key in more if key in CORE]
         if clash:
-            result.errors["more_yaml"] = f"Das Feld „{clash[0]}“ bitte oben im Formular ausfüllen."
+            result.errors["more_yaml"] = _("Das Feld „%(field)s“ bitte oben im Formular ausfüllen.") % {
+                "field": clash[0]
+            }
     if result.errors:
         return None, result
     duration: dict[str, Any] = {

@@ -1,4 +1,5 @@
-"""Reading and validating card and agenda files: one `Problem` (file, field, German message) per mistake.
+"""Reading and validating card and agenda files: one `Problem` (file, field, German message marked for
+translation) per mistake.
 
 The same rules serve `werkstatt methods check`, `werkstatt methods sync` and a coach's upload.
 """
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 
 from werkstatt.catalogue.schema import TARGET_GROUPS, AgendaTemplate, MethodCard
 from werkstatt.errors import german_message
+from werkstatt.i18n import Message, _
 from werkstatt.network.topics import FOCUS_TOPICS
 from werkstatt.web import ROOT
 
@@ -30,7 +32,7 @@ MAX_FILE_BYTES = 200_000
 class Problem:
     file: str
     field: str
-    message: str
+    message: Message
 
     def __str__(self) -> str:
         return f"{self.file}:{self.field}: {self.message}"
@@ -57,8 +59,11 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def message_of(error: Mapping[str, Any]) -> str:
-    return german_message(error).replace("' or '", "' oder '")
+def message_of(error: Mapping[str, Any]) -> Message:
+    message = german_message(error)
+    if "expected" in message.params:  # pydantic lists choices as "'a' or 'b'"
+        return message % {**message.params, "expected": str(message.params["expected"]).replace("' or '", "' oder '")}
+    return message
 
 
 def field_of(loc: Iterable[Any]) -> str:
@@ -70,11 +75,19 @@ def parse_yaml(text: str, file: str) -> tuple[dict[str, Any] | None, list[Proble
         data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - the safe loader (C version when available)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" in Zeile {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "unlesbar"
-        return None, [Problem(file, FILE_FIELD, f"Kein gültiges YAML{where}: {problem}.")]
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(error, "problem", None) or _("unlesbar")
+        return None, [
+            Problem(
+                file,
+                FILE_FIELD,
+                _("Kein gültiges YAML in Zeile %(line)d: %(problem)s.") % {"line": line, "problem": problem}
+                if line is not None
+                else _("Kein gültiges YAML: %(problem)s.") % {"problem": problem},
+            )
+        ]
     if not isinstance(data, dict):
-        return None, [Problem(file, FILE_FIELD, "Die Datei muss Felder der Form „name: Wert“ enthalten.")]
+        return None, [Problem(file, FILE_FIELD, _("Die Datei muss Felder der Form „name: Wert“ enthalten."))]
     return data, []
 
 
@@ -97,8 +110,8 @@ def duration_problems(card: MethodCard, file: str) -> list[Problem]:
         Problem(
             file,
             "steps",
-            f"Die Schritte dauern zusammen {total} Minuten; laut duration sind es "
-            f"{card.duration.min} bis {card.duration.max} Minuten.",
+            _("Die Schritte dauern zusammen %(total)d Minuten; laut duration sind es %(min)d bis %(max)d Minuten.")
+            % {"total": total, "min": card.duration.min, "max": card.duration.max},
         )
     ]
 
@@ -112,11 +125,13 @@ def reference_problems(card: MethodCard, file: str, known: set[str]) -> list[Pro
                     Problem(
                         file,
                         f"combines_with.{side}.{index}",
-                        "Eine Karte kann nicht mit sich selbst kombiniert werden.",
+                        _("Eine Karte kann nicht mit sich selbst kombiniert werden."),
                     )
                 )
             elif slug not in known:
-                found.append(Problem(file, f"combines_with.{side}.{index}", f"Unbekannter Slug '{slug}'."))
+                found.append(
+                    Problem(file, f"combines_with.{side}.{index}", _("Unbekannter Slug '%(slug)s'.") % {"slug": slug})
+                )
     return found
 
 
@@ -128,12 +143,12 @@ def taxonomy_problems(
 ) -> list[Problem]:
     topics, groups = set(focus_topics), set(target_groups)
     found = [
-        Problem(file, f"focus_topics.{index}", f"Unbekanntes Fokusthema '{slug}'.")
+        Problem(file, f"focus_topics.{index}", _("Unbekanntes Fokusthema '%(slug)s'.") % {"slug": slug})
         for index, slug in enumerate(card.focus_topics)
         if slug not in topics
     ]
     found += [
-        Problem(file, f"target_groups.{index}", f"Unbekannte Zielgruppe '{slug}'.")
+        Problem(file, f"target_groups.{index}", _("Unbekannte Zielgruppe '%(slug)s'.") % {"slug": slug})
         for index, slug in enumerate(card.target_groups)
         if slug not in groups
     ]
@@ -143,12 +158,14 @@ def taxonomy_problems(
 def read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return None, [Problem(file, FILE_FIELD, "Die Datei ist zu groß (höchstens 200 kB).")]
+            return None, [Problem(file, FILE_FIELD, _("Die Datei ist zu groß (höchstens 200 kB)."))]
         return path.read_text(encoding="utf-8"), []
     except UnicodeDecodeError:
-        return None, [Problem(file, FILE_FIELD, "Die Datei ist nicht in UTF-8 gespeichert.")]
+        return None, [Problem(file, FILE_FIELD, _("Die Datei ist nicht in UTF-8 gespeichert."))]
     except OSError as error:
-        return None, [Problem(file, FILE_FIELD, f"Die Datei lässt sich nicht lesen ({error.strerror}).")]
+        return None, [
+            Problem(file, FILE_FIELD, _("Die Datei lässt sich nicht lesen (%(reason)s).") % {"reason": error.strerror})
+        ]
 
 
 def card_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
@@ -188,11 +205,22 @@ def load(paths: Iterable[Path], reference_dir: Path | None = METHODS_DIR) -> Loa
             continue
         if card.slug != path.stem:
             result.problems.append(
-                Problem(file, "slug", f"Der Slug '{card.slug}' passt nicht zum Dateinamen '{path.name}'.")
+                Problem(
+                    file,
+                    "slug",
+                    _("Der Slug '%(slug)s' passt nicht zum Dateinamen '%(file)s'.")
+                    % {"slug": card.slug, "file": path.name},
+                )
             )
         if card.slug in result.cards:
             other = result.cards[card.slug][0]
-            result.problems.append(Problem(file, "slug", f"Der Slug '{card.slug}' kommt schon in {other} vor."))
+            result.problems.append(
+                Problem(
+                    file,
+                    "slug",
+                    _("Der Slug '%(slug)s' kommt schon in %(file)s vor.") % {"slug": card.slug, "file": other},
+                )
+            )
             continue
         result.cards[card.slug] = (file, card)
 
@@ -222,17 +250,32 @@ def load(paths: Iterable[Path], reference_dir: Path | None = METHODS_DIR) -> Loa
             continue
         if agenda.slug != path.stem:
             result.problems.append(
-                Problem(file, "slug", f"Der Slug '{agenda.slug}' passt nicht zum Dateinamen '{path.name}'.")
+                Problem(
+                    file,
+                    "slug",
+                    _("Der Slug '%(slug)s' passt nicht zum Dateinamen '%(file)s'.")
+                    % {"slug": agenda.slug, "file": path.name},
+                )
             )
         for index, step in enumerate(agenda.steps):
             if step.method is not None and step.method not in known:
-                result.problems.append(Problem(file, f"steps.{index}.method", f"Unbekannte Methode '{step.method}'."))
+                result.problems.append(
+                    Problem(file, f"steps.{index}.method", _("Unbekannte Methode '%(slug)s'.") % {"slug": step.method})
+                )
         for index, slug in enumerate(agenda.target_groups):
             if slug not in TARGET_GROUPS:
-                result.problems.append(Problem(file, f"target_groups.{index}", f"Unbekannte Zielgruppe '{slug}'."))
+                result.problems.append(
+                    Problem(file, f"target_groups.{index}", _("Unbekannte Zielgruppe '%(slug)s'.") % {"slug": slug})
+                )
         if agenda.slug in result.agendas:
             other = result.agendas[agenda.slug][0]
-            result.problems.append(Problem(file, "slug", f"Der Slug '{agenda.slug}' kommt schon in {other} vor."))
+            result.problems.append(
+                Problem(
+                    file,
+                    "slug",
+                    _("Der Slug '%(slug)s' kommt schon in %(file)s vor.") % {"slug": agenda.slug, "file": other},
+                )
+            )
             continue
         result.agendas[agenda.slug] = (file, agenda)
     return result

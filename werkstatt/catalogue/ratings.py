@@ -63,7 +63,7 @@ async def rate_method(db: AsyncSession, viewer: Viewer, method: Method, rating: 
             {"method_id": method.id, "workshop_id": rating.workshop_id, "network_id": viewer.network_id},
             ["method_id", "workshop_id"],
         )
-    await db.commit()
+    await db.flush()
     return row
 
 

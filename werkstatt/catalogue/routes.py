@@ -21,6 +21,7 @@ from werkstatt.catalogue.loader import field_of, message_of
 from werkstatt.catalogue.models import Method, Visibility
 from werkstatt.catalogue.schema import LABELS, TARGET_GROUPS, MaterialPer, MethodCard
 from werkstatt.errors import Invalid
+from werkstatt.i18n import Message, _
 from werkstatt.web import htmx, page
 
 PERSONS_MAX = 2000
@@ -73,11 +74,11 @@ def howto_jsonld(card: MethodCard, url: str) -> Markup:
     return Markup(text)  # noqa: S704 - JSON with every markup character escaped
 
 
-def _persons(value: str | None, card: MethodCard) -> tuple[int, str | None]:
+def _persons(value: str | None, card: MethodCard) -> tuple[int, Message | None]:
     if not value:
         return card.group_size.optimal, None
     if not value.isdigit() or not 1 <= int(value) <= PERSONS_MAX:
-        return card.group_size.optimal, f"Bitte eine Zahl von 1 bis {PERSONS_MAX} angeben."
+        return card.group_size.optimal, _("Bitte eine Zahl von 1 bis %(max)d angeben.") % {"max": PERSONS_MAX}
     return int(value), None
 
 
@@ -125,7 +126,7 @@ class CatalogueController(Controller):
     async def list_methods(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[str]:
         viewer = viewer_from_scope(request.scope)
         params = {key: value for key, value in request.query_params.items() if key in service.MethodQuery.model_fields}
-        errors: dict[str, str] = {}
+        errors: dict[str, Message] = {}
         try:
             query = service.parse_query(params)
         except Invalid as error:
@@ -185,9 +186,9 @@ class CatalogueController(Controller):
         content: bytes = b""
         if upload is not None and hasattr(upload, "read"):
             content = await upload.read()
-        errors: dict[str, str]
+        errors: dict[str, Message]
         if not content:
-            errors = {"file": "Bitte eine Kartendatei (.yaml) auswählen."}
+            errors = {"file": _("Bitte eine Kartendatei (.yaml) auswählen.")}
         else:
             try:
                 method = await editing.import_card(db, viewer, content, visibility)
@@ -320,7 +321,7 @@ class CatalogueController(Controller):
         except ValidationError as error:
             errors = {field_of(item["loc"]): message_of(item) for item in error.errors()}
             if "stars" in errors:
-                errors["stars"] = "Bitte 1 bis 5 Sterne wählen."
+                errors["stars"] = _("Bitte 1 bis 5 Sterne wählen.")
             context = await _detail_context(db, request, method, viewer, None)
             context.update(rating_values=values, rating_errors=errors)
             return page(request, "catalogue/detail.html", context, status_code=422)

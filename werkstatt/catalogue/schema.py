@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationInfo, field_validator, model_validator
 
+from werkstatt.i18n import _
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -171,7 +173,7 @@ class VoteConfig(Strict):
     @model_validator(mode="after")
     def _cap_fits_budget(self) -> VoteConfig:
         if self.max_per_item > self.dots_per_person:
-            raise ValueError("max_per_item darf nicht größer als dots_per_person sein")
+            raise ValueError(_("max_per_item darf nicht größer als dots_per_person sein"))
         return self
 
 
@@ -244,7 +246,7 @@ class Duration(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Duration:
         if not self.min <= self.typical <= self.max:
-            raise ValueError("Es muss min ≤ typical ≤ max gelten")
+            raise ValueError(_("Es muss min ≤ typical ≤ max gelten"))
         return self
 
 
@@ -257,7 +259,7 @@ class GroupSize(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> GroupSize:
         if self.min > self.optimal or (self.max is not None and self.optimal > self.max):
-            raise ValueError("Es muss min ≤ optimal ≤ max gelten")
+            raise ValueError(_("Es muss min ≤ optimal ≤ max gelten"))
         return self
 
 
@@ -354,7 +356,7 @@ class MethodCard(Strict):
     @classmethod
     def _unique(cls, value: list[Any]) -> list[Any]:
         if len(set(value)) != len(value):
-            raise ValueError("Einträge dürfen nicht doppelt vorkommen")
+            raise ValueError(_("Einträge dürfen nicht doppelt vorkommen"))
         return value
 
     @property

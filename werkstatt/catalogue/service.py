@@ -41,6 +41,7 @@ from werkstatt.catalogue.schema import (
 )
 from werkstatt.db import create_engine, create_sessionmaker
 from werkstatt.errors import Invalid, NotFound
+from werkstatt.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,7 +94,7 @@ def parse_query(params: dict[str, Any]) -> MethodQuery:
         from werkstatt.catalogue.loader import field_of, message_of
 
         errors = {field_of(item["loc"]): message_of(item) for item in error.errors()}
-        raise Invalid("Bitte prüfen Sie die Filter.", errors) from None
+        raise Invalid(_("Bitte prüfen Sie die Filter."), errors) from None
 
 
 def _contains(column: Any, value: str) -> Any:
@@ -167,7 +168,7 @@ async def find_method(db: AsyncSession, slug: str, viewer: Viewer = ANONYMOUS) -
 async def method_or_404(db: AsyncSession, slug: str, viewer: Viewer) -> Method:
     method = await find_method(db, slug, viewer)
     if method is None:
-        raise NotFound("Diese Methode gibt es nicht (oder sie ist nur für ein anderes Netzwerk sichtbar).")
+        raise NotFound(_("Diese Methode gibt es nicht (oder sie ist nur für ein anderes Netzwerk sichtbar)."))
     return method
 
 

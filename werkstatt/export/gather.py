@@ -1,7 +1,8 @@
 """Gathering a workshop's result for an export, as the room has seen it.
 
 The export is built for the projector's audience (role `projector`, no participant), through the same
-queries as the result page and the results API. So it shows no moderation-hidden, withdrawn or unrevealed
+queries as the result page and the results API (the card rules of werkstatt.board.rules). So it shows no
+moderation-hidden, withdrawn or merged card (a merged card's text is listed under the surviving one), no unrevealed
 blind card, no dots of a hidden vote step before the reveal (nor ranks made of them), no author at all:
 guests' display names never enter an export, only the Kernteam owners of project ideas do. Dots remembered
 on a project idea's cards are not used either (they were taken with the coach's eyes): a card shows the dots
@@ -139,8 +140,9 @@ def _ideas(
     return [
         ExportIdea(
             id=idea["id"],
-            number=number,
+            number=idea.get("number") or position,
             text=clean(idea["text"]),
+            merged=[clean(other["text"]) for other in idea.get("merged") or []],
             cluster_id=idea["cluster_id"],
             cluster=clean(names[idea["cluster_id"]]) if idea["cluster_id"] in names else None,
             votes=idea["votes"],
@@ -152,7 +154,7 @@ def _ideas(
             fixed=idea["fixed"],
             project_idea_ids=made_into.get(idea["id"], []),
         )
-        for number, idea in enumerate(shown, start=1)
+        for position, idea in enumerate(shown, start=1)
     ]
 
 

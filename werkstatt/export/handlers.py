@@ -21,13 +21,15 @@ from werkstatt.errors import Forbidden, Invalid, TooMany, Unauthenticated
 from werkstatt.export.formats import FORMATS
 from werkstatt.export.gather import gather
 from werkstatt.export.text import content_disposition, filenames
+from werkstatt.i18n import _
 from werkstatt.ratelimit import hit, retry_after
 from werkstatt.results.access import may_export
+from werkstatt.uow import UnitOfWork
 from werkstatt.web import BERLIN, request_locale
 
 EXPORT_WINDOW = 300
 EXPORT_LIMIT = 30  # per person and five minutes: a PDF costs about a second of CPU
-FORMAT_HELP = "Erlaubt sind: " + ", ".join(FORMATS) + "."
+FORMAT_HELP = _("Erlaubt sind: %(formats)s.") % {"formats": ", ".join(FORMATS)}
 
 
 def _joined(request: Request[Any, Any, Any], workshop_id: UUID) -> bool:
@@ -40,19 +42,19 @@ async def export_response(
 ) -> Response[bytes]:
     account = request.scope.get("state", {}).get("account")
     if account is None and bearer(request) is None and not _joined(request, workshop_id):
-        raise Unauthenticated("Bitte melden Sie sich an, um das Ergebnis zu exportieren.")
+        raise Unauthenticated(_("Bitte melden Sie sich an, um das Ergebnis zu exportieren."))
     actor = await reader_for(request, db, workshop_id)
     if not may_export(actor):
-        raise Forbidden("Nur die Moderation exportiert das Ergebnis der Werkstatt.")
+        raise Forbidden(_("Nur die Moderation exportiert das Ergebnis der Werkstatt."))
     chosen = FORMATS.get(fmt or "")
     if chosen is None:
-        raise Invalid("Dieses Exportformat gibt es nicht.", {"format": FORMAT_HELP})
+        raise Invalid(_("Dieses Exportformat gibt es nicht."), {"format": FORMAT_HELP})
     key = f"export:{account.id if account is not None else actor.participant_id}"
     if await hit(request.app.state, key, EXPORT_WINDOW) > EXPORT_LIMIT:
         wait = await retry_after(request.app.state, key, EXPORT_WINDOW)
-        raise TooMany("Zu viele Exporte in kurzer Zeit. Bitte gleich noch einmal versuchen.", wait)
+        raise TooMany(_("Zu viele Exporte in kurzer Zeit. Bitte gleich noch einmal versuchen."), wait)
     data = await gather(db, actor.workshop, request_locale(request))
-    await db.commit()  # the connection goes back to the pool before rendering
+    await UnitOfWork.of(db).release()  # the connection goes back to the pool before rendering
     body = await anyio.to_thread.run_sync(chosen.render, data) if chosen.slow else chosen.render(data)
     starts = data.starts_at or datetime.now(UTC)
     day = (starts if starts.tzinfo else starts.replace(tzinfo=UTC)).astimezone(BERLIN).date()
@@ -81,7 +83,7 @@ class ExportApi(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         workshop_id: FromPath[UUID],
-        fmt: Annotated[str | None, QueryParameter(name="format", description=FORMAT_HELP, max_length=10)] = None,
+        fmt: Annotated[str | None, QueryParameter(name="format", description=str(FORMAT_HELP), max_length=10)] = None,
     ) -> Response[bytes]:
         return await export_response(request, db, workshop_id, fmt)
 

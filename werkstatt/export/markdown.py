@@ -57,7 +57,7 @@ def render_md(data: ExportData) -> bytes:
         columns: list[tuple[str, bool, Callable[[ExportIdea], str]]] = [
             (_("Nr."), True, lambda i: str(i.number)),
             (_("Rang"), False, _rank),
-            (_("Idee"), False, lambda i: md(i.text)),
+            (_("Idee"), False, lambda i: md(i.with_merged(" "))),
         ]
         if data.has_clusters:
             columns.append((_("Cluster"), False, lambda i: md(i.cluster)))

@@ -36,8 +36,11 @@ class MatrixAxes(_Frozen):
 class ExportIdea(_Frozen):
     id: str
     number: int
-    """Position in the list (1, 2, …): the label of the card's point in the matrix."""
+    """The card's stable number in its workshop (the same on every screen; gaps allowed): the label of its point
+    in the matrix."""
     text: str
+    merged: list[str] = []
+    """The texts of the duplicates merged into this card."""
     cluster_id: str | None = None
     cluster: str | None = None
     votes: int | None = None
@@ -49,6 +52,10 @@ class ExportIdea(_Frozen):
     tie: bool = False
     fixed: bool = False
     project_idea_ids: list[str] = []
+
+    def with_merged(self, separator: str = "\n") -> str:
+        """The text with the duplicates merged into it, each on its own line as "+ text"."""
+        return self.text + "".join(f"{separator}+ {other}" for other in self.merged)
 
 
 class ExportCluster(_Frozen):

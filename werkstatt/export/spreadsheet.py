@@ -49,7 +49,7 @@ def render_csv(data: ExportData) -> bytes:
             [
                 "" if idea.rank is None else str(idea.rank),
                 _("ja") if idea.tie else "",
-                _cell(idea.text),
+                _cell(idea.with_merged()),
                 _cell(idea.cluster),
                 "" if idea.votes is None else str(idea.votes),
                 "" if idea.score_x is None else number(idea.score_x, data.locale, 2),
@@ -128,7 +128,7 @@ def _ideas_sheet(book: Any, formats: dict[str, Any], data: ExportData) -> None:
         sheet.number(row, 0, idea.number)
         sheet.number(row, 1, idea.rank)
         sheet.text(row, 2, _("ja") if idea.tie else None, "plain")
-        sheet.text(row, 3, idea.text)
+        sheet.text(row, 3, idea.with_merged())
         sheet.text(row, 4, idea.cluster)
         sheet.number(row, 5, idea.votes)
         sheet.number(row, 6, idea.score_x, "score")

@@ -158,7 +158,7 @@ def render_docx(data: ExportData) -> bytes:
         rows = []
         for idea in data.ideas:
             rank = "–" if idea.rank is None else f"{idea.rank}." + (" =" if idea.tie else "")
-            text = idea.text
+            text = idea.with_merged()
             titles = data.project_titles(idea)
             if titles:
                 text += f"\n→ {_('Projektidee')}: " + ", ".join(titles)

@@ -9,6 +9,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncGenerator, Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from litestar.channels import ChannelsPlugin
@@ -17,6 +18,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from redis.asyncio import Redis
 
 from werkstatt.sessions import ended_sessions
+from werkstatt.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from redis.asyncio.client import PubSub
@@ -248,6 +250,8 @@ def announce_account_changed(channels: ChannelsPlugin, account_id: str) -> None:
 
 
 def announce_sessions_ended(channels: ChannelsPlugin, db: AsyncSession) -> None:
-    """After a commit that ended an account's sessions (see `sessions.end_account_sessions`)."""
-    for token_hash in ended_sessions(db):
-        announce_session_ended(channels, token_hash)
+    """Once `db`'s unit of work has committed: the sessions that `sessions.end_account_sessions` ended in it
+    close their websockets on every worker (nothing, if it rolls back)."""
+    hashes = ended_sessions(db)
+    for token_hash in hashes:
+        UnitOfWork.of(db).after_commit(partial(announce_session_ended, channels, token_hash))

@@ -6,6 +6,7 @@ programs use `Authorization: Bearer`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post
@@ -16,6 +17,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Forbidden, Unauthenticated
+from werkstatt.i18n import _
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.live.broker import announce_token_revoked
 from werkstatt.network import auth, service
@@ -36,8 +38,9 @@ from werkstatt.network.schemas import (
     TownTopicOut,
 )
 from werkstatt.security import UNSAFE
+from werkstatt.uow import UnitOfWork
 
-CROSS_ORIGIN = "Die API nimmt Änderungen aus dem Browser nur von dieser Seite an; Programme nutzen API-Schlüssel."
+CROSS_ORIGIN = _("Die API nimmt Änderungen aus dem Browser nur von dieser Seite an; Programme nutzen API-Schlüssel.")
 
 
 def _header(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> str | None:
@@ -100,9 +103,9 @@ class NetworkApi(Controller):
         header = str(request.headers.get("authorization", ""))
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         if request.scope.get("state", {}).get("auth") != "bearer" or not token:
-            raise Unauthenticated("Bitte mit dem API-Schlüssel anmelden, der widerrufen werden soll.")
+            raise Unauthenticated(_("Bitte mit dem API-Schlüssel anmelden, der widerrufen werden soll."))
         token_hash = await auth.revoke_own_token(db, token)
-        announce_token_revoked(request.app.state.channels, token_hash)
+        UnitOfWork.of(db).after_commit(partial(announce_token_revoked, request.app.state.channels, token_hash))
 
     @get("/networks", summary="Sichtbare Netzwerke", guards=[api_allowed(Action.view_network)])
     async def networks(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> list[NetworkOut]:

@@ -19,7 +19,8 @@ from urllib.parse import unquote, urlparse
 
 from sqlalchemy import delete, func, select, update
 
-from werkstatt.errors import Invalid, NotFound, TooMany, Unauthenticated
+from werkstatt.errors import Invalid, NotFound, TooMany, Unauthenticated, own_message
+from werkstatt.i18n import Message, _, _n
 from werkstatt.network.models import Account, ApiToken, Invitation, LoginAttempt, Network, PasswordReset, Role
 from werkstatt.network.service import create_account, find_account, normalise_email
 from werkstatt.passwords import hash_password, needs_rehash, verify_password
@@ -41,7 +42,7 @@ INVITATION_DAYS = 7
 RESET_HOURS = 2
 API_TOKEN_DAYS = 30
 PROFILE_TOKEN_DAYS = 365
-WRONG_LOGIN = "E-Mail-Adresse oder Passwort stimmen nicht."
+WRONG_LOGIN = _("E-Mail-Adresse oder Passwort stimmen nicht.")
 
 
 class WrongCredentials(Unauthenticated):
@@ -66,12 +67,20 @@ def client_address(scope: Any) -> str:
     return str(client[0]) if client else "unknown"
 
 
-def wait_message(seconds: int) -> str:
+def wait_message(seconds: int) -> Message:
     if seconds < 60:
-        return f"Zu viele Fehlversuche. Bitte in {max(1, seconds)} Sekunden erneut versuchen."
+        count = max(1, seconds)
+        return _n(
+            "Zu viele Fehlversuche. Bitte in %(n)d Sekunde erneut versuchen.",
+            "Zu viele Fehlversuche. Bitte in %(n)d Sekunden erneut versuchen.",
+            count,
+        ) % {"n": count}
     minutes = math.ceil(seconds / 60)
-    unit = "Minute" if minutes == 1 else "Minuten"
-    return f"Zu viele Fehlversuche. Bitte in {minutes} {unit} erneut versuchen."
+    return _n(
+        "Zu viele Fehlversuche. Bitte in %(n)d Minute erneut versuchen.",
+        "Zu viele Fehlversuche. Bitte in %(n)d Minuten erneut versuchen.",
+        minutes,
+    ) % {"n": minutes}
 
 
 # --- login limiting -------------------------------------------------------------------------------------
@@ -117,7 +126,7 @@ async def record_failure(db: AsyncSession, settings: Settings, keys: Sequence[st
         delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(minutes=settings.login_window_minutes))
     )
     db.add_all(LoginAttempt(key=key, at=now) for key in keys)
-    await db.commit()
+    await db.commit()  # on its own, before the refusal: the request's unit of work rolls back, the count stays
 
 
 def login_keys(email: str, client: str) -> tuple[str, str]:
@@ -146,14 +155,14 @@ async def authenticate(db: AsyncSession, settings: Settings, email: str, passwor
     await db.execute(delete(LoginAttempt).where(LoginAttempt.key == pair_key))
     if account.password_hash and needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
-    await db.commit()
+    await db.flush()
     return account
 
 
 async def sign_in(db: AsyncSession, settings: Settings, previous: SessionState | None, account: Account) -> Cookie:
     """A fresh session id for the signed-in account; the previous session (anonymous or not) ends."""
     _token, cookie = await open_session(db, settings, previous=previous, account_id=account.id)
-    await db.commit()
+    await db.flush()
     return cookie
 
 
@@ -211,10 +220,11 @@ async def invite(
     try:
         email = normalise_email(email)
     except ValueError as error:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {"email": str(error)}) from None
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {"email": own_message(error)}) from None
     if await find_account(db, email) is not None:
         raise Invalid(
-            "Bitte prüfen Sie die markierten Felder.", {"email": "Für diese E-Mail-Adresse gibt es schon ein Konto."}
+            _("Bitte prüfen Sie die markierten Felder."),
+            {"email": _("Für diese E-Mail-Adresse gibt es schon ein Konto.")},
         )
     await db.execute(delete(Invitation).where(func.lower(Invitation.email) == email, Invitation.accepted_at.is_(None)))
     token = new_secret()
@@ -229,7 +239,7 @@ async def invite(
             expires_at=_now() + timedelta(days=INVITATION_DAYS),
         )
     )
-    await db.commit()
+    await db.flush()
     link = f"{base_url}/einladung/{token}"
     mailed = await send_mail(
         settings,
@@ -258,7 +268,7 @@ async def find_invitation(db: AsyncSession, token: str) -> Invitation | None:
 async def accept_invitation(db: AsyncSession, token: str, display_name: str, password: str) -> Account:
     invitation = await find_invitation(db, token)
     if invitation is None:
-        raise NotFound("Diese Einladung ist abgelaufen oder wurde schon verwendet.")
+        raise NotFound(_("Diese Einladung ist abgelaufen oder wurde schon verwendet."))
     spent = await db.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
@@ -266,15 +276,15 @@ async def accept_invitation(db: AsyncSession, token: str, display_name: str, pas
     )
     if getattr(spent, "rowcount", 0) != 1:
         await db.rollback()
-        raise NotFound("Diese Einladung ist abgelaufen oder wurde schon verwendet.")
+        raise NotFound(_("Diese Einladung ist abgelaufen oder wurde schon verwendet."))
     try:
         account = await create_account(
             db, invitation.email, Role(invitation.role), display_name, password, invitation.network_id
         )
     except ValueError as error:
         await db.rollback()
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {"password": str(error)}) from None
-    await db.commit()
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {"password": own_message(error)}) from None
+    await db.flush()
     return account
 
 
@@ -284,8 +294,8 @@ async def revoke_invitation(db: AsyncSession, network: Network, invitation_id: U
     )
     if getattr(result, "rowcount", 0) != 1:
         await db.rollback()
-        raise NotFound("Diese Einladung gibt es nicht.")
-    await db.commit()
+        raise NotFound(_("Diese Einladung gibt es nicht."))
+    await db.flush()
 
 
 # --- password reset -------------------------------------------------------------------------------------
@@ -298,7 +308,7 @@ async def create_reset_link(db: AsyncSession, account: Account, base_url: str) -
             account_id=account.id, token_hash=hash_token(token), expires_at=_now() + timedelta(hours=RESET_HOURS)
         )
     )
-    await db.commit()
+    await db.flush()
     return f"{base_url}/passwort-neu/{token}"
 
 
@@ -335,7 +345,7 @@ async def use_reset(db: AsyncSession, token: str, password: str) -> Account:
     """Set the new password once; every session of the account ends."""
     reset = await find_reset(db, token)
     if reset is None:
-        raise NotFound("Dieser Link ist abgelaufen oder wurde schon verwendet.")
+        raise NotFound(_("Dieser Link ist abgelaufen oder wurde schon verwendet."))
     spent = await db.execute(
         update(PasswordReset)
         .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
@@ -344,11 +354,11 @@ async def use_reset(db: AsyncSession, token: str, password: str) -> Account:
     account = await db.get(Account, reset.account_id)
     if getattr(spent, "rowcount", 0) != 1 or account is None:
         await db.rollback()
-        raise NotFound("Dieser Link ist abgelaufen oder wurde schon verwendet.")
+        raise NotFound(_("Dieser Link ist abgelaufen oder wurde schon verwendet."))
     account.password_hash = hash_password(password)
     await end_account_sessions(db, account.id)
     await db.execute(delete(LoginAttempt).where(LoginAttempt.key == _key("account", account.email)))
-    await db.commit()
+    await db.flush()
     return account
 
 
@@ -356,10 +366,11 @@ async def change_password(db: AsyncSession, account_id: UUID, current: str, pass
     account = await db.get(Account, account_id)
     if account is None or not verify_password(account.password_hash, current):
         raise Invalid(
-            "Bitte prüfen Sie die markierten Felder.", {"current_password": "Das bisherige Passwort stimmt nicht."}
+            _("Bitte prüfen Sie die markierten Felder."),
+            {"current_password": _("Das bisherige Passwort stimmt nicht.")},
         )
     account.password_hash = hash_password(password)
-    await db.commit()
+    await db.flush()
 
 
 # --- API tokens -----------------------------------------------------------------------------------------
@@ -375,7 +386,7 @@ async def create_api_token(db: AsyncSession, account_id: UUID, name: str, days: 
         expires_at=_now() + timedelta(days=days),
     )
     db.add(row)
-    await db.commit()
+    await db.flush()
     return row, token
 
 
@@ -399,8 +410,8 @@ async def revoke_api_token(db: AsyncSession, account_id: UUID, token_id: UUID) -
     token_hash = result.scalar_one_or_none()
     if token_hash is None:
         await db.rollback()
-        raise NotFound("Diesen Schlüssel gibt es nicht.")
-    await db.commit()
+        raise NotFound(_("Diesen Schlüssel gibt es nicht."))
+    await db.flush()
     return str(token_hash)
 
 
@@ -410,16 +421,16 @@ async def revoke_own_token(db: AsyncSession, token: str) -> str:
     result = await db.execute(delete(ApiToken).where(ApiToken.token_hash == token_hash).returning(ApiToken.id))
     if result.scalar_one_or_none() is None:
         await db.rollback()
-        raise Unauthenticated("Dieser API-Schlüssel ist ungültig.")
-    await db.commit()
+        raise Unauthenticated(_("Dieser API-Schlüssel ist ungültig."))
+    await db.flush()
     return token_hash
 
 
 async def update_profile(db: AsyncSession, account_id: UUID, display_name: str, locale: str) -> Account:
     account = await db.get(Account, account_id)
     if account is None:
-        raise NotFound("Dieses Konto gibt es nicht.")
+        raise NotFound(_("Dieses Konto gibt es nicht."))
     account.display_name = display_name
     account.locale = locale
-    await db.commit()
+    await db.flush()
     return account

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -37,6 +38,7 @@ from werkstatt.network.schemas import (
     TokenCreateForm,
 )
 from werkstatt.network.service import parse_id
+from werkstatt.uow import UnitOfWork
 
 
 class AuthController(Controller):
@@ -82,9 +84,10 @@ class AuthController(Controller):
     async def logout(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Redirect:
         ended = session_of(request)
         await sessions.end_session(db, ended)
-        await db.commit()
         if ended is not None:
-            announce_session_ended(request.app.state.channels, ended.token_hash)
+            UnitOfWork.of(db).after_commit(
+                partial(announce_session_ended, request.app.state.channels, ended.token_hash)
+            )
         return Redirect(
             "/anmelden?ok=abgemeldet", status_code=303, cookies=[sessions.clear_cookie(settings_of(request))]
         )
@@ -190,7 +193,6 @@ class ProfileController(Controller):
         state = session_of(request)
         if state is not None:
             await sessions.set_session_locale(db, state, form.locale)
-            await db.commit()
         return Redirect("/profil?ok=gespeichert", status_code=303)
 
     @post("/passwort", name="profile_password", status_code=303)
@@ -222,5 +224,5 @@ class ProfileController(Controller):
     ) -> Redirect:
         account = signed_in(request)
         token_hash = await auth.revoke_api_token(db, account.id, parse_id(token_id))
-        announce_token_revoked(request.app.state.channels, token_hash)
+        UnitOfWork.of(db).after_commit(partial(announce_token_revoked, request.app.state.channels, token_hash))
         return Redirect("/profil?ok=widerrufen", status_code=303)

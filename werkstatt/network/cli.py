@@ -14,10 +14,12 @@ async def _create_token(settings: Settings, email: str, name: str, days: int) ->
     from werkstatt.db import create_engine, create_sessionmaker
     from werkstatt.network.auth import create_api_token
     from werkstatt.network.service import find_account
+    from werkstatt.uow import unit_of_work
 
     engine = create_engine(settings)
     try:
-        async with create_sessionmaker(engine)() as db:
+        async with unit_of_work(create_sessionmaker(engine)) as uow:
+            db = uow.session
             account = await find_account(db, email.strip().lower())
             if account is None or not account.is_active:
                 raise click.ClickException(f"Kein aktives Konto mit {email}.")

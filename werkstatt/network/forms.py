@@ -11,6 +11,7 @@ from litestar.response import Redirect
 from pydantic import BaseModel, ValidationError
 
 from werkstatt.errors import Unauthenticated, invalid_from
+from werkstatt.i18n import _
 from werkstatt.network.permissions import Action, can
 from werkstatt.web import htmx, page
 
@@ -31,7 +32,7 @@ def account_of(request: Request[Any, Any, Any]) -> CurrentAccount | None:
 def signed_in(request: Request[Any, Any, Any]) -> CurrentAccount:
     account = account_of(request)
     if account is None:
-        raise Unauthenticated("Bitte melden Sie sich an.")
+        raise Unauthenticated(_("Bitte melden Sie sich an."))
     return account
 
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from werkstatt.errors import Forbidden, NotFound, Unauthenticated
+from werkstatt.i18n import _
 from werkstatt.network.models import Role
 
 if TYPE_CHECKING:
@@ -139,18 +140,18 @@ def require(account: CurrentAccount | None, action: Action, network_id: UUID | N
     """`can()` as an exception for actions on an account's objects: 401 anonymous, 404 another network's
     object, 403 a role without the right."""
     if account is None:
-        raise Unauthenticated("Bitte melden Sie sich an.")
+        raise Unauthenticated(_("Bitte melden Sie sich an."))
     if network_id is not None and not in_network(account, network_id):
-        raise NotFound("Nicht gefunden.")
+        raise NotFound(_("Nicht gefunden."))
     if not role_may(account.role, action):
-        raise Forbidden("Diese Aktion ist für Ihre Rolle nicht freigegeben.")
+        raise Forbidden(_("Diese Aktion ist für Ihre Rolle nicht freigegeben."))
     return account
 
 
 def require_network(account: CurrentAccount | None, network_id: UUID | None) -> None:
     """404 unless the object's network is the account's (or the account is the instance admin)."""
     if not in_network(account, network_id):
-        raise NotFound("Nicht gefunden.")
+        raise NotFound(_("Nicht gefunden."))
 
 
 def current_account(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentAccount | None:
@@ -165,9 +166,9 @@ def allowed(action: Action) -> Any:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         account = current_account(connection)
         if account is None and not role_may(ANONYMOUS, action):
-            raise Unauthenticated("Bitte melden Sie sich an.")
+            raise Unauthenticated(_("Bitte melden Sie sich an."))
         if not role_may(role_of(account), action):
-            raise Forbidden("Diese Aktion ist für Ihre Rolle nicht freigegeben.")
+            raise Forbidden(_("Diese Aktion ist für Ihre Rolle nicht freigegeben."))
 
     guard.__name__ = f"allowed_{action.value}"
     return guard

@@ -5,6 +5,8 @@ for another network's ids → validate → service command → redirect (or the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -14,6 +16,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Invalid, NotFound
+from werkstatt.i18n import Message, _
 from werkstatt.live.broker import announce_account_changed, announce_sessions_ended
 from werkstatt.network import auth, service
 from werkstatt.network.forms import (
@@ -29,6 +32,7 @@ from werkstatt.network.models import KERNTEAM_ROLE_LABELS, KernteamMember, Netwo
 from werkstatt.network.permissions import Action, allowed, require
 from werkstatt.network.schemas import InviteForm, KernteamForm, NameForm, RoleForm, TownForm, TownTopicChoice
 from werkstatt.sessions import open_session
+from werkstatt.uow import UnitOfWork
 
 PRIORITIES = list(range(1, 10))
 
@@ -79,7 +83,7 @@ class NetworkController(Controller):
         db: AsyncSession,
         town: Town,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         topics = await service.topics_of(db, town.network_id)
         if values is None:
@@ -110,11 +114,11 @@ class NetworkController(Controller):
         data = {key: str(value) for key, value in form.items() if key != "_csrf_token"}
         chosen_ids = [str(value) for value in form.getall("topic")] if "topic" in form else []
         known = {str(topic.id): topic for topic in await service.topics_of(db, town.network_id)}
-        errors: dict[str, str] = {}
+        errors: dict[str, Message] = {}
         choices: list[TownTopicChoice] = []
         for raw in chosen_ids:
             if raw not in known:
-                errors["_"] = "Unbekanntes Schwerpunktthema."
+                errors["_"] = _("Unbekanntes Schwerpunktthema.")
                 continue
             fields = {
                 "focus_topic_id": raw,
@@ -140,7 +144,7 @@ class NetworkController(Controller):
         db: AsyncSession,
         town: Town,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         context = {
             "town": town,
@@ -160,7 +164,7 @@ class NetworkController(Controller):
             db, await service.get_network(db, signed_in(request), town.network_id), member_id
         )
         if member.town_id != town.id:
-            raise NotFound("Nicht gefunden.")
+            raise NotFound(_("Nicht gefunden."))
         return town, member
 
     @get("/staedte/{town_id:str}/kernteam", name="kernteam", guards=[allowed(Action.manage_kernteam)])
@@ -244,7 +248,7 @@ class AdminController(Controller):
         db: AsyncSession,
         network: Network,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         context = {
             "network": network,
@@ -307,7 +311,7 @@ class AdminController(Controller):
         network: Network,
         town: Town,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         context = {
             "network": network,
@@ -323,7 +327,7 @@ class AdminController(Controller):
         network = await self._network(request, db, network_id, Action.manage_town)
         town = await service.get_town(db, signed_in(request), town_id)
         if town.network_id != network.id:
-            raise NotFound("Diese Stadt gibt es nicht.")
+            raise NotFound(_("Diese Stadt gibt es nicht."))
         return network, town
 
     @get("/{network_id:str}/staedte/{town_id:str}", name="admin_town", guards=[allowed(Action.manage_town)])
@@ -351,7 +355,7 @@ class AdminController(Controller):
             form = validate(TownForm, data)
             await service.update_town(db, town, form.name, form.description)
         except Invalid as error:
-            await db.rollback()  # a lost race on the unique name: reload what the rollback expired
+            await UnitOfWork.of(db).rollback()  # a lost race on the unique name: reload what the rollback expired
             network, town = await self._town(request, db, network_id, town_id)
             return await self._town_page(request, network, town, data, error.errors)
         return Redirect(f"/verwaltung/{network.id}/staedte/{town.id}?ok=gespeichert", status_code=303)
@@ -410,7 +414,7 @@ class AdminController(Controller):
         kind: str,
         item: Any,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         context = {
             "network": network,
@@ -428,7 +432,7 @@ class AdminController(Controller):
             return await service.get_group(db, network, item_id)
         from werkstatt.errors import NotFound
 
-        raise NotFound("Nicht gefunden.")
+        raise NotFound(_("Nicht gefunden."))
 
     async def _item_form(
         self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, kind: str, item_id: str
@@ -450,7 +454,7 @@ class AdminController(Controller):
             else:
                 await service.rename_target_group(db, item, form.name)
         except Invalid as error:
-            await db.rollback()  # a lost race on the unique name: reload what the rollback expired
+            await UnitOfWork.of(db).rollback()  # a lost race on the unique name: reload what the rollback expired
             network = await self._network(request, db, network_id, Action.manage_taxonomy)
             item = await self._item(db, network, kind, item_id)
             return await self._rename_page(request, network, kind, item, data, error.errors)
@@ -552,7 +556,7 @@ class AdminController(Controller):
         network: Network,
         *,
         values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
         link: str | None = None,
         link_kind: str | None = None,
         mailed: bool = False,
@@ -638,11 +642,10 @@ class AdminController(Controller):
         except Invalid as error:
             return await self._accounts_page(request, db, network, errors=error.errors)
         announce_sessions_ended(request.app.state.channels, db)
-        announce_account_changed(request.app.state.channels, str(target.id))
+        UnitOfWork.of(db).after_commit(partial(announce_account_changed, request.app.state.channels, str(target.id)))
         if own:
             # The actor changed their own role: their session ended with the others; give them a fresh id.
             _token, cookie = await open_session(db, settings_of(request), previous=None, account_id=target.id)
-            await db.commit()
             return Redirect("/netzwerk?ok=rolle", status_code=303, cookies=[cookie])
         return Redirect(f"/verwaltung/{network.id}/konten?ok=gespeichert", status_code=303)
 
@@ -664,7 +667,7 @@ class AdminController(Controller):
         except Invalid as error:
             return await self._accounts_page(request, db, network, errors=error.errors)
         announce_sessions_ended(request.app.state.channels, db)
-        announce_account_changed(request.app.state.channels, str(target.id))
+        UnitOfWork.of(db).after_commit(partial(announce_account_changed, request.app.state.channels, str(target.id)))
         return Redirect(f"/verwaltung/{network.id}/konten?ok=gespeichert", status_code=303)
 
     @post(

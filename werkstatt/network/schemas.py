@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from werkstatt.i18n import _
 from werkstatt.network.models import KernteamRole
 
 MIN_PASSWORD = 10
@@ -24,23 +25,23 @@ def clean_text(value: str) -> str:
     value = value.strip()
     for char in value:
         if (unicodedata.category(char) == "Cc" and char not in "\n\r\t") or char in _BIDI_CONTROLS:
-            raise ValueError("Enthält unzulässige Steuerzeichen.")
+            raise ValueError(_("Enthält unzulässige Steuerzeichen."))
     return value
 
 
 def _name(value: str) -> str:
     value = clean_text(value)
     if not value:
-        raise ValueError("Bitte einen Namen angeben.")
+        raise ValueError(_("Bitte einen Namen angeben."))
     if "\n" in value or "\r" in value or "\t" in value:
-        raise ValueError("Der Name muss in eine Zeile passen.")
+        raise ValueError(_("Der Name muss in eine Zeile passen."))
     return value
 
 
 def _max(limit: int) -> AfterValidator:
     def check(value: str) -> str:
         if len(value) > limit:
-            raise ValueError(f"Höchstens {limit} Zeichen erlaubt.")
+            raise ValueError(_("Höchstens %(max_length)s Zeichen erlaubt.") % {"max_length": limit})
         return value
 
     return AfterValidator(check)
@@ -145,14 +146,14 @@ class PasswordPair(FormInput):
     @classmethod
     def _long_enough(cls, value: str) -> str:
         if len(value) < MIN_PASSWORD:
-            raise ValueError(f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen lang sein.")
+            raise ValueError(_("Das Passwort muss mindestens %(n)d Zeichen lang sein.") % {"n": MIN_PASSWORD})
         return value
 
     @field_validator("password_repeat")
     @classmethod
     def _same(cls, value: str, info: ValidationInfo) -> str:
         if "password" in info.data and value != info.data["password"]:
-            raise ValueError("Die beiden Passwörter stimmen nicht überein.")
+            raise ValueError(_("Die beiden Passwörter stimmen nicht überein."))
         return value
 
 

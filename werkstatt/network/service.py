@@ -1,8 +1,8 @@
 """Commands on the organisation: networks, towns, Kernteams, focus topics, target groups and accounts.
 
 Routes authorise (permissions.py) and hand validated input here; each command checks what only the database
-knows (duplicates, ids of the right network), applies the change and commits it. A failed check raises
-`Invalid` with a German message per field and leaves nothing behind."""
+knows (duplicates, ids of the right network) and applies the change; the request's unit of work commits it.
+A failed check raises `Invalid` with a German message per field and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from werkstatt.db import create_engine, create_sessionmaker
 from werkstatt.errors import Invalid, NotFound
+from werkstatt.i18n import Message, _
 from werkstatt.network.models import (
     Account,
     FocusTopic,
@@ -34,6 +35,7 @@ from werkstatt.network.schemas import MIN_PASSWORD, TownTopicChoice
 from werkstatt.network.topics import FOCUS_TOPICS
 from werkstatt.passwords import hash_password
 from werkstatt.sessions import end_account_sessions
+from werkstatt.uow import unit_of_work
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -51,15 +53,15 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL.match(email) or len(email) > 254:
-        raise ValueError("Bitte eine gültige E-Mail-Adresse angeben.")
+        raise ValueError(_("Bitte eine gültige E-Mail-Adresse angeben."))
     return email
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise ValueError(f"Das Passwort muss mindestens {MIN_PASSWORD} Zeichen lang sein.")
+        raise ValueError(_("Das Passwort muss mindestens %(n)d Zeichen lang sein.") % {"n": MIN_PASSWORD})
     if len(password) > 200:
-        raise ValueError("Das Passwort darf höchstens 200 Zeichen lang sein.")
+        raise ValueError(_("Das Passwort darf höchstens 200 Zeichen lang sein."))
 
 
 def slugify(name: str, limit: int = 60) -> str:
@@ -92,26 +94,29 @@ def parse_id(value: str | UUID) -> UUID:
     try:
         return UUID(value)
     except ValueError:
-        raise NotFound("Nicht gefunden.") from None
+        raise NotFound(_("Nicht gefunden.")) from None
 
 
 def _same_name(a: str, b: str) -> bool:
     return unicodedata.normalize("NFC", a).casefold() == unicodedata.normalize("NFC", b).casefold()
 
 
-def _check_unique(names: Sequence[tuple[UUID, str]], name: str, field: str, message: str, exclude: UUID | None) -> None:
+def _check_unique(
+    names: Sequence[tuple[UUID, str]], name: str, field: str, message: Message, exclude: UUID | None
+) -> None:
     for other_id, other in names:
         if other_id != exclude and _same_name(other, name):
-            raise Invalid("Bitte prüfen Sie die markierten Felder.", {field: message})
+            raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {field: message})
 
 
-async def _commit(db: AsyncSession, field: str, message: str) -> None:
-    """Commit; a unique constraint that another request won meanwhile becomes the same field error."""
+async def _flush(db: AsyncSession, field: str, message: Message) -> None:
+    """Write now (the unit of work commits); a unique constraint that another request won meanwhile becomes the
+    same field error, and nothing of the unit of work stays."""
     try:
-        await db.commit()
+        await db.flush()
     except IntegrityError:
         await db.rollback()
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {field: message}) from None
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {field: message}) from None
 
 
 # --- reading, with network isolation --------------------------------------------------------------------
@@ -127,7 +132,7 @@ async def visible_networks(db: AsyncSession, account: CurrentAccount) -> list[Ne
 async def get_network(db: AsyncSession, account: CurrentAccount | None, network_id: str | UUID) -> Network:
     network = await db.get(Network, parse_id(network_id))
     if network is None:
-        raise NotFound("Dieses Netzwerk gibt es nicht.")
+        raise NotFound(_("Dieses Netzwerk gibt es nicht."))
     require_network(account, network.id)
     return network
 
@@ -143,7 +148,7 @@ async def get_town(db: AsyncSession, account: CurrentAccount | None, town_id: st
         )
     ).scalar_one_or_none()
     if town is None:
-        raise NotFound("Diese Stadt gibt es nicht.")
+        raise NotFound(_("Diese Stadt gibt es nicht."))
     require_network(account, town.network_id)
     return town
 
@@ -197,14 +202,14 @@ async def group_names(db: AsyncSession, network_id: UUID) -> dict[str, str]:
 async def get_topic(db: AsyncSession, network: Network, item_id: str | UUID) -> FocusTopic:
     topic = await db.get(FocusTopic, parse_id(item_id))
     if topic is None or topic.network_id != network.id:
-        raise NotFound("Nicht gefunden.")
+        raise NotFound(_("Nicht gefunden."))
     return topic
 
 
 async def get_group(db: AsyncSession, network: Network, item_id: str | UUID) -> TargetGroup:
     group = await db.get(TargetGroup, parse_id(item_id))
     if group is None or group.network_id != network.id:
-        raise NotFound("Nicht gefunden.")
+        raise NotFound(_("Nicht gefunden."))
     return group
 
 
@@ -217,7 +222,7 @@ async def get_member(db: AsyncSession, network: Network, item_id: str | UUID) ->
         )
     ).scalar_one_or_none()
     if member is None:
-        raise NotFound("Nicht gefunden.")
+        raise NotFound(_("Nicht gefunden."))
     return member
 
 
@@ -226,7 +231,7 @@ async def get_member(db: AsyncSession, network: Network, item_id: str | UUID) ->
 
 async def create_network(db: AsyncSession, name: str, *, field: str = "name") -> Network:
     existing = [(row.id, row.name) for row in (await db.execute(select(Network.id, Network.name))).all()]
-    message = "Ein Netzwerk mit diesem Namen gibt es schon."
+    message = _("Ein Netzwerk mit diesem Namen gibt es schon.")
     _check_unique(existing, name, field, message, None)
     slugs = set((await db.execute(select(Network.slug))).scalars())
     network = Network(name=name, slug=_unique_slug(name, slugs))
@@ -234,7 +239,7 @@ async def create_network(db: AsyncSession, name: str, *, field: str = "name") ->
     await db.flush()
     for position, group in enumerate(DEFAULT_TARGET_GROUPS):
         db.add(TargetGroup(network_id=network.id, name=group, slug=slugify(group), position=position))
-    await _commit(db, field, message)
+    await _flush(db, field, message)
     return network
 
 
@@ -243,7 +248,7 @@ async def create_network(db: AsyncSession, name: str, *, field: str = "name") ->
 
 async def create_focus_topic(db: AsyncSession, network: Network, name: str, *, field: str = "name") -> FocusTopic:
     topics = await topics_of(db, network.id)
-    message = "Dieses Schwerpunktthema gibt es im Netzwerk schon."
+    message = _("Dieses Schwerpunktthema gibt es im Netzwerk schon.")
     _check_unique([(t.id, t.name) for t in topics], name, field, message, None)
     topic = FocusTopic(
         network_id=network.id,
@@ -252,30 +257,30 @@ async def create_focus_topic(db: AsyncSession, network: Network, name: str, *, f
         position=max((t.position for t in topics), default=-1) + 1,
     )
     db.add(topic)
-    await _commit(db, field, message)
+    await _flush(db, field, message)
     return topic
 
 
 async def rename_focus_topic(db: AsyncSession, topic: FocusTopic, name: str, *, field: str = "name") -> None:
     topics = await topics_of(db, topic.network_id)
-    message = "Dieses Schwerpunktthema gibt es im Netzwerk schon."
+    message = _("Dieses Schwerpunktthema gibt es im Netzwerk schon.")
     _check_unique([(t.id, t.name) for t in topics], name, field, message, topic.id)
     topic.name = name
-    await _commit(db, field, message)
+    await _flush(db, field, message)
 
 
 async def delete_focus_topic(db: AsyncSession, topic: FocusTopic) -> None:
     await db.execute(delete(TownFocusTopic).where(TownFocusTopic.focus_topic_id == topic.id))
     await db.delete(topic)
-    await db.commit()
+    await db.flush()
 
 
 async def create_target_group(db: AsyncSession, network: Network, name: str, *, field: str = "name") -> TargetGroup:
     groups = await groups_of(db, network.id)
-    message = "Diese Zielgruppe gibt es im Netzwerk schon."
+    message = _("Diese Zielgruppe gibt es im Netzwerk schon.")
     _check_unique([(g.id, g.name) for g in groups], name, field, message, None)
     if len(name) > 80:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {field: "Höchstens 80 Zeichen erlaubt."})
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {field: _("Höchstens 80 Zeichen erlaubt.")})
     group = TargetGroup(
         network_id=network.id,
         name=name,
@@ -283,23 +288,23 @@ async def create_target_group(db: AsyncSession, network: Network, name: str, *, 
         position=max((g.position for g in groups), default=-1) + 1,
     )
     db.add(group)
-    await _commit(db, field, message)
+    await _flush(db, field, message)
     return group
 
 
 async def rename_target_group(db: AsyncSession, group: TargetGroup, name: str, *, field: str = "name") -> None:
     groups = await groups_of(db, group.network_id)
-    message = "Diese Zielgruppe gibt es im Netzwerk schon."
+    message = _("Diese Zielgruppe gibt es im Netzwerk schon.")
     _check_unique([(g.id, g.name) for g in groups], name, field, message, group.id)
     if len(name) > 80:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {field: "Höchstens 80 Zeichen erlaubt."})
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {field: _("Höchstens 80 Zeichen erlaubt.")})
     group.name = name
-    await _commit(db, field, message)
+    await _flush(db, field, message)
 
 
 async def delete_target_group(db: AsyncSession, group: TargetGroup) -> None:
     await db.delete(group)
-    await db.commit()
+    await db.flush()
 
 
 # --- towns ----------------------------------------------------------------------------------------------
@@ -321,35 +326,35 @@ async def create_town(
     *,
     field: str = "name",
 ) -> Town:
-    message = "Eine Stadt mit diesem Namen gibt es im Netzwerk schon."
+    message = _("Eine Stadt mit diesem Namen gibt es im Netzwerk schon.")
     _check_unique(await _town_names(db, network.id), name, field, message, None)
     known = {topic.id for topic in await topics_of(db, network.id)}
     unknown = [str(topic_id) for topic_id in focus_topic_ids if topic_id not in known]
     if unknown:
         raise Invalid(
-            "Bitte prüfen Sie die markierten Felder.",
-            {"focus_topic_ids": "Unbekanntes Schwerpunktthema: " + ", ".join(unknown[:3])},
+            _("Bitte prüfen Sie die markierten Felder."),
+            {"focus_topic_ids": _("Unbekanntes Schwerpunktthema: %(ids)s") % {"ids": ", ".join(unknown[:3])}},
         )
     town = Town(network_id=network.id, name=name, description=description)
     db.add(town)
     await db.flush()
     for priority, topic_id in enumerate(dict.fromkeys(focus_topic_ids), start=1):
         db.add(TownFocusTopic(town_id=town.id, focus_topic_id=topic_id, priority=min(priority, 9)))
-    await _commit(db, field, message)
+    await _flush(db, field, message)
     return town
 
 
 async def update_town(db: AsyncSession, town: Town, name: str, description: str) -> None:
-    message = "Eine Stadt mit diesem Namen gibt es im Netzwerk schon."
+    message = _("Eine Stadt mit diesem Namen gibt es im Netzwerk schon.")
     _check_unique(await _town_names(db, town.network_id), name, "name", message, town.id)
     town.name = name
     town.description = description
-    await _commit(db, "name", message)
+    await _flush(db, "name", message)
 
 
 async def delete_town(db: AsyncSession, town: Town) -> None:
     await db.delete(town)
-    await db.commit()
+    await db.flush()
 
 
 async def set_town_topics(db: AsyncSession, town: Town, choices: Sequence[TownTopicChoice]) -> None:
@@ -357,7 +362,7 @@ async def set_town_topics(db: AsyncSession, town: Town, choices: Sequence[TownTo
     known = {topic.id for topic in await topics_of(db, town.network_id)}
     for choice in choices:
         if choice.focus_topic_id not in known:
-            raise Invalid("Bitte prüfen Sie die markierten Felder.", {"_": "Unbekanntes Schwerpunktthema."})
+            raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {"_": _("Unbekanntes Schwerpunktthema.")})
     await db.execute(delete(TownFocusTopic).where(TownFocusTopic.town_id == town.id))
     for choice in choices:
         db.add(
@@ -365,7 +370,7 @@ async def set_town_topics(db: AsyncSession, town: Town, choices: Sequence[TownTo
                 town_id=town.id, focus_topic_id=choice.focus_topic_id, priority=choice.priority, note=choice.note
             )
         )
-    await db.commit()
+    await db.flush()
 
 
 async def add_kernteam_member(
@@ -373,7 +378,7 @@ async def add_kernteam_member(
 ) -> KernteamMember:
     member = KernteamMember(town_id=town.id, display_name=display_name, role=role, organisation=organisation)
     db.add(member)
-    await db.commit()
+    await db.flush()
     return member
 
 
@@ -390,28 +395,31 @@ async def link_kernteam_account(
     ideas as that account. One account stands for one member of the network."""
     if not account_id:
         member.account_id = None
-        await db.commit()
+        await db.flush()
         return
     try:
         account = await db.get(Account, UUID(account_id))
     except ValueError:
         account = None
     if account is None or account.network_id != town.network_id or account.role != Role.kernteam:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {field: "Kein Kernteam-Konto dieses Netzwerks."})
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {field: _("Kein Kernteam-Konto dieses Netzwerks.")})
     taken = await db.scalar(
         select(KernteamMember.display_name).where(
             KernteamMember.account_id == account.id, KernteamMember.id != member.id
         )
     )
     if taken is not None:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {field: f"Dieses Konto gehört schon zu {taken}."})
+        raise Invalid(
+            _("Bitte prüfen Sie die markierten Felder."),
+            {field: _("Dieses Konto gehört schon zu %(name)s.") % {"name": taken}},
+        )
     member.account_id = account.id
-    await db.commit()
+    await db.flush()
 
 
 async def remove_kernteam_member(db: AsyncSession, member: KernteamMember) -> None:
     await db.delete(member)
-    await db.commit()
+    await db.flush()
 
 
 # --- accounts -------------------------------------------------------------------------------------------
@@ -435,9 +443,9 @@ async def create_account(
         check_password(password)
     name = (display_name or email.split("@", 1)[0]).strip()
     if not name or len(name) > 100:
-        raise ValueError("Der Anzeigename muss 1 bis 100 Zeichen lang sein.")
+        raise ValueError(_("Der Anzeigename muss 1 bis 100 Zeichen lang sein."))
     if await find_account(db, email) is not None:
-        raise ValueError(f"Ein Konto mit {email} gibt es schon.")
+        raise ValueError(_("Ein Konto mit %(email)s gibt es schon.") % {"email": email})
     account = Account(
         email=email,
         role=role,
@@ -473,7 +481,7 @@ async def open_invitations(db: AsyncSession, network_id: UUID) -> list[Invitatio
 async def get_account_in(db: AsyncSession, network: Network, account_id: str | UUID) -> Account:
     account = await db.get(Account, parse_id(account_id))
     if account is None or account.network_id != network.id:
-        raise NotFound("Dieses Konto gibt es nicht.")
+        raise NotFound(_("Dieses Konto gibt es nicht."))
     return account
 
 
@@ -481,30 +489,33 @@ async def change_role(db: AsyncSession, actor: CurrentAccount, account: Account,
     """Change a role; the account's sessions end so that it signs in again with a fresh session id.
     Returns True when the actor changed their own role (the caller opens a fresh session)."""
     if account.role == Role.admin:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {"role": "Instanz-Admins werden hier nicht geändert."})
+        raise Invalid(
+            _("Bitte prüfen Sie die markierten Felder."), {"role": _("Instanz-Admins werden hier nicht geändert.")}
+        )
     if account.role == role:
         return False
     account.role = role
     await end_account_sessions(db, account.id)
-    await db.commit()
+    await db.flush()
     return account.id == actor.id
 
 
 async def set_active(db: AsyncSession, actor: CurrentAccount, account: Account, active: bool) -> None:
     if account.id == actor.id:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {"_": "Das eigene Konto kann nicht gesperrt werden."})
+        raise Invalid(
+            _("Bitte prüfen Sie die markierten Felder."), {"_": _("Das eigene Konto kann nicht gesperrt werden.")}
+        )
     account.is_active = active
     if not active:
         await end_account_sessions(db, account.id)
-    await db.commit()
+    await db.flush()
 
 
 async def create_account_cli(settings: Settings, email: str, role: str, display_name: str | None, password: str) -> str:
     engine = create_engine(settings)
     try:
-        async with create_sessionmaker(engine)() as db:
-            account = await create_account(db, email, Role(role), display_name, password)
-            await db.commit()
+        async with unit_of_work(create_sessionmaker(engine)) as uow:
+            account = await create_account(uow.session, email, Role(role), display_name, password)
             return f"Konto {account.email} ({role}) angelegt."
     finally:
         await engine.dispose()

@@ -28,7 +28,6 @@ class ResultsApi(Controller):
         actor = await reader_for(request, db, workshop_id)
         found = await workshop_results(db, actor.workshop, viewer_for(request, actor, "json"))
         projects = await results.projects_of_workshop(db, workshop_id)
-        await db.commit()
         return {
             "ideas": found["ideas"],
             "clusters": found["clusters"],
@@ -52,10 +51,10 @@ class ResultsApi(Controller):
         actor = await actor_for(request, db, workshop_id)
 
         async def run() -> Effect:
-            project, event = await results.create_project_idea(db, actor, data, viewer_for(request, actor, "json"))
+            project, _event = await results.create_project_idea(db, actor, data, viewer_for(request, actor, "json"))
             owner_list = await results.owners(db, [project.id])
             owner = owner_list.get(project.owner_id) if project.owner_id else None
-            return Effect(results.project_view(project, owner), (event,))
+            return Effect(results.project_view(project, owner))
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 

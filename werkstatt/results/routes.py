@@ -3,7 +3,7 @@ the coach's project-idea form, and the town page's list of project ideas (an htm
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -19,7 +19,7 @@ from werkstatt.board.common import actor_for, reader_for, viewer_for
 from werkstatt.catalogue import service as catalogue
 from werkstatt.catalogue.access import viewer_of
 from werkstatt.errors import DomainError, Forbidden, NotFound
-from werkstatt.live.events import publish
+from werkstatt.i18n import _
 from werkstatt.network import service as network
 from werkstatt.network.forms import signed_in
 from werkstatt.network.models import Town
@@ -27,6 +27,7 @@ from werkstatt.network.permissions import Action, allowed
 from werkstatt.results import service as results
 from werkstatt.results.access import may_export
 from werkstatt.results.models import TRANSITIONS, ProjectIdea, ProjectStatus
+from werkstatt.uow import UnitOfWork
 from werkstatt.voting import service as voting
 from werkstatt.voting.board import QUADRANTS
 from werkstatt.voting.matrix import matrix_svg
@@ -94,9 +95,9 @@ class ResultPage(Controller):
         db: AsyncSession,
         actor: Actor,
         form: dict[str, Any] | None = None,
-        errors: dict[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
         status: int = 200,
-        edit_errors: dict[str, str] | None = None,
+        edit_errors: Mapping[str, str] | None = None,
     ) -> Response[str]:
         workshop = actor.workshop
         found = await workshop_results(db, workshop, viewer_for(request, actor))
@@ -132,7 +133,6 @@ class ResultPage(Controller):
                 topics=await network.topics_of(db, workshop.network_id),
                 statuses=[(s.value, results.STATUS_LABELS[s]) for s in FORM_STATUSES],
             )
-        await db.commit()
         return _html(render_html(request, "results/result.html", context), status)
 
     @get("/", name="workshop_result")
@@ -171,14 +171,13 @@ class ResultPage(Controller):
             return await self._page(request, db, actor, edit_errors={key: message}, status=422)
         try:
             if not actor.is_coach:
-                raise Forbidden("Nur die Moderation ändert hier Projektideen.")
+                raise Forbidden(_("Nur die Moderation ändert hier Projektideen."))
             project = await db.get(ProjectIdea, project_id)
             if project is None or project.workshop_id != actor.workshop.id:
-                raise NotFound("Diese Projektidee gibt es nicht.")
+                raise NotFound(_("Diese Projektidee gibt es nicht."))
             await results.edit_project_idea(db, actor.account, project_id, data)
-            await db.commit()
         except DomainError as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             if error.status_code == 404:
                 raise
             fresh = await actor_for(request, db, workshop_id)
@@ -248,12 +247,11 @@ class ResultPage(Controller):
         if errors or data is None:
             return await self._page(request, db, actor, form, errors, 422)
         try:
-            project, event = await results.create_project_idea(db, actor, data, viewer_for(request, actor))
+            project, _event = await results.create_project_idea(db, actor, data, viewer_for(request, actor))
             if form["status"] != ProjectStatus.idee.value:
                 await results.change_status(db, actor.account, project.id, ProjectStatus(form["status"]))
-            await db.commit()
         except DomainError as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             if error.status_code == 404:
                 raise
             errors = {
@@ -262,7 +260,6 @@ class ResultPage(Controller):
             } or {"form": error.detail}
             fresh = await actor_for(request, db, workshop_id)
             return await self._page(request, db, fresh, form, errors, 422)
-        publish(request.app.state.channels, event)
         return Redirect(f"/w/{workshop_id}/ergebnis?ok=projektidee#projektideen", status_code=303)
 
 
@@ -338,12 +335,12 @@ class TownProjects(Controller):
     async def _change(
         self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, action: Awaitable[object]
     ) -> Response[Any]:
-        """Apply, commit, and show the list again (htmx) or go back to the town page; refusals change nothing."""
+        """Apply (the unit of work commits), then show the list again (htmx) or go back to the town page;
+        refusals change nothing."""
         try:
             await action
-            await db.commit()
         except DomainError as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             if error.status_code == 404:
                 raise
             return await self._list(request, db, town_id, error=error.detail, status=error.status_code)
@@ -367,7 +364,6 @@ class TownProjects(Controller):
             owner = members.get(project["owner_id"] or "")
             project["may_steer"] = steer = results.may_steer(account, town.network_id, owner)
             project["next"] = results.next_statuses(project["status"]) if steer else []
-        await db.commit()
         context = {"town": town, "projects": projects, "error": gettext(request, error) if error else None}
         return _html(render_html(request, "results/_town.html", context), status)
 

@@ -1,6 +1,6 @@
 """Project ideas: the coach turns selected cards into a Projektidee owned by a Kernteam member of the town.
 
-Commands read authorize → validate → apply → record; the caller commits and then publishes."""
+Commands read authorize → validate → apply → record; the unit of work commits and then publishes."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select, update
 
+from werkstatt.board import rules
 from werkstatt.board.models import Cluster, Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
+from werkstatt.i18n import _
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, KernteamMember
 from werkstatt.network.permissions import in_network
 from werkstatt.network.service import group_names
+from werkstatt.results.events import ProjectIdeaCreated
 from werkstatt.results.models import TRANSITIONS, NextStep, ProjectCard, ProjectIdea, ProjectStatus
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.workshops.models import Participant, ParticipantRole, Workshop
@@ -32,17 +35,15 @@ if TYPE_CHECKING:
     from werkstatt.workshops.service import Actor
 
 STATUS_LABELS = {
-    ProjectStatus.idee: "Idee",
-    ProjectStatus.ausgewaehlt: "ausgewählt",
-    ProjectStatus.in_umsetzung: "in Umsetzung",
-    ProjectStatus.umgesetzt: "umgesetzt",
-    ProjectStatus.verworfen: "verworfen",
+    ProjectStatus.idee: _("Idee"),
+    ProjectStatus.ausgewaehlt: _("ausgewählt"),
+    ProjectStatus.in_umsetzung: _("in Umsetzung"),
+    ProjectStatus.umgesetzt: _("umgesetzt"),
+    ProjectStatus.verworfen: _("verworfen"),
 }
 
 
 MAX_NEXT_STEPS = 20
-# A card everyone sees on the board: not withdrawn, hidden or merged into another.
-ON_THE_BOARD = (Idea.withdrawn.is_(False), Idea.hidden.is_(False), Idea.merged_into_id.is_(None))
 
 
 class NextStepIn(BaseModel):
@@ -73,7 +74,7 @@ def _plain(value: str) -> str:
     if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value) or any(
         ch in value for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
     ):
-        raise ValueError("Unzulässige Steuerzeichen.")
+        raise ValueError(_("Unzulässige Steuerzeichen."))
     return value
 
 
@@ -123,7 +124,8 @@ async def _town_member(db: AsyncSession, town_id: UUID, member_id: UUID | None) 
     member = await db.get(KernteamMember, member_id)
     if member is None or member.town_id != town_id:
         raise Invalid(
-            "Die Verantwortlichen kommen aus dem Kernteam der Stadt.", {"owner_id": "Nicht im Kernteam der Stadt."}
+            _("Die Verantwortlichen kommen aus dem Kernteam der Stadt."),
+            {"owner_id": _("Nicht im Kernteam der Stadt.")},
         )
     return member
 
@@ -131,31 +133,27 @@ async def _town_member(db: AsyncSession, town_id: UUID, member_id: UUID | None) 
 async def _check_topics(db: AsyncSession, network_id: UUID, topic_ids: list[UUID]) -> None:
     query = select(FocusTopic.id).where(FocusTopic.id.in_(topic_ids), FocusTopic.network_id == network_id)
     if set((await db.execute(query)).scalars()) != set(topic_ids):
-        raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_ids": "Unbekanntes Schwerpunktthema."})
+        raise Invalid(_("Unbekanntes Schwerpunktthema."), {"focus_topic_ids": _("Unbekanntes Schwerpunktthema.")})
 
 
 async def create_project_idea(
     db: AsyncSession, actor: Actor, data: ProjectIdeaIn, viewer: Viewer
 ) -> tuple[ProjectIdea, WorkshopEvent]:
     if not actor.is_coach:
-        raise Forbidden("Nur die Moderation macht aus Karten Projektideen.")
+        raise Forbidden(_("Nur die Moderation macht aus Karten Projektideen."))
     workshop = actor.workshop
     owner = await _town_member(db, workshop.town_id, data.owner_id)
     await _check_topics(db, workshop.network_id, data.focus_topic_ids)
     if len(set(data.idea_ids)) != len(data.idea_ids):
-        raise Invalid("Jede Karte nur einmal auswählen.", {"idea_ids": "Doppelte Karte."})
+        raise Invalid(_("Jede Karte nur einmal auswählen."), {"idea_ids": _("Doppelte Karte.")})
     cards = {
         idea.id: idea
         for idea in (
-            await db.execute(
-                select(Idea).where(
-                    Idea.id.in_(data.idea_ids), Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False)
-                )
-            )
+            await db.execute(select(Idea).where(Idea.id.in_(data.idea_ids), *rules.counted_cards(workshop.id)))
         ).scalars()
     }
     if set(cards) != set(data.idea_ids):
-        raise Invalid("Unbekannte Karte ausgewählt.", {"idea_ids": "Unbekannte Karte."})
+        raise Invalid(_("Unbekannte Karte ausgewählt."), {"idea_ids": _("Unbekannte Karte.")})
     idea_ids = list(data.idea_ids)
     for cluster_id in dict.fromkeys(data.cluster_ids):
         for idea in await _cluster_cards(db, workshop.id, cluster_id):
@@ -185,8 +183,7 @@ async def create_project_idea(
     event = await record(
         db,
         workshop.id,
-        "project_idea_created",
-        {"project_idea": {"id": str(project.id), "title": project.title, "status": str(project.status)}},
+        ProjectIdeaCreated({"id": str(project.id), "title": project.title, "status": str(project.status)}),
     )
     return project, event
 
@@ -196,7 +193,7 @@ async def clusters_with_cards(db: AsyncSession, workshop_id: UUID) -> list[tuple
     query = (
         select(Cluster.id, Cluster.name, func.count(Idea.id))
         .join(Idea, Idea.cluster_id == Cluster.id)
-        .where(Cluster.workshop_id == workshop_id, *ON_THE_BOARD)
+        .where(Cluster.workshop_id == workshop_id, *rules.ON_THE_BOARD)
         .group_by(Cluster.id, Cluster.name, Cluster.position)
         .order_by(Cluster.position, Cluster.name)
     )
@@ -207,11 +204,11 @@ async def _cluster_cards(db: AsyncSession, workshop_id: UUID, cluster_id: UUID) 
     """The cards on the board in one of the workshop's clusters (in their order there)."""
     cluster = await db.get(Cluster, cluster_id)
     if cluster is None or cluster.workshop_id != workshop_id:
-        raise Invalid("Unbekannter Cluster ausgewählt.", {"cluster_ids": "Unbekannter Cluster."})
-    query = select(Idea).where(Idea.cluster_id == cluster.id, *ON_THE_BOARD)
+        raise Invalid(_("Unbekannter Cluster ausgewählt."), {"cluster_ids": _("Unbekannter Cluster.")})
+    query = select(Idea).where(Idea.cluster_id == cluster.id, *rules.ON_THE_BOARD)
     found = list((await db.execute(query.order_by(Idea.created_at))).scalars())
     if not found:
-        raise Invalid("Dieser Cluster hat keine Karten.", {"cluster_ids": "Der Cluster ist leer."})
+        raise Invalid(_("Dieser Cluster hat keine Karten."), {"cluster_ids": _("Der Cluster ist leer.")})
     return found
 
 
@@ -249,8 +246,9 @@ async def change_status(
     ).rowcount  # type: ignore[attr-defined]
     if not changed:
         raise Conflict(
-            f"Von „{STATUS_LABELS[ProjectStatus(project.status)]}“ geht es nicht zu „{STATUS_LABELS[status]}“.",
-            {"status": "Dieser Statuswechsel ist nicht möglich."},
+            _("Von „%(old)s“ geht es nicht zu „%(new)s“.")
+            % {"old": STATUS_LABELS[ProjectStatus(project.status)], "new": STATUS_LABELS[status]},
+            {"status": _("Dieser Statuswechsel ist nicht möglich.")},
         )
     await db.refresh(project)
     return project
@@ -264,7 +262,7 @@ async def edit_project_idea(
     project = await _steerable(db, account, project_id)
     sent = data.model_fields_set
     if "title" in sent and data.title is None:
-        raise Invalid("Bitte einen Titel angeben.", {"title": "Der Titel fehlt."})
+        raise Invalid(_("Bitte einen Titel angeben."), {"title": _("Der Titel fehlt.")})
     await _town_member(db, project.town_id, data.owner_id)
     if data.focus_topic_ids is not None:
         await _check_topics(db, project.network_id, data.focus_topic_ids)
@@ -286,10 +284,10 @@ async def _steerable(db: AsyncSession, account: CurrentAccount | None, project_i
     """Another network's project idea does not exist (404); in the network, only who may steer it changes it."""
     project = await db.get(ProjectIdea, project_id)
     if project is None or not in_network(account, project.network_id):
-        raise NotFound("Diese Projektidee gibt es nicht.")
+        raise NotFound(_("Diese Projektidee gibt es nicht."))
     owner = await db.get(KernteamMember, project.owner_id) if project.owner_id else None
     if not may_steer(account, project.network_id, owner):
-        raise Forbidden("Das ändern die Moderation und wer die Projektidee verantwortet.")
+        raise Forbidden(_("Das ändern die Moderation und wer die Projektidee verantwortet."))
     return project
 
 
@@ -300,7 +298,9 @@ async def add_next_step(
     project = await _steerable(db, account, project_id)
     await db.refresh(project, ["next_steps"])
     if len(project.next_steps) >= MAX_NEXT_STEPS:
-        raise Invalid(f"Höchstens {MAX_NEXT_STEPS} nächste Schritte.", {"text": "Zu viele Schritte."})
+        raise Invalid(
+            _("Höchstens %(max)d nächste Schritte.") % {"max": MAX_NEXT_STEPS}, {"text": _("Zu viele Schritte.")}
+        )
     step = NextStep(project_idea_id=project.id, position=len(project.next_steps), text=data.text, due_on=data.due_on)
     db.add(step)
     await db.flush()
@@ -314,7 +314,7 @@ async def set_step_done(
     project = await _steerable(db, account, project_id)
     step = await db.get(NextStep, step_id)
     if step is None or step.project_idea_id != project.id:
-        raise NotFound("Diesen Schritt gibt es nicht.")
+        raise NotFound(_("Diesen Schritt gibt es nicht."))
     step.done = done
     await db.flush()
     return step

@@ -42,8 +42,8 @@ class VotingApi(Controller):
         actor = await actor_for(request, db, workshop_id)
 
         async def run() -> Effect:
-            result, event = await voting.cast_vote(db, actor, data.idea_id, data.score_x, data.score_y)
-            return Effect(result, (event,), then=lambda: after_vote(request, workshop_id, result["step"]))
+            result, _event = await voting.cast_vote(db, actor, data.idea_id, data.score_x, data.score_y)
+            return Effect(result, then=lambda: after_vote(request, workshop_id, result["step"]))
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 
@@ -65,7 +65,7 @@ class VotingApi(Controller):
         async def run() -> Effect:
             event = await voting.withdraw_vote(db, actor, vote_id)
             step = int(event.data["vote"]["step"])
-            return Effect(events=(event,), then=lambda: after_vote(request, workshop_id, step))
+            return Effect(then=lambda: after_vote(request, workshop_id, step))
 
         await idempotent(request, db, run, actor=actor)
 
@@ -82,7 +82,7 @@ class VotingApi(Controller):
 
         async def run() -> Effect:
             event = await voting.reveal_tallies(db, actor)
-            return Effect({"seq": event.seq}, (event,))
+            return Effect({"seq": event.seq})
 
         return (await idempotent(request, db, run, actor=actor)).body
 
@@ -103,6 +103,6 @@ class VotingApi(Controller):
 
         async def run() -> Effect:
             event = await voting.set_final_order(db, actor, data.idea_ids)
-            return Effect({"seq": event.seq}, (event,))
+            return Effect({"seq": event.seq})
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body

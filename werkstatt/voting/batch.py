@@ -25,7 +25,7 @@ from uuid import UUID
 
 from redis.exceptions import RedisError
 
-from werkstatt.live.events import publish
+from werkstatt.uow import unit_of_work
 from werkstatt.voting.news import record_tally
 
 if TYPE_CHECKING:
@@ -177,12 +177,8 @@ class TallyBatcher:
             await self.redis.eval(COVER, 2, covered, lock, str(counted), str(KEY_LIFE_MS), window)  # type: ignore[misc]
 
     async def flush(self, workshop_id: UUID, position: int) -> None:
-        async with self.sessionmaker() as db:
-            event = await record_tally(db, workshop_id, position)
-            if event is None:
-                return
-            await db.commit()
-        publish(self.channels, event)
+        async with unit_of_work(self.sessionmaker) as uow:
+            await record_tally(uow.session, workshop_id, position)  # published once committed
 
     async def drain(self) -> None:
         for task in list(self._marking):

@@ -42,7 +42,7 @@ async def voting_state(
         return None
     coach = viewer.role == COACH
     hidden = voting.tallies_hidden(workshop, step)
-    cards = [i for i in ideas if i.get("text") and not i.get("gone")]
+    cards = [i for i in ideas if i.get("text") and not i.get("gone") and not i.get("hidden")]  # votable ones
     state: dict[str, Any] = {
         "mechanic": step.mechanic,
         "step": step.position,
@@ -50,7 +50,7 @@ async def voting_state(
         "revealed": step.revealed,
         "show_tallies": coach or not hidden,
         "cards": cards,
-        "numbers": {idea["id"]: n for n, idea in enumerate(cards, start=1)},
+        "numbers": {idea["id"]: idea.get("number") or n for n, idea in enumerate(cards, start=1)},
         "mine": {},
         "remaining": None,
     }

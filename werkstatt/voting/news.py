@@ -16,13 +16,14 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from werkstatt.board import rules as card_rules
 from werkstatt.board.models import Idea
 from werkstatt.live.events import MAX_EVENT_BYTES, record
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.service import group_names
+from werkstatt.voting.events import TallyUpdated
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.voting.service import (
-    _HIDDEN,
     matrix_rules,
     step_at,
     step_tallies,
@@ -54,20 +55,15 @@ def fit(data: dict[str, Any], optional: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
-async def _public_cards(db: AsyncSession, workshop: Workshop) -> list[tuple[str, str]]:
-    """(id, text) of the cards everyone sees on the board, in board order (the panel's card numbers)."""
-    query = select(Idea.id, Idea.text, Idea.step_position).where(
-        Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False), Idea.merged_into_id.is_(None)
-    )
-    if _HIDDEN is not None:
-        query = query.where(_HIDDEN.is_(False))
-    steps = {s.position: s for s in workshop.steps}
+async def _public_cards(db: AsyncSession, workshop: Workshop) -> list[tuple[str, str, int | None]]:
+    """(id, text, number) of the cards everyone sees on the board, in board order."""
+    query = select(Idea.id, Idea.text, Idea.step_position, Idea.number).where(*card_rules.counted_cards(workshop.id))
+    blind = set(card_rules.blind_positions(workshop))
     cards = []
-    for idea_id, text, position in await db.execute(query.order_by(Idea.created_at, Idea.id)):
-        origin = steps.get(position)
-        if origin is not None and origin.config.get("blind") and not origin.revealed:
+    for idea_id, text, position, number in await db.execute(query.order_by(Idea.created_at, Idea.id)):
+        if position in blind:
             continue  # another person's blind card has no text for most audiences
-        cards.append((str(idea_id), str(text)))
+        cards.append((str(idea_id), str(text), number))
     return cards
 
 
@@ -81,9 +77,7 @@ async def tally_data(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> 
         "hidden": tallies_hidden(workshop, step),
     }
     if step.mechanic == "vote":
-        live = select(Idea.id).where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False))
-        if _HIDDEN is not None:
-            live = live.where(_HIDDEN.is_(False))
+        live = select(Idea.id).where(*card_rules.counted_cards(workshop.id))
         counts = tally["tallies"]
         for idea_id in (await db.execute(live)).scalars():  # cards whose last dot was taken back drop to 0
             counts.setdefault(str(idea_id), 0)
@@ -95,7 +89,10 @@ async def tally_data(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> 
         return fit(data, ("by_group", "group_names"))
     rules = matrix_rules(step)
     positions = tally["positions"]
-    numbers = {idea_id: (n, text) for n, (idea_id, text) in enumerate(await _public_cards(db, workshop), start=1)}
+    numbers = {
+        idea_id: (number or n, text)
+        for n, (idea_id, text, number) in enumerate(await _public_cards(db, workshop), start=1)
+    }
     data.update(
         tallies={},
         positions=positions,
@@ -113,7 +110,7 @@ async def record_tally(db: AsyncSession, workshop_id: UUID, position: int) -> Wo
     step = step_at(workshop, position)
     if step is None or step.mechanic not in ("vote", "rate_matrix"):
         return None
-    return await record(db, workshop.id, "tally_updated", await tally_data(db, workshop, step))
+    return await record(db, workshop.id, TallyUpdated(await tally_data(db, workshop, step)))
 
 
 def _rows(result: dict[str, Any]) -> list[list[Any]]:

@@ -12,11 +12,13 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from werkstatt.board import rules
+from werkstatt.board.cards import card_extras
 from werkstatt.board.models import Cluster, Idea
 from werkstatt.board.visibility import redact_idea
 from werkstatt.live.visibility import COACH, Viewer
 from werkstatt.voting.models import FinalRank
-from werkstatt.voting.service import _HIDDEN, step_tallies, tallies_hidden
+from werkstatt.voting.service import step_tallies, tallies_hidden
 from werkstatt.workshops.models import Participant
 
 if TYPE_CHECKING:
@@ -46,13 +48,11 @@ async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer)
     query = (
         select(Idea, Participant)
         .join(Participant, Participant.id == Idea.participant_id)
-        .where(Idea.workshop_id == workshop.id, Idea.withdrawn.is_(False))
+        .where(*rules.counted_cards(workshop.id))
         .order_by(Idea.created_at, Idea.id)
     )
-    if _HIDDEN is not None and not coach:
-        query = query.where(_HIDDEN.is_(False))
     rows = (await db.execute(query)).all()
-    steps = {s.position: s for s in workshop.steps}
+    blind_steps = set(rules.blind_positions(workshop))
     vote_steps = [s for s in workshop.steps if s.mechanic == "vote"]
     matrix_steps = [s for s in workshop.steps if s.mechanic == "rate_matrix"]
     # One hidden vote step hides every dot count (and the ranks made of them) from non-coaches.
@@ -71,15 +71,14 @@ async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer)
             sums[idea_id][2] += n
     ideas: list[dict[str, Any]] = []
     for idea, author in rows:
-        origin = steps.get(idea.step_position)
-        blind = bool(origin and origin.config.get("blind") and not origin.revealed)
+        blind = idea.step_position in blind_steps
         seen = redact_idea(
             {
                 "id": str(idea.id),
                 "text": idea.text,
                 "author_id": str(idea.participant_id),
                 "blind": blind,
-                "hidden": bool(getattr(idea, "hidden", False)),
+                "hidden": idea.hidden,
                 "anonymous": idea.anonymous,
             },
             viewer,
@@ -89,8 +88,9 @@ async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer)
         ideas.append(
             {
                 "id": key,
+                "number": idea.number,
                 "text": seen.get("text"),
-                "cluster_id": str(idea.cluster_id) if getattr(idea, "cluster_id", None) else None,
+                "cluster_id": str(idea.cluster_id) if idea.cluster_id else None,
                 "votes": dots.get(key, 0) if visible_votes else None,
                 "score_x": round(x_sum / n, 2) if n else None,
                 "score_y": round(y_sum / n, 2) if n else None,
@@ -100,6 +100,13 @@ async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer)
                 "fixed": False,
                 "author_name": None if idea.anonymous else author.display_name,
             }
+        )
+    merged = await card_extras(db, [idea.id for idea, _ in rows], blind_steps=() if coach else blind_steps)
+    for entry in ideas:
+        entry["merged"] = (
+            [{"id": m["id"], "text": m["text"], "number": m["number"]} for m in merged[entry["id"]]["merged"]]
+            if entry["text"] is not None and entry["id"] in merged
+            else []
         )
     _rank(ideas, bool(visible_votes), bool(visible_matrix))
     fixed = list(

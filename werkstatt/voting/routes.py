@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -18,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt.board.common import actor_for, viewer_for
 from werkstatt.board.queries import board_state
 from werkstatt.errors import DomainError, Invalid, NotFound
-from werkstatt.live.events import publish
+from werkstatt.i18n import _
 from werkstatt.live.visibility import PROJECTOR
+from werkstatt.uow import UnitOfWork
 from werkstatt.voting import service as voting
 from werkstatt.voting.batch import batcher
 from werkstatt.web import N_, gettext, htmx, render_html
@@ -32,7 +34,7 @@ def _uuid(value: Any, field: str) -> UUID:
     try:
         return UUID(str(value))
     except ValueError:
-        raise Invalid("Ungültige Auswahl.", {field: "Ungültige Auswahl."}) from None
+        raise Invalid(_("Ungültige Auswahl."), {field: _("Ungültige Auswahl.")}) from None
 
 
 def _score(value: Any, field: str) -> int | None:
@@ -41,7 +43,7 @@ def _score(value: Any, field: str) -> int | None:
     try:
         return int(str(value)[:3])
     except ValueError:
-        raise Invalid("Bitte eine Zahl wählen.", {field: "Muss eine ganze Zahl sein."}) from None
+        raise Invalid(_("Bitte eine Zahl wählen."), {field: _("Muss eine ganze Zahl sein.")}) from None
 
 
 class VotingController(Controller):
@@ -62,7 +64,6 @@ class VotingController(Controller):
         if projector and actor.is_coach:
             viewer = replace(viewer, role=PROJECTOR, participant_id=None)
         context = await board_state(db, actor.workshop, viewer)
-        await db.commit()
         context.update(actor=actor, viewer=viewer, message=message, message_kind=kind)
         html = render_html(request, "voting/_panel.html", context)
         return Response(html, media_type=MediaType.HTML, status_code=status)
@@ -84,19 +85,18 @@ class VotingController(Controller):
         actor = await actor_for(request, db, workshop_id)
         try:
             event = await action(actor)
-            await db.commit()
         except DomainError as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             if error.status_code == 404 and not error.errors and "Karte" not in error.detail:
                 raise
             fresh = await actor_for(request, db, workshop_id)
             return await self._panel(
                 request, db, fresh, error.detail, "error", 422 if error.status_code == 403 else error.status_code
             )
-        publish(request.app.state.channels, event)
         step = (event.data.get("vote") or {}).get("step")
         if step is not None:
-            batcher(request.app.state).touch(actor.workshop.id, int(step))
+            touch = batcher(request.app.state).touch
+            UnitOfWork.of(db).after_commit(partial(touch, actor.workshop.id, int(step)))
         if not htmx(request):
             return Redirect(f"/w/{workshop_id}", status_code=303)
         fresh = await actor_for(request, db, workshop_id)
@@ -152,7 +152,7 @@ class VotingController(Controller):
 
         async def action(actor: Actor) -> Any:
             if not ordered:
-                raise Invalid("Bitte mindestens einer Karte einen Platz geben.", {"idea_ids": "Leer."})
+                raise Invalid(_("Bitte mindestens einer Karte einen Platz geben."), {"idea_ids": _("Leer.")})
             return await voting.set_final_order(db, actor, ordered)
 
         return await self._run(request, db, workshop_id, action, N_("Reihenfolge festgelegt."))

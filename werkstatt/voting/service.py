@@ -18,11 +18,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from uuid_utils.compat import uuid7
 
+from werkstatt.board import rules as card_rules
+from werkstatt.board.events import Revealed
 from werkstatt.board.models import Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
+from werkstatt.i18n import Message, _, _n
 from werkstatt.live.events import record
+from werkstatt.voting.events import RankingFixed, VoteCast, VoteWithdrawn
 from werkstatt.voting.models import MAX_SLOTS, FinalRank, Vote
 from werkstatt.workshops.models import AgendaStep, Participant, Workshop, WorkshopState
+from werkstatt.workshops.step_settings import matrix_settings, vote_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,8 +37,6 @@ if TYPE_CHECKING:
 
 VOTING_MECHANICS = ("vote", "rate_matrix", "rank")
 SLOT_RETRIES = 8
-# A card hidden by the moderation (issue 6) cannot be voted on; the column may not exist yet.
-_HIDDEN = getattr(Idea, "hidden", None)
 
 
 @dataclass(frozen=True)
@@ -44,28 +47,13 @@ class VoteRules:
 
 
 def vote_rules(step: AgendaStep) -> VoteRules:
-    config = step.config or {}
-    dots = _clamp(config.get("dots_per_person"), 3)
-    cap = min(_clamp(config.get("max_per_item"), 1), dots)
-    return VoteRules(dots, cap, bool(config.get("hidden", True)))
+    settings = vote_settings(step)
+    dots = max(1, min(MAX_SLOTS, settings.dots_per_person))
+    return VoteRules(dots, min(settings.max_per_item, dots), settings.hidden)
 
 
 def matrix_rules(step: AgendaStep) -> dict[str, Any]:
-    config = step.config or {}
-    scale = config.get("scale")
-    scale = scale if isinstance(scale, int) and not isinstance(scale, bool) and 2 <= scale <= 10 else 5
-    return {
-        "x_label": str(config.get("x_label") or "Aufwand"),
-        "y_label": str(config.get("y_label") or "Nutzen"),
-        "scale": scale,
-        "hidden": bool(config.get("hidden", False)),
-    }
-
-
-def _clamp(value: Any, default: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        return default
-    return max(1, min(MAX_SLOTS, value))
+    return matrix_settings(step).model_dump()
 
 
 def step_at(workshop: Workshop, position: int | None) -> AgendaStep | None:
@@ -98,19 +86,21 @@ def _slots(limit: int) -> Any:
 
 def _require_voting(workshop: Workshop, mechanic: str) -> AgendaStep:
     if workshop.state == WorkshopState.closed:
-        raise Forbidden("Die Werkstatt ist beendet; es kann nicht mehr abgestimmt werden.")
+        raise Forbidden(_("Die Werkstatt ist beendet; es kann nicht mehr abgestimmt werden."))
     if workshop.locked:
-        raise Forbidden("Das Board ist gerade gesperrt.")
+        raise Forbidden(_("Das Board ist gerade gesperrt."))
     step = step_at(workshop, workshop.current_step)
     if workshop.state != WorkshopState.live or step is None or step.mechanic not in ("vote", "rate_matrix"):
-        raise Forbidden("In diesem Schritt wird nicht abgestimmt.")
+        raise Forbidden(_("In diesem Schritt wird nicht abgestimmt."))
     if step.mechanic != mechanic:
         if mechanic == "vote":
             raise Invalid(
-                "In diesem Schritt werden Karten bewertet: bitte score_x und score_y angeben.",
-                {"score_x": "Pflichtfeld in der Bewertungsmatrix."},
+                _("In diesem Schritt werden Karten bewertet: bitte score_x und score_y angeben."),
+                {"score_x": _("Pflichtfeld in der Bewertungsmatrix.")},
             )
-        raise Invalid("In diesem Schritt werden Punkte vergeben, keine Bewertungen.", {"score_x": "Nicht erlaubt."})
+        raise Invalid(
+            _("In diesem Schritt werden Punkte vergeben, keine Bewertungen."), {"score_x": _("Nicht erlaubt.")}
+        )
     return step
 
 
@@ -127,28 +117,18 @@ def _live_step_clause(workshop_id: UUID, position: int, mechanic: str) -> Any:
 
 
 def _votable_idea_clause(workshop_id: UUID, idea_id: UUID) -> Any:
-    conditions = [Idea.id == idea_id, Idea.workshop_id == workshop_id, Idea.withdrawn.is_(False)]
-    if _HIDDEN is not None:
-        conditions.append(_HIDDEN.is_(False))
-    return exists().where(*conditions)
+    """The card still counts (checked inside the INSERT: a merge, hide or withdrawal in between wins)."""
+    return exists().where(Idea.id == idea_id, *card_rules.counted_cards(workshop_id))
 
 
-async def _visible_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
+async def _votable_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
     idea = await db.get(Idea, idea_id)
-    if idea is None or idea.workshop_id != actor.workshop.id or idea.withdrawn or getattr(idea, "hidden", False):
-        raise NotFound("Diese Karte gibt es nicht.")
-    step = step_at(actor.workshop, idea.step_position)
-    blind = bool(step and step.config.get("blind") and not step.revealed)
-    if blind and not actor.is_coach and idea.participant_id != actor.participant_id:
-        raise NotFound("Diese Karte gibt es nicht.")
-    return idea
+    return card_rules.votable(actor.workshop, idea, coach=actor.is_coach, participant_id=actor.participant_id)
 
 
 async def _release_dead_dots(db: AsyncSession, participant_id: UUID, position: int) -> None:
-    """Dots on cards withdrawn (or hidden) since go back to their owner: their slots are freed."""
-    dead = select(Idea.id).where(Idea.withdrawn.is_(True))
-    if _HIDDEN is not None:
-        dead = select(Idea.id).where(Idea.withdrawn.is_(True) | _HIDDEN.is_(True))
+    """Dots on cards withdrawn, hidden or merged since go back to their owner: their slots are freed."""
+    dead = card_rules.not_counted()
     await db.execute(
         delete(Vote)
         .where(Vote.participant_id == participant_id, Vote.step_position == position, Vote.idea_id.in_(dead))
@@ -158,7 +138,7 @@ async def _release_dead_dots(db: AsyncSession, participant_id: UUID, position: i
 
 async def dots_per_card(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> dict[str, int]:
     """The participant's dots per card in this step, on cards that still count (at most the budget's worth)."""
-    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
+    live = card_rules.COUNTED
     rows = await db.execute(
         select(Vote.idea_id, func.count(Vote.id))
         .join(Idea, Idea.id == Vote.idea_id)
@@ -176,7 +156,7 @@ async def dots_per_card(db: AsyncSession, participant_id: UUID, step: AgendaStep
 async def dots_by_participant(db: AsyncSession, workshop_id: UUID, step: AgendaStep) -> dict[str, dict[str, int]]:
     """Everyone's dots per card in this step (as `dots_per_card`, in one query): a pushed board gives each voter
     their own line afterwards."""
-    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
+    live = card_rules.COUNTED
     rows = await db.execute(
         select(Vote.participant_id, Vote.idea_id, func.count(Vote.id))
         .join(Idea, Idea.id == Vote.idea_id)
@@ -234,10 +214,10 @@ async def cast_vote(
 ) -> tuple[dict[str, Any], WorkshopEvent]:
     """One dot on a card, or (in a matrix step) the participant's rating of a card (replacing an earlier one)."""
     if actor.participant is None:
-        raise Forbidden("Nur Teilnehmende können abstimmen.")
+        raise Forbidden(_("Nur Teilnehmende können abstimmen."))
     rating = score_x is not None or score_y is not None
     step = _require_voting(actor.workshop, "rate_matrix" if rating else "vote")
-    idea = await _visible_idea(db, actor, idea_id)
+    idea = await _votable_idea(db, actor, idea_id)
     if rating:
         return await _rate(db, actor, step, idea, score_x, score_y)
     return await _dot(db, actor, step, idea)
@@ -301,12 +281,12 @@ async def _dot(db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea) -> 
             # A parallel request took the same slot and committed first: look again for a free one.
             continue
     else:
-        raise Conflict("Zu viele gleichzeitige Stimmen. Bitte noch einmal versuchen.")
+        raise Conflict(_("Zu viele gleichzeitige Stimmen. Bitte noch einmal versuchen."))
     if not inserted:
         await _explain_refusal(db, actor, step, idea, rules)
     dots = await dots_per_card(db, participant_id, step)
     remaining = _left(step, dots)
-    event = await record(db, workshop_id, "vote_cast", _vote_event_data(vote_id, participant_id, step, idea.id, dots))
+    event = await record(db, workshop_id, VoteCast(**_vote_event_data(vote_id, participant_id, step, idea.id, dots)))
     return {
         "id": str(vote_id),
         "idea_id": str(idea.id),
@@ -331,10 +311,11 @@ async def _explain_refusal(db: AsyncSession, actor: Actor, step: AgendaStep, ide
         )
     ).one()
     if fresh.state != WorkshopState.live or fresh.current_step != step.position or fresh.locked:
-        raise Forbidden("In diesem Schritt wird nicht (mehr) abgestimmt.")
-    withdrawn = (await db.execute(select(Idea.withdrawn).where(Idea.id == idea.id))).scalar_one_or_none()
-    if withdrawn is None or withdrawn:
-        raise NotFound("Diese Karte gibt es nicht.")
+        raise Forbidden(_("In diesem Schritt wird nicht (mehr) abgestimmt."))
+    await db.refresh(idea)  # merged, hidden or withdrawn in the meantime: the statement refused it for that
+    refusal = card_rules.vote_refusal(idea)
+    if refusal is not None:
+        raise Conflict(refusal, {"idea_id": refusal})
     on_card = (
         await db.execute(
             select(func.count(Vote.id)).where(
@@ -345,14 +326,19 @@ async def _explain_refusal(db: AsyncSession, actor: Actor, step: AgendaStep, ide
         )
     ).scalar_one()
     if on_card >= rules.max_per_item:
-        word = "Punkt" if rules.max_per_item == 1 else "Punkte"
         raise Conflict(
-            f"Auf eine Karte passen höchstens {rules.max_per_item} {word} von Ihnen.",
-            {"idea_id": "Höchstzahl pro Karte erreicht."},
+            _n(
+                "Auf eine Karte passt höchstens %(n)d Punkt von Ihnen.",
+                "Auf eine Karte passen höchstens %(n)d Punkte von Ihnen.",
+                rules.max_per_item,
+            )
+            % {"n": rules.max_per_item},
+            {"idea_id": _("Höchstzahl pro Karte erreicht.")},
         )
     raise Conflict(
-        f"Sie haben schon alle {rules.dots_per_person} Punkte vergeben. Nehmen Sie einen zurück, um umzuverteilen.",
-        {"idea_id": "Keine Punkte mehr übrig."},
+        _("Sie haben schon alle %(n)d Punkte vergeben. Nehmen Sie einen zurück, um umzuverteilen.")
+        % {"n": rules.dots_per_person},
+        {"idea_id": _("Keine Punkte mehr übrig.")},
     )
 
 
@@ -361,14 +347,14 @@ async def _rate(
 ) -> tuple[dict[str, Any], WorkshopEvent]:
     assert actor.participant is not None
     scale = matrix_rules(step)["scale"]
-    errors = {}
+    errors: dict[str, Message] = {}
     for name, value in (("score_x", score_x), ("score_y", score_y)):
         if value is None:
-            errors[name] = "Pflichtfeld in der Bewertungsmatrix."
+            errors[name] = _("Pflichtfeld in der Bewertungsmatrix.")
         elif not 1 <= value <= scale:
-            errors[name] = f"Muss zwischen 1 und {scale} liegen."
+            errors[name] = _("Muss zwischen 1 und %(scale)d liegen.") % {"scale": scale}
     if errors:
-        raise Invalid("Bitte beide Achsen bewerten.", errors)
+        raise Invalid(_("Bitte beide Achsen bewerten."), errors)
     workshop_id, participant_id, position = actor.workshop.id, actor.participant.id, step.position
     vote_id = new_id()
     now = _now()
@@ -408,10 +394,10 @@ async def _rate(
     found = (await db.execute(statement)).scalar_one_or_none()
     if found is None:
         await _explain_refusal(db, actor, step, idea, VoteRules(MAX_SLOTS, MAX_SLOTS, False))
-        raise Forbidden("In diesem Schritt wird nicht (mehr) abgestimmt.")
+        raise Forbidden(_("In diesem Schritt wird nicht (mehr) abgestimmt."))
     data = _vote_event_data(found, participant_id, step, idea.id, None)
     data["vote"].update(score_x=score_x, score_y=score_y)
-    event = await record(db, workshop_id, "vote_cast", data)
+    event = await record(db, workshop_id, VoteCast(**data))
     return {
         "id": str(found),
         "idea_id": str(idea.id),
@@ -425,10 +411,10 @@ async def _rate(
 async def withdraw_vote(db: AsyncSession, actor: Actor, vote_id: UUID) -> WorkshopEvent:
     """Take back one's own dot or rating while its step is still running (one DELETE decides)."""
     if actor.participant is None:
-        raise Forbidden("Nur Teilnehmende können Stimmen zurücknehmen.")
+        raise Forbidden(_("Nur Teilnehmende können Stimmen zurücknehmen."))
     workshop = actor.workshop
     if workshop.state == WorkshopState.closed:
-        raise Forbidden("Die Werkstatt ist beendet; es kann nicht mehr abgestimmt werden.")
+        raise Forbidden(_("Die Werkstatt ist beendet; es kann nicht mehr abgestimmt werden."))
     row = (
         await db.execute(
             delete(Vote)
@@ -456,20 +442,20 @@ async def withdraw_vote(db: AsyncSession, actor: Actor, vote_id: UUID) -> Worksh
             )
         ).scalar_one_or_none()
         if exists_at_all is None:
-            raise NotFound("Diese Stimme gibt es nicht.")
-        raise Forbidden("Die Abstimmung dieses Schritts ist vorbei.")
+            raise NotFound(_("Diese Stimme gibt es nicht."))
+        raise Forbidden(_("Die Abstimmung dieses Schritts ist vorbei."))
     step = step_at(workshop, row.step_position)
     assert step is not None
     mine = await dots_per_card(db, actor.participant.id, step) if step.mechanic == "vote" else None
     return await record(
-        db, workshop.id, "vote_withdrawn", _vote_event_data(vote_id, actor.participant.id, step, row.idea_id, mine)
+        db, workshop.id, VoteWithdrawn(**_vote_event_data(vote_id, actor.participant.id, step, row.idea_id, mine))
     )
 
 
 async def withdraw_dot_on(db: AsyncSession, actor: Actor, idea_id: UUID) -> WorkshopEvent:
     """The board's "− Punkt": take back the participant's latest dot on this card."""
     if actor.participant is None:
-        raise Forbidden("Nur Teilnehmende können Stimmen zurücknehmen.")
+        raise Forbidden(_("Nur Teilnehmende können Stimmen zurücknehmen."))
     step = step_at(actor.workshop, actor.workshop.current_step)
     position = step.position if step else -1
     latest = (
@@ -485,18 +471,18 @@ async def withdraw_dot_on(db: AsyncSession, actor: Actor, idea_id: UUID) -> Work
         )
     ).scalar_one_or_none()
     if latest is None:
-        raise NotFound("Auf dieser Karte haben Sie keinen Punkt.")
+        raise NotFound(_("Auf dieser Karte haben Sie keinen Punkt."))
     return await withdraw_vote(db, actor, latest)
 
 
 async def reveal_tallies(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     """Show the current step's tallies to everyone (one conditional UPDATE: a second reveal changes nothing)."""
     if not actor.is_coach:
-        raise Forbidden("Nur die Moderation deckt das Ergebnis auf.")
+        raise Forbidden(_("Nur die Moderation deckt das Ergebnis auf."))
     workshop = actor.workshop
     step = step_at(workshop, workshop.current_step)
     if step is None or step.mechanic not in VOTING_MECHANICS:
-        raise Invalid("In diesem Schritt gibt es nichts aufzudecken.", {"type": "Kein Abstimmungsschritt."})
+        raise Invalid(_("In diesem Schritt gibt es nichts aufzudecken."), {"type": _("Kein Abstimmungsschritt.")})
     changed = (
         await db.execute(
             update(AgendaStep)
@@ -506,44 +492,42 @@ async def reveal_tallies(db: AsyncSession, actor: Actor) -> WorkshopEvent:
         )
     ).rowcount  # type: ignore[attr-defined]
     if not changed:
-        raise Conflict("Das Ergebnis ist bereits aufgedeckt.")
+        raise Conflict(_("Das Ergebnis ist bereits aufgedeckt."))
     step.revealed = True
     from werkstatt.voting.news import tally_data  # news reads tallies with this module's queries
 
-    data: dict[str, Any] = {"step": step.position}
+    counts: dict[str, Any] = {}
     if step.mechanic in ("vote", "rate_matrix"):  # the counts (and the matrix) travel with the reveal
         tally = await tally_data(db, workshop, step)
-        data.update({k: tally[k] for k in ("mechanic", "dots", "voters", "tallies", "labels", "axes") if k in tally})
+        counts.update({k: tally[k] for k in ("mechanic", "dots", "voters", "tallies", "labels", "axes") if k in tally})
         if step.mechanic == "rate_matrix":
-            data["positions"] = tally["positions"]
-    return await record(db, workshop.id, "revealed", data)
+            counts["positions"] = tally["positions"]
+    return await record(db, workshop.id, Revealed(step.position, counts))
 
 
 async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) -> WorkshopEvent:
     """The coach fixes the final order: it replaces the computed ranking in results and on the board."""
     if not actor.is_coach:
-        raise Forbidden("Nur die Moderation legt die Reihenfolge fest.")
+        raise Forbidden(_("Nur die Moderation legt die Reihenfolge fest."))
     workshop = actor.workshop
     if len(set(idea_ids)) != len(idea_ids):
-        raise Invalid("Jede Karte darf nur einmal vorkommen.", {"idea_ids": "Doppelte Karte."})
+        raise Invalid(_("Jede Karte darf nur einmal vorkommen."), {"idea_ids": _("Doppelte Karte.")})
     if len(idea_ids) > 500:
-        raise Invalid("Zu viele Karten.", {"idea_ids": "Höchstens 500 Karten."})
+        raise Invalid(_("Zu viele Karten."), {"idea_ids": _("Höchstens 500 Karten.")})
     known = set(
         (
-            await db.execute(
-                select(Idea.id).where(Idea.workshop_id == workshop.id, Idea.id.in_(idea_ids), Idea.withdrawn.is_(False))
-            )
+            await db.execute(select(Idea.id).where(Idea.id.in_(idea_ids), *card_rules.counted_cards(workshop.id)))
         ).scalars()
     )
     if known != set(idea_ids):
-        raise Invalid("Unbekannte Karte in der Reihenfolge.", {"idea_ids": "Unbekannte Karte."})
+        raise Invalid(_("Unbekannte Karte in der Reihenfolge."), {"idea_ids": _("Unbekannte Karte.")})
     await db.execute(delete(FinalRank).where(FinalRank.workshop_id == workshop.id))
     for position, idea_id in enumerate(idea_ids):
         db.add(FinalRank(workshop_id=workshop.id, idea_id=idea_id, position=position))
     await db.flush()
     from werkstatt.voting.news import ranking_data  # news reads the ranking with this module's queries
 
-    return await record(db, workshop.id, "ranking_fixed", await ranking_data(db, workshop, idea_ids))
+    return await record(db, workshop.id, RankingFixed(await ranking_data(db, workshop, idea_ids)))
 
 
 # --- reading tallies ----------------------------------------------------------------------------------
@@ -551,7 +535,7 @@ async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) 
 
 async def step_tallies(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> dict[str, Any]:
     """Dots per card (vote) or average position per card (rate_matrix) of one step, without secrets removed."""
-    live = (Idea.withdrawn.is_(False),) if _HIDDEN is None else (Idea.withdrawn.is_(False), _HIDDEN.is_(False))
+    live = card_rules.COUNTED
     base = (
         select(Vote.idea_id)
         .join(Idea, Idea.id == Vote.idea_id)
@@ -606,8 +590,7 @@ async def tallies_by_group(db: AsyncSession, workshop: Workshop, step: AgendaSte
                 Vote.workshop_id == workshop.id,
                 Vote.step_position == step.position,
                 Vote.slot.is_not(None),
-                Idea.withdrawn.is_(False),
-                *(() if _HIDDEN is None else (_HIDDEN.is_(False),)),
+                *card_rules.COUNTED,
             )
             .group_by(Vote.idea_id, Participant.target_group)
         )

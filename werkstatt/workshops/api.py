@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Forbidden, Invalid, Unauthenticated
+from werkstatt.i18n import _
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.security import origin_allowed
 from werkstatt.workshops import methods_source
@@ -40,7 +41,7 @@ def require_not_cross_site(request: Request[Any, Any, Any]) -> None:
     settings: Settings = request.app.state.settings
     if request.headers.get("origin") and origin_allowed(request.scope, settings, has_bearer=False):
         return
-    raise Forbidden("Anfragen mit Sitzungs-Cookie müssen von dieser Seite kommen (Origin) oder ein Token tragen.")
+    raise Forbidden(_("Anfragen mit Sitzungs-Cookie müssen von dieser Seite kommen (Origin) oder ein Token tragen."))
 
 
 class WorkshopsApiController(Controller):
@@ -54,17 +55,17 @@ class WorkshopsApiController(Controller):
         """Plan a workshop for a town of your network, with its agenda (coach)."""
         account: CurrentAccount | None = request.scope.get("state", {}).get("account")
         if account is None:
-            raise Unauthenticated("Bitte melden Sie sich an oder senden Sie ein Token.")
+            raise Unauthenticated(_("Bitte melden Sie sich an oder senden Sie ein Token."))
         require_not_cross_site(request)
 
         async def run() -> Effect:
             unknown = {
-                f"agenda.{index}.method_slug": "Diese Methode gibt es im Katalog nicht."
+                f"agenda.{index}.method_slug": _("Diese Methode gibt es im Katalog nicht.")
                 for index, step in enumerate(data.agenda)
                 if step.method_slug and await _method_missing(db, step.method_slug, data, account)
             }
             if unknown:
-                raise Invalid("Die Anfrage enthält ungültige Werte.", unknown)
+                raise Invalid(_("Die Anfrage enthält ungültige Werte."), unknown)
             workshop = await create_workshop(db, account, data)
             return Effect(workshop_view(workshop, join_url(request, workshop.join_code)))
 
@@ -81,8 +82,6 @@ class WorkshopsApiController(Controller):
         token = bearer_token(request)
         require_credentials(workshop_id, account=account, session=session, bearer=token)
         actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=token)
-        if actor.is_coach:
-            await db.commit()  # resolve_actor may have made the coach's participant row
         view = workshop_view(actor.workshop, join_url(request, actor.workshop.join_code))
         return Response(view, headers={"cache-control": "no-store"})
 

@@ -9,7 +9,8 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 
 from werkstatt.catalogue.schema import CONFIG_MODELS, Mechanic
-from werkstatt.errors import Invalid, field_errors
+from werkstatt.errors import CHECK_FIELDS, Invalid, field_errors
+from werkstatt.i18n import Message, _
 from werkstatt.web import BERLIN
 from werkstatt.workshops.planning import WorkshopDetails, step_in
 from werkstatt.workshops.schemas import WorkshopCreate
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
     from werkstatt.workshops.schemas import StepIn
 
-CHECK = "Bitte prüfen Sie die markierten Felder."
+CHECK = CHECK_FIELDS
 
 
 def text(form: FormMultiDict, name: str) -> str:
@@ -39,24 +40,24 @@ def local_datetime(day: str, clock: str) -> datetime | None:
     """Date and time as a person in Germany enters them → UTC. Empty date = no date yet."""
     if not day:
         if clock:
-            raise Invalid(CHECK, {"date": "Bitte auch ein Datum angeben."})
+            raise Invalid(CHECK, {"date": _("Bitte auch ein Datum angeben.")})
         return None
     try:
         parsed_day = date.fromisoformat(day)
     except ValueError:
-        raise Invalid(CHECK, {"date": "Bitte ein gültiges Datum angeben (TT.MM.JJJJ)."}) from None
+        raise Invalid(CHECK, {"date": _("Bitte ein gültiges Datum angeben (TT.MM.JJJJ).")}) from None
     try:
         parsed_time = time.fromisoformat(clock) if clock else time(18, 0)
     except ValueError:
-        raise Invalid(CHECK, {"time": "Bitte eine gültige Uhrzeit angeben (HH:MM)."}) from None
+        raise Invalid(CHECK, {"time": _("Bitte eine gültige Uhrzeit angeben (HH:MM).")}) from None
     if not 2000 <= parsed_day.year <= 2100:
-        raise Invalid(CHECK, {"date": "Bitte ein Datum zwischen 2000 und 2100 angeben."})
+        raise Invalid(CHECK, {"date": _("Bitte ein Datum zwischen 2000 und 2100 angeben.")})
     return datetime.combine(parsed_day, parsed_time, tzinfo=BERLIN).astimezone(UTC)
 
 
-def _errors(error: ValidationError) -> dict[str, str]:
+def _errors(error: ValidationError) -> dict[str, Message]:
     """Pydantic errors keyed by form field: `starts_at` is the date field, list items name their list."""
-    found: dict[str, str] = {}
+    found: dict[str, Message] = {}
     for key, message in field_errors(error).items():
         name = key.split(".", 1)[0]
         found.setdefault("date" if name == "starts_at" else name, message)
@@ -82,7 +83,7 @@ def _details_data(form: FormMultiDict) -> dict[str, Any]:
     planned = optional(text(form, "planned_minutes"))
     if planned is not None:
         data["planned_minutes"] = planned
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     try:
         data["starts_at"] = local_datetime(text(form, "date"), text(form, "time"))
     except Invalid as error:
@@ -97,11 +98,11 @@ def _details_data(form: FormMultiDict) -> dict[str, Any]:
 
 
 def create_from_form(form: FormMultiDict, agenda: list[StepIn]) -> WorkshopCreate:
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     try:
         town_id = UUID(text(form, "town_id"))
     except ValueError:
-        errors["town_id"] = "Bitte eine Stadt auswählen."
+        errors["town_id"] = _("Bitte eine Stadt auswählen.")
     try:
         data = _details_data(form)
     except Invalid as error:
@@ -115,7 +116,7 @@ def create_from_form(form: FormMultiDict, agenda: list[StepIn]) -> WorkshopCreat
 def details_from_form(form: FormMultiDict) -> WorkshopDetails:
     data = _details_data(form)
     if "planned_minutes" not in data:
-        raise Invalid(CHECK, {"planned_minutes": "Pflichtfeld fehlt."})
+        raise Invalid(CHECK, {"planned_minutes": _("Pflichtfeld fehlt.")})
     details: WorkshopDetails = _validate(WorkshopDetails, data)
     return details
 
@@ -161,5 +162,5 @@ def order_from_form(form: FormMultiDict) -> list[UUID]:
             try:
                 found.append(UUID(part.strip()))
             except ValueError:
-                raise Invalid(CHECK, {"order": "Ungültige Reihenfolge."}) from None
+                raise Invalid(CHECK, {"order": _("Ungültige Reihenfolge.")}) from None
     return found

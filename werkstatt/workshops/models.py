@@ -65,6 +65,8 @@ class Workshop(Base):
     spotlight: Mapped[str | None] = mapped_column(String(60), default=None)
     # The per-workshop event counter: incremented in the same transaction as the change it numbers.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The last card number given (werkstatt.board.service.post_idea): incremented with the card's INSERT.
+    card_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A load test's workshop (`werkstatt loadtest`): never counted on town pages, lists or "erprobt in N".
     is_test: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from werkstatt.catalogue.schema import CONFIG_MODELS, MaterialPer, Mechanic
 from werkstatt.errors import Invalid, NotFound, field_errors
+from werkstatt.i18n import Message, _
 from werkstatt.network.models import FocusTopic, TargetGroup
 from werkstatt.workshops import methods_source
 from werkstatt.workshops.models import AgendaStep, Workshop, WorkshopFormat, WorkshopState
@@ -71,12 +72,12 @@ def board_from(mechanic: str, config: Mapping[str, Any]) -> BoardIn:
     try:
         chosen = Mechanic(mechanic)
     except ValueError:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", {"mechanic": "Unbekannte Board-Art."}) from None
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), {"mechanic": _("Unbekannte Board-Art.")}) from None
     try:
         clean = CONFIG_MODELS[chosen].model_validate(dict(config)).model_dump(mode="json")
     except ValidationError as error:
         errors = {f"config.{key}" if key != "_" else "config": text for key, text in field_errors(error).items()}
-        raise Invalid("Bitte prüfen Sie die Einstellungen des Boards.", errors) from None
+        raise Invalid(_("Bitte prüfen Sie die Einstellungen des Boards."), errors) from None
     return BoardIn(mechanic=chosen, config=clean)
 
 
@@ -88,7 +89,7 @@ def step_in(values: Mapping[str, Any]) -> StepIn:
     try:
         return StepIn.model_validate({**data, "board": board.model_dump(mode="json")})
     except ValidationError as error:
-        raise Invalid("Bitte prüfen Sie die markierten Felder.", field_errors(error)) from None
+        raise Invalid(_("Bitte prüfen Sie die markierten Felder."), field_errors(error)) from None
 
 
 async def _locked(db: AsyncSession, workshop: Workshop) -> None:
@@ -98,8 +99,8 @@ async def _locked(db: AsyncSession, workshop: Workshop) -> None:
 def _require_planning(workshop: Workshop) -> None:
     if workshop.state != WorkshopState.planned:
         raise Invalid(
-            "Der Ablauf lässt sich nur ändern, solange die Werkstatt noch nicht begonnen hat.",
-            {"agenda": "Die Werkstatt läuft bereits oder ist beendet."},
+            _("Der Ablauf lässt sich nur ändern, solange die Werkstatt noch nicht begonnen hat."),
+            {"agenda": _("Die Werkstatt läuft bereits oder ist beendet.")},
         )
 
 
@@ -122,14 +123,14 @@ def _find(steps: Sequence[AgendaStep], step_id: UUID) -> AgendaStep:
     for step in steps:
         if step.id == step_id:
             return step
-    raise NotFound("Diesen Schritt gibt es in dieser Werkstatt nicht.")
+    raise NotFound(_("Diesen Schritt gibt es in dieser Werkstatt nicht."))
 
 
 def _insert_at(steps: list[AgendaStep], new: Sequence[AgendaStep], at: int | None) -> list[AgendaStep]:
     if len(steps) + len(new) > MAX_STEPS:
         raise Invalid(
-            f"Ein Ablauf hat höchstens {MAX_STEPS} Schritte.",
-            {"agenda": f"Höchstens {MAX_STEPS} Schritte – bitte vorher Schritte entfernen."},
+            _("Ein Ablauf hat höchstens %(max)d Schritte.") % {"max": MAX_STEPS},
+            {"agenda": _("Höchstens %(max)d Schritte – bitte vorher Schritte entfernen.") % {"max": MAX_STEPS}},
         )
     index = len(steps) if at is None else max(0, min(at, len(steps)))
     return [*steps[:index], *new, *steps[index:]]
@@ -161,7 +162,7 @@ def method_steps(card: MethodCard, indexes: Iterable[int] | None = None) -> list
     invitation question are copied; all of them, or the chosen ones."""
     chosen = sorted(set(indexes)) if indexes is not None else list(range(len(card.steps)))
     if not chosen or any(index < 0 or index >= len(card.steps) for index in chosen):
-        raise Invalid("Bitte wählen Sie Schritte der Methode aus.", {"steps": "Unbekannter Schritt der Methode."})
+        raise Invalid(_("Bitte wählen Sie Schritte der Methode aus."), {"steps": _("Unbekannter Schritt der Methode.")})
     question = _clip(card.invitation_questions[0], 300) if card.invitation_questions else ""
     many = len(chosen) > 1 or len(card.steps) > 1
     found: list[StepIn] = []
@@ -254,7 +255,7 @@ async def add_method_steps(
     _require_planning(workshop)
     card = await methods_source.method_card(db, slug, workshop.network_id) if slug else None
     if card is None:
-        raise Invalid("Diese Methode gibt es im Katalog nicht.", {"method_slug": "Bitte eine Methode auswählen."})
+        raise Invalid(_("Diese Methode gibt es im Katalog nicht."), {"method_slug": _("Bitte eine Methode auswählen.")})
     steps = await _steps(db, workshop)
     new = [_row(workshop, step) for step in method_steps(card, indexes)]
     ordered = _insert_at(steps, new, at)
@@ -322,8 +323,8 @@ async def reorder_steps(db: AsyncSession, workshop: Workshop, order: Sequence[UU
     by_id = {step.id: step for step in steps}
     if len(order) != len(steps) or set(order) != set(by_id):
         raise Invalid(
-            "Die Reihenfolge passt nicht zum aktuellen Ablauf. Bitte laden Sie die Seite neu.",
-            {"order": "Die Reihenfolge muss jeden Schritt genau einmal enthalten."},
+            _("Die Reihenfolge passt nicht zum aktuellen Ablauf. Bitte laden Sie die Seite neu."),
+            {"order": _("Die Reihenfolge muss jeden Schritt genau einmal enthalten.")},
         )
     return await _finish(db, workshop, [by_id[step_id] for step_id in order])
 
@@ -334,7 +335,7 @@ async def apply_template(db: AsyncSession, workshop: Workshop, slug: str, *, rep
     _require_planning(workshop)
     template = await methods_source.agenda_template(db, slug) if slug else None
     if template is None:
-        raise Invalid("Diese Ablaufvorlage gibt es nicht.", {"template": "Bitte eine Vorlage auswählen."})
+        raise Invalid(_("Diese Ablaufvorlage gibt es nicht."), {"template": _("Bitte eine Vorlage auswählen.")})
     steps = await _steps(db, workshop)
     if replace:
         for step in steps:
@@ -352,7 +353,9 @@ async def edit_details(db: AsyncSession, workshop: Workshop, data: WorkshopDetai
     """Title, format, date, place, length, group size, focus topics and target groups."""
     await _locked(db, workshop)
     if workshop.state == WorkshopState.closed:
-        raise Invalid("Eine beendete Werkstatt lässt sich nicht mehr ändern.", {"_": "Die Werkstatt ist beendet."})
+        raise Invalid(
+            _("Eine beendete Werkstatt lässt sich nicht mehr ändern."), {"_": _("Die Werkstatt ist beendet.")}
+        )
     await check_topics_and_groups(db, workshop.network_id, data.focus_topic_ids, data.target_groups)
     workshop.title = data.title
     workshop.format = data.format
@@ -371,13 +374,16 @@ async def check_topics_and_groups(
 ) -> None:
     known_topics = set((await db.execute(select(FocusTopic.id).where(FocusTopic.network_id == network_id))).scalars())
     if any(topic not in known_topics for topic in topic_ids):
-        raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_ids": "Unbekanntes Schwerpunktthema."})
+        raise Invalid(_("Unbekanntes Schwerpunktthema."), {"focus_topic_ids": _("Unbekanntes Schwerpunktthema.")})
     known_groups = set(
         (await db.execute(select(TargetGroup.slug).where(TargetGroup.network_id == network_id))).scalars()
     )
     unknown = [group for group in groups if group not in known_groups]
     if unknown:
-        raise Invalid("Unbekannte Zielgruppe.", {"target_groups": f"Unbekannte Zielgruppe: {unknown[0]}"})
+        raise Invalid(
+            _("Unbekannte Zielgruppe."),
+            {"target_groups": _("Unbekannte Zielgruppe: %(group)s") % {"group": unknown[0]}},
+        )
 
 
 # --- what a coach plans with ---------------------------------------------------------------------------------
@@ -424,14 +430,22 @@ class AgendaPlan:
         return first + timedelta(minutes=self.total_minutes) if first else None
 
 
-def group_warning(card: MethodCard, expected: int | None) -> str | None:
+def group_warning(card: MethodCard, expected: int | None) -> Message | None:
     if expected is None:
         return None
     size = card.group_size
     if expected < size.min:
-        return f"{card.name} braucht mindestens {size.min} Personen; erwartet werden {expected}."
+        return _("%(method)s braucht mindestens %(min)d Personen; erwartet werden %(expected)d.") % {
+            "method": card.name,
+            "min": size.min,
+            "expected": expected,
+        }
     if size.max is not None and expected > size.max:
-        return f"{card.name} passt für höchstens {size.max} Personen; erwartet werden {expected}."
+        return _("%(method)s passt für höchstens %(max)d Personen; erwartet werden %(expected)d.") % {
+            "method": card.name,
+            "max": size.max,
+            "expected": expected,
+        }
     return None
 
 

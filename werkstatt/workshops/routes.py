@@ -1,7 +1,7 @@
 """HTML pages for planning: the coach's workshop list, the create form, the workshop page with the agenda
 editor (htmx fragments of the same template), the QR code and the printable run sheet.
 
-Routes stay thin: authorise → parse the form → call a planning command → commit → render. Every agenda
+Routes stay thin: authorise → parse the form → call a planning command → render (the unit of work commits). Every agenda
 form works without JavaScript (POST, then redirect back); with htmx the `agenda` block is swapped.
 """
 
@@ -19,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.catalogue.schema import CONFIG_MODELS, MECHANIC_LABELS, Category
 from werkstatt.errors import Invalid, NotFound, Unauthenticated
+from werkstatt.i18n import _
 from werkstatt.network import service as network_service
 from werkstatt.network.forms import signed_in
 from werkstatt.network.models import FocusTopic, KernteamMember, Network, Role, TargetGroup, Town
 from werkstatt.network.permissions import Action, allowed
+from werkstatt.uow import UnitOfWork
 from werkstatt.web import BERLIN, htmx, page, url_for
 from werkstatt.workshops import forms, methods_source, planning
 from werkstatt.workshops.models import Workshop, WorkshopFormat, WorkshopState
@@ -76,9 +78,9 @@ def to_login(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 def signed_in_coach(request: Request[Any, Any, Any]) -> CurrentAccount:
     account: CurrentAccount | None = request.scope.get("state", {}).get("account")
     if account is None:
-        raise LoginRequired("Bitte melden Sie sich an.")
+        raise LoginRequired(_("Bitte melden Sie sich an."))
     if account.role not in COACH_ROLES:
-        raise NotFound("Diese Seite gibt es nicht.")
+        raise NotFound(_("Diese Seite gibt es nicht."))
     return account
 
 
@@ -87,7 +89,7 @@ async def load_workshop(db: AsyncSession, account: CurrentAccount, workshop_id: 
     query = select(Workshop).where(Workshop.id == workshop_id).execution_options(populate_existing=True)
     workshop = (await db.execute(query)).scalar_one_or_none()
     if workshop is None or not may_run(account, workshop.network_id):
-        raise NotFound("Diese Werkstatt gibt es nicht.")
+        raise NotFound(_("Diese Werkstatt gibt es nicht."))
     return workshop
 
 
@@ -309,16 +311,15 @@ class WorkshopsController(Controller):
             if template_slug:
                 template = await methods_source.agenda_template(db, template_slug)
                 if template is None:
-                    raise Invalid(forms.CHECK, {"template": "Diese Ablaufvorlage gibt es nicht."})
+                    raise Invalid(forms.CHECK, {"template": _("Diese Ablaufvorlage gibt es nicht.")})
                 town = await db.get(Town, UUID(values["town_id"])) if _uuid(values.get("town_id")) else None
                 network_id = town.network_id if town else account.network_id
                 if network_id is not None:
                     agenda = await planning.template_steps(db, template, network_id)
             data = forms.create_from_form(form, agenda)
             workshop = await create_workshop(db, account, data)
-            await db.commit()
         except Invalid as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             return await self._create_page(request, db, account, values=values, errors=error.errors, status_code=422)
         return Redirect(url_for(request, "workshop_plan", workshop_id=workshop.id) or "/", status_code=303)
 
@@ -396,15 +397,14 @@ class WorkshopsController(Controller):
         *,
         editing: UUID | None = None,
     ) -> Response[Any]:
-        """Run one agenda command; commit; answer with the agenda block (htmx) or a redirect back."""
+        """Run one agenda command (the unit of work commits); answer with the agenda block (htmx) or a redirect back."""
         account = signed_in_coach(request)
         workshop = await load_workshop(db, account, workshop_id)
         form = await request.form()
         try:
             focus = await command(workshop, form)
-            await db.commit()
         except Invalid as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             workshop = await load_workshop(db, account, workshop_id)
             values = {key: forms.text(form, key) for key in form}
             return await self._plan_page(
@@ -583,9 +583,8 @@ class WorkshopsController(Controller):
         values["target_groups"] = forms.values(form, "target_groups")
         try:
             await planning.edit_details(db, workshop, forms.details_from_form(form))
-            await db.commit()
         except Invalid as error:
-            await db.rollback()
+            await UnitOfWork.of(db).rollback()
             workshop = await load_workshop(db, account, workshop_id)
             return await self._details_page(request, db, workshop, values, error.errors, status_code=422)
         return Redirect(url_for(request, "workshop_plan", workshop_id=workshop_id) or "/", status_code=303)

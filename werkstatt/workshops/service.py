@@ -13,8 +13,10 @@ from uuid import UUID
 from sqlalchemy import delete, select
 
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from werkstatt.i18n import _
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, Role, TargetGroup, Town
+from werkstatt.workshops.events import ParticipantJoined
 from werkstatt.workshops.methods_source import method_card
 from werkstatt.workshops.models import AgendaStep, Participant, ParticipantRole, Workshop, WorkshopState
 from werkstatt.workshops.schemas import BoardIn
@@ -75,7 +77,7 @@ async def get_workshop(db: AsyncSession, workshop_id: UUID, *, lock: bool = Fals
     query = select(Workshop).where(Workshop.id == workshop_id)
     workshop = (await db.execute(query)).scalar_one_or_none()
     if workshop is None:
-        raise NotFound("Diese Werkstatt gibt es nicht.")
+        raise NotFound(_("Diese Werkstatt gibt es nicht."))
     return workshop
 
 
@@ -89,7 +91,7 @@ def require_credentials(
         return
     if session is not None and session.data.get("participants", {}).get(str(workshop_id)):
         return
-    raise Unauthenticated("Bitte melden Sie sich an oder senden Sie ein Token.")
+    raise Unauthenticated(_("Bitte melden Sie sich an oder senden Sie ein Token."))
 
 
 async def resolve_actor(
@@ -121,7 +123,7 @@ async def resolve_actor(
         if known:
             participant = await db.get(Participant, UUID(known))
     if participant is None or participant.removed or participant.workshop_id != workshop.id:
-        raise NotFound("Diese Werkstatt gibt es nicht – oder Sie sind ihr nicht beigetreten.")
+        raise NotFound(_("Diese Werkstatt gibt es nicht – oder Sie sind ihr nicht beigetreten."))
     return Actor(workshop, participant, account, is_coach=False)
 
 
@@ -154,22 +156,24 @@ async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data
     """Plan a workshop for a town of the coach's network, with its agenda. The caller commits."""
     town = await db.get(Town, data.town_id)
     if town is None or not (account and (account.role == Role.admin or account.network_id == town.network_id)):
-        raise NotFound("Diese Stadt gibt es nicht.", {"town_id": "Unbekannte Stadt."})
+        raise NotFound(_("Diese Stadt gibt es nicht."), {"town_id": _("Unbekannte Stadt.")})
     if not may_run(account, town.network_id):
-        raise Forbidden("Nur Coaches dieses Netzwerks planen Werkstätten.")
+        raise Forbidden(_("Nur Coaches dieses Netzwerks planen Werkstätten."))
     all_topics = {
         str(t)
         for t in (await db.execute(select(FocusTopic.id).where(FocusTopic.network_id == town.network_id))).scalars()
     }
     for topic in data.focus_topic_ids:
         if str(topic) not in all_topics:
-            raise Invalid("Unbekanntes Schwerpunktthema.", {"focus_topic_ids": "Unbekanntes Schwerpunktthema."})
+            raise Invalid(_("Unbekanntes Schwerpunktthema."), {"focus_topic_ids": _("Unbekanntes Schwerpunktthema.")})
     groups = set(
         (await db.execute(select(TargetGroup.slug).where(TargetGroup.network_id == town.network_id))).scalars()
     )
     for group in data.target_groups:
         if group not in groups:
-            raise Invalid("Unbekannte Zielgruppe.", {"target_groups": f"Unbekannte Zielgruppe: {group}"})
+            raise Invalid(
+                _("Unbekannte Zielgruppe."), {"target_groups": _("Unbekannte Zielgruppe: %(group)s") % {"group": group}}
+            )
     workshop = Workshop(
         network_id=town.network_id,
         town_id=town.id,
@@ -211,9 +215,9 @@ async def delete_test_workshop(db: AsyncSession, actor: Actor) -> None:
     """A load test removes its workshop with everything in it (the database cascades). Only test workshops:
     a held workshop's cards and votes are the town's record. The caller commits."""
     if not actor.is_coach:
-        raise NotFound("Diese Werkstatt gibt es nicht.")
+        raise NotFound(_("Diese Werkstatt gibt es nicht."))
     if not actor.workshop.is_test:
-        raise Conflict("Nur Test-Werkstätten (werkstatt loadtest) lassen sich löschen.")
+        raise Conflict(_("Nur Test-Werkstätten (werkstatt loadtest) lassen sich löschen."))
     await db.execute(delete(Workshop).where(Workshop.id == actor.workshop.id))
 
 
@@ -231,7 +235,7 @@ async def _board_of(db: AsyncSession, step: StepIn, network_id: UUID) -> BoardIn
 
 
 async def _unique_code(db: AsyncSession) -> str:
-    for _ in range(20):
+    for _attempt in range(20):
         code = new_join_code()
         if (await db.execute(select(Workshop.id).where(Workshop.join_code == code))).first() is None:
             return code
@@ -246,12 +250,12 @@ async def join_workshop(
     code = normalise_code(data.code)
     workshop = (await db.execute(select(Workshop).where(Workshop.join_code == code))).scalar_one_or_none()
     if workshop is None:
-        raise Invalid("Diesen Code gibt es nicht. Bitte prüfen Sie ihn.", {"code": "Unbekannter Code."})
+        raise Invalid(_("Diesen Code gibt es nicht. Bitte prüfen Sie ihn."), {"code": _("Unbekannter Code.")})
     if workshop.state == WorkshopState.closed:
-        raise Invalid("Diese Werkstatt ist bereits beendet.", {"code": "Die Werkstatt ist beendet."})
+        raise Invalid(_("Diese Werkstatt ist bereits beendet."), {"code": _("Die Werkstatt ist beendet.")})
     name = " ".join(data.display_name.split())
     if not name or any(ord(ch) < 32 or ch in "\u202e\u202d\u200b\u2066\u2067\u2068\u2069" for ch in name):
-        raise Invalid("Bitte einen lesbaren Anzeigenamen angeben.", {"display_name": "Ungültiger Anzeigename."})
+        raise Invalid(_("Bitte einen lesbaren Anzeigenamen angeben."), {"display_name": _("Ungültiger Anzeigename.")})
     group_name: str | None = None
     if data.target_group:
         group_name = await db.scalar(
@@ -260,7 +264,7 @@ async def join_workshop(
             )
         )
         if group_name is None:
-            raise Invalid("Unbekannte Zielgruppe.", {"target_group": "Unbekannte Zielgruppe."})
+            raise Invalid(_("Unbekannte Zielgruppe."), {"target_group": _("Unbekannte Zielgruppe.")})
     token = secrets.token_urlsafe(32)
     is_member = account is not None and account.network_id == workshop.network_id
     participant = Participant(
@@ -276,8 +280,7 @@ async def join_workshop(
     event = await record(
         db,
         workshop.id,
-        "participant_joined",
-        {"participant": {**participant_view(participant), "target_group_name": group_name}},
+        ParticipantJoined({**participant_view(participant), "target_group_name": group_name}),
     )
     return workshop, participant, token, event
 
