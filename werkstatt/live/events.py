@@ -1,9 +1,9 @@
 """Recording and publishing events: the one change path.
 
 An event is a frozen, past-tense class of its domain (`board.events.IdeaPosted`, …) that names its wire `type`
-and its visibility rule (`live.visibility`): which audiences see it whole, redacted, or not at all. A class
-without both cannot be defined, and `record()` takes nothing else, so no event ships without a rule. Its
-fields are the keys of the wire `data` in `{seq, type, at, data}`.
+and its visibility rule (a `live.visibility.Visibility`, generic or its domain's own): which audiences see it
+whole, redacted, or not at all. A class without both cannot be defined, and `record()` takes nothing else, so
+no event ships without a rule. Its fields are the keys of the wire `data` in `{seq, type, at, data}`.
 
 A command calls `record()` inside its transaction: the workshop's `last_seq` goes up by one in a single
 UPDATE … RETURNING (the row lock serialises concurrent posts, a rollback takes the number back, so the log
@@ -55,7 +55,7 @@ class Event:
     """Something that happened in a workshop, as recorded in its log and sent to its boards.
 
     Subclass it as a frozen dataclass with the class keywords `type` (the wire name) and `visibility` (the rule
-    of `live.visibility` for who sees what of it)."""
+    (a `live.visibility.Visibility`) for who sees what of it)."""
 
     type: ClassVar[str]
     visibility: ClassVar[Visibility]
