@@ -25,6 +25,7 @@ from werkstatt.board.events import (
     IdeaRestored,
     IdeasMerged,
     IdeaUnmerged,
+    JoinBoxChanged,
     ParticipantRemoved,
     Revealed,
     SpotlightChanged,
@@ -163,6 +164,14 @@ async def set_lock(db: AsyncSession, actor: Actor, locked: bool) -> WorkshopEven
     _not_closed(actor)
     actor.workshop.locked = locked
     return await record(db, actor.workshop.id, BoardLocked(locked) if locked else BoardUnlocked(locked))
+
+
+async def set_join_box(db: AsyncSession, actor: Actor, shown: bool) -> WorkshopEvent:
+    """The projector's join box (code, address, QR): hidden once the room is in, shown again for latecomers."""
+    _coach(actor)
+    _not_closed(actor)
+    actor.workshop.join_hidden = not shown
+    return await record(db, actor.workshop.id, JoinBoxChanged(shown))
 
 
 async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEvent:
@@ -455,6 +464,8 @@ MODERATION: dict[str, tuple[tuple[str, ...], Any]] = {
     "reveal": ((), lambda db, actor, c: reveal(db, actor)),
     "lock": ((), lambda db, actor, c: set_lock(db, actor, True)),
     "unlock": ((), lambda db, actor, c: set_lock(db, actor, False)),
+    "hide_join": ((), lambda db, actor, c: set_join_box(db, actor, False)),
+    "show_join": ((), lambda db, actor, c: set_join_box(db, actor, True)),
     "spotlight": (("target",), lambda db, actor, c: spotlight(db, actor, c.get("target"))),
     "edit_step": (
         ("question", "instructions"),

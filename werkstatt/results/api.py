@@ -21,7 +21,15 @@ class ResultsApi(Controller):
     path = "/api/workshops/{workshop_id:uuid}"
     tags = ("Ergebnisse",)  # type: ignore[assignment]
 
-    @get("/results", summary="Ergebnis: Karten mit Punkten und Rang, Cluster, Projektideen")
+    @get(
+        "/results",
+        summary="Ergebnis: Karten mit Punkten und Rang, Cluster, Projektideen",
+        description=(
+            "Ein Aufdecken gehört zu seinem Abstimmungsschritt: die Punkte eines aufgedeckten (oder offenen) Schritts "
+            "zählen, gleich welche Abstimmungen später kommen. `hidden` ist wahr, solange ein verdeckter Schritt "
+            "schon Punkte hat; `pending` nennt diese Schritte (0-basierte Position in `agenda`)."
+        ),
+    )
     async def results(
         self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
     ) -> dict[str, Any]:
@@ -32,6 +40,7 @@ class ResultsApi(Controller):
             "ideas": found["ideas"],
             "clusters": found["clusters"],
             "hidden": found["hidden"],
+            "pending": found["pending"],
             "project_ideas": projects,
         }
 
