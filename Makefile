@@ -17,10 +17,10 @@ $(UV):
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(UV)
-	$(UV) sync --frozen --inexact --python $(PYTHON)
+	$(UV) sync --frozen --inexact --no-dev --python $(PYTHON)
 
 install-dev: $(UV)
-	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	$(UV) sync --frozen --group dev --python $(PYTHON)
 
 run: install
 	$(BIN)/werkstatt db upgrade
@@ -35,6 +35,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check werkstatt tests
+	$(BIN)/lint-imports
 
 types: install-dev
 	$(BIN)/mypy

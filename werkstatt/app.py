@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -15,15 +14,21 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXRequest
 from litestar.static_files import create_static_files_router
+from redis.asyncio import Redis
 
 from werkstatt import db as database
 from werkstatt import metrics
+from werkstatt.board import handlers as board_handlers
 from werkstatt.board import limits
-from werkstatt.board.fragments import render_event, render_presence
+from werkstatt.board.fragments import render_event, render_events_with, render_presence
 from werkstatt.board.push import BoardPush, changes_whole_board
+from werkstatt.board.queries import extend_board_with
 from werkstatt.bodycheck import BodyCheckMiddleware
+from werkstatt.catalogue import handlers as catalogue_handlers
+from werkstatt.catalogue.service import sync_shipped_methods
 from werkstatt.cooldown import CooldownMiddleware
 from werkstatt.errors import EXCEPTION_HANDLERS
+from werkstatt.export import handlers as export_handlers
 from werkstatt.i18n import Message
 from werkstatt.jobs import JobContext, register_jobs
 from werkstatt.live import events as live_events
@@ -31,30 +36,41 @@ from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
 from werkstatt.logo import logo_image
 from werkstatt.logs import RequestIdMiddleware, echo_request_id, litestar_logging
+from werkstatt.network import handlers as network_handlers
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter
+from werkstatt.results import handlers as results_handlers
 from werkstatt.scheduler import Scheduler
 from werkstatt.security import SecurityHeadersMiddleware, add_security_headers
 from werkstatt.sessions import SessionMiddleware
 from werkstatt.settings import Settings, load_settings
 from werkstatt.uow import provide_session, unit_of_work_provider, use_publisher
+from werkstatt.voting import board as voting_board
+from werkstatt.voting import fragments as voting_fragments
+from werkstatt.voting import handlers as voting_handlers
 from werkstatt.web import STATIC
+from werkstatt.workshops import handlers as workshops_handlers
 
-# Each domain package exposes `HANDLERS` (routes.py + api.py) in `werkstatt/<domain>/handlers.py`.
+# The domain packages, lowest first (their names also name their message catalogues).
 DOMAINS = ("network", "catalogue", "workshops", "board", "voting", "results", "export")
+# Each domain package lists its controllers (routes.py + api.py) in `werkstatt/<domain>/handlers.py`.
+DOMAIN_HANDLERS: tuple[list[Any], ...] = (
+    network_handlers.HANDLERS,
+    catalogue_handlers.HANDLERS,
+    workshops_handlers.HANDLERS,
+    board_handlers.HANDLERS,
+    voting_handlers.HANDLERS,
+    results_handlers.HANDLERS,
+    export_handlers.HANDLERS,
+)
+
+# Voting adds to the board below it: its part of every board state, and the fragments of its own events.
+extend_board_with(voting_board.extend_board)
+render_events_with(voting_fragments.render_html)
 
 
 def domain_handlers() -> list[Any]:
-    found: list[Any] = []
-    for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"werkstatt.{domain}.handlers")
-        except ModuleNotFoundError as error:
-            if error.name != f"werkstatt.{domain}.handlers" and error.name != f"werkstatt.{domain}":
-                raise
-            continue
-        found.extend(module.HANDLERS)
-    return found
+    return [handler for handlers in DOMAIN_HANDLERS for handler in handlers]
 
 
 def route_handlers() -> list[Any]:
@@ -76,10 +92,6 @@ def route_handlers() -> list[Any]:
 async def sync_methods_at_start(settings: Settings) -> None:
     """Embedded mode: the shipped method cards are upserted at start-up (production runs `werkstatt methods
     sync` in its migration step instead, so several workers do not race)."""
-    try:
-        from werkstatt.catalogue.service import sync_shipped_methods
-    except ImportError:  # the catalogue domain is optional
-        return
     await sync_shipped_methods(settings)
 
 
@@ -94,6 +106,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     register_jobs(scheduler, JobContext(settings, sessionmaker, channels))
 
     use_publisher(sessionmaker, lambda events: live_events.publish(channels, *events))
+
+    # What handlers may ask for by name (`settings: NamedDependency[Settings]`, …) instead of reading app.state;
+    # `channels` is provided by the ChannelsPlugin itself. Middleware and the hub's helpers keep app.state.
+    def provide_settings() -> Settings:
+        return settings
+
+    def provide_redis() -> Redis | None:
+        return redis
+
+    def provide_hub() -> Hub:
+        hub: Hub = app.state.hub  # made anew for each run of the app (`start_afresh`)
+        return hub
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -126,6 +150,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "uow": Provide(unit_of_work_provider(sessionmaker)),
             "db": Provide(provide_session, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "redis": Provide(provide_redis, sync_to_thread=False),
+            "hub": Provide(provide_hub, sync_to_thread=False),
         },
         plugins=[channels],
         middleware=[

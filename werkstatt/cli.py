@@ -12,19 +12,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
-from werkstatt.settings import Settings, SettingsError, load_settings
-
-
-def settings_from_env(**overrides: Any) -> Settings:
-    try:
-        return load_settings(**{key: value for key, value in overrides.items() if value is not None})
-    except SettingsError as error:
-        click.echo(str(error), err=True)
-        sys.exit(2)
+from werkstatt.settings import Settings, settings_from_env
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -235,26 +226,18 @@ def restore_command(file: Path) -> None:
 
 def _domain_commands() -> None:
     """Domains add their own command groups in `werkstatt/<domain>/cli.py` (a list named COMMANDS)."""
-    import importlib
+    from werkstatt.catalogue import cli as catalogue_cli
+    from werkstatt.export import cli as export_cli
+    from werkstatt.network import cli as network_cli
+    from werkstatt.privacy.cli import privacy  # the group's commands import their work lazily
 
-    from werkstatt.app import DOMAINS
-
-    for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"werkstatt.{domain}.cli")
-        except ModuleNotFoundError as error:
-            if error.name in {f"werkstatt.{domain}.cli", f"werkstatt.{domain}"}:
-                continue
-            raise
+    for module in (network_cli, catalogue_cli, export_cli):
         for command in module.COMMANDS:
             main.add_command(command)
+    main.add_command(privacy)
 
 
 _domain_commands()
-
-from werkstatt.privacy.cli import privacy  # noqa: E402 - the group's commands import their work lazily
-
-main.add_command(privacy)
 
 if __name__ == "__main__":
     main()

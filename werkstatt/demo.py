@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from werkstatt.catalogue.schema import TARGET_GROUPS
 from werkstatt.catalogue.service import sync_methods
 from werkstatt.db import create_engine, create_sessionmaker
 from werkstatt.demo_workshops import load_demo_workshops
@@ -24,6 +23,7 @@ from werkstatt.network.models import (
     TownFocusTopic,
 )
 from werkstatt.network.service import create_account, find_account, slugify, topic_slug
+from werkstatt.network.topics import TARGET_GROUPS
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

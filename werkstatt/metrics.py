@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+
+from werkstatt.settings import Settings
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-
-    from werkstatt.settings import Settings
 
 logger = logging.getLogger("werkstatt")
 
@@ -217,10 +218,9 @@ def scraper_allowed(settings: Settings, authorization: str, client: str | None) 
 
 
 @get("/metrics", name="metrics", include_in_schema=False)
-async def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def metrics_endpoint(request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[bytes]:
     """Prometheus scrape target; 404 unless enabled and the scraper is allowed (it looks like any unknown
     address to everyone else)."""
-    settings: Settings = request.app.state.settings
     client = request.scope.get("client")
     allowed = settings.metrics and scraper_allowed(
         settings, request.headers.get("authorization", ""), str(client[0]) if client else None

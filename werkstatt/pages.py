@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import sessions
 from werkstatt.i18n import LOCALES, _
 from werkstatt.live.broker import broker_state
+from werkstatt.settings import Settings
 from werkstatt.web import ROOT, markdown_to_html, page
-
-if TYPE_CHECKING:
-    from werkstatt.settings import Settings
 
 LEGAL_PAGES = {
     "impressum": ("imprint_file", _("Impressum")),
@@ -46,18 +47,21 @@ class PagesController(Controller):
         return page(request, "pages/start.html", {})
 
     @get("/{slug:str}", name="legal")
-    async def legal(self, request: Request[Any, Any, Any], slug: str) -> Response[str]:
+    async def legal(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], slug: FromPath[str]
+    ) -> Response[str]:
         if slug not in LEGAL_PAGES:
             from litestar.exceptions import NotFoundException
 
             raise NotFoundException()
-        settings: Settings = request.app.state.settings
         _setting, title = LEGAL_PAGES[slug]
         body = markdown_to_html(legal_markdown(settings, slug).replace("{{ operator }}", settings.operator_name))
         return page(request, "pages/legal.html", {"title": title, "body": body})
 
     @post("/sprache", name="set_locale", status_code=303)
-    async def set_locale(self, request: Request[Any, Any, Any], db: AsyncSession) -> Redirect:
+    async def set_locale(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    ) -> Redirect:
         form = await request.form()
         locale = str(form.get("locale", ""))
         back = str(form.get("next", "/"))
@@ -65,7 +69,6 @@ class PagesController(Controller):
             back = "/"
         if locale not in LOCALES:
             return Redirect(back, status_code=303)
-        settings: Settings = request.app.state.settings
         state: sessions.SessionState | None = request.scope["state"].get("web_session")
         redirect = Redirect(back, status_code=303)
         if state is None:
@@ -77,13 +80,13 @@ class PagesController(Controller):
 
 
 @get("/healthz", name="healthz", include_in_schema=False, cache_control=None)
-async def healthz(request: Request[Any, Any, Any], db: AsyncSession) -> Response[dict[str, str]]:
+async def healthz(db: NamedDependency[AsyncSession], redis: NamedDependency[Redis | None]) -> Response[dict[str, str]]:
     try:
         await db.execute(text("SELECT 1"))
         database = "ok"
     except Exception:  # health reports, it does not raise
         database = "unreachable"
-    broker = await broker_state(request.app.state.redis)
+    broker = await broker_state(redis)
     healthy = database == "ok" and broker in {"ok", "memory"}
     return Response(
         {"status": "ok" if healthy else "degraded", "database": database, "broker": broker},

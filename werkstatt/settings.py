@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import sys
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -296,6 +297,15 @@ def load_settings(**overrides: object) -> Settings:
         if not first["loc"]:
             raise SettingsError(f"Ungültige Einstellung: {message}") from None
         raise SettingsError(f"Ungültige Einstellung WERKSTATT_{field.upper()}: {message}") from None
+
+
+def settings_from_env(**overrides: object) -> Settings:
+    """For the `werkstatt` commands: settings from the environment, or the one-line reason and exit code 2."""
+    try:
+        return load_settings(**{key: value for key, value in overrides.items() if value is not None})
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _shown_default(value: object) -> str:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from litestar.di import NamedDependency
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
@@ -169,6 +170,6 @@ def unit_of_work_provider(
     return provide_unit_of_work
 
 
-def provide_session(uow: UnitOfWork) -> AsyncSession:
+def provide_session(uow: NamedDependency[UnitOfWork]) -> AsyncSession:
     """The request's session (`db`), the one of its unit of work."""
     return uow.session

@@ -18,11 +18,11 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2_fragments import render_block
 from litestar import MediaType, Request, Response
+from litestar.plugins.htmx import HTMXDetails, HTMXRequest
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from werkstatt import i18n
-from werkstatt.catalogue.schema import MECHANIC_LABELS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -91,7 +91,6 @@ def environment(locale: str) -> Environment:
     env.globals["LOCALE"] = locale
     env.globals["LOCALES"] = i18n.LOCALE_NAMES
     env.globals["static"] = static_url
-    env.globals["MECHANICS"] = MECHANIC_LABELS  # German names of the step mechanics, for _()
     return env
 
 
@@ -138,6 +137,12 @@ def render_html(
     return env.get_template(template).render(**full)
 
 
+def htmx(request: Request[Any, Any, Any]) -> HTMXDetails:
+    """Litestar's reading of the htmx headers: `request.htmx` (the app's request class is HTMXRequest), truthy
+    for a request htmx sent; `.boosted`, `.history_restore_request`, `.target` …"""
+    return request.htmx if isinstance(request, HTMXRequest) else HTMXDetails(request)
+
+
 def page(
     request: Request[Any, Any, Any],
     template: str,
@@ -148,11 +153,8 @@ def page(
     headers: Mapping[str, str] | None = None,
 ) -> Response[str]:
     """The page, or for an htmx request the named `block` of the same template."""
-    is_htmx = (
-        bool(request.headers.get("hx-request"))
-        and not request.headers.get("hx-boosted")
-        and not request.headers.get("hx-history-restore-request")  # back button: htmx wants the whole page
-    )
+    details = htmx(request)
+    is_htmx = bool(details) and not details.boosted and not details.history_restore_request  # back button: whole page
     html = render_html(request, template, context or {}, block if is_htmx else None)
     return Response(html, media_type=MediaType.HTML, status_code=status_code, headers=dict(headers or {}))
 

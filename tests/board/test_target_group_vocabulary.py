@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.board.conftest import LiveWorkshop
 from tests.html import parse
-from werkstatt.catalogue.schema import TARGET_GROUPS
 from werkstatt.network.models import TargetGroup
 from werkstatt.network.service import create_network
+from werkstatt.network.topics import TARGET_GROUPS
 
 
 async def test_a_new_network_starts_with_the_catalogue_target_groups(db: AsyncSession) -> None:

@@ -69,8 +69,8 @@ async def test_0009_gives_network_topics_named_like_standard_ones_the_standard_s
 async def test_0015_gives_every_network_the_catalogue_target_groups(database_url: str) -> None:
     """A network with the six old default groups (and one of its own) ends with the catalogue's ten plus its own;
     the untouched old default names take the catalogue's names."""
-    from werkstatt.catalogue.schema import TARGET_GROUPS
     from werkstatt.network.models import TargetGroup
+    from werkstatt.network.topics import TARGET_GROUPS
 
     await asyncio.to_thread(downgrade, database_url, "0014")
     engine = create_async_engine(database_url)

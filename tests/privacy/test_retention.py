@@ -23,9 +23,10 @@ from werkstatt.db import create_sessionmaker
 from werkstatt.idempotency import ApiRequest
 from werkstatt.network.models import Account, ApiToken, Invitation, LoginAttempt, PasswordReset, Role
 from werkstatt.privacy.pseudonyms import pseudonym
-from werkstatt.privacy.retention import apply_retention, last_date
+from werkstatt.privacy.retention import apply_retention
 from werkstatt.sessions import WebSession
 from werkstatt.settings import Settings
+from werkstatt.workshops.dates import last_date
 from werkstatt.workshops.models import Participant, ParticipantRole
 
 DAYS = 30

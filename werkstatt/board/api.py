@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board import service as board
 from werkstatt.board.common import actor_for, viewer_for
 from werkstatt.board.joinlimit import check_join_limit, count_join_failure
 from werkstatt.board.queries import board_state
+from werkstatt.board.visibility import redact_idea
 from werkstatt.errors import Invalid
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.live.events import event_dict, events_after
-from werkstatt.live.visibility import redact_idea, sees, view_event
+from werkstatt.live.visibility import sees, view_event
 from werkstatt.workshops.schemas import CommandIn, CommentIn, IdeaEdit, IdeaIn, JoinIn
 from werkstatt.workshops.service import join_workshop
 
@@ -31,7 +33,9 @@ class JoinApi(Controller):
         summary="Einer Werkstatt per Code beitreten (Gast-Token)",
         operation_class=IdempotentOperation,
     )
-    async def join(self, request: Request[Any, Any, Any], db: AsyncSession, data: JoinIn) -> dict[str, Any]:
+    async def join(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], data: JSONBody[JoinIn]
+    ) -> dict[str, Any]:
         await check_join_limit(request)
 
         async def run() -> Effect:
@@ -54,7 +58,7 @@ class BoardApi(Controller):
 
     @get("/ideas", summary="Sichtbare Karten")
     async def list_ideas(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
     ) -> list[dict[str, Any]]:
         actor = await actor_for(request, db, workshop_id)
         state = await board_state(db, actor.workshop, viewer_for(request, actor, "json"))
@@ -62,7 +66,11 @@ class BoardApi(Controller):
 
     @post("/ideas", status_code=201, summary="Karte posten", operation_class=IdempotentOperation)
     async def post_idea(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: IdeaIn
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        data: JSONBody[IdeaIn],
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
 
@@ -74,7 +82,12 @@ class BoardApi(Controller):
 
     @patch("/ideas/{idea_id:uuid}", summary="Eigene Karte bearbeiten", operation_class=IdempotentOperation)
     async def edit_idea(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID, data: IdeaEdit
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
+        data: JSONBody[IdeaEdit],
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
 
@@ -91,7 +104,11 @@ class BoardApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def withdraw_idea(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
     ) -> None:
         actor = await actor_for(request, db, workshop_id)
 
@@ -108,7 +125,12 @@ class BoardApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def comment(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID, data: CommentIn
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
+        data: JSONBody[CommentIn],
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
 
@@ -126,7 +148,11 @@ class BoardApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def command(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: CommandIn
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        data: JSONBody[CommandIn],
     ) -> dict[str, int]:
         actor = await actor_for(request, db, workshop_id)
 
@@ -140,10 +166,10 @@ class BoardApi(Controller):
     async def events(
         self,
         request: Request[Any, Any, Any],
-        db: AsyncSession,
-        workshop_id: UUID,
-        after: int = Parameter(default=0, ge=0, le=2**31),
-        limit: int = Parameter(default=1000, ge=1, le=1000),
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        after: Annotated[int, QueryParameter(ge=0, le=2**31)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 1000,
     ) -> list[dict[str, Any]]:
         actor = await actor_for(request, db, workshop_id)
         viewer = viewer_for(request, actor, "json")

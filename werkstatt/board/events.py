@@ -1,12 +1,13 @@
-"""What happens on the live board, past tense, each with who may see it (`live.visibility`)."""
+"""What happens on the live board, past tense, each with who may see it (`live.visibility`, `board.visibility`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from werkstatt.board.visibility import CARD, COMMENT, REACTION
 from werkstatt.live.events import OPTIONAL, SPREAD, Event
-from werkstatt.live.visibility import CARD, COMMENT, PRESENCE, REACTION, WHOLE
+from werkstatt.live.visibility import PRESENCE, WHOLE
 
 # --- cards --------------------------------------------------------------------------------------------------
 

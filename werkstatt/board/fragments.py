@@ -4,6 +4,7 @@ event for API clients. Every HTML payload starts with `<!--seq:N-->` so the brow
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from werkstatt.board.push import BoardPush, changes_whole_board
@@ -91,29 +92,22 @@ PUSHED = {
 
 
 def _extension_html(view: dict[str, Any], viewer: Viewer) -> str | None:
-    """Other domains (voting) render their own event types: `werkstatt/<domain>/fragments.py` with a
-    `render_html(view, viewer) -> str | None`."""
-    for module in _EXTENSIONS:
-        rendered = module.render_html(view, viewer)
+    """Other domains (voting) render their own event types: app.py registers their
+    `render_html(view, viewer) -> str | None` with `render_events_with`."""
+    for render in _EXTENSIONS:
+        rendered = render(view, viewer)
         if rendered is not None:
             return str(rendered)
     return None
 
 
-def _load_extensions() -> list[Any]:
-    import importlib
-
-    found = []
-    for name in ("werkstatt.voting.fragments",):
-        try:
-            found.append(importlib.import_module(name))
-        except ModuleNotFoundError as error:
-            if error.name not in {name, name.rsplit(".", 1)[0]}:
-                raise
-    return found
+_EXTENSIONS: list[Callable[[dict[str, Any], Viewer], str | None]] = []
 
 
-_EXTENSIONS = _load_extensions()
+def render_events_with(render: Callable[[dict[str, Any], Viewer], str | None]) -> None:
+    """A higher domain renders the events it owns (once, however often the app is built)."""
+    if render not in _EXTENSIONS:
+        _EXTENSIONS.append(render)
 
 
 def render_presence(summary: dict[str, Any], viewer: Viewer) -> str | None:

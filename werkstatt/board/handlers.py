@@ -2,6 +2,6 @@
 
 from werkstatt.board.api import BoardApi, JoinApi
 from werkstatt.board.routes import BoardController, JoinController
-from werkstatt.live.ws import api_live, board_live
+from werkstatt.board.sockets import api_live, board_live
 
 HANDLERS = [JoinController, BoardController, JoinApi, BoardApi, board_live, api_live]

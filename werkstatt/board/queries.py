@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
 from sqlalchemy import and_, func, or_, select
@@ -12,7 +13,9 @@ from werkstatt.board.cards import card_extras, empty_extras
 from werkstatt.board.models import Cluster, Idea
 from werkstatt.board.moderation import timer_view
 from werkstatt.board.service import current_step, idea_view
-from werkstatt.live.visibility import COACH, Viewer, redact_idea
+from werkstatt.board.visibility import redact_idea
+from werkstatt.catalogue.schema import MECHANIC_LABELS
+from werkstatt.live.visibility import COACH, Viewer
 from werkstatt.network.models import FocusTopic, TargetGroup
 from werkstatt.workshops.models import Participant
 
@@ -113,6 +116,7 @@ async def board_state(
         "column_limit": column_limit or CARDS_PER_COLUMN,
         "column_counts": column_counts,
         "blind_counts": blind_counts,
+        "mechanics": MECHANIC_LABELS,  # German names of the step mechanics, for _()
     }
     for extend in BOARD_EXTENSIONS:
         await extend(db, workshop, viewer, state)
@@ -253,21 +257,12 @@ async def _participants(db: AsyncSession, workshop: Workshop) -> list[Participan
 
 
 # Other domains add to the board's state (e.g. voting: tallies, my remaining dots). Each entry is
-# `async def extend(db, workshop, viewer, state) -> None` and is registered by werkstatt/<domain>/board.py.
-BOARD_EXTENSIONS: list[Any] = []
+# `async def extend(db, workshop, viewer, state) -> None`; app.py registers them (`extend_board_with`).
+BoardExtension: TypeAlias = "Callable[[AsyncSession, Workshop, Viewer, dict[str, Any]], Awaitable[None]]"
+BOARD_EXTENSIONS: list[BoardExtension] = []
 
 
-def _load_extensions() -> None:
-    import importlib
-
-    for name in ("werkstatt.voting.board",):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name not in {name, name.rsplit(".", 1)[0]}:
-                raise
-            continue
-        BOARD_EXTENSIONS.append(module.extend_board)
-
-
-_load_extensions()
+def extend_board_with(extend: BoardExtension) -> None:
+    """A higher domain adds its part to every board state (once, however often the app is built)."""
+    if extend not in BOARD_EXTENSIONS:
+        BOARD_EXTENSIONS.append(extend)

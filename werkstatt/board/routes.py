@@ -11,6 +11,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -24,11 +26,13 @@ from werkstatt.board.joinlimit import check_join_limit, count_join_failure, mark
 from werkstatt.board.queries import board_state, column_ideas
 from werkstatt.errors import DomainError, Invalid, field_errors
 from werkstatt.i18n import _
+from werkstatt.live.hub import Hub
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.network.models import TargetGroup, Town
 from werkstatt.network.service import group_names
+from werkstatt.settings import Settings
 from werkstatt.uow import UnitOfWork
-from werkstatt.web import N_, gettext, page
+from werkstatt.web import N_, gettext, htmx, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
 from werkstatt.workshops.service import code_expired, join_workshop, normalise_code
@@ -37,7 +41,7 @@ from werkstatt.workshops.views import join_url
 
 
 def _is_htmx(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.headers.get("hx-request"))
+    return bool(htmx(request))
 
 
 def _notice(request: Request[Any, Any, Any], text: str, status: int = 200, kind: str = "success") -> Response[str]:
@@ -48,11 +52,11 @@ class JoinController(Controller):
     include_in_schema = False
 
     @get("/beitreten", name="join")
-    async def join_form(self, request: Request[Any, Any, Any], code: str | None = None) -> Response[str]:
+    async def join_form(self, request: Request[Any, Any, Any], code: FromQuery[str | None] = None) -> Response[str]:
         return mark_device(request, page(request, "board/join.html", {"code": code or "", "errors": {}}))
 
     @post("/beitreten", name="join_lookup")
-    async def join_lookup(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def join_lookup(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         await check_join_limit(request)
         form = await request.form()
         code = normalise_code(str(form.get("code", ""))[:20])
@@ -66,7 +70,9 @@ class JoinController(Controller):
         return mark_device(request, Redirect(f"/beitreten/{code}", status_code=303))
 
     @get("/beitreten/{code:str}", name="join_code")
-    async def join_named(self, request: Request[Any, Any, Any], db: AsyncSession, code: str) -> Response[Any]:
+    async def join_named(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], code: FromPath[str]
+    ) -> Response[Any]:
         await check_join_limit(request)
         workshop = (
             await db.execute(select(Workshop).where(Workshop.join_code == normalise_code(code[:20])))
@@ -116,14 +122,19 @@ class JoinController(Controller):
         )
 
     @post("/beitreten/{code:str}", name="join_submit")
-    async def join_submit(self, request: Request[Any, Any, Any], db: AsyncSession, code: str) -> Response[Any]:
+    async def join_submit(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        code: FromPath[str],
+    ) -> Response[Any]:
         await check_join_limit(request)
         form = await request.form()
         values = {
             "display_name": str(form.get("display_name", ""))[:200],
             "target_group": form.get("target_group") or None,
         }
-        settings = request.app.state.settings
         state: sessions.SessionState | None = request.scope["state"].get("web_session")
         try:
             data = JoinIn.model_validate({"code": code[:20], **values})
@@ -161,7 +172,7 @@ class BoardController(Controller):
     include_in_schema = False
 
     async def _context(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, projector: bool = False
+        self, request: Request[Any, Any, Any], db: AsyncSession, hub: Hub, workshop_id: UUID, projector: bool = False
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
         viewer = viewer_for(request, actor)
@@ -176,8 +187,8 @@ class BoardController(Controller):
             town=await db.get(Town, actor.workshop.town_id),
             join_url=join_url(request, actor.workshop.join_code),
             format_label=FORMAT_LABELS.get(actor.workshop.format, actor.workshop.format),
-            presence=request.app.state.hub.presence_summary(request.app.state.hub.rooms[str(workshop_id)])
-            if str(workshop_id) in request.app.state.hub.rooms
+            presence=hub.presence_summary(hub.rooms[str(workshop_id)])
+            if str(workshop_id) in hub.rooms
             else {"connected": 0, "by_target_group": {}},
         )
         if actor.is_coach and not context["presence"].get("group_names"):  # the room has them once a coach joined
@@ -185,19 +196,35 @@ class BoardController(Controller):
         return context
 
     @get("/", name="board")
-    async def board_page(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[str]:
-        return page(request, "board/board.html", await self._context(request, db, workshop_id), block="board")
+    async def board_page(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        hub: NamedDependency[Hub],
+        workshop_id: FromPath[UUID],
+    ) -> Response[str]:
+        return page(request, "board/board.html", await self._context(request, db, hub, workshop_id), block="board")
 
     @get("/board", name="board_fragment")
     async def board_fragment(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        hub: NamedDependency[Hub],
+        workshop_id: FromPath[UUID],
     ) -> Response[str]:
-        context = await self._context(request, db, workshop_id)
+        context = await self._context(request, db, hub, workshop_id)
         return page(request, "board/board.html", context, block="board")
 
     @get("/beamer", name="projector")
-    async def projector(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[str]:
-        context = await self._context(request, db, workshop_id, projector=True)
+    async def projector(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        hub: NamedDependency[Hub],
+        workshop_id: FromPath[UUID],
+    ) -> Response[str]:
+        context = await self._context(request, db, hub, workshop_id, projector=True)
         if not context["actor"].is_coach:
             from werkstatt.errors import NotFound
 
@@ -206,7 +233,12 @@ class BoardController(Controller):
 
     @get("/karten", name="board_more_cards")
     async def more_cards(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, spalte: str, nach: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        spalte: FromQuery[str],
+        nach: FromQuery[UUID],
     ) -> Response[str]:
         """ "weitere anzeigen": the next batch of one column's cards after the card `nach`."""
         actor = await actor_for(request, db, workshop_id)
@@ -264,7 +296,9 @@ class BoardController(Controller):
         )
 
     @post("/ideen", name="board_post_idea")
-    async def post_idea(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def post_idea(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         text, topic = await _field(request, "text"), await _field(request, "focus_topic_id", 40)
 
         async def action(actor: Any) -> Any:
@@ -274,7 +308,11 @@ class BoardController(Controller):
 
     @post("/ideen/{idea_id:uuid}/aendern", name="board_edit_idea")
     async def edit_idea(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
     ) -> Response[Any]:
         text = await _field(request, "text")
         action = lambda actor: _event(board.edit_idea(db, actor, idea_id, text))  # noqa: E731
@@ -282,14 +320,22 @@ class BoardController(Controller):
 
     @post("/ideen/{idea_id:uuid}/zurueckziehen", name="board_withdraw_idea")
     async def withdraw_idea(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
     ) -> Response[Any]:
         action = lambda actor: board.withdraw_idea(db, actor, idea_id)  # noqa: E731
         return await self._run(request, db, workshop_id, action, N_("Karte zurückgezogen."))
 
     @post("/ideen/{idea_id:uuid}/kommentare", name="board_comment")
     async def comment(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
     ) -> Response[Any]:
         text = await _field(request, "text")
         action = lambda actor: _event(board.post_comment(db, actor, idea_id, text))  # noqa: E731
@@ -297,7 +343,11 @@ class BoardController(Controller):
 
     @post("/ideen/{idea_id:uuid}/reaktion", name="board_react")
     async def react(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, idea_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        idea_id: FromPath[UUID],
     ) -> Response[Any]:
         kind = await _field(request, "kind", 20)
         form = await request.form()
@@ -307,7 +357,9 @@ class BoardController(Controller):
         return await self._run(request, db, workshop_id, action, N_("Reaktion gespeichert."))
 
     @post("/steuerung", name="board_command")
-    async def command(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def command(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         form = await request.form()
         command: dict[str, Any] = {"type": str(form.get("type", ""))[:40]}
         for key in COMMAND_FIELDS:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, Parameter
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,16 +47,16 @@ class MethodsApiController(Controller):
     async def list_methods(
         self,
         request: Request[Any, Any, Any],
-        db: AsyncSession,
+        db: NamedDependency[AsyncSession],
         q: Annotated[str | None, Parameter(max_length=200, description="Volltextsuche (deutsch)")] = None,
-        category: Category | None = None,
+        category: FromQuery[Category | None] = None,
         target_group: Annotated[str | None, Parameter(max_length=80)] = None,
         focus_topic: Annotated[str | None, Parameter(max_length=80)] = None,
         max_minutes: Annotated[int | None, Parameter(ge=1, le=4320, description="Mindestdauer ≤ dieser Wert")] = None,
         group_size: Annotated[int | None, Parameter(ge=1, le=10000)] = None,
-        phase: Phase | None = None,
-        setting: Setting | None = None,
-        mechanic: Mechanic | None = None,
+        phase: FromQuery[Phase | None] = None,
+        setting: FromQuery[Setting | None] = None,
+        mechanic: FromQuery[Mechanic | None] = None,
     ) -> list[MethodSummary]:
         query = service.parse_query(
             {
@@ -87,7 +88,10 @@ class MethodsApiController(Controller):
 
     @get("/{slug:str}", name="api_method", summary="Eine Methodenkarte vollständig")
     async def get_method(
-        self, request: Request[Any, Any, Any], db: AsyncSession, slug: Annotated[str, Parameter(max_length=80)]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        slug: Annotated[str, Parameter(max_length=80)],
     ) -> MethodCard:
         method = await service.method_or_404(db, slug, viewer_from_scope(request.scope))
         return service.card_of(method)

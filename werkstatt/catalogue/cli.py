@@ -32,7 +32,7 @@ def check_command(paths: tuple[Path, ...]) -> None:
 def sync_command() -> None:
     """Überträgt die mitgelieferten Karten und Ablaufvorlagen in die Datenbank (Upsert über den Slug)."""
     from werkstatt.catalogue.service import CatalogueInvalid, sync_shipped_methods
-    from werkstatt.cli import settings_from_env
+    from werkstatt.settings import settings_from_env
 
     try:
         counts = asyncio.run(sync_shipped_methods(settings_from_env()))
@@ -55,7 +55,7 @@ def sync_command() -> None:
 def export_command(target: Path, network_slug: str | None) -> None:
     """Schreibt Karten aus der Datenbank als YAML-Dateien in einen Ordner oder eine .zip-Datei."""
     from werkstatt.catalogue.editing import export_cards
-    from werkstatt.cli import settings_from_env
+    from werkstatt.settings import settings_from_env
 
     try:
         files = asyncio.run(export_cards(settings_from_env(), network_slug))

@@ -22,12 +22,13 @@ from werkstatt.catalogue.loader import (
     validate_card,
 )
 from werkstatt.catalogue.models import SHIPPED_SCOPE, Method, MethodVersion, Origin, Visibility
-from werkstatt.catalogue.schema import FOCUS_TOPICS, TARGET_GROUPS, MethodCard
+from werkstatt.catalogue.schema import MethodCard
 from werkstatt.catalogue.service import _apply, _version_row, card_json, card_of
 from werkstatt.db import create_engine, create_sessionmaker
 from werkstatt.errors import Invalid
 from werkstatt.i18n import Message, _
 from werkstatt.network.models import FocusTopic, Network, TargetGroup
+from werkstatt.network.topics import FOCUS_TOPICS, TARGET_GROUPS
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

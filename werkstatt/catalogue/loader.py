@@ -15,9 +15,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from werkstatt.catalogue.schema import FOCUS_TOPICS, TARGET_GROUPS, AgendaTemplate, MethodCard
+from werkstatt.catalogue.schema import AgendaTemplate, MethodCard
 from werkstatt.errors import german_message
 from werkstatt.i18n import Message, _
+from werkstatt.network.topics import FOCUS_TOPICS, TARGET_GROUPS
 from werkstatt.web import ROOT
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -7,6 +7,8 @@ import math
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect
 from markupsafe import Markup
 from pydantic import ValidationError
@@ -17,17 +19,18 @@ from werkstatt.catalogue.access import Viewer, require_creator, require_editor, 
 from werkstatt.catalogue.forms import CardForm, card_from_form, form_errors, form_from_card, new_form
 from werkstatt.catalogue.loader import field_of, message_of
 from werkstatt.catalogue.models import Method, Visibility
-from werkstatt.catalogue.schema import LABELS, TARGET_GROUPS, MaterialPer, MethodCard
+from werkstatt.catalogue.schema import LABELS, MaterialPer, MethodCard
 from werkstatt.errors import Invalid
 from werkstatt.i18n import Message, _
-from werkstatt.web import page
+from werkstatt.network.topics import TARGET_GROUPS
+from werkstatt.web import htmx, page
 
 PERSONS_MAX = 2000
 
 
 def _history_restore(request: Request[Any, Any, Any]) -> bool:
     """htmx's back-button restore asks for the whole page, not the fragment."""
-    return bool(request.headers.get("hx-history-restore-request"))
+    return htmx(request).history_restore_request
 
 
 def materials_for(card: MethodCard, persons: int) -> list[dict[str, Any]]:
@@ -121,7 +124,7 @@ class CatalogueController(Controller):
     include_in_schema = False
 
     @get("/", name="methods")
-    async def list_methods(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[str]:
+    async def list_methods(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[str]:
         viewer = viewer_from_scope(request.scope)
         params = {key: value for key, value in request.query_params.items() if key in service.MethodQuery.model_fields}
         errors: dict[str, Message] = {}
@@ -149,13 +152,13 @@ class CatalogueController(Controller):
         return page(request, "catalogue/list.html", context, block=block)
 
     @get("/neu", name="method_new")
-    async def new(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[str]:
+    async def new(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[str]:
         viewer = viewer_from_scope(request.scope)
         require_creator(viewer)
         return await self._form_page(request, db, viewer, new_form(), None)
 
     @post("/neu", name="method_create")
-    async def create(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def create(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         viewer = viewer_from_scope(request.scope)
         require_creator(viewer)
         form = await request.form()
@@ -175,7 +178,7 @@ class CatalogueController(Controller):
         return page(request, "catalogue/upload.html", {"errors": {}, "visibility": "network"})
 
     @post("/hochladen", name="method_upload_post")
-    async def upload(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def upload(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         viewer = viewer_from_scope(request.scope)
         require_creator(viewer)
         form = await request.form()
@@ -197,7 +200,7 @@ class CatalogueController(Controller):
         return page(request, "catalogue/upload.html", {"errors": errors, "visibility": visibility}, status_code=422)
 
     @get("/export.zip", name="methods_export")
-    async def export(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[bytes]:
+    async def export(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[bytes]:
         viewer = viewer_from_scope(request.scope)
         network_id = require_creator(viewer) if viewer.role != "kernteam" else viewer.network_id
         assert network_id is not None
@@ -209,7 +212,9 @@ class CatalogueController(Controller):
         )
 
     @get("/{slug:str}", name="method_detail")
-    async def detail(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Response[str]:
+    async def detail(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Response[str]:
         viewer = viewer_from_scope(request.scope)
         method = await service.method_or_404(db, slug, viewer)
         context = await _detail_context(db, request, method, viewer, request.query_params.get("personen"))
@@ -217,14 +222,18 @@ class CatalogueController(Controller):
         return page(request, "catalogue/detail.html", context, block=block)
 
     @get("/{slug:str}/druck", name="method_print")
-    async def print_card(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Response[str]:
+    async def print_card(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Response[str]:
         viewer = viewer_from_scope(request.scope)
         method = await service.method_or_404(db, slug, viewer)
         context = await _detail_context(db, request, method, viewer, request.query_params.get("personen"))
         return page(request, "catalogue/print.html", context)
 
     @get("/{slug:str}/yaml", name="method_yaml")
-    async def card_file(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Response[str]:
+    async def card_file(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Response[str]:
         method = await service.method_or_404(db, slug, viewer_from_scope(request.scope))
         return Response(
             editing.card_yaml(method.card),
@@ -233,14 +242,18 @@ class CatalogueController(Controller):
         )
 
     @get("/{slug:str}/bearbeiten", name="method_edit")
-    async def edit(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Response[str]:
+    async def edit(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Response[str]:
         viewer = viewer_from_scope(request.scope)
         method = await service.method_or_404(db, slug, viewer)
         require_editor(viewer, method)
         return await self._form_page(request, db, viewer, form_from_card(method.card, method.visibility), method)
 
     @post("/{slug:str}/bearbeiten", name="method_update")
-    async def update(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Response[Any]:
+    async def update(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Response[Any]:
         viewer = viewer_from_scope(request.scope)
         method = await service.method_or_404(db, slug, viewer)
         require_editor(viewer, method)
@@ -256,7 +269,9 @@ class CatalogueController(Controller):
         return await self._form_page(request, db, viewer, state, method, status_code=422)
 
     @get("/{slug:str}/variante", name="method_fork")
-    async def fork_form(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Response[str]:
+    async def fork_form(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Response[str]:
         viewer = viewer_from_scope(request.scope)
         method = await service.method_or_404(db, slug, viewer)
         network_id = require_creator(viewer)
@@ -267,7 +282,9 @@ class CatalogueController(Controller):
         return page(request, "catalogue/fork.html", {"method": method, "values": values, "errors": {}})
 
     @post("/{slug:str}/variante", name="method_fork_post")
-    async def fork(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Response[Any]:
+    async def fork(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Response[Any]:
         viewer = viewer_from_scope(request.scope)
         method = await service.method_or_404(db, slug, viewer)
         require_creator(viewer)
@@ -284,14 +301,18 @@ class CatalogueController(Controller):
         return Redirect(f"/methoden/{fork.slug}/bearbeiten", status_code=303)
 
     @get("/{slug:str}/versionen", name="method_versions")
-    async def versions(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Response[str]:
+    async def versions(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Response[str]:
         method = await service.method_or_404(db, slug, viewer_from_scope(request.scope))
         versions = await editing.versions_of(db, method)
         yaml_of = {version.id: editing.card_yaml(version.card) for version in versions}
         return page(request, "catalogue/versions.html", {"method": method, "versions": versions, "yaml_of": yaml_of})
 
     @post("/{slug:str}/bewertung", name="method_rate")
-    async def rate(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Response[Any]:
+    async def rate(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], slug: FromPath[str]
+    ) -> Response[Any]:
         viewer = viewer_from_scope(request.scope)
         method = await service.method_or_404(db, slug, viewer)
         form = await request.form()

@@ -138,31 +138,6 @@ class MaterialPer(StrEnum):
     tisch = "tisch"
 
 
-# The seed network's taxonomy; a network may add its own topics in the database.
-FOCUS_TOPICS: dict[str, str] = {
-    "funktionsvielfalt": "Funktionsvielfalt der Innenstadt",
-    "erreichbarkeit-mobilitaet": "Erreichbarkeit und Mobilität",
-    "leerstand-brachflaechen": "Leerstand und Brachflächen",
-    "qualitaet-dienstleistung-einzelhandel": "Qualität und Wettbewerbsfähigkeit von Dienstleistung und Einzelhandel",
-    "digitale-innenstadt": "Digitale Innenstadt",
-    "standortkooperation-management": "Standortkooperation und Innenstadt-Management",
-    "image-identitaet": "Image und Identität",
-}
-
-TARGET_GROUPS: dict[str, str] = {
-    "jugendliche": "Jugendliche",
-    "kinder": "Kinder",
-    "familien": "Familien",
-    "senioren": "Senioren",
-    "haendler": "Händler und Gewerbetreibende",
-    "eigentuemer": "Eigentümer",
-    "buergerschaft": "Bürgerinnen und Bürger",
-    "verwaltung": "Verwaltung",
-    "kernteam": "Kernteam",
-    "netzwerk": "Netzwerkstädte",
-}
-
-
 class CollectConfig(Strict):
     blind: bool = False
     anonymous: bool = False

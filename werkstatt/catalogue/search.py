@@ -13,7 +13,7 @@ import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from werkstatt.catalogue.schema import FOCUS_TOPICS, TARGET_GROUPS
+from werkstatt.network.topics import FOCUS_TOPICS, TARGET_GROUPS
 
 if TYPE_CHECKING:
     from werkstatt.catalogue.schema import MethodCard

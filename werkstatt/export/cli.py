@@ -16,10 +16,10 @@ from werkstatt.export.formats import FORMATS
 async def _export(workshop_id: UUID, fmt: str, locale: str) -> tuple[bytes, str]:
     from datetime import UTC, datetime
 
-    from werkstatt.cli import settings_from_env
     from werkstatt.db import create_engine, create_sessionmaker
     from werkstatt.export.gather import gather
     from werkstatt.export.text import filenames
+    from werkstatt.settings import settings_from_env
     from werkstatt.web import BERLIN
     from werkstatt.workshops.service import get_workshop
 

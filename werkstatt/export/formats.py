@@ -1,14 +1,17 @@
 """The six export formats: renderer, media type, and whether it renders in a thread.
 
-Renderers are imported on first use: WeasyPrint, python-docx and XlsxWriter take seconds to import, and
-neither `werkstatt serve` nor any other `werkstatt` command should wait for them."""
+The heavy renderers are imported on first use (inside the small functions below): WeasyPrint, python-docx
+and XlsxWriter take seconds to import, and neither `werkstatt serve` nor any other `werkstatt` command
+should wait for them."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from werkstatt.export.jsonfile import render_json
+from werkstatt.export.markdown import render_md
 
 if TYPE_CHECKING:
     from werkstatt.export.model import ExportData
@@ -17,36 +20,52 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Format:
     name: str
-    renderer: str | Callable[[ExportData], bytes]
-    """`module:function` (imported when first used) or the function itself."""
+    render: Callable[[ExportData], bytes]
     media_type: str
     """Litestar adds `; charset=utf-8` to text/* types."""
     slow: bool
     """Rendered in a worker thread (anyio.to_thread) so the event loop keeps serving the live board."""
 
-    def render(self, data: ExportData) -> bytes:
-        if callable(self.renderer):
-            return self.renderer(data)
-        module, _, function = self.renderer.partition(":")
-        render: Callable[[ExportData], bytes] = getattr(importlib.import_module(module), function)
-        return render(data)
+
+def _pdf(data: ExportData) -> bytes:
+    from werkstatt.export.pdf import render_pdf
+
+    return render_pdf(data)
+
+
+def _docx(data: ExportData) -> bytes:
+    from werkstatt.export.word import render_docx
+
+    return render_docx(data)
+
+
+def _xlsx(data: ExportData) -> bytes:
+    from werkstatt.export.spreadsheet import render_xlsx
+
+    return render_xlsx(data)
+
+
+def _csv(data: ExportData) -> bytes:
+    from werkstatt.export.spreadsheet import render_csv
+
+    return render_csv(data)
 
 
 FORMATS: dict[str, Format] = {
-    "pdf": Format("pdf", "werkstatt.export.pdf:render_pdf", "application/pdf", True),
+    "pdf": Format("pdf", _pdf, "application/pdf", True),
     "docx": Format(
         "docx",
-        "werkstatt.export.word:render_docx",
+        _docx,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         True,
     ),
     "xlsx": Format(
         "xlsx",
-        "werkstatt.export.spreadsheet:render_xlsx",
+        _xlsx,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         True,
     ),
-    "csv": Format("csv", "werkstatt.export.spreadsheet:render_csv", "text/csv", False),
-    "md": Format("md", "werkstatt.export.markdown:render_md", "text/markdown", False),
-    "json": Format("json", "werkstatt.export.jsonfile:render_json", "application/json", False),
+    "csv": Format("csv", _csv, "text/csv", False),
+    "md": Format("md", render_md, "text/markdown", False),
+    "json": Format("json", render_json, "application/json", False),
 }

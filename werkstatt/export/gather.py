@@ -10,7 +10,6 @@ the room sees now."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -19,6 +18,7 @@ from babel.dates import format_date, format_time
 from sqlalchemy import select
 
 from werkstatt import i18n
+from werkstatt.catalogue.models import Method, MethodRating
 from werkstatt.catalogue.schema import MECHANIC_LABELS
 from werkstatt.export.model import (
     AgendaItem,
@@ -212,12 +212,8 @@ async def _agenda(db: AsyncSession, workshop: Workshop, locale: str) -> list[Age
 
 
 async def _ratings(db: AsyncSession, workshop_id: UUID, locale: str) -> list[MethodRatingItem]:
-    """The coach's ratings of the methods used here (without who rated): the catalogue is optional."""
-    try:
-        catalogue = importlib.import_module("werkstatt.catalogue.models")
-    except ModuleNotFoundError:
-        return []
-    method, rating = catalogue.Method, catalogue.MethodRating
+    """The coach's ratings of the methods used here (without who rated)."""
+    method, rating = Method, MethodRating
     rows = (
         await db.execute(
             select(method.slug, method.name, method.card, rating.stars, rating.note)

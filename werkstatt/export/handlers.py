@@ -7,15 +7,16 @@ anyone from elsewhere 404, nobody signed in 401. A GET changes nothing, so it ne
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from werkstatt.board.common import bearer, network_reader, reader_for
+from werkstatt.board.common import bearer, reader_for
 from werkstatt.errors import Forbidden, Invalid, TooMany, Unauthenticated
 from werkstatt.export.formats import FORMATS
 from werkstatt.export.gather import gather
@@ -23,9 +24,9 @@ from werkstatt.export.text import content_disposition, filenames
 from werkstatt.i18n import _
 from werkstatt.logo import logo
 from werkstatt.ratelimit import hit, retry_after
+from werkstatt.results.access import may_export
 from werkstatt.uow import UnitOfWork
 from werkstatt.web import BERLIN, request_locale
-from werkstatt.workshops.service import Actor
 
 EXPORT_WINDOW = 300
 EXPORT_LIMIT = 30  # per person and five minutes: a PDF costs about a second of CPU
@@ -35,11 +36,6 @@ FORMAT_HELP = _("Erlaubt sind: %(formats)s.") % {"formats": ", ".join(FORMATS)}
 def _joined(request: Request[Any, Any, Any], workshop_id: UUID) -> bool:
     session = request.scope.get("state", {}).get("web_session")
     return bool(session is not None and session.data.get("participants", {}).get(str(workshop_id)))
-
-
-def may_export(actor: Actor) -> bool:
-    """The coach, and once the workshop is closed every member of its network; never a guest as such."""
-    return actor.is_coach or network_reader(actor.account, actor.workshop)
 
 
 async def export_response(
@@ -88,9 +84,9 @@ class ExportApi(Controller):
     async def export(
         self,
         request: Request[Any, Any, Any],
-        db: AsyncSession,
-        workshop_id: UUID,
-        fmt: str | None = Parameter(query="format", default=None, description=str(FORMAT_HELP), max_length=10),
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        fmt: Annotated[str | None, QueryParameter(name="format", description=str(FORMAT_HELP), max_length=10)] = None,
     ) -> Response[bytes]:
         return await export_response(request, db, workshop_id, fmt)
 
@@ -101,7 +97,11 @@ class ExportDownloads(Controller):
 
     @get("/{fmt:str}", name="workshop_export")
     async def download(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, fmt: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        fmt: FromPath[str],
     ) -> Response[bytes]:
         return await export_response(request, db, workshop_id, fmt)
 

@@ -1,9 +1,9 @@
 """Recording and publishing events: the one change path.
 
 An event is a frozen, past-tense class of its domain (`board.events.IdeaPosted`, …) that names its wire `type`
-and its visibility rule (`live.visibility`): which audiences see it whole, redacted, or not at all. A class
-without both cannot be defined, and `record()` takes nothing else, so no event ships without a rule. Its
-fields are the keys of the wire `data` in `{seq, type, at, data}`.
+and its visibility rule (a `live.visibility.Visibility`, generic or its domain's own): which audiences see it
+whole, redacted, or not at all. A class without both cannot be defined, and `record()` takes nothing else, so
+no event ships without a rule. Its fields are the keys of the wire `data` in `{seq, type, at, data}`.
 
 A command calls `record()` inside its transaction: the workshop's `last_seq` goes up by one in a single
 UPDATE … RETURNING (the row lock serialises concurrent posts, a rollback takes the number back, so the log
@@ -19,13 +19,13 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import select, update
+from advanced_alchemy.types import GUID
+from sqlalchemy import Integer, column, select, table, update
 
 from werkstatt import metrics
 from werkstatt.live.broker import workshop_channel
 from werkstatt.live.models import WorkshopEvent
 from werkstatt.uow import UnitOfWork
-from werkstatt.workshops.models import Workshop
 
 if TYPE_CHECKING:
     from litestar.channels import ChannelsPlugin
@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from werkstatt.live.visibility import Visibility
 
 MAX_EVENT_BYTES = 16_000
+
+# Each workshop numbers its events on its own row (`workshop.last_seq`): the log names that counter as a bare
+# table, so that live/ imports no domain (werkstatt.workshops.models.Workshop maps the same columns).
+_counters = table("workshop", column("id", GUID), column("last_seq", Integer))
 
 EVENT_TYPES: dict[str, type[Event]] = {}
 """Every event class by its wire type (filled as the domains define them)."""
@@ -51,7 +55,7 @@ class Event:
     """Something that happened in a workshop, as recorded in its log and sent to its boards.
 
     Subclass it as a frozen dataclass with the class keywords `type` (the wire name) and `visibility` (the rule
-    of `live.visibility` for who sees what of it)."""
+    (a `live.visibility.Visibility`) for who sees what of it)."""
 
     type: ClassVar[str]
     visibility: ClassVar[Visibility]
@@ -87,11 +91,10 @@ def visibility_of(type_: str) -> Visibility | None:
 async def record(db: AsyncSession, workshop_id: UUID, happened: Event) -> WorkshopEvent:
     seq = (
         await db.execute(
-            update(Workshop)
-            .where(Workshop.id == workshop_id)
-            .values(last_seq=Workshop.last_seq + 1)
-            .returning(Workshop.last_seq)
-            .execution_options(synchronize_session=False)
+            update(_counters)
+            .where(_counters.c.id == workshop_id)
+            .values(last_seq=_counters.c.last_seq + 1)
+            .returning(_counters.c.last_seq)
         )
     ).scalar_one()
     event = WorkshopEvent(
@@ -140,5 +143,5 @@ async def latest_seqs(db: AsyncSession, workshop_ids: list[UUID]) -> dict[str, i
     """The last recorded seq of each workshop (keyed by the id as text), in one query."""
     if not workshop_ids:
         return {}
-    rows = await db.execute(select(Workshop.id, Workshop.last_seq).where(Workshop.id.in_(workshop_ids)))
+    rows = await db.execute(select(_counters.c.id, _counters.c.last_seq).where(_counters.c.id.in_(workshop_ids)))
     return {str(workshop_id): int(last_seq) for workshop_id, last_seq in rows}

@@ -11,7 +11,9 @@ from typing import Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Forbidden, Unauthenticated
@@ -82,7 +84,9 @@ class NetworkApi(Controller):
         status_code=201,
         operation_class=IdempotentOperation,
     )
-    async def token(self, request: Request[Any, Any, Any], db: AsyncSession, data: TokenRequest) -> TokenOut:
+    async def token(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], data: JSONBody[TokenRequest]
+    ) -> TokenOut:
         async def run() -> Effect:
             settings = settings_of(request)
             client = auth.client_address(request.scope)
@@ -94,7 +98,7 @@ class NetworkApi(Controller):
         return TokenOut.model_validate((await idempotent(request, db, run, data=data, sealed=True)).body)
 
     @delete("/auth/token", summary="Den eigenen API-Schlüssel widerrufen", status_code=204)
-    async def revoke_token(self, request: Request[Any, Any, Any], db: AsyncSession) -> None:
+    async def revoke_token(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> None:
         """The token's holder revokes it; every socket it opened closes (4410) on every worker."""
         header = str(request.headers.get("authorization", ""))
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
@@ -104,7 +108,7 @@ class NetworkApi(Controller):
         UnitOfWork.of(db).after_commit(partial(announce_token_revoked, request.app.state.channels, token_hash))
 
     @get("/networks", summary="Sichtbare Netzwerke", guards=[api_allowed(Action.view_network)])
-    async def networks(self, request: Request[Any, Any, Any], db: AsyncSession) -> list[NetworkOut]:
+    async def networks(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> list[NetworkOut]:
         networks = await service.visible_networks(db, signed_in(request))
         return [NetworkOut(id=network.id, name=network.name) for network in networks]
 
@@ -116,7 +120,7 @@ class NetworkApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def create_network(
-        self, request: Request[Any, Any, Any], db: AsyncSession, data: NetworkCreate
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], data: JSONBody[NetworkCreate]
     ) -> NetworkOut:
         async def run() -> Effect:
             require(signed_in(request), Action.create_network)
@@ -131,7 +135,7 @@ class NetworkApi(Controller):
         guards=[api_allowed(Action.view_network)],
     )
     async def focus_topics(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], network_id: FromPath[str]
     ) -> list[FocusTopicOut]:
         network = await service.get_network(db, signed_in(request), network_id)
         return [FocusTopicOut(id=topic.id, name=topic.name) for topic in await service.topics_of(db, network.id)]
@@ -144,7 +148,11 @@ class NetworkApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def create_focus_topic(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, data: FocusTopicCreate
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        data: JSONBody[FocusTopicCreate],
     ) -> FocusTopicOut:
         async def run() -> Effect:
             account = signed_in(request)
@@ -158,7 +166,9 @@ class NetworkApi(Controller):
     @get(
         "/networks/{network_id:str}/towns", summary="Städte eines Netzwerks", guards=[api_allowed(Action.view_network)]
     )
-    async def towns(self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str) -> list[TownOut]:
+    async def towns(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], network_id: FromPath[str]
+    ) -> list[TownOut]:
         network = await service.get_network(db, signed_in(request), network_id)
         return [town_out(town) for town in await service.towns_of(db, network.id)]
 
@@ -170,7 +180,11 @@ class NetworkApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def create_town(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, data: TownCreate
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        data: JSONBody[TownCreate],
     ) -> TownOut:
         async def run() -> Effect:
             account = signed_in(request)
@@ -186,7 +200,9 @@ class NetworkApi(Controller):
         summary="Eine Stadt mit Kernteam und Schwerpunkten",
         guards=[api_allowed(Action.view_town)],
     )
-    async def town(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> TownDetail:
+    async def town(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromPath[str]
+    ) -> TownDetail:
         town = await service.get_town(db, signed_in(request), town_id)
         return TownDetail(
             id=town.id,

@@ -6,6 +6,8 @@ from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,7 +53,7 @@ class AuthController(Controller):
         return render(request, "network/auth/login.html", {"next": next_path})
 
     @post("/anmelden", name="login_submit", status_code=303)
-    async def login(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def login(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         data = await form_data(request)
         next_path = safe_next(data.get("next"))
         settings = settings_of(request)
@@ -79,7 +81,7 @@ class AuthController(Controller):
         return Redirect(next_path, status_code=303, cookies=[cookie])
 
     @post("/abmelden", name="logout", status_code=303)
-    async def logout(self, request: Request[Any, Any, Any], db: AsyncSession) -> Redirect:
+    async def logout(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Redirect:
         ended = session_of(request)
         await sessions.end_session(db, ended)
         if ended is not None:
@@ -91,7 +93,9 @@ class AuthController(Controller):
         )
 
     @get("/einladung/{token:str}", name="invitation")
-    async def invitation_form(self, request: Request[Any, Any, Any], db: AsyncSession, token: str) -> Response[Any]:
+    async def invitation_form(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], token: FromPath[str]
+    ) -> Response[Any]:
         invitation = await auth.find_invitation(db, token)
         if invitation is None:
             return render(request, "network/auth/link_invalid.html", status_code=404)
@@ -99,7 +103,9 @@ class AuthController(Controller):
         return render(request, "network/auth/invitation.html", {"invitation": invitation, "values": values})
 
     @post("/einladung/{token:str}", name="invitation_accept", status_code=303)
-    async def invitation_accept(self, request: Request[Any, Any, Any], db: AsyncSession, token: str) -> Response[Any]:
+    async def invitation_accept(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], token: FromPath[str]
+    ) -> Response[Any]:
         invitation = await auth.find_invitation(db, token)
         if invitation is None:
             return render(request, "network/auth/link_invalid.html", status_code=404)
@@ -119,20 +125,24 @@ class AuthController(Controller):
         return render(request, "network/auth/reset_request.html", {"smtp": bool(settings_of(request).smtp_url)})
 
     @post("/passwort-vergessen", name="reset_request_submit", status_code=303)
-    async def reset_request(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def reset_request(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         data = await form_data(request)
         form = validate(ResetRequestForm, {"email": data.get("email", "")[:254]})
         await auth.request_reset(db, settings_of(request), form.email, base_url(request))
         return Redirect("/passwort-vergessen?ok=angefordert", status_code=303)
 
     @get("/passwort-neu/{token:str}", name="reset_set")
-    async def reset_form(self, request: Request[Any, Any, Any], db: AsyncSession, token: str) -> Response[Any]:
+    async def reset_form(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], token: FromPath[str]
+    ) -> Response[Any]:
         if await auth.find_reset(db, token) is None:
             return render(request, "network/auth/link_invalid.html", status_code=404)
         return render(request, "network/auth/reset_set.html")
 
     @post("/passwort-neu/{token:str}", name="reset_set_submit", status_code=303)
-    async def reset_set(self, request: Request[Any, Any, Any], db: AsyncSession, token: str) -> Response[Any]:
+    async def reset_set(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], token: FromPath[str]
+    ) -> Response[Any]:
         if await auth.find_reset(db, token) is None:
             return render(request, "network/auth/link_invalid.html", status_code=404)
         try:
@@ -168,11 +178,11 @@ class ProfileController(Controller):
         return render(request, "network/auth/profile.html", full, status_code=status_code)
 
     @get("/", name="profile")
-    async def profile(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def profile(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         return await self._page(request, db)
 
     @post("/", name="profile_save", status_code=303)
-    async def save(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def save(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         account = signed_in(request)
         data = await form_data(request)
         try:
@@ -186,7 +196,7 @@ class ProfileController(Controller):
         return Redirect("/profil?ok=gespeichert", status_code=303)
 
     @post("/passwort", name="profile_password", status_code=303)
-    async def password(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def password(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         account = signed_in(request)
         try:
             form = validate(PasswordChangeForm, await form_data(request))
@@ -196,7 +206,7 @@ class ProfileController(Controller):
         return Redirect("/profil?ok=passwort", status_code=303)
 
     @post("/schluessel", name="token_create", status_code=201)
-    async def create_token(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def create_token(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         account = signed_in(request)
         data = await form_data(request)
         try:
@@ -209,7 +219,9 @@ class ProfileController(Controller):
         return await self._page(request, db, {"new_token": token}, 201)
 
     @post("/schluessel/{token_id:str}/widerrufen", name="token_revoke", status_code=303)
-    async def revoke_token(self, request: Request[Any, Any, Any], db: AsyncSession, token_id: str) -> Redirect:
+    async def revoke_token(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], token_id: FromPath[str]
+    ) -> Redirect:
         account = signed_in(request)
         token_hash = await auth.revoke_api_token(db, account.id, parse_id(token_id))
         UnitOfWork.of(db).after_commit(partial(announce_token_revoked, request.app.state.channels, token_hash))

@@ -40,7 +40,7 @@ def token() -> None:
 @click.option("--days", type=click.IntRange(1, 3650), default=365, help="Gültigkeit in Tagen.")
 def token_create(email: str, name: str, days: int) -> None:
     """Erzeugt einen API-Schlüssel für ein Konto und gibt ihn einmalig aus."""
-    from werkstatt.cli import settings_from_env
+    from werkstatt.settings import settings_from_env
 
     settings = settings_from_env()
     try:

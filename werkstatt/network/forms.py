@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from werkstatt.errors import Unauthenticated, invalid_from
 from werkstatt.i18n import _
 from werkstatt.network.permissions import Action, can
-from werkstatt.web import page
+from werkstatt.web import htmx, page
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -96,7 +96,7 @@ def to_login(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
     if request.url.query:
         target += "?" + request.url.query
     location = "/anmelden?next=" + quote(target if request.method == "GET" else "/netzwerk", safe="/")
-    if request.headers.get("hx-request"):
+    if htmx(request):
         return Response("", status_code=401, headers={"HX-Redirect": location})
     return Redirect(location, status_code=303)
 

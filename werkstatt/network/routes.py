@@ -10,6 +10,8 @@ from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,7 +44,7 @@ class NetworkController(Controller):
     exception_handlers = HTML_EXCEPTION_HANDLERS
 
     @get("/netzwerk", name="network", guards=[allowed(Action.view_network)])
-    async def overview(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def overview(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         account = signed_in(request)
         networks = await service.visible_networks(db, account)
         if account.role == Role.admin and len(networks) != 1:
@@ -52,7 +54,9 @@ class NetworkController(Controller):
         return await self._network_page(request, db, networks[0])
 
     @get("/netzwerk/{network_id:str}", name="network_detail", guards=[allowed(Action.view_network)])
-    async def detail(self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str) -> Response[Any]:
+    async def detail(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], network_id: FromPath[str]
+    ) -> Response[Any]:
         network = await service.get_network(db, signed_in(request), network_id)
         return await self._network_page(request, db, network)
 
@@ -64,7 +68,9 @@ class NetworkController(Controller):
         return render(request, "network/overview.html", context)
 
     @get("/staedte/{town_id:str}", name="town", guards=[allowed(Action.view_town)])
-    async def town(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
+    async def town(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromPath[str]
+    ) -> Response[Any]:
         town = await service.get_town(db, signed_in(request), town_id)
         network = await service.get_network(db, signed_in(request), town.network_id)
         return render(request, "network/town.html", {"town": town, "network": network})
@@ -90,13 +96,17 @@ class NetworkController(Controller):
         return render(request, "network/town_topics.html", context, status_code=422 if errors else 200)
 
     @get("/staedte/{town_id:str}/schwerpunkte", name="town_topics", guards=[allowed(Action.edit_town_topics)])
-    async def topics_form(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
+    async def topics_form(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromPath[str]
+    ) -> Response[Any]:
         town = await service.get_town(db, signed_in(request), town_id)
         require(signed_in(request), Action.edit_town_topics, town.network_id)
         return await self._topics_page(request, db, town)
 
     @post("/staedte/{town_id:str}/schwerpunkte", name="town_topics_save", guards=[allowed(Action.edit_town_topics)])
-    async def topics_save(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
+    async def topics_save(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromPath[str]
+    ) -> Response[Any]:
         account = signed_in(request)
         town = await service.get_town(db, account, town_id)
         require(account, Action.edit_town_topics, town.network_id)
@@ -158,12 +168,16 @@ class NetworkController(Controller):
         return town, member
 
     @get("/staedte/{town_id:str}/kernteam", name="kernteam", guards=[allowed(Action.manage_kernteam)])
-    async def kernteam(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
+    async def kernteam(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromPath[str]
+    ) -> Response[Any]:
         town = await service.get_town(db, signed_in(request), town_id)
         return await self._kernteam_page(request, db, town)
 
     @post("/staedte/{town_id:str}/kernteam", name="kernteam_add", guards=[allowed(Action.manage_kernteam)])
-    async def kernteam_add(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
+    async def kernteam_add(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromPath[str]
+    ) -> Response[Any]:
         town = await service.get_town(db, signed_in(request), town_id)
         data = await form_data(request)
         try:
@@ -180,7 +194,11 @@ class NetworkController(Controller):
         status_code=303,
     )
     async def kernteam_link(
-        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, member_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        town_id: FromPath[str],
+        member_id: FromPath[str],
     ) -> Response[Any]:
         town, member = await self._member(request, db, town_id, member_id)
         data = await form_data(request)
@@ -204,7 +222,11 @@ class NetworkController(Controller):
         status_code=303,
     )
     async def kernteam_remove(
-        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, member_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        town_id: FromPath[str],
+        member_id: FromPath[str],
     ) -> Redirect:
         town, member = await self._member(request, db, town_id, member_id)
         linked = member.account_id
@@ -248,7 +270,7 @@ class AdminController(Controller):
         return render(request, "network/admin/network.html", context, status_code=422 if errors else 200)
 
     @get("/", name="admin", guards=[allowed(Action.manage_town)])
-    async def index(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def index(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         account = signed_in(request)
         if account.role != Role.admin and account.network_id is not None:
             return Redirect(f"/verwaltung/{account.network_id}", status_code=303)
@@ -256,7 +278,7 @@ class AdminController(Controller):
         return render(request, "network/admin/index.html", {"networks": networks})
 
     @post("/netzwerke", name="admin_network_create", guards=[allowed(Action.create_network)])
-    async def create_network(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def create_network(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         account = signed_in(request)
         data = await form_data(request)
         try:
@@ -270,14 +292,18 @@ class AdminController(Controller):
         return Redirect(f"/verwaltung/{network.id}?ok=angelegt", status_code=303)
 
     @get("/{network_id:str}", name="admin_network", guards=[allowed(Action.manage_town)])
-    async def network(self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str) -> Response[Any]:
+    async def network(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], network_id: FromPath[str]
+    ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_town)
         return await self._network_page(request, db, network)
 
     # --- towns ---------------------------------------------------------------------------------------
 
     @post("/{network_id:str}/staedte", name="admin_town_create", guards=[allowed(Action.manage_town)])
-    async def town_create(self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str) -> Response[Any]:
+    async def town_create(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], network_id: FromPath[str]
+    ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_town)
         data = await form_data(request)
         try:
@@ -315,14 +341,22 @@ class AdminController(Controller):
 
     @get("/{network_id:str}/staedte/{town_id:str}", name="admin_town", guards=[allowed(Action.manage_town)])
     async def town(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, town_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        town_id: FromPath[str],
     ) -> Response[Any]:
         network, town = await self._town(request, db, network_id, town_id)
         return await self._town_page(request, network, town)
 
     @post("/{network_id:str}/staedte/{town_id:str}", name="admin_town_save", guards=[allowed(Action.manage_town)])
     async def town_save(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, town_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        town_id: FromPath[str],
     ) -> Response[Any]:
         network, town = await self._town(request, db, network_id, town_id)
         data = await form_data(request)
@@ -342,7 +376,11 @@ class AdminController(Controller):
         status_code=303,
     )
     async def town_delete(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, town_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        town_id: FromPath[str],
     ) -> Redirect:
         network, town = await self._town(request, db, network_id, town_id)
         await service.delete_town(db, town)
@@ -351,7 +389,9 @@ class AdminController(Controller):
     # --- focus topics and target groups --------------------------------------------------------------------
 
     @post("/{network_id:str}/schwerpunkte", name="admin_topic_create", guards=[allowed(Action.manage_taxonomy)])
-    async def topic_create(self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str) -> Response[Any]:
+    async def topic_create(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], network_id: FromPath[str]
+    ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_taxonomy)
         data = await form_data(request)
         try:
@@ -363,7 +403,9 @@ class AdminController(Controller):
         return Redirect(f"/verwaltung/{network.id}?ok=angelegt#schwerpunkte", status_code=303)
 
     @post("/{network_id:str}/zielgruppen", name="admin_group_create", guards=[allowed(Action.manage_taxonomy)])
-    async def group_create(self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str) -> Response[Any]:
+    async def group_create(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], network_id: FromPath[str]
+    ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_taxonomy)
         data = await form_data(request)
         try:
@@ -440,7 +482,11 @@ class AdminController(Controller):
 
     @get("/{network_id:str}/schwerpunkte/{item_id:str}", name="admin_topic", guards=[allowed(Action.manage_taxonomy)])
     async def topic(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, item_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        item_id: FromPath[str],
     ) -> Response[Any]:
         return await self._item_form(request, db, network_id, "schwerpunkte", item_id)
 
@@ -450,7 +496,11 @@ class AdminController(Controller):
         guards=[allowed(Action.manage_taxonomy)],
     )
     async def topic_save(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, item_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        item_id: FromPath[str],
     ) -> Response[Any]:
         return await self._item_save(request, db, network_id, "schwerpunkte", item_id)
 
@@ -461,13 +511,21 @@ class AdminController(Controller):
         status_code=303,
     )
     async def topic_delete(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, item_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        item_id: FromPath[str],
     ) -> Redirect:
         return await self._item_delete(request, db, network_id, "schwerpunkte", item_id)
 
     @get("/{network_id:str}/zielgruppen/{item_id:str}", name="admin_group", guards=[allowed(Action.manage_taxonomy)])
     async def group(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, item_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        item_id: FromPath[str],
     ) -> Response[Any]:
         return await self._item_form(request, db, network_id, "zielgruppen", item_id)
 
@@ -475,7 +533,11 @@ class AdminController(Controller):
         "/{network_id:str}/zielgruppen/{item_id:str}", name="admin_group_save", guards=[allowed(Action.manage_taxonomy)]
     )
     async def group_save(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, item_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        item_id: FromPath[str],
     ) -> Response[Any]:
         return await self._item_save(request, db, network_id, "zielgruppen", item_id)
 
@@ -486,7 +548,11 @@ class AdminController(Controller):
         status_code=303,
     )
     async def group_delete(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, item_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        item_id: FromPath[str],
     ) -> Redirect:
         return await self._item_delete(request, db, network_id, "zielgruppen", item_id)
 
@@ -519,12 +585,16 @@ class AdminController(Controller):
         return render(request, "network/admin/accounts.html", context, status_code=422 if errors else status_code)
 
     @get("/{network_id:str}/konten", name="admin_accounts", guards=[allowed(Action.manage_accounts)])
-    async def accounts(self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str) -> Response[Any]:
+    async def accounts(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], network_id: FromPath[str]
+    ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_accounts)
         return await self._accounts_page(request, db, network)
 
     @post("/{network_id:str}/einladungen", name="admin_invite", guards=[allowed(Action.manage_accounts)])
-    async def invite(self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str) -> Response[Any]:
+    async def invite(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], network_id: FromPath[str]
+    ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_accounts)
         data = await form_data(request)
         try:
@@ -552,7 +622,11 @@ class AdminController(Controller):
         status_code=303,
     )
     async def revoke_invitation(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, invitation_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        invitation_id: FromPath[str],
     ) -> Redirect:
         network = await self._network(request, db, network_id, Action.manage_accounts)
         await auth.revoke_invitation(db, network, service.parse_id(invitation_id))
@@ -562,7 +636,11 @@ class AdminController(Controller):
         "/{network_id:str}/konten/{account_id:str}/rolle", name="admin_role", guards=[allowed(Action.manage_accounts)]
     )
     async def change_role(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, account_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        account_id: FromPath[str],
     ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_accounts)
         target = await service.get_account_in(db, network, account_id)
@@ -584,7 +662,11 @@ class AdminController(Controller):
         "/{network_id:str}/konten/{account_id:str}/aktiv", name="admin_active", guards=[allowed(Action.manage_accounts)]
     )
     async def set_active(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, account_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        account_id: FromPath[str],
     ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_accounts)
         target = await service.get_account_in(db, network, account_id)
@@ -604,7 +686,11 @@ class AdminController(Controller):
         status_code=201,
     )
     async def reset_link(
-        self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, account_id: str
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        account_id: FromPath[str],
     ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_accounts)
         target = await service.get_account_in(db, network, account_id)

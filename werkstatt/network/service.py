@@ -15,7 +15,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from werkstatt.catalogue.schema import FOCUS_TOPICS, TARGET_GROUPS
 from werkstatt.db import create_engine, create_sessionmaker
 from werkstatt.errors import Invalid, NotFound
 from werkstatt.i18n import Message, _
@@ -33,6 +32,7 @@ from werkstatt.network.models import (
 )
 from werkstatt.network.permissions import require_network
 from werkstatt.network.schemas import MIN_PASSWORD, TownTopicChoice
+from werkstatt.network.topics import FOCUS_TOPICS, TARGET_GROUPS
 from werkstatt.passwords import hash_password
 from werkstatt.sessions import end_account_sessions
 from werkstatt.uow import unit_of_work

@@ -21,8 +21,8 @@ T = TypeVar("T")
 
 def _run(work: Callable[[Settings, async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
     """Run one job with a database engine of its own, disposed afterwards."""
-    from werkstatt.cli import settings_from_env
     from werkstatt.db import create_engine, create_sessionmaker
+    from werkstatt.settings import settings_from_env
 
     settings = settings_from_env()
 

@@ -31,6 +31,7 @@ from werkstatt.live.models import WorkshopEvent
 from werkstatt.network.models import ApiToken, Invitation, LoginAttempt, PasswordReset
 from werkstatt.privacy.pseudonyms import forget_participants_in_sessions, pseudonym, rename_in_event_log
 from werkstatt.sessions import WebSession, hash_token
+from werkstatt.workshops.dates import last_date
 from werkstatt.workshops.models import Participant, ParticipantRole, Workshop
 
 if TYPE_CHECKING:
@@ -73,16 +74,6 @@ class RetentionReport:
             f"Einladungs- und Passwort-Links gelöscht: {self.links_pruned}",
             f"Abgelaufene API-Tokens gelöscht: {self.tokens_pruned}",
         ]
-
-
-def last_date(
-    starts_at: datetime | None, planned_minutes: int | None, last_event_at: datetime | None
-) -> datetime | None:
-    """A workshop's last date: the later of its planned end and its last live event (a workshop held on a
-    second evening, or run without a date, ends with what happened in it). None: nothing happened, no date."""
-    ends = starts_at + timedelta(minutes=planned_minutes or 0) if starts_at else None
-    found = [moment for moment in (ends, last_event_at) if moment is not None]
-    return max(found) if found else None
 
 
 async def due_workshops(db: AsyncSession, settings: Settings, now: datetime) -> list[UUID]:

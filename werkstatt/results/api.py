@@ -6,6 +6,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board import step_cards
@@ -34,7 +36,9 @@ class ResultsApi(Controller):
             "Standardauswahl nimmt), `items` sind die ids der gezählten Karten, die er anbietet."
         ),
     )
-    async def results(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> dict[str, Any]:
+    async def results(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> dict[str, Any]:
         actor = await reader_for(request, db, workshop_id)
         found = await workshop_results(db, actor.workshop, viewer_for(request, actor, "json"))
         projects = await results.projects_of_workshop(db, workshop_id)
@@ -55,7 +59,11 @@ class ResultsApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def create(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: ProjectIdeaIn
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        data: JSONBody[ProjectIdeaIn],
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
 
@@ -74,7 +82,11 @@ class ProjectIdeaApi(Controller):
 
     @patch("/{project_id:uuid}", summary="Projektidee ändern (Status, Titel, …)", operation_class=IdempotentOperation)
     async def edit(
-        self, request: Request[Any, Any, Any], db: AsyncSession, project_id: UUID, data: ProjectIdeaEdit
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        project_id: FromPath[UUID],
+        data: JSONBody[ProjectIdeaEdit],
     ) -> dict[str, Any]:
         if bearer(request) is None:  # cookie-authenticated writes only from our own pages (no CSRF via /api)
             _same_origin_only(request)

@@ -9,6 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,20 +19,20 @@ from werkstatt.board.common import actor_for, reader_for, viewer_for
 from werkstatt.catalogue import service as catalogue
 from werkstatt.catalogue.access import viewer_of
 from werkstatt.errors import DomainError, Forbidden, NotFound
-from werkstatt.export.handlers import may_export
 from werkstatt.i18n import _
 from werkstatt.network import service as network
 from werkstatt.network.forms import signed_in
 from werkstatt.network.models import Town
 from werkstatt.network.permissions import Action, allowed
 from werkstatt.results import service as results
+from werkstatt.results.access import may_export
 from werkstatt.results.models import TRANSITIONS, ProjectIdea, ProjectStatus
 from werkstatt.uow import UnitOfWork
 from werkstatt.voting import service as voting
 from werkstatt.voting.board import QUADRANTS
 from werkstatt.voting.matrix import matrix_svg
 from werkstatt.voting.ranking import workshop_results
-from werkstatt.web import N_, gettext, render_html
+from werkstatt.web import N_, gettext, htmx, render_html
 from werkstatt.workshops.service import Actor
 
 STEP_ROWS = 3
@@ -134,13 +136,19 @@ class ResultPage(Controller):
         return _html(render_html(request, "results/result.html", context), status)
 
     @get("/", name="workshop_result")
-    async def show(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[str]:
+    async def show(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[str]:
         actor = await reader_for(request, db, workshop_id)
         return await self._page(request, db, actor)
 
     @post("/projektideen/{project_id:uuid}", name="workshop_result_project_edit")
     async def edit(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, project_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        project_id: FromPath[UUID],
     ) -> Response[Any]:
         """The coach corrects a project idea: title, description, owner, focus topics."""
         actor = await actor_for(request, db, workshop_id)
@@ -179,7 +187,9 @@ class ResultPage(Controller):
         return Redirect(f"/w/{workshop_id}/ergebnis?ok=projektidee#projektideen", status_code=303)
 
     @post("/projektideen", name="workshop_result_project")
-    async def create(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def create(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         actor = await actor_for(request, db, workshop_id)
         if not actor.is_coach:
             return await self._page(
@@ -260,15 +270,21 @@ class TownProjects(Controller):
     include_in_schema = False
 
     @get("/", name="town_project_ideas", guards=[allowed(Action.view_town)])
-    async def town_list(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
-        if request.headers.get("hx-request") != "true":  # opened directly: the list lives on the town page
+    async def town_list(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromPath[str]
+    ) -> Response[Any]:
+        if not htmx(request):  # opened directly: the list lives on the town page
             town = await network.get_town(db, signed_in(request), town_id)  # another network's town: 404
             return Redirect(f"/staedte/{town.id}#town-workshops", status_code=303)
         return await self._list(request, db, town_id)
 
     @post("/{project_id:uuid}/status", name="town_project_status", guards=[allowed(Action.view_town)])
     async def set_status(
-        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, project_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        town_id: FromPath[str],
+        project_id: FromPath[UUID],
     ) -> Response[Any]:
         """The coach or the owning Kernteam member moves a project idea on, from the town page."""
         form = await request.form()
@@ -282,7 +298,11 @@ class TownProjects(Controller):
 
     @post("/{project_id:uuid}/schritte", name="town_project_step_add", guards=[allowed(Action.view_town)])
     async def add_step(
-        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, project_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        town_id: FromPath[str],
+        project_id: FromPath[UUID],
     ) -> Response[Any]:
         """The project goes on: its owner (or the coach) plans the next step, with a due date if known."""
         form = await request.form()
@@ -300,7 +320,12 @@ class TownProjects(Controller):
         "/{project_id:uuid}/schritte/{step_id:uuid}", name="town_project_step_done", guards=[allowed(Action.view_town)]
     )
     async def step_done(
-        self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, project_id: UUID, step_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        town_id: FromPath[str],
+        project_id: FromPath[UUID],
+        step_id: FromPath[UUID],
     ) -> Response[Any]:
         """Tick a next step off, or open it again."""
         done = str((await request.form()).get("done", "")) == "1"
@@ -319,7 +344,7 @@ class TownProjects(Controller):
             if error.status_code == 404:
                 raise
             return await self._list(request, db, town_id, error=error.detail, status=error.status_code)
-        if request.headers.get("hx-request") != "true":
+        if not htmx(request):
             return Redirect(f"/staedte/{town_id}", status_code=303)
         return await self._list(request, db, town_id)
 

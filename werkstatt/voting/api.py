@@ -6,6 +6,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, delete, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import actor_for
@@ -31,7 +33,11 @@ class VotingApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def cast(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: VoteIn
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        data: JSONBody[VoteIn],
     ) -> dict[str, Any]:
         actor = await actor_for(request, db, workshop_id)
 
@@ -48,7 +54,11 @@ class VotingApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def withdraw(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, vote_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        vote_id: FromPath[UUID],
     ) -> None:
         actor = await actor_for(request, db, workshop_id)
 
@@ -65,7 +75,9 @@ class VotingApi(Controller):
         summary="Ergebnis des Abstimmungsschritts aufdecken (Moderation)",
         operation_class=IdempotentOperation,
     )
-    async def reveal(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> dict[str, int]:
+    async def reveal(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> dict[str, int]:
         actor = await actor_for(request, db, workshop_id)
 
         async def run() -> Effect:
@@ -81,7 +93,11 @@ class VotingApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def fix_order(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: OrderIn
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        data: JSONBody[OrderIn],
     ) -> dict[str, int]:
         actor = await actor_for(request, db, workshop_id)
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from werkstatt.live.events import SPREAD, Event
-from werkstatt.live.visibility import PERSONAL, RANKING, TALLY
+from werkstatt.live.visibility import PERSONAL
+from werkstatt.voting.visibility import RANKING, TALLY
 
 
 @dataclass(frozen=True)

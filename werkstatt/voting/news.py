@@ -4,7 +4,7 @@ event alone (no database access per audience or per socket).
 A `tally_updated` carries the full counts of the step (zeros included, so a card whose last dot was taken
 back drops to 0), for the coach also the counts per target group with the groups' names, and in a matrix step
 the averaged positions with each rated card's number and title. What an audience may not see is taken out by
-werkstatt.live.visibility (per-group counts always for non-coaches, per-card counts while hidden). A
+werkstatt.voting.visibility (per-group counts always for non-coaches, per-card counts while hidden). A
 `ranking_fixed` carries the ranking as the coach and as everyone else sees it (ids, ranks, votes, flags; no
 texts: the boards have them). Events stay under MAX_EVENT_BYTES: the largest optional parts go first."""
 

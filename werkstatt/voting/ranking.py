@@ -20,7 +20,8 @@ from sqlalchemy import select
 from werkstatt.board import rules
 from werkstatt.board.cards import card_extras
 from werkstatt.board.models import Cluster, Idea
-from werkstatt.live.visibility import COACH, Viewer, redact_idea
+from werkstatt.board.visibility import redact_idea
+from werkstatt.live.visibility import COACH, Viewer
 from werkstatt.voting.models import FinalRank
 from werkstatt.voting.service import step_tallies, tallies_hidden
 from werkstatt.workshops.models import AgendaStep, Participant
@@ -146,7 +147,7 @@ async def workshop_results(
     if fixed:
         _apply_fixed(ideas, fixed)
     ideas.sort(key=lambda i: (i["rank"] is None, i["rank"] or 0, i["id"]))
-    clusters = [
+    clusters: list[dict[str, Any]] = [
         {"id": str(c.id), "name": c.name}
         for c in (
             await db.execute(select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position))

@@ -11,6 +11,8 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +24,7 @@ from werkstatt.live.visibility import PROJECTOR
 from werkstatt.uow import UnitOfWork
 from werkstatt.voting import service as voting
 from werkstatt.voting.batch import batcher
-from werkstatt.web import N_, gettext, render_html
+from werkstatt.web import N_, gettext, htmx, render_html
 from werkstatt.workshops.service import Actor
 
 Action = Callable[[Actor], Awaitable[Any]]
@@ -68,7 +70,11 @@ class VotingController(Controller):
 
     @get("/", name="voting_panel")
     async def panel(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, ansicht: str | None = None
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        ansicht: FromQuery[str | None] = None,
     ) -> Response[str]:
         actor = await actor_for(request, db, workshop_id)
         return await self._panel(request, db, actor, projector=ansicht == "beamer")
@@ -91,13 +97,15 @@ class VotingController(Controller):
         if step is not None:
             touch = batcher(request.app.state).touch
             UnitOfWork.of(db).after_commit(partial(touch, actor.workshop.id, int(step)))
-        if not request.headers.get("hx-request"):
+        if not htmx(request):
             return Redirect(f"/w/{workshop_id}", status_code=303)
         fresh = await actor_for(request, db, workshop_id)
         return await self._panel(request, db, fresh, gettext(request, done))
 
     @post("/", name="voting_cast")
-    async def cast(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def cast(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         form = await request.form()
 
         async def action(actor: Actor) -> Any:
@@ -109,7 +117,9 @@ class VotingController(Controller):
         return await self._run(request, db, workshop_id, action, N_("Gespeichert."))
 
     @post("/zuruecknehmen", name="voting_take_back")
-    async def take_back(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def take_back(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         form = await request.form()
 
         async def action(actor: Actor) -> Any:
@@ -118,13 +128,17 @@ class VotingController(Controller):
         return await self._run(request, db, workshop_id, action, N_("Punkt zurückgenommen."))
 
     @post("/aufdecken", name="voting_reveal")
-    async def reveal(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def reveal(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         return await self._run(
             request, db, workshop_id, lambda actor: voting.reveal_tallies(db, actor), N_("Ergebnis aufgedeckt.")
         )
 
     @post("/reihenfolge", name="voting_order")
-    async def order(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def order(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         form = await request.form()
         places: list[tuple[int, str, UUID]] = []
         for key, value in form.multi_items():

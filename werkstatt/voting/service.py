@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from advanced_alchemy.mixins import uuid as _ids
 from sqlalchemy import delete, exists, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from uuid_utils.compat import uuid7
 
 from werkstatt.board import rules as card_rules
 from werkstatt.board import step_cards
@@ -310,7 +310,7 @@ async def _dot(
 
 def new_id() -> UUID:
     """The same time-ordered ids the ORM gives its rows (the INSERT … SELECT bypasses the ORM default)."""
-    return UUID(str(_ids.uuid7()))  # type: ignore[attr-defined]
+    return uuid7()
 
 
 async def _explain_refusal(db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea, rules: VoteRules) -> None:

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Forbidden, Invalid, Unauthenticated
@@ -47,7 +49,9 @@ class WorkshopsApiController(Controller):
     tags = ["Werkstätten"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
     @post("/", name="api_workshop_create", status_code=201, operation_class=IdempotentOperation)
-    async def create(self, request: Request[Any, Any, Any], db: AsyncSession, data: WorkshopCreate) -> dict[str, Any]:
+    async def create(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], data: JSONBody[WorkshopCreate]
+    ) -> dict[str, Any]:
         """Plan a workshop for a town of your network, with its agenda (coach)."""
         account: CurrentAccount | None = request.scope.get("state", {}).get("account")
         if account is None:
@@ -68,7 +72,9 @@ class WorkshopsApiController(Controller):
         return (await idempotent(request, db, run, data=data)).body
 
     @get("/{workshop_id:uuid}", name="api_workshop_detail")
-    async def detail(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def detail(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         """The workshop with its agenda, current step and state (coach or participant)."""
         state = request.scope.get("state", {})
         account: CurrentAccount | None = state.get("account")
@@ -80,7 +86,9 @@ class WorkshopsApiController(Controller):
         return Response(view, headers={"cache-control": "no-store"})
 
     @delete("/{workshop_id:uuid}", name="api_workshop_delete", status_code=204, operation_class=IdempotentOperation)
-    async def remove(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> None:
+    async def remove(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> None:
         """Delete a test workshop (`"test": true`, as `werkstatt loadtest` makes them) with everything in it
         (coach); 409 for any other workshop, 404 for anyone but its coaches."""
         state = request.scope.get("state", {})

@@ -1,23 +1,23 @@
 """Where planning gets method cards and agenda templates from.
 
-The catalogue domain owns cards (shipped files synced into the database plus a network's own methods).
-When its service is installed we ask it, so a network's own methods can be planned with too; without it
-(a stripped-down install) we read the shipped YAML files in `methods/` and validate them with the schema.
+The catalogue domain owns cards (shipped files synced into the database plus a network's own methods): we
+ask its service, so a network's own methods can be planned with too. `shipped_cards` reads the shipped YAML
+files in `methods/` directly (for tests and tools that need no database).
 """
 
 from __future__ import annotations
 
-import importlib
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from werkstatt.catalogue import service as catalogue
+from werkstatt.catalogue.access import Viewer
 from werkstatt.catalogue.schema import AgendaTemplate, MethodCard
 
 if TYPE_CHECKING:
-    from types import ModuleType
     from uuid import UUID
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,15 +25,6 @@ if TYPE_CHECKING:
     from werkstatt.workshops.models import Workshop
 
 METHODS_DIR = Path(__file__).resolve().parent.parent.parent / "methods"
-
-
-def _catalogue() -> ModuleType | None:
-    try:
-        return importlib.import_module("werkstatt.catalogue.service")
-    except ModuleNotFoundError as error:
-        if error.name not in {"werkstatt.catalogue.service", "werkstatt.catalogue"}:
-            raise
-        return None
 
 
 @cache
@@ -45,21 +36,10 @@ def shipped_cards() -> dict[str, MethodCard]:
     return cards
 
 
-@cache
-def shipped_templates() -> list[AgendaTemplate]:
-    return [
-        AgendaTemplate.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        for path in sorted((METHODS_DIR / "agendas").glob("*.yaml"))
-    ]
-
-
 async def method_card(db: AsyncSession, slug: str, network_id: UUID) -> MethodCard | None:
     """The card a network sees under `slug` (its own method, or the shipped one)."""
-    service = _catalogue()
-    if service is not None:
-        found: MethodCard | None = await service.get_method_card(db, slug, network_id)
-        return found
-    return shipped_cards().get(slug)
+    found: MethodCard | None = await catalogue.get_method_card(db, slug, network_id)
+    return found
 
 
 async def method_cards(db: AsyncSession, network_id: UUID, slugs: set[str] | None = None) -> dict[str, MethodCard]:
@@ -71,12 +51,7 @@ async def method_cards(db: AsyncSession, network_id: UUID, slugs: set[str] | Non
             if card is not None:
                 found[slug] = card
         return found
-    service = _catalogue()
-    if service is None:
-        return dict(shipped_cards())
-    from werkstatt.catalogue.access import Viewer
-
-    methods: list[Any] = await service.search_methods(db, service.MethodQuery(), Viewer(network_id=network_id))
+    methods: list[Any] = await catalogue.search_methods(db, catalogue.MethodQuery(), Viewer(network_id=network_id))
 
     def preference(method: Any) -> tuple[int, Any]:  # as the catalogue's find_method: own, shipped, shared
         own = method.network_id is not None and method.network_id == network_id
@@ -85,16 +60,13 @@ async def method_cards(db: AsyncSession, network_id: UUID, slugs: set[str] | Non
     cards: dict[str, MethodCard] = {}
     for method in sorted(methods, key=preference):
         if method.slug not in cards:
-            cards[method.slug] = service.card_of(method)
+            cards[method.slug] = catalogue.card_of(method)
     return cards
 
 
 async def agenda_templates(db: AsyncSession) -> list[AgendaTemplate]:
-    service = _catalogue()
-    if service is not None:
-        templates: list[AgendaTemplate] = await service.list_agenda_templates(db)
-        return templates
-    return list(shipped_templates())
+    templates: list[AgendaTemplate] = await catalogue.list_agenda_templates(db)
+    return templates
 
 
 async def agenda_template(db: AsyncSession, slug: str) -> AgendaTemplate | None:
@@ -104,8 +76,9 @@ async def agenda_template(db: AsyncSession, slug: str) -> AgendaTemplate | None:
 async def record_usage(db: AsyncSession, workshop: Workshop) -> None:
     """A workshop that was held counts for the cards of the methods on its agenda ("erprobt in N
     Werkstätten"); planning alone does not."""
-    service = _catalogue()
-    if service is None or workshop.is_test:  # a load test's workshop was not held
+    if workshop.is_test:  # a load test's workshop was not held
         return
     for slug in sorted({step.method_slug for step in workshop.steps if step.method_slug}):
-        await service.record_method_usage(db, method_slug=slug, workshop_id=workshop.id, network_id=workshop.network_id)
+        await catalogue.record_method_usage(
+            db, method_slug=slug, workshop_id=workshop.id, network_id=workshop.network_id
+        )

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +27,7 @@ from werkstatt.network.forms import signed_in
 from werkstatt.network.models import FocusTopic, KernteamMember, Network, Role, TargetGroup, Town
 from werkstatt.network.permissions import Action, allowed
 from werkstatt.uow import UnitOfWork
-from werkstatt.web import BERLIN, page, url_for
+from werkstatt.web import BERLIN, htmx, page, url_for
 from werkstatt.workshops import forms, methods_source, planning
 from werkstatt.workshops.models import Workshop, WorkshopFormat, WorkshopState
 from werkstatt.workshops.planning import N_
@@ -94,7 +96,8 @@ async def load_workshop(db: AsyncSession, account: CurrentAccount, workshop_id: 
 
 
 def _is_htmx(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.headers.get("hx-request")) and not request.headers.get("hx-boosted")
+    details = htmx(request)
+    return bool(details) and not details.boosted
 
 
 def _clock(value: Any) -> str:
@@ -209,10 +212,12 @@ class TownWorkshops(Controller):
     include_in_schema = False
 
     @get("/", name="town_workshops", guards=[allowed(Action.view_town)])
-    async def town_list(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str) -> Response[Any]:
+    async def town_list(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromPath[str]
+    ) -> Response[Any]:
         account = signed_in(request)
         town = await network_service.get_town(db, account, town_id)  # another network's town: 404
-        if request.headers.get("hx-request") != "true":  # opened directly: the list lives on the town page
+        if not htmx(request):  # opened directly: the list lives on the town page
             return Redirect(f"/staedte/{town.id}#town-workshops", status_code=303)
         query = (
             select(Workshop)
@@ -240,7 +245,7 @@ class WorkshopsController(Controller):
     # --- list and create ---------------------------------------------------------------------------------
 
     @get("/", name="workshops")
-    async def index(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def index(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         member: CurrentAccount | None = request.scope.get("state", {}).get("account")
         if member is not None and member.role not in COACH_ROLES:  # the Kernteam: its town's workshops
             town_id = (
@@ -300,13 +305,15 @@ class WorkshopsController(Controller):
         return page(request, "workshops/new.html", context, block="topics", status_code=status_code)
 
     @get("/neu", name="workshop_new")
-    async def new(self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str | None = None) -> Response[Any]:
+    async def new(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromQuery[str | None] = None
+    ) -> Response[Any]:
         account = signed_in_coach(request)
         values = {"town_id": town_id} if town_id else {}
         return await self._create_page(request, db, account, values=values)
 
     @post("/neu", name="workshop_create")
-    async def create(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def create(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         account = signed_in_coach(request)
         form = await request.form()
         values: dict[str, Any] = {key: forms.text(form, key) for key in form}
@@ -383,10 +390,10 @@ class WorkshopsController(Controller):
     async def plan(
         self,
         request: Request[Any, Any, Any],
-        db: AsyncSession,
-        workshop_id: UUID,
-        bearbeiten: UUID | None = None,
-        fokus: str | None = None,
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        bearbeiten: FromQuery[UUID | None] = None,
+        fokus: FromQuery[str | None] = None,
     ) -> Response[Any]:
         account = signed_in_coach(request)
         workshop = await load_workshop(db, account, workshop_id)
@@ -433,7 +440,9 @@ class WorkshopsController(Controller):
         return await self._plan_page(request, db, workshop, focus=focus)
 
     @post("/{workshop_id:uuid}/ablauf/methode", name="agenda_add_method")
-    async def add_method(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def add_method(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             added = await planning.add_method_steps(db, workshop, forms.text(form, "method_slug"))
             return f"step-{added[0].id}" if added else None
@@ -441,7 +450,9 @@ class WorkshopsController(Controller):
         return await self._agenda_command(request, db, workshop_id, "add-method", command)
 
     @post("/{workshop_id:uuid}/ablauf/frei", name="agenda_add_free")
-    async def add_free(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def add_free(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             added = await planning.add_free_step(db, workshop, forms.step_from_form(form, "free"))
             return f"step-{added.id}"
@@ -450,7 +461,7 @@ class WorkshopsController(Controller):
 
     @post("/{workshop_id:uuid}/ablauf/vorlage", name="agenda_apply_template")
     async def apply_template(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             replace = forms.text(form, "replace") == "1"
@@ -460,7 +471,9 @@ class WorkshopsController(Controller):
         return await self._agenda_command(request, db, workshop_id, "template", command)
 
     @post("/{workshop_id:uuid}/ablauf/reihenfolge", name="agenda_reorder")
-    async def reorder(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def reorder(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             await planning.reorder_steps(db, workshop, forms.order_from_form(form))
             return None
@@ -469,7 +482,11 @@ class WorkshopsController(Controller):
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}", name="agenda_edit_step")
     async def edit_step(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        step_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             await planning.edit_step(db, workshop, step_id, forms.step_from_form(form, f"edit-{step_id}"))
@@ -479,13 +496,21 @@ class WorkshopsController(Controller):
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}/hoch", name="agenda_step_up")
     async def step_up(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        step_id: FromPath[UUID],
     ) -> Response[Any]:
         return await self._move(request, db, workshop_id, step_id, -1)
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}/runter", name="agenda_step_down")
     async def step_down(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        step_id: FromPath[UUID],
     ) -> Response[Any]:
         return await self._move(request, db, workshop_id, step_id, 1)
 
@@ -504,7 +529,11 @@ class WorkshopsController(Controller):
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}/loeschen", name="agenda_delete_step")
     async def delete_step(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        step_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             await planning.delete_step(db, workshop, step_id)
@@ -514,13 +543,21 @@ class WorkshopsController(Controller):
 
     @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/hoch", name="agenda_block_up")
     async def block_up(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        step_id: FromPath[UUID],
     ) -> Response[Any]:
         return await self._move_block(request, db, workshop_id, step_id, -1)
 
     @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/runter", name="agenda_block_down")
     async def block_down(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        step_id: FromPath[UUID],
     ) -> Response[Any]:
         return await self._move_block(request, db, workshop_id, step_id, 1)
 
@@ -540,7 +577,11 @@ class WorkshopsController(Controller):
 
     @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/loeschen", name="agenda_delete_block")
     async def delete_block(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        workshop_id: FromPath[UUID],
+        step_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             await planning.delete_block(db, workshop, step_id)
@@ -574,7 +615,9 @@ class WorkshopsController(Controller):
         return page(request, "workshops/details.html", context, status_code=status_code)
 
     @get("/{workshop_id:uuid}/details", name="workshop_details")
-    async def details(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def details(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         account = signed_in_coach(request)
         workshop = await load_workshop(db, account, workshop_id)
         day, clock = _local_parts(workshop)
@@ -592,7 +635,9 @@ class WorkshopsController(Controller):
         return await self._details_page(request, db, workshop, values)
 
     @post("/{workshop_id:uuid}/details", name="workshop_details_save")
-    async def save_details(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def save_details(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         account = signed_in_coach(request)
         workshop = await load_workshop(db, account, workshop_id)
         form = await request.form()
@@ -610,7 +655,9 @@ class WorkshopsController(Controller):
     # --- QR code and run sheet ---------------------------------------------------------------------------------
 
     @get("/{workshop_id:uuid}/qr.svg", name="workshop_qr")
-    async def qr(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[bytes]:
+    async def qr(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[bytes]:
         account = signed_in_coach(request)
         workshop = await load_workshop(db, account, workshop_id)
         return Response(
@@ -620,7 +667,9 @@ class WorkshopsController(Controller):
         )
 
     @get("/{workshop_id:uuid}/plakat", name="workshop_poster")
-    async def poster(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def poster(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         """A printable A4 join poster: title, "Mitmachen", the code, the link and the QR code."""
         account = signed_in_coach(request)
         workshop = await load_workshop(db, account, workshop_id)
@@ -634,7 +683,9 @@ class WorkshopsController(Controller):
         return page(request, "workshops/poster.html", context)
 
     @get("/{workshop_id:uuid}/ablaufplan", name="workshop_runsheet")
-    async def runsheet(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> Response[Any]:
+    async def runsheet(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+    ) -> Response[Any]:
         account = signed_in_coach(request)
         workshop = await load_workshop(db, account, workshop_id)
         town = await db.get(Town, workshop.town_id)

@@ -255,7 +255,7 @@ async def code_expired(db: AsyncSession, workshop: Workshop, days: int | None, n
     if days is None:
         return False
     from werkstatt.live.models import WorkshopEvent
-    from werkstatt.privacy.retention import last_date
+    from werkstatt.workshops.dates import last_date
 
     last_event_at = await db.scalar(
         select(func.max(WorkshopEvent.created_at)).where(WorkshopEvent.workshop_id == workshop.id)

@@ -19,7 +19,7 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-# The standard topics as of this revision (catalogue.schema.FOCUS_TOPICS), copied: a migration is a snapshot.
+# The standard topics as of this revision (network.topics.FOCUS_TOPICS), copied: a migration is a snapshot.
 STANDARD = {
     "funktionsvielfalt": "Funktionsvielfalt der Innenstadt",
     "erreichbarkeit-mobilitaet": "Erreichbarkeit und Mobilität",

@@ -24,7 +24,7 @@ down_revision = "0014"
 branch_labels = None
 depends_on = None
 
-# The catalogue's target groups as of this revision (catalogue.schema.TARGET_GROUPS), copied: a snapshot.
+# The catalogue's target groups as of this revision (network.topics.TARGET_GROUPS), copied: a snapshot.
 VOCABULARY = {
     "jugendliche": "Jugendliche",
     "kinder": "Kinder",

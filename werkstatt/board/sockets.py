@@ -1,4 +1,4 @@
-"""The websocket endpoints: `/w/{id}/live` (htmx board, HTML fragments) and `/api/workshops/{id}/live`
+"""The board's websocket endpoints: `/w/{id}/live` (htmx board, HTML fragments) and `/api/workshops/{id}/live`
 (JSON events). Before accepting: exact Origin allowlist, then the session or bearer token must make the
 caller the coach or a participant of this very workshop; the channel follows from the URL's workshop after
 that check, never from anything the client sends. Afterwards the handler only relays: database sessions
@@ -13,6 +13,7 @@ from uuid import UUID
 
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath, FromQuery
 from pydantic import ValidationError
 
 from werkstatt.board import service as board
@@ -247,11 +248,16 @@ def _after(value: int | None) -> int:
 
 @websocket("/w/{workshop_id:uuid}/live", name="board_live")
 async def board_live(
-    socket: WebSocket[Any, Any, Any], workshop_id: UUID, after: int | None = None, view: str | None = None
+    socket: WebSocket[Any, Any, Any],
+    workshop_id: FromPath[UUID],
+    after: FromQuery[int | None] = None,
+    view: FromQuery[str | None] = None,
 ) -> None:
     await _serve(socket, workshop_id, "html", _after(after), view)
 
 
 @websocket("/api/workshops/{workshop_id:uuid}/live", name="api_live")
-async def api_live(socket: WebSocket[Any, Any, Any], workshop_id: UUID, after: int | None = None) -> None:
+async def api_live(
+    socket: WebSocket[Any, Any, Any], workshop_id: FromPath[UUID], after: FromQuery[int | None] = None
+) -> None:
     await _serve(socket, workshop_id, "json", _after(after), None)
