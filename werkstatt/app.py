@@ -30,6 +30,7 @@ from werkstatt.live import events as live_events
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
 from werkstatt.logs import RequestIdMiddleware, echo_request_id, litestar_logging
+from werkstatt.openapi import DocumentedAsPlugin
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter
 from werkstatt.scheduler import Scheduler
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "uow": Provide(unit_of_work_provider(sessionmaker)),
             "db": Provide(provide_session, sync_to_thread=False),
         },
-        plugins=[channels],
+        plugins=[channels, DocumentedAsPlugin()],
         middleware=[
             RequestIdMiddleware(),
             SecurityHeadersMiddleware(),

@@ -10,13 +10,14 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board import service as board
+from werkstatt.board.commands import CommandBody, run_command
 from werkstatt.board.common import actor_for, check_join_limit, count_join_failure, viewer_for
 from werkstatt.board.queries import board_state
 from werkstatt.errors import Invalid
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.live.events import event_dict, events_after
 from werkstatt.live.visibility import redact_idea, sees, view_event
-from werkstatt.workshops.schemas import CommandIn, CommentIn, IdeaEdit, IdeaIn, JoinIn
+from werkstatt.workshops.schemas import CommentIn, IdeaEdit, IdeaIn, JoinIn
 from werkstatt.workshops.service import join_workshop
 
 
@@ -122,15 +123,16 @@ class BoardApi(Controller):
         "/commands",
         status_code=200,
         summary="Moderationsbefehl (start_step, close, …)",
+        description="`{type, …}`: one of the commands below, told apart by `type`; unknown fields are refused.",
         operation_class=IdempotentOperation,
     )
     async def command(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: CommandIn
+        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, data: CommandBody
     ) -> dict[str, int]:
         actor = await actor_for(request, db, workshop_id)
 
         async def run() -> Effect:
-            event = await board.run_command(db, actor, data.model_dump())
+            event = await run_command(db, actor, data)
             return Effect({"seq": event.seq})
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body

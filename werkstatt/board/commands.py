@@ -1,0 +1,375 @@
+"""The commands that steer a live workshop, one typed model each, served by one registry.
+
+A command is `{type, …}` (API.md): `type` names the model, the other keys are its fields, each with a type and
+a limit; anything else is refused. The JSON API, the board's HTML forms and the websocket's command frames all
+go through `run_command`: the actor is authorised first (a guest's coach command is refused as such, whatever
+its fields), then the body is validated against the `Command` union, then the command runs and records its
+event. The unit of work around the caller commits and publishes.
+
+`Command` is a pydantic discriminated union on `type`; the OpenAPI schema documents it (`CommandBody`)."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, get_args
+from uuid import UUID
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+from werkstatt.board import moderation, service
+from werkstatt.board.models import CLUSTER_NAME_MAX
+from werkstatt.errors import CHECK_FIELDS, Forbidden, Invalid, german_message
+from werkstatt.i18n import Message, _
+from werkstatt.openapi import DocumentedAs
+from werkstatt.workshops.planning import MAX_STEPS
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from werkstatt.live.models import WorkshopEvent
+    from werkstatt.workshops.service import Actor
+
+TYPE_MAX = 40  # the longest `type` echoed back in a refusal
+
+
+def _blank_is_none(value: object) -> object:
+    """An empty form field (or JSON string) means "none": the unsorted column, no spotlight, the step's time."""
+    return None if value == "" else value
+
+
+Id = UUID
+OptionalId = Annotated[UUID | None, BeforeValidator(_blank_is_none)]
+Seconds = Annotated[StrictInt, Field(ge=1, le=moderation.MAX_TIMER)]
+SPOTLIGHT_TARGET = re.compile(r"^(idea|cluster):(.+)$")
+
+
+class BaseCommand(BaseModel):
+    """One command: its fields besides `type` are all it takes (unknown ones are refused)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    participants_may: ClassVar[bool] = False
+    """Whether a participant may send it too (the command itself then checks the step's `who` setting)."""
+    details: ClassVar[Mapping[str, Message]] = {}
+    """The refusal's headline when this field is wrong (else: check the marked fields)."""
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        raise NotImplementedError
+
+
+# --- steps -------------------------------------------------------------------------------------------
+
+
+class StartStep(BaseCommand):
+    """Move every board to agenda step `step` (0-based); starting the first step opens the workshop."""
+
+    type: Literal["start_step"]
+    step: Annotated[StrictInt, Field(ge=0, le=MAX_STEPS - 1)]
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await service.start_step(db, actor, self.step)
+
+
+class Close(BaseCommand):
+    """End the workshop: nothing can be changed afterwards; the result stays."""
+
+    type: Literal["close"]
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await service.close_workshop(db, actor)
+
+
+class EditStep(BaseCommand):
+    """Change the running step's question and instructions live (empty: none)."""
+
+    type: Literal["edit_step"]
+    question: Annotated[str, Field(max_length=300)] | None = None
+    instructions: Annotated[str, Field(max_length=4000)] | None = None
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.edit_step_text(db, actor, self.question or "", self.instructions or "")
+
+
+# --- timer -------------------------------------------------------------------------------------------
+
+
+class StartTimer(BaseCommand):
+    """Start (or resume) the step's timer; without `seconds` it runs the step's own time (or what was left)."""
+
+    type: Literal["start_timer"]
+    seconds: Annotated[Seconds | None, BeforeValidator(_blank_is_none)] = None
+    details: ClassVar[Mapping[str, Message]] = {
+        "seconds": _("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen."),
+    }
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.start_timer(db, actor, self.seconds)
+
+
+class PauseTimer(BaseCommand):
+    type: Literal["pause_timer"]
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.pause_timer(db, actor)
+
+
+class AddMinute(BaseCommand):
+    type: Literal["add_minute"]
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.add_minute(db, actor)
+
+
+class StopTimer(BaseCommand):
+    type: Literal["stop_timer"]
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.stop_timer(db, actor)
+
+
+# --- reveal, lock, spotlight -------------------------------------------------------------------------
+
+
+class Reveal(BaseCommand):
+    """Uncover the blind cards of the step, or a hidden vote's tallies."""
+
+    type: Literal["reveal"]
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.reveal(db, actor)
+
+
+class Lock(BaseCommand):
+    type: Literal["lock"]
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.set_lock(db, actor, True)
+
+
+class Unlock(BaseCommand):
+    type: Literal["unlock"]
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.set_lock(db, actor, False)
+
+
+class Spotlight(BaseCommand):
+    """Highlight `idea:<id>` or `cluster:<id>` on every board and the projector; empty switches it off."""
+
+    type: Literal["spotlight"]
+    target: Annotated[Annotated[str, Field(max_length=60)] | None, BeforeValidator(_blank_is_none)] = None
+    details: ClassVar[Mapping[str, Message]] = {"target": _("Hervorheben geht für eine Karte oder einen Cluster.")}
+
+    @field_validator("target")
+    @classmethod
+    def _card_or_cluster(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        match = SPOTLIGHT_TARGET.match(value)
+        if match is None:
+            raise ValueError(_("Hervorheben geht für eine Karte oder einen Cluster."))
+        try:
+            return f"{match[1]}:{UUID(match[2])}"
+        except ValueError:
+            raise ValueError(_("Ist keine gültige Kennung.")) from None
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        if self.target is None:
+            return await moderation.spotlight(db, actor, None)
+        kind, _sep, item_id = self.target.partition(":")
+        return await moderation.spotlight(db, actor, ("idea" if kind == "idea" else "cluster", UUID(item_id)))
+
+
+# --- clusters ----------------------------------------------------------------------------------------
+
+
+class CreateCluster(BaseCommand):
+    type: Literal["create_cluster"]
+    name: Annotated[str, Field(max_length=CLUSTER_NAME_MAX)]
+    participants_may: ClassVar[bool] = True
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.create_cluster(db, actor, self.name)
+
+
+class RenameCluster(BaseCommand):
+    type: Literal["rename_cluster"]
+    cluster_id: Id
+    name: Annotated[str, Field(max_length=CLUSTER_NAME_MAX)]
+    participants_may: ClassVar[bool] = True
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.rename_cluster(db, actor, self.cluster_id, self.name)
+
+
+class DeleteCluster(BaseCommand):
+    """Dissolve a cluster; its cards stay, unsorted."""
+
+    type: Literal["delete_cluster"]
+    cluster_id: Id
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.delete_cluster(db, actor, self.cluster_id)
+
+
+class MoveIdea(BaseCommand):
+    """Put a card into a cluster; without `cluster_id` back to the unsorted cards."""
+
+    type: Literal["move_idea"]
+    idea_id: Id
+    cluster_id: OptionalId = None
+    participants_may: ClassVar[bool] = True
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.move_idea(db, actor, self.idea_id, self.cluster_id)
+
+
+# --- merge, hide, remove -----------------------------------------------------------------------------
+
+
+class MergeIdeas(BaseCommand):
+    """Merge the duplicate `source_id` into `target_id` (before the vote only)."""
+
+    type: Literal["merge_ideas"]
+    source_id: Id
+    target_id: Id
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.merge_ideas(db, actor, self.source_id, self.target_id)
+
+
+class UnmergeIdea(BaseCommand):
+    """Undo a merge: `idea_id` is the merged source; only while the surviving card has no votes."""
+
+    type: Literal["unmerge_idea"]
+    idea_id: Id
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.unmerge_idea(db, actor, self.idea_id)
+
+
+class HideIdea(BaseCommand):
+    """Take a card off the participants' boards; the reason is for the moderation only."""
+
+    type: Literal["hide_idea"]
+    idea_id: Id
+    reason: Annotated[str, Field(max_length=200)] | None = None
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.hide_idea(db, actor, self.idea_id, self.reason or "")
+
+
+class RestoreIdea(BaseCommand):
+    type: Literal["restore_idea"]
+    idea_id: Id
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.restore_idea(db, actor, self.idea_id)
+
+
+class RemoveParticipant(BaseCommand):
+    """The participant's sockets close and their token and session can do nothing more."""
+
+    type: Literal["remove_participant"]
+    participant_id: Id
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.remove_participant(db, actor, self.participant_id)
+
+
+Command = Annotated[
+    StartStep
+    | Close
+    | EditStep
+    | StartTimer
+    | PauseTimer
+    | AddMinute
+    | StopTimer
+    | Reveal
+    | Lock
+    | Unlock
+    | Spotlight
+    | CreateCluster
+    | RenameCluster
+    | DeleteCluster
+    | MoveIdea
+    | MergeIdeas
+    | UnmergeIdea
+    | HideIdea
+    | RestoreIdea
+    | RemoveParticipant,
+    Field(discriminator="type"),
+]
+"""Every command, told apart by `type`."""
+
+ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
+COMMANDS: dict[str, type[BaseCommand]] = {
+    get_args(model.model_fields["type"].annotation)[0]: model for model in get_args(get_args(Command)[0])
+}
+"""The registry: each command's model by its `type`."""
+PARTICIPANT_COMMANDS = frozenset(kind for kind, model in COMMANDS.items() if model.participants_may)
+FIELDS = frozenset(name for model in COMMANDS.values() for name in model.model_fields if name != "type")
+"""Every field any command takes (what the board's forms may send besides `type`)."""
+INT_FIELDS = frozenset({"step", "seconds"})
+
+CommandBody = Annotated[dict[str, Any], DocumentedAs(Command)]
+"""The JSON API's body: read as it came (authorised before it is validated), documented as `Command`."""
+
+
+def parse_command(raw: object) -> Command:
+    """The command in `raw` (a JSON object or form fields), or a German refusal naming the bad fields."""
+    kind = raw.get("type") if isinstance(raw, Mapping) else None
+    if not isinstance(kind, str) or not kind:
+        raise Invalid(_("Nachricht braucht ein Feld type."), {"type": _("Pflichtfeld fehlt.")})
+    if kind not in COMMANDS:
+        raise Invalid(_("Unbekannter Befehl: %(kind)s") % {"kind": kind[:TYPE_MAX]}, {"type": _("Unbekannter Befehl.")})
+    try:
+        return ADAPTER.validate_python(raw)
+    except ValidationError as error:
+        raise _refusal(kind, COMMANDS[kind], error) from None
+
+
+def _refusal(kind: str, model: type[BaseCommand], error: ValidationError) -> Invalid:
+    errors: dict[str, Message] = {}
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"][1:]) or "type"  # loc[0] is the union's tag
+        errors.setdefault(field, german_message(item))
+    unknown = sorted(key for key, message in errors.items() if message.msgid == "Unbekanntes Feld.")
+    if unknown:
+        detail = _("Unbekannte Felder für %(kind)s: %(fields)s") % {"kind": kind, "fields": ", ".join(unknown)}
+    else:
+        detail = next((model.details[key] for key in errors if key in model.details), CHECK_FIELDS)
+    return Invalid(detail, errors)
+
+
+def from_form(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A command from the board's form fields: `type` and the command fields sent (not the CSRF token);
+    numbers as numbers, so the model decides on them as it does on JSON."""
+    command: dict[str, Any] = {"type": str(form.get("type", ""))[:TYPE_MAX]}
+    for key in FIELDS & set(form):
+        value = str(form.get(key))[:5000]
+        if key in INT_FIELDS:
+            with contextlib.suppress(ValueError):  # else the model explains the number in German
+                command[key] = int(value)
+                continue
+        command[key] = value
+    return command
+
+
+async def run_command(db: AsyncSession, actor: Actor, raw: object) -> WorkshopEvent:
+    """Every command, from the API, the HTML controls and the websocket alike: authorised, validated, run."""
+    kind = raw.get("type") if isinstance(raw, Mapping) else None
+    if not actor.is_coach and kind not in PARTICIPANT_COMMANDS:
+        raise Forbidden(_("Nur die Moderation darf die Werkstatt steuern."))
+    return await parse_command(raw).run(db, actor)
