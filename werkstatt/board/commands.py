@@ -50,6 +50,12 @@ def _blank_is_none(value: object) -> object:
 
 Id = UUID
 OptionalId = Annotated[UUID | None, BeforeValidator(_blank_is_none)]
+
+
+def _no_target() -> str:
+    raise ValueError(_("Ungültiges Ziel."))
+
+
 Seconds = Annotated[StrictInt, Field(ge=1, le=moderation.MAX_TIMER)]
 SPOTLIGHT_TARGET = re.compile(r"^(idea|cluster):(.+)$")
 
@@ -61,8 +67,9 @@ class BaseCommand(BaseModel):
 
     participants_may: ClassVar[bool] = False
     """Whether a participant may send it too (the command itself then checks the step's `who` setting)."""
-    details: ClassVar[Mapping[str, Message]] = {}
-    """The refusal's headline when this field is wrong (else: check the marked fields)."""
+    details: ClassVar[Mapping[str, tuple[Message, Message]]] = {}
+    """The refusal's headline and the field's message when this field is out of its range (the domain's words
+    for it); other refusals name the field's problem under "check the marked fields"."""
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         raise NotImplementedError
@@ -76,6 +83,9 @@ class StartStep(BaseCommand):
 
     type: Literal["start_step"]
     step: Annotated[StrictInt, Field(ge=0, le=MAX_STEPS - 1)]
+    details: ClassVar[Mapping[str, tuple[Message, Message]]] = {
+        "step": (_("Diesen Schritt gibt es im Ablauf nicht."), _("Unbekannter Schritt."))
+    }
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         return await service.start_step(db, actor, self.step)
@@ -109,8 +119,8 @@ class StartTimer(BaseCommand):
 
     type: Literal["start_timer"]
     seconds: Annotated[Seconds | None, BeforeValidator(_blank_is_none)] = None
-    details: ClassVar[Mapping[str, Message]] = {
-        "seconds": _("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen."),
+    details: ClassVar[Mapping[str, tuple[Message, Message]]] = {
+        "seconds": (_("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen."), _("Ungültige Dauer."))
     }
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
@@ -169,7 +179,9 @@ class Spotlight(BaseCommand):
 
     type: Literal["spotlight"]
     target: Annotated[Annotated[str, Field(max_length=60)] | None, BeforeValidator(_blank_is_none)] = None
-    details: ClassVar[Mapping[str, Message]] = {"target": _("Hervorheben geht für eine Karte oder einen Cluster.")}
+    details: ClassVar[Mapping[str, tuple[Message, Message]]] = {
+        "target": (_("Hervorheben geht für eine Karte oder einen Cluster."), _("Ungültiges Ziel."))
+    }
 
     @field_validator("target")
     @classmethod
@@ -177,12 +189,10 @@ class Spotlight(BaseCommand):
         if value is None:
             return None
         match = SPOTLIGHT_TARGET.match(value)
-        if match is None:
-            raise ValueError(_("Hervorheben geht für eine Karte oder einen Cluster."))
         try:
-            return f"{match[1]}:{UUID(match[2])}"
-        except ValueError:
-            raise ValueError(_("Ist keine gültige Kennung.")) from None
+            return f"{match[1]}:{UUID(match[2])}" if match else _no_target()
+        except ValueError:  # not a card's or cluster's id
+            raise ValueError(_("Ungültiges Ziel.")) from None
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         if self.target is None:
@@ -322,6 +332,7 @@ PARTICIPANT_COMMANDS = frozenset(kind for kind, model in COMMANDS.items() if mod
 FIELDS = frozenset(name for model in COMMANDS.values() for name in model.model_fields if name != "type")
 """Every field any command takes (what the board's forms may send besides `type`)."""
 INT_FIELDS = frozenset({"step", "seconds"})
+RANGE_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "value_error"})
 
 CommandBody = Annotated[dict[str, Any], DocumentedAs(Command)]
 """The JSON API's body: read as it came (authorised before it is validated), documented as `Command`."""
@@ -342,14 +353,18 @@ def parse_command(raw: object) -> Command:
 
 def _refusal(kind: str, model: type[BaseCommand], error: ValidationError) -> Invalid:
     errors: dict[str, Message] = {}
+    out_of_range: list[str] = []
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"][1:]) or "type"  # loc[0] is the union's tag
+        if item["type"] in RANGE_ERRORS and field in model.details:
+            errors.setdefault(field, model.details[field][1])
+            out_of_range.append(field)
         errors.setdefault(field, german_message(item))
     unknown = sorted(key for key, message in errors.items() if message.msgid == "Unbekanntes Feld.")
     if unknown:
         detail = _("Unbekannte Felder für %(kind)s: %(fields)s") % {"kind": kind, "fields": ", ".join(unknown)}
     else:
-        detail = next((model.details[key] for key in errors if key in model.details), CHECK_FIELDS)
+        detail = model.details[out_of_range[0]][0] if out_of_range else CHECK_FIELDS
     return Invalid(detail, errors)
 
 
