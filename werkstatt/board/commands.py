@@ -6,25 +6,25 @@ go through `run_command`: the actor is authorised first (a guest's coach command
 its fields), then the body is validated against the `Command` union, then the command runs and records its
 event. The unit of work around the caller commits and publishes.
 
-`Command` is a pydantic discriminated union on `type`; the OpenAPI schema documents it (`CommandBody`)."""
+`Command` is a pydantic discriminated union on `type`; the OpenAPI schema documents it (`CommandBody`): one
+component per command, its `type` a constant."""
 
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, get_args
 from uuid import UUID
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from werkstatt.board import moderation, service
@@ -43,21 +43,7 @@ if TYPE_CHECKING:
 TYPE_MAX = 40  # the longest `type` echoed back in a refusal
 
 
-def _blank_is_none(value: object) -> object:
-    """An empty form field (or JSON string) means "none": the unsorted column, no spotlight, the step's time."""
-    return None if value == "" else value
-
-
 Id = UUID
-OptionalId = Annotated[UUID | None, BeforeValidator(_blank_is_none)]
-
-
-def _no_target() -> str:
-    raise ValueError(_("Ungültiges Ziel."))
-
-
-Seconds = Annotated[StrictInt, Field(ge=1, le=moderation.MAX_TIMER)]
-SPOTLIGHT_TARGET = re.compile(r"^(idea|cluster):(.+)$")
 
 
 class BaseCommand(BaseModel):
@@ -70,6 +56,16 @@ class BaseCommand(BaseModel):
     details: ClassVar[Mapping[str, tuple[Message, Message]]] = {}
     """The refusal's headline and the field's message when this field is out of its range (the domain's words
     for it); other refusals name the field's problem under "check the marked fields"."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_none(cls, data: Any) -> Any:
+        """An empty form field (or JSON string) in an optional field means "none": the unsorted column, no
+        spotlight, the step's own time."""
+        if not isinstance(data, Mapping):
+            return data
+        optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
+        return {key: None if value == "" and key in optional else value for key, value in data.items()}
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         raise NotImplementedError
@@ -104,8 +100,8 @@ class EditStep(BaseCommand):
     """Change the running step's question and instructions live (empty: none)."""
 
     type: Literal["edit_step"]
-    question: Annotated[str, Field(max_length=300)] | None = None
-    instructions: Annotated[str, Field(max_length=4000)] | None = None
+    question: str | None = Field(default=None, max_length=300)
+    instructions: str | None = Field(default=None, max_length=4000)
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         return await moderation.edit_step_text(db, actor, self.question or "", self.instructions or "")
@@ -118,7 +114,7 @@ class StartTimer(BaseCommand):
     """Start (or resume) the step's timer; without `seconds` it runs the step's own time (or what was left)."""
 
     type: Literal["start_timer"]
-    seconds: Annotated[Seconds | None, BeforeValidator(_blank_is_none)] = None
+    seconds: StrictInt | None = Field(default=None, ge=1, le=moderation.MAX_TIMER)
     details: ClassVar[Mapping[str, tuple[Message, Message]]] = {
         "seconds": (_("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen."), _("Ungültige Dauer."))
     }
@@ -178,7 +174,7 @@ class Spotlight(BaseCommand):
     """Highlight `idea:<id>` or `cluster:<id>` on every board and the projector; empty switches it off."""
 
     type: Literal["spotlight"]
-    target: Annotated[Annotated[str, Field(max_length=60)] | None, BeforeValidator(_blank_is_none)] = None
+    target: str | None = Field(default=None, max_length=60, pattern=r"^(idea|cluster):[0-9a-fA-F-]{32,36}$")
     details: ClassVar[Mapping[str, tuple[Message, Message]]] = {
         "target": (_("Hervorheben geht für eine Karte oder einen Cluster."), _("Ungültiges Ziel."))
     }
@@ -188,9 +184,9 @@ class Spotlight(BaseCommand):
     def _card_or_cluster(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        match = SPOTLIGHT_TARGET.match(value)
+        kind, _sep, item_id = value.partition(":")  # the pattern checked the kind
         try:
-            return f"{match[1]}:{UUID(match[2])}" if match else _no_target()
+            return f"{kind}:{UUID(item_id)}"
         except ValueError:  # not a card's or cluster's id
             raise ValueError(_("Ungültiges Ziel.")) from None
 
@@ -238,7 +234,7 @@ class MoveIdea(BaseCommand):
 
     type: Literal["move_idea"]
     idea_id: Id
-    cluster_id: OptionalId = None
+    cluster_id: UUID | None = None
     participants_may: ClassVar[bool] = True
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
@@ -274,7 +270,7 @@ class HideIdea(BaseCommand):
 
     type: Literal["hide_idea"]
     idea_id: Id
-    reason: Annotated[str, Field(max_length=200)] | None = None
+    reason: str | None = Field(default=None, max_length=200)
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         return await moderation.hide_idea(db, actor, self.idea_id, self.reason or "")
@@ -332,7 +328,7 @@ PARTICIPANT_COMMANDS = frozenset(kind for kind, model in COMMANDS.items() if mod
 FIELDS = frozenset(name for model in COMMANDS.values() for name in model.model_fields if name != "type")
 """Every field any command takes (what the board's forms may send besides `type`)."""
 INT_FIELDS = frozenset({"step", "seconds"})
-RANGE_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "value_error"})
+RANGE_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "string_pattern_mismatch", "value_error"})
 
 CommandBody = Annotated[dict[str, Any], DocumentedAs(Command)]
 """The JSON API's body: read as it came (authorised before it is validated), documented as `Command`."""
