@@ -43,9 +43,6 @@ if TYPE_CHECKING:
 TYPE_MAX = 40  # the longest `type` echoed back in a refusal
 
 
-Id = UUID
-
-
 class BaseCommand(BaseModel):
     """One command: its fields besides `type` are all it takes (unknown ones are refused)."""
 
@@ -211,7 +208,7 @@ class CreateCluster(BaseCommand):
 
 class RenameCluster(BaseCommand):
     type: Literal["rename_cluster"]
-    cluster_id: Id
+    cluster_id: UUID
     name: Annotated[str, Field(max_length=CLUSTER_NAME_MAX)]
     participants_may: ClassVar[bool] = True
 
@@ -223,7 +220,7 @@ class DeleteCluster(BaseCommand):
     """Dissolve a cluster; its cards stay, unsorted."""
 
     type: Literal["delete_cluster"]
-    cluster_id: Id
+    cluster_id: UUID
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         return await moderation.delete_cluster(db, actor, self.cluster_id)
@@ -233,7 +230,7 @@ class MoveIdea(BaseCommand):
     """Put a card into a cluster; without `cluster_id` back to the unsorted cards."""
 
     type: Literal["move_idea"]
-    idea_id: Id
+    idea_id: UUID
     cluster_id: UUID | None = None
     participants_may: ClassVar[bool] = True
 
@@ -248,8 +245,8 @@ class MergeIdeas(BaseCommand):
     """Merge the duplicate `source_id` into `target_id` (before the vote only)."""
 
     type: Literal["merge_ideas"]
-    source_id: Id
-    target_id: Id
+    source_id: UUID
+    target_id: UUID
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         return await moderation.merge_ideas(db, actor, self.source_id, self.target_id)
@@ -259,7 +256,7 @@ class UnmergeIdea(BaseCommand):
     """Undo a merge: `idea_id` is the merged source; only while the surviving card has no votes."""
 
     type: Literal["unmerge_idea"]
-    idea_id: Id
+    idea_id: UUID
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         return await moderation.unmerge_idea(db, actor, self.idea_id)
@@ -269,7 +266,7 @@ class HideIdea(BaseCommand):
     """Take a card off the participants' boards; the reason is for the moderation only."""
 
     type: Literal["hide_idea"]
-    idea_id: Id
+    idea_id: UUID
     reason: str | None = Field(default=None, max_length=200)
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
@@ -278,7 +275,7 @@ class HideIdea(BaseCommand):
 
 class RestoreIdea(BaseCommand):
     type: Literal["restore_idea"]
-    idea_id: Id
+    idea_id: UUID
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         return await moderation.restore_idea(db, actor, self.idea_id)
@@ -288,7 +285,7 @@ class RemoveParticipant(BaseCommand):
     """The participant's sockets close and their token and session can do nothing more."""
 
     type: Literal["remove_participant"]
-    participant_id: Id
+    participant_id: UUID
 
     async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
         return await moderation.remove_participant(db, actor, self.participant_id)
@@ -350,14 +347,17 @@ def parse_command(raw: object) -> Command:
 def _refusal(kind: str, model: type[BaseCommand], error: ValidationError) -> Invalid:
     errors: dict[str, Message] = {}
     out_of_range: list[str] = []
+    unknown: list[str] = []
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"][1:]) or "type"  # loc[0] is the union's tag
         if item["type"] in RANGE_ERRORS and field in model.details:
             errors.setdefault(field, model.details[field][1])
             out_of_range.append(field)
+        elif item["type"] == "extra_forbidden":
+            unknown.append(field)
         errors.setdefault(field, german_message(item))
-    unknown = sorted(key for key, message in errors.items() if message.msgid == "Unbekanntes Feld.")
     if unknown:
+        unknown.sort()
         detail = _("Unbekannte Felder für %(kind)s: %(fields)s") % {"kind": kind, "fields": ", ".join(unknown)}
     else:
         detail = model.details[out_of_range[0]][0] if out_of_range else CHECK_FIELDS
@@ -369,12 +369,10 @@ def from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     numbers as numbers, so the model decides on them as it does on JSON."""
     command: dict[str, Any] = {"type": str(form.get("type", ""))[:TYPE_MAX]}
     for key in FIELDS & set(form):
-        value = str(form.get(key))[:5000]
+        command[key] = value = str(form.get(key))[:5000]
         if key in INT_FIELDS:
             with contextlib.suppress(ValueError):  # else the model explains the number in German
                 command[key] = int(value)
-                continue
-        command[key] = value
     return command
 
 
