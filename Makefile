@@ -1,6 +1,6 @@
 # Werkstatt: two entry points for a fresh machine with Python 3.11+ and make.
 #   make run   – environment, migrations, demo data, server on http://127.0.0.1:8000
-#   make test  – dev dependencies and the whole suite
+#   make test  – dev dependencies and the whole suite, with its coverage floor
 #   make bench – live-board benchmarks G1–G7 beside a plain-websocket baseline (~10 min; BENCH_ARGS)
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -28,8 +28,9 @@ run: install
 	@echo "Werkstatt: http://127.0.0.1:$(PORT)"
 	$(BIN)/werkstatt serve --port $(PORT)
 
+# Coverage over all workers (pytest-cov combines them); the floor is `fail_under` in pyproject.toml.
 test: install-dev
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

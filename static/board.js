@@ -241,6 +241,65 @@
     }
   });
 
+  // A participant's own cards come first in each list (moved, not restyled: the reading order follows).
+  function ownFirst() {
+    Array.prototype.forEach.call(document.querySelectorAll(".board:not(.projector) .ideas"), function (list) {
+      var own = Array.prototype.filter.call(list.children, function (el) { return el.classList.contains("idea-own"); });
+      var inPlace = own.every(function (card, index) { return list.children[index] === card; });
+      if (inPlace) { return; }
+      for (var i = own.length - 1; i >= 0; i--) { list.insertBefore(own[i], list.firstElementChild); }
+    });
+  }
+  // The step bar's "Punkte übrig" follows the vote panel's remaining dots.
+  function syncBar() {
+    var bar = document.getElementById("bar-dots");
+    var remaining = document.getElementById("voting-remaining");
+    if (!bar) { return; }
+    if (!remaining || !remaining.hasAttribute("data-remaining")) { bar.hidden = true; return; }
+    bar.textContent = "● " + remaining.getAttribute("data-remaining") + " / " + remaining.getAttribute("data-dots") + " " + bar.getAttribute("data-label");
+    bar.hidden = false;
+  }
+  var shownStep = null;
+  function checkStep() {  // after a pushed board or a fresh one fetched on reconnect
+    var element = board();
+    var step = element ? element.getAttribute("data-step") : null;
+    if (step === shownStep) { return; }
+    var first = shownStep === null;
+    shownStep = step;
+    if (!first) { showStep(); }
+  }
+  // A pushed card is swapped in out of band, possibly after the message's own handlers ran: order once more
+  // on the next frame.
+  var ownFirstQueued = false;
+  function queueOwnFirst() {
+    if (ownFirstQueued) { return; }
+    ownFirstQueued = true;
+    window.setTimeout(function () { ownFirstQueued = false; ownFirst(); }, 0);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    ownFirst(); syncBar(); checkStep();
+    var shellElement = shell();
+    if (shellElement && window.MutationObserver && !document.querySelector(".board.projector")) {
+      new MutationObserver(function (changes) {
+        for (var i = 0; i < changes.length; i++) {
+          var target = changes[i].target;
+          if (target.classList && target.classList.contains("ideas")) { queueOwnFirst(); return; }
+        }
+      }).observe(shellElement, { childList: true, subtree: true });
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () { ownFirst(); syncBar(); checkStep(); });
+  // A new step scrolls the page back to the step (the bar and what it asks), without moving the focus.
+  function showStep() {
+    var element = board();
+    if (!element || element.classList.contains("projector")) { return; }
+    var top = element.getBoundingClientRect().top + window.scrollY;
+    // at once: a smooth scroll is cut short by the browser's scroll anchoring while the new board settles
+    if (window.scrollY > top) { window.scrollTo(0, top); }
+    // once more after htmx has settled the swap (restoring the focus there may scroll the page back down)
+    window.setTimeout(function () { if (window.scrollY > top) { window.scrollTo(0, top); } }, 60);
+  }
+
   document.addEventListener("htmx:wsAfterMessage", function () {
     if (pendingBoard !== null) {
       var html = pendingBoard;
@@ -248,6 +307,7 @@
       var element = board();
       if (element) { htmx.swap(element, html, { swapStyle: "morph" }, { contextElement: element }); }
     }
+    checkStep();
     var ops = pendingOps;
     pendingOps = [];
     ops.forEach(function (op) {
@@ -256,6 +316,8 @@
     });
     rememberOwn(document);
     markOwn();
+    ownFirst();
+    syncBar();
     initSortable(document);
   });
   document.addEventListener("DOMContentLoaded", function () { rememberOwn(document); });
@@ -303,6 +365,12 @@
     // step says so: no browser asks for that, the step change is pushed like any other).
     var done = (!!endsAt || timer.hasAttribute("data-expired")) && remaining <= 0;
     timer.classList.toggle("timer-done", done);
+    var state = document.getElementById("timer-state");
+    if (state) {  // "pausiert" or "Zeit um" in words, not only in colour
+      var word = timer.classList.contains("is-paused") ? state.getAttribute("data-paused")
+        : (done ? state.getAttribute("data-over") : "");
+      if (state.textContent !== word) { state.textContent = word; }
+    }
     if (done && !announcedZero) {
       announcedZero = true;
       var announcer = document.getElementById("announcer");

@@ -19,9 +19,11 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from tests.databases import PG_HOST, WorkerDatabases, _pg_execute, _pg_url
 from werkstatt.app import create_app
 from werkstatt.db import create_sessionmaker
 from werkstatt.migrate import upgrade
@@ -29,8 +31,6 @@ from werkstatt.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PG_HOST = os.environ.get("WERKSTATT_TEST_PG_HOST", "127.0.0.1")
-PG_ADMIN_DSN = os.environ.get("WERKSTATT_TEST_PG", f"postgresql://postgres@{PG_HOST}:5432/test")
 REDIS_URL = os.environ.get("WERKSTATT_TEST_REDIS", "redis://127.0.0.1:6379/0")
 CHROMIUM = os.environ.get("WERKSTATT_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -61,23 +61,9 @@ def free_port() -> int:
 # --- databases -----------------------------------------------------------------------------------------
 
 
-async def _pg_execute(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-def _pg_url(name: str) -> str:
-    return f"postgresql+asyncpg://postgres@{PG_HOST}:5432/{name}"
-
-
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
-    """A migrated PostgreSQL database used as the template for each test's own database."""
+    """A migrated PostgreSQL database: what each test's database starts as."""
     if not port_open(PG_HOST, 5432):
         missing("PostgreSQL läuft nicht auf 127.0.0.1:5432")
     name = f"werkstatt_tpl_{uuid.uuid4().hex[:10]}"
@@ -96,7 +82,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for one test (copied from the template)."""
+    """A PostgreSQL database of the test's own, copied from the template (for app processes, which outlive a
+    test's reset); tests in this process use `database_url`, which resets the worker's database instead."""
     template = request.getfixturevalue("pg_template")
     name = f"werkstatt_t_{uuid.uuid4().hex[:12]}"
     asyncio.run(_pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
@@ -104,14 +91,41 @@ def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
     asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def worker_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerDatabases]:
+    """One database per template and test worker (xdist runs each worker in a process of its own), reset to the
+    template's rows before each test instead of made anew."""
+    databases = WorkerDatabases(tmp_path_factory.mktemp("worker-databases"))
+    yield databases
+    databases.drop()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Every test that uses the database runs on SQLite and on PostgreSQL."""
+def database_url(request: pytest.FixtureRequest, worker_databases: WorkerDatabases) -> str:
+    """Every test that uses the database runs on SQLite and on PostgreSQL: the worker's database, holding just
+    what the template holds (a folder's conftest may override `sqlite_template`/`pg_template`)."""
     if request.param == "sqlite":
-        path = tmp_path / "werkstatt.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite+aiosqlite:///{path}"
-    return str(request.getfixturevalue("pg_database"))
+        return worker_databases.sqlite(request.getfixturevalue("sqlite_template"))
+    return worker_databases.postgres(request.getfixturevalue("pg_template"))
+
+
+_WORKER_DATA_DIRS: set[Path] = set()
+
+
+@pytest.fixture(scope="session")
+def _worker_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("data")
+    _WORKER_DATA_DIRS.add(folder)
+    return folder
+
+
+@pytest.fixture
+def data_dir(_worker_data_dir: Path) -> Path:
+    """DATA_DIR for the test's app: empty at the start of each test, at the same path in every test of the worker
+    (so that the app built for these settings can serve the next test too)."""
+    shutil.rmtree(_worker_data_dir)
+    _worker_data_dir.mkdir()
+    return _worker_data_dir
 
 
 @pytest.fixture
@@ -135,13 +149,30 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return make_settings(database_url, tmp_path)
+def settings(database_url: str, data_dir: Path) -> Settings:
+    return make_settings(database_url, data_dir)
+
+
+_APPS: dict[str, Litestar] = {}
+
+
+def app_for(settings: Settings) -> Litestar:
+    """`create_app(settings)`, built once per worker for the same settings: building takes a few tenths of a
+    second, starting a built app again is cheap, and each start begins afresh (limits, the hub; the database is
+    reset by `database_url`). Apps with Redis or with a DATA_DIR of the test's own are built for the test."""
+    if settings.redis_url or settings.data_dir not in _WORKER_DATA_DIRS:
+        return create_app(settings)
+    key = settings.model_dump_json()
+    if key not in _APPS:
+        _APPS[key] = create_app(settings.model_copy(deep=True))  # a copy: what this test changes in its own stays here
+    app = _APPS[key]
+    app.state.settings = settings  # equal to the one it was built with; what the test changes in it, routes see
+    return app
 
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
-    app = create_app(settings)
+    app = app_for(settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
         yield test_client
 
@@ -211,7 +242,7 @@ def start_server(env: dict[str, str], log: Path, port: int | None = None) -> Ser
     handle = log.open("wb")
     process = subprocess.Popen(werkstatt_cmd("serve"), env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
     server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a loaded 2-core machine takes its time importing the app
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")

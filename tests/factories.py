@@ -9,12 +9,23 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from werkstatt import passwords
 from werkstatt.network.models import Account, FocusTopic, KernteamMember, KernteamRole, Network, Role, TargetGroup, Town
-from werkstatt.passwords import hash_password
 from werkstatt.sessions import cookie_name, open_session
 from werkstatt.settings import Settings
 
 PASSWORD = "richtig-langes-passwort"
+_HASHES: dict[tuple[object, ...], str] = {}
+
+
+def password_hash() -> str:
+    """PASSWORD hashed by the hasher in use, once per worker and hasher: argon2 with the production parameters
+    takes most of a second on a busy core, and a test account needs no salt of its own."""
+    hasher = passwords._hasher
+    parameters = (hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len, hasher.type)
+    if parameters not in _HASHES:
+        _HASHES[parameters] = passwords.hash_password(PASSWORD)
+    return _HASHES[parameters]
 
 
 @dataclass
@@ -65,7 +76,7 @@ async def make_account(
         email=email or f"{role.value}-{uuid.uuid4().hex[:8]}@werkstatt.example",
         display_name=f"Test {role.value}",
         role=role,
-        password_hash=hash_password(PASSWORD),
+        password_hash=password_hash(),
         network_id=network.id if network else None,
     )
     db.add(account)

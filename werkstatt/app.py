@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        limits.configure(app.state.limiter, limits.PostLimits.from_settings(settings))
         if settings.sync_methods_on_start and not settings.production:
             await sync_methods_at_start(settings)
         if settings.run_jobs:
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
             if redis is not None:
                 await redis.aclose()
+            start_afresh(app)
 
     csrf = CSRFConfig(
         secret=settings.resolved_secret_key,
@@ -151,18 +153,28 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.redis = redis
     app.state.channels = channels
     app.state.scheduler = scheduler
-    app.state.limiter = Limiter(redis)
-    limits.configure(app.state.limiter, limits.PostLimits.from_settings(settings))
-    push = BoardPush(sessionmaker, settings, app.route_reverse)
-    app.state.hub = Hub(
-        channels,
-        partial(render_event, push=push),
-        render_presence,
-        prepare=push.prepare,
-        render_personal=push.render_personal,
-        needs_preparing=changes_whole_board,
-    )
-    app.state.hub.limit_sockets(app.state.limiter, settings.sockets_per_participant)
-    # The hub catches up lost news from the event log; watching it only pays with several workers (Redis).
-    app.state.hub.use_event_log(sessionmaker, watch=redis is not None)
+    built = set(app.state)
+
+    def start_afresh(app: Litestar) -> None:
+        """What one run of the app counts and holds (limits, the hub's rooms, whatever a route attached to the
+        state) is made anew for each run, so an app that is started again (the test suite starts one built app
+        many times) begins as a new one would."""
+        for key in [key for key in app.state if key not in built]:
+            del app.state[key]
+        app.state.limiter = Limiter(redis)
+        limits.configure(app.state.limiter, limits.PostLimits.from_settings(settings))
+        push = BoardPush(sessionmaker, settings, app.route_reverse)
+        app.state.hub = Hub(
+            channels,
+            partial(render_event, push=push),
+            render_presence,
+            prepare=push.prepare,
+            render_personal=push.render_personal,
+            needs_preparing=changes_whole_board,
+        )
+        app.state.hub.limit_sockets(app.state.limiter, settings.sockets_per_participant)
+        # The hub catches up lost news from the event log; watching it only pays with several workers (Redis).
+        app.state.hub.use_event_log(sessionmaker, watch=redis is not None)
+
+    start_afresh(app)
     return app

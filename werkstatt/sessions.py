@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from werkstatt.db import Base, JSONType
 from werkstatt.i18n import pick_locale
-from werkstatt.network.models import Account, ApiToken
+from werkstatt.network.models import Account, ApiToken, KernteamMember, Role
 from werkstatt.uow import unit_of_work
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class CurrentAccount:
     role: str
     locale: str
     network_id: UUID | None = None
+    town_ids: frozenset[UUID] = frozenset()  # the towns whose Kernteam a Kernteam account belongs to
 
 
 @dataclass
@@ -82,7 +83,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def account_snapshot(account: Account) -> CurrentAccount:
+def account_snapshot(account: Account, town_ids: frozenset[UUID] = frozenset()) -> CurrentAccount:
     return CurrentAccount(
         id=account.id,
         email=account.email,
@@ -90,7 +91,21 @@ def account_snapshot(account: Account) -> CurrentAccount:
         role=str(account.role),
         locale=account.locale,
         network_id=getattr(account, "network_id", None),
+        town_ids=town_ids,
     )
+
+
+async def kernteam_towns(db: AsyncSession, account: Account) -> frozenset[UUID]:
+    """The towns whose Kernteam a Kernteam account belongs to (through a linked Kernteam member); the town
+    scope of the permission table asks this snapshot."""
+    if account.role != Role.kernteam:
+        return frozenset()
+    found = await db.scalars(select(KernteamMember.town_id).where(KernteamMember.account_id == account.id))
+    return frozenset(found)
+
+
+async def load_snapshot(db: AsyncSession, account: Account) -> CurrentAccount:
+    return account_snapshot(account, await kernteam_towns(db, account))
 
 
 async def load_session(db: AsyncSession, settings: Settings, token: str) -> SessionState | None:
@@ -115,7 +130,7 @@ async def load_session(db: AsyncSession, settings: Settings, token: str) -> Sess
     return SessionState(
         id=web_session.id,
         token_hash=web_session.token_hash,
-        account=account_snapshot(account) if account is not None else None,
+        account=await load_snapshot(db, account) if account is not None else None,
         locale=web_session.locale,
         data=dict(web_session.data or {}),
     )
@@ -237,7 +252,7 @@ async def load_api_account(db: AsyncSession, token: str) -> CurrentAccount | Non
         return None
     if api_token.last_used_at is None or api_token.last_used_at + TOUCH_EVERY < now:
         await db.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
-    return account_snapshot(account)
+    return await load_snapshot(db, account)
 
 
 def bearer_token(scope: Scope) -> str | None:

@@ -1,7 +1,7 @@
 """Typed settings, read from the environment with the prefix WERKSTATT_.
 
-Every field carries a docstring; the README's configuration table is written by hand, and a test fails
-when a field has no docstring or is missing from the README.
+Every field carries a docstring; the README's configuration table is generated from them
+(`python scripts/settings_table.py`), and a test fails when the README's table differs.
 """
 
 from __future__ import annotations
@@ -137,7 +137,9 @@ class Settings(BaseSettings):
 
     log_format: Literal["text", "json"] = "text"
     """`text` (one readable line per event) or `json` (one JSON object per line: time, level, logger, message,
-    request_id); either way with the request id and without tokens, guest names or client addresses."""
+    request_id; access lines add method, path, status). Either way each line carries the request id (a sane
+    `X-Request-ID` from the proxy, else a generated one, echoed in the response) and no tokens, join codes, guest
+    names or client addresses."""
 
     run_jobs: bool = True
     """Run the periodic jobs (step timers running out, retention) in this process; with several workers or
@@ -275,3 +277,24 @@ def load_settings(**overrides: object) -> Settings:
         if not first["loc"]:
             raise SettingsError(f"Ungültige Einstellung: {message}") from None
         raise SettingsError(f"Ungültige Einstellung WERKSTATT_{field.upper()}: {message}") from None
+
+
+def _shown_default(value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, list):
+        return "`" + ",".join(str(item) for item in value) + "`"
+    if isinstance(value, StrEnum):
+        return f"`{value.value}`"
+    return f"`{value}`"
+
+
+def configuration_table() -> str:
+    """The README's configuration table, made from the fields and their docstrings
+    (`python scripts/settings_table.py` writes it into README.md; a test fails when the two differ)."""
+    rows = ["| Variable | Standard | Bedeutung |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory is not None else field.default  # type: ignore[call-arg]
+        meaning = " ".join((field.description or "").split())
+        rows.append(f"| `WERKSTATT_{name.upper()}` | {_shown_default(default)} | {meaning} |")
+    return "\n".join(rows) + "\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from tests.waiting import until
 from werkstatt.live import hub as hub_module
 from werkstatt.live.hub import Connection
 from werkstatt.live.visibility import Viewer
@@ -61,7 +62,7 @@ async def test_unfilled_gap_becomes_a_resync(monkeypatch: Any) -> None:
     conn, socket = connection(last_seq=1)
     conn.offer("three", 3)
     assert socket.sent == []
-    await asyncio.sleep(0.1)
+    await until(lambda: socket.sent != [], what="the gap timer")
     assert socket.sent == [FRESH]
     assert conn.last_seq == 3
     conn.offer("four", 4)
@@ -78,8 +79,7 @@ async def test_a_full_backlog_is_replaced_by_one_resync(monkeypatch: Any) -> Non
     assert conn.writer is not None
     assert list(conn.backlog or []) == [hub_module.RESYNC]
     socket.writable.set()
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    await until(lambda: conn.writer is None, what="the writer drains the backlog and leaves")
     assert socket.sent == ["event 1", FRESH]
     assert not conn.overflowed
     assert conn.writer is None

@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from tests.board.test_hub import FakeSocket, connection
+from tests.waiting import until
 from werkstatt.live import hub as hub_module
 from werkstatt.live.hub import Connection
 from werkstatt.live.visibility import Viewer
@@ -62,7 +63,7 @@ async def test_a_resync_waiting_in_the_backlog_is_rendered_when_it_is_sent(monke
     socket.writable.clear()
     conn.offer("e1", 1)
     conn.offer("e3", 3)  # a gap that does not fill
-    await asyncio.sleep(0.05)
+    await until(lambda: conn.gap_timer is None, what="the gap wait ends")
     assert list(conn.backlog or []) == [hub_module.RESYNC]
     socket.writable.set()
     await settle()

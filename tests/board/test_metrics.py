@@ -3,7 +3,6 @@ sum over several workers is tested in tests/multiprocess/test_metrics_workers.py
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.board.conftest import LiveWorkshop, as_guest, bearer, join, start
 from tests.conftest import make_settings
+from tests.waiting import until
 from werkstatt import metrics
 from werkstatt.app import create_app
 from werkstatt.settings import SettingsError, load_settings
@@ -34,8 +34,8 @@ def value(text: str, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-def metrics_settings(database_url: str, tmp_path: Path) -> Any:
-    return make_settings(database_url, tmp_path, metrics=True, metrics_token=TOKEN)
+def metrics_settings(database_url: str, data_dir: Path) -> Any:
+    return make_settings(database_url, data_dir, metrics=True, metrics_token=TOKEN)
 
 
 @pytest.fixture
@@ -127,12 +127,11 @@ async def test_metrics_count_sockets_events_deliveries_latency_and_refusals(
     assert value(after, "werkstatt_delivery_latency_seconds_bucket", le="+Inf") == value(after, latency)
     refused = "werkstatt_posts_refused_total"
     assert value(after, refused, reason="rate") == value(before, refused, reason="rate") + 1
-    for _ in range(100):  # the server notices the close a moment later
-        closed = await scrape(metrics_client)
-        if value(closed, "werkstatt_sockets_open") == value(before, "werkstatt_sockets_open"):
-            break
-        await asyncio.sleep(0.05)
-    assert value(closed, "werkstatt_sockets_open") == value(before, "werkstatt_sockets_open")
+
+    async def closed() -> bool:  # the server notices the close a moment later
+        return value(await scrape(metrics_client), "werkstatt_sockets_open") == value(before, "werkstatt_sockets_open")
+
+    await until(closed, what="the closed socket leaves the gauge")
 
 
 async def test_a_429_is_counted(metrics_client: AsyncTestClient[Any]) -> None:

@@ -47,12 +47,12 @@ def backend() -> str:
 
 @pytest.fixture
 def settings(
-    database_url: str, tmp_path: Path, overrides: dict[str, Any], backend: str, request: pytest.FixtureRequest
+    database_url: str, data_dir: Path, overrides: dict[str, Any], backend: str, request: pytest.FixtureRequest
 ) -> Settings:
     extra = dict(overrides)
     if backend == "redis":
         extra["redis_url"] = request.getfixturevalue("redis_url")
-    return make_settings(database_url, tmp_path, **extra)
+    return make_settings(database_url, data_dir, **extra)
 
 
 both_backends = pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=pytest.mark.redis)])

@@ -8,6 +8,7 @@ import time
 from typing import Any
 from uuid import UUID
 
+import httpx
 import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import AsyncTestClient
@@ -183,3 +184,63 @@ async def test_the_board_explains_the_closes(coach_client: AsyncTestClient[Any],
     status = by_id((await coach_client.get(f"/w/{workshop.id}")).text, "live-status")
     assert status["data-ended"] == "Ihre Anmeldung ist beendet; hier ist die Seite nicht mehr live. Bitte neu anmelden."
     assert str(status["data-revoked"]).startswith("Ihr Zugang wurde widerrufen oder geändert;")
+
+
+@pytest.mark.parametrize("change", ["entfernen", "konto"], ids=["member removed", "account unlinked"])
+async def test_leaving_the_kernteam_closes_the_accounts_sockets_and_a_reconnect_is_checked_anew(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop, db: AsyncSession, settings: Settings, change: str
+) -> None:
+    """A Kernteam account sits in its town's workshop (joined by code while signed in). Removing its Kernteam
+    membership, or unlinking the account, closes that account's socket within a second (4410); a guest's socket
+    in the same room stays open; the reconnect is admitted with the new rights (joining by code needs no
+    Kernteam membership), now without the town."""
+    from werkstatt.network.models import KernteamMember
+
+    await start(coach_client, workshop)
+    coach_cookies = httpx.Cookies(coach_client.cookies)
+    network = await db.get(Network, UUID(workshop.network_id))
+    member_account = await make_account(db, Role.kernteam, network)
+    member = KernteamMember(town_id=UUID(workshop.town_id), display_name="Kerstin Kern", account_id=member_account.id)
+    db.add(member)
+    await db.commit()
+    coach_client.cookies.clear()
+    await sign_in(coach_client, db, settings, member_account)
+    member_cookies = httpx.Cookies(coach_client.cookies)
+    joined = await coach_client.post(
+        "/api/join",
+        json={"code": workshop.code, "display_name": "Kerstin"},
+        headers={"sec-fetch-site": "same-origin"},
+    )
+    assert joined.status_code == 201, joined.text
+    member_token = joined.json()["token"]
+    guest = await as_guest(coach_client, "POST", "/api/join", None, json={"code": workshop.code, "display_name": "G"})
+    guest_token = guest.json()["token"]
+    with await coach_client.websocket_connect(live_url(workshop), headers=bearer(member_token)) as member_socket:
+        member_socket.send_text(json.dumps({"type": "ping"}))
+        assert wait_for_type(member_socket, "pong") == {"type": "pong"}
+        coach_client.cookies = httpx.Cookies()
+        with await coach_client.websocket_connect(live_url(workshop), headers=bearer(guest_token)) as guest_socket:
+            coach_client.cookies = coach_cookies
+            form = {"account_id": ""} if change == "konto" else {}
+            response = await post_form(coach_client, f"/staedte/{workshop.town_id}/kernteam/{member.id}/{change}", form)
+            assert response.status_code == 303, response.text
+            code, took = close_code_within(member_socket, 1.0)
+            assert code == REVOKED
+            assert took < 1.0
+            guest_socket.send_text(json.dumps({"type": "ping"}))
+            assert wait_for_type(guest_socket, "pong") == {"type": "pong"}
+    coach_client.cookies = member_cookies
+    state = await coach_client.get("/profil")
+    assert state.status_code == 200  # still signed in: only the Kernteam membership went
+    with await coach_client.websocket_connect(live_url(workshop), headers=bearer(member_token)) as again:
+        again.send_text(json.dumps({"type": "ping"}))
+        assert wait_for_type(again, "pong") == {"type": "pong"}
+    await db.commit()
+    assert await db.scalar(select(KernteamMember.id).where(KernteamMember.account_id == member_account.id)) is None
+
+
+def wait_for_type(socket: Any, kind: str) -> dict[str, Any]:
+    while True:
+        message = json.loads(socket.receive_text(timeout=5))
+        if message.get("type") == kind:
+            return dict(message)

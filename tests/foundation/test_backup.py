@@ -26,6 +26,12 @@ __all__ = ["coach_client", "room", "workshop"]
 
 
 @pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A backup takes the whole DATA_DIR with the database in it: here the test's own folder."""
+    return tmp_path
+
+
+@pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """The embedded mode only: its database lives in DATA_DIR (PostgreSQL is backed up with pg_dump)."""
     shutil.copy(sqlite_template, tmp_path / "werkstatt.db")

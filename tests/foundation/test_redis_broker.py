@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import make_settings
+from tests.waiting import until
 from werkstatt.live.broker import make_channels, make_redis
 
 
@@ -24,7 +25,11 @@ async def test_publish_reaches_subscriber_of_another_plugin(redis_url: str, tmp_
     await sender._backend.on_startup()
     try:
         await receiver._backend.subscribe([channel])
-        await asyncio.sleep(0.2)
+
+        async def subscribed() -> bool:
+            return dict(await redis_a.pubsub_numsub(channel)).get(channel.encode(), 0) > 0
+
+        await until(subscribed, what="Redis has the receiver's subscription")
         await sender._backend.publish(b"hallo", [channel])
         stream = receiver._backend.stream_events()
         received: Any = await asyncio.wait_for(stream.__anext__(), timeout=5)

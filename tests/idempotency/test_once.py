@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.waiting import until
 from werkstatt import idempotency
 from werkstatt.db import create_engine, create_sessionmaker
 from werkstatt.errors import Conflict, Invalid
@@ -49,10 +50,19 @@ class Died(BaseException):
 
 
 async def test_a_retry_waits_for_the_answer_of_a_request_that_committed_early(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     committed, release = asyncio.Event(), asyncio.Event()
     runs = 0
+    looks: list[int] = []  # the retry's looks at the stored key: status each time
+    stored = idempotency._stored
+
+    async def look(*args: Any) -> Any:
+        found = await stored(*args)
+        looks.append(found.status if found is not None else -1)
+        return found
+
+    monkeypatch.setattr(idempotency, "_stored", look)
 
     async def slow(db: AsyncSession) -> Effect:
         nonlocal runs
@@ -66,7 +76,8 @@ async def test_a_retry_waits_for_the_answer_of_a_request_that_committed_early(
         first = asyncio.create_task(call(first_db, lambda: slow(first_db)))
         await committed.wait()
         retry = asyncio.create_task(call(retry_db, lambda: slow(retry_db)))
-        await asyncio.sleep(0.3)
+        await until(lambda: len(looks) >= 3, what="the retry looks at the pending key again and again")
+        assert set(looks) == {idempotency._PENDING}
         assert not retry.done(), "the retry waits for the answer instead of running again"
         release.set()
         assert (await first).body == (await retry).body == {"id": "erste"}

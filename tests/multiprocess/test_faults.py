@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import Server, _pg_execute, _pg_url, free_port, missing, server_env, start_server
 from tests.multiprocess.test_live_across_workers import _live_workshop
+from tests.waiting import until
 from werkstatt.board.service import post_idea
 from werkstatt.db import create_sessionmaker
 from werkstatt.workshops.service import resolve_actor
@@ -197,16 +198,6 @@ class Listener:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.task
-
-
-async def until(check: Callable[[], bool], within: float, what: str) -> float:
-    """Wait for a condition (polling, with a deadline); returns the seconds it took."""
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > within:
-            raise AssertionError(f"not within {within} s: {what}")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - started
 
 
 class Workshop:

@@ -23,10 +23,12 @@ from werkstatt.network import permissions
 from werkstatt.network.auth import create_api_token, invite
 from werkstatt.network.models import FocusTopic, Invitation, KernteamMember, KernteamRole, Role, TargetGroup, Town
 from werkstatt.network.permissions import ANONYMOUS, PERMISSIONS, Action, can
+from werkstatt.results.models import ProjectIdea
 from werkstatt.sessions import account_snapshot
 from werkstatt.settings import Settings
 
 TABLES = (
+    "project_idea",
     "network",
     "town",
     "focus_topic",
@@ -265,7 +267,8 @@ def test_every_organisation_action_has_a_probe_and_the_docstring_table_matches()
         line = next(row for row in doc.splitlines() if row.startswith(f"| {action.value} "))
         cells = [cell.strip() for cell in line.strip("|").split("|")]
         assert cells[1] == rule.kind, action
-        marks = dict(zip(("anonymous", "kernteam", "coach", "network_admin", "admin"), cells[2:], strict=True))
+        assert cells[7] == rule.scope.value, action
+        marks = dict(zip(("anonymous", "kernteam", "coach", "network_admin", "admin"), cells[2:7], strict=True))
         assert {role for role, mark in marks.items() if mark == "✓"} == set(rule.roles), action
 
 
@@ -332,3 +335,125 @@ async def test_permission_matrix_over_http_and_api(
         if who != ANONYMOUS and probe.action is Action.manage_accounts:
             await sign_in(client, db, settings, org.accounts[who])  # a role change ends the target's sessions only
     assert failures == []
+
+
+# --- the town scope ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_the_town_scope_follows_the_table_for_every_action(who: str) -> None:
+    """A Kernteam account of town 1 reaches town-scoped actions in town 1 only; every other role (and every
+    network-scoped action) reaches the whole network, as before. `require()` says why: 404 another network,
+    403 (German) another town."""
+    from werkstatt.errors import Forbidden, NotFound
+    from werkstatt.network.permissions import Scope, require
+    from werkstatt.sessions import CurrentAccount
+
+    network_a, network_b = uuid.uuid4(), uuid.uuid4()
+    town_1, town_2 = uuid.uuid4(), uuid.uuid4()
+    role = "coach" if who == "other_coach" else who
+    account = None
+    if role != ANONYMOUS:
+        home = None if role == "admin" else (network_b if who == "other_coach" else network_a)
+        towns = frozenset({town_1}) if role == "kernteam" else frozenset()
+        account = CurrentAccount(uuid.uuid4(), "x@example.org", "X", role, "de", home, towns)
+    for action, rule in PERMISSIONS.items():
+        in_a = role in rule.roles and (role == ANONYMOUS or who != "other_coach")
+        assert can(account, action, network_a, town_id=town_1) is in_a, (who, action)
+        own_town_only = role == "kernteam" and rule.scope is Scope.town
+        assert can(account, action, network_a, town_id=town_2) is (in_a and not own_town_only), (who, action)
+        if account is None or role not in rule.roles:
+            continue
+        if who == "other_coach":
+            with pytest.raises(NotFound):
+                require(account, action, network_a, town_id=town_1)
+        elif own_town_only:
+            assert require(account, action, network_a, town_id=town_1) is account
+            with pytest.raises(Forbidden) as refused:
+                require(account, action, network_a, town_id=town_2)
+            assert refused.value.detail == "Das dürfen nur Mitglieder des Kernteams dieser Stadt."
+        else:
+            assert require(account, action, network_a, town_id=town_2) is account
+
+
+async def _project_in(db: AsyncSession, town: Town, owner: KernteamMember | None) -> ProjectIdea:
+    project = ProjectIdea(
+        network_id=town.network_id, town_id=town.id, title=unique("Projekt"), owner_id=owner.id if owner else None
+    )
+    db.add(project)
+    await db.commit()
+    return project
+
+
+async def _linked_member(db: AsyncSession, town: Town, account_id: Any) -> KernteamMember:
+    member = KernteamMember(town_id=town.id, display_name=unique("Mitglied"), account_id=account_id)
+    db.add(member)
+    await db.commit()
+    return member
+
+
+# who acts on a project idea of town 1 (Annaberg-Buchholz in network A), and the answer the table gives
+TOWN_CELLS = {
+    "kernteam_owner": None,  # the linked owner in its own town
+    "kernteam_other_town": 403,  # a Kernteam account of Zschopau (same network)
+    "kernteam_other_network": 404,  # a Kernteam account of network B
+    "coach": None,  # coaches keep the whole network
+    "other_coach": 404,
+}
+
+
+@pytest.mark.parametrize("face", ["html", "api"])
+@pytest.mark.parametrize("who", list(TOWN_CELLS))
+async def test_owning_a_project_idea_is_town_scoped_over_http_and_api(
+    client: AsyncTestClient[Any], db: AsyncSession, settings: Settings, org: Org, who: str, face: str
+) -> None:
+    """own_project_idea over the town page's form and `PATCH /api/project-ideas/{id}`: the answer each cell of
+    the town scope gives, and a refused cell changes nothing."""
+    town_1, town_2 = org.a.towns
+    owner_account = await make_account(db, Role.kernteam, org.a.network)
+    owner = await _linked_member(db, town_1, owner_account.id)
+    actor = {
+        "kernteam_owner": owner_account,
+        "coach": org.accounts["coach"],
+        "other_coach": org.accounts["other_coach"],
+    }.get(who)
+    if who == "kernteam_other_town":
+        actor = await make_account(db, Role.kernteam, org.a.network)
+        await _linked_member(db, town_2, actor.id)
+    elif who == "kernteam_other_network":
+        actor = await make_account(db, Role.kernteam, org.b.network)
+        await _linked_member(db, org.b.towns[0], actor.id)
+    assert actor is not None
+    project = await _project_in(db, town_1, owner)
+    await sign_in(client, db, settings, actor)
+    await client.get("/")
+    csrf = client.cookies["csrftoken"]
+    _row, token = await create_api_token(db, actor.id, "Stadt", 1)
+    before = await snapshot(db)
+    if face == "api":
+        client.cookies.clear()
+        response = await client.patch(
+            f"/api/project-ideas/{project.id}",
+            json={"status": "ausgewaehlt"},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    else:
+        response = await client.post(
+            f"/staedte/{town_1.id}/projektideen/{project.id}/status",
+            data={"status": "ausgewaehlt", "_csrf_token": csrf},
+            headers={"hx-request": "true"},
+        )
+    await db.commit()
+    status = await db.scalar(select(ProjectIdea.status).where(ProjectIdea.id == project.id))
+    want = TOWN_CELLS[who]
+    if want is None:
+        assert response.status_code == 200, response.text
+        assert status == "ausgewaehlt"
+        return
+    assert response.status_code == want, response.text
+    assert status == "idee"
+    after = await snapshot(db)
+    after.pop("api_token"), before.pop("api_token")  # the token's last use is noted
+    assert after == before
+    if want == 403:
+        assert "Das dürfen nur Mitglieder des Kernteams dieser Stadt." in response.text

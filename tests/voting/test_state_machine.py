@@ -207,8 +207,8 @@ class VotingMachine(RuleBasedStateMachine):
     def hidden(self, step: int) -> bool:
         return RULES[step].hidden and not self.revealed[step]
 
-    def totals(self, cards: list[Card]) -> dict[str, int]:
-        return {c.id: sum(1 for d in self.all_dots if d.live and d.card is c) for c in cards}
+    def totals(self, cards: list[Card], steps: list[int]) -> dict[str, int]:
+        return {c.id: sum(1 for d in self.all_dots if d.live and d.card is c and d.step in steps) for c in cards}
 
     def mine(self, guest: Guest, step: int) -> dict[str, int]:
         return dict(Counter(d.card.id for d in self.live_dots(step, guest)))
@@ -646,19 +646,23 @@ class VotingMachine(RuleBasedStateMachine):
             shown = answer.json()
             cards = self.live_cards()  # hidden and merged cards count in no result, not even the coach's
             hidden = False
+            steps = list(RULES)
         else:
             guest = self.all_guests[(self.checks // 2) % len(self.all_guests)]
             answer = self.as_guest(guest, "GET", "/results")
             assert answer.status_code == 200, answer.text
             shown = answer.json()
             cards = self.live_cards()
-            hidden = not self.revealed[VOTE]  # one hidden vote step hides every count from guests
+            # A reveal belongs to its step: the hidden step keeps back only its own dots (once it has any), the
+            # open step's dots count all along.
+            steps = [step for step in RULES if not self.hidden(step)]
+            hidden = self.hidden(VOTE) and bool(self.live_dots(VOTE))
         assert {i["id"] for i in shown["ideas"]} == {c.id for c in cards}
         assert shown["hidden"] is hidden
-        if hidden:
+        totals = self.totals(cards, steps)
+        if hidden and not any(totals.values()):  # nothing to show but zeros: no counts, no ranks made of them
             assert all(i["votes"] is None and i["rank"] is None and not i["tie"] for i in shown["ideas"]), shown
             return
-        totals = self.totals(cards)
         ranks = competition_ranks(totals)
         assert {i["id"]: (i["votes"], i["rank"], i["tie"]) for i in shown["ideas"]} == {
             card: (n, *ranks[card]) for card, n in totals.items()

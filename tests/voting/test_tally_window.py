@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from tests.waiting import until
 from werkstatt.voting.batch import TallyBatcher
 
 pytestmark = pytest.mark.redis
@@ -40,10 +41,11 @@ async def test_two_workers_record_at_most_five_tallies_a_second_and_count_every_
             votes[0] += 1  # committed …
             workers[n % 2].touch(workshop, 1)  # … then the tally is asked for
             await asyncio.sleep(0.003)
-        for _ in range(200):
-            if tallies and tallies[-1][1] == 500 and not any(w.pending or w._marking for w in workers):
-                break
-            await asyncio.sleep(0.05)
+        await until(
+            lambda: bool(tallies) and tallies[-1][1] == 500 and not any(w.pending or w._marking for w in workers),
+            within=10,
+            what="the last vote counted and no tally owed",
+        )
     finally:
         for worker in workers:
             await worker.drain()

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tests.conftest import Server
 from tests.factories import make_account, make_network
 from tests.html import by_id
+from tests.waiting import until
 from werkstatt.board.models import Idea
 from werkstatt.db import create_sessionmaker
 from werkstatt.live.models import WorkshopEvent
@@ -173,10 +174,8 @@ async def _burst(servers: list[Server], database_url: str, label: str) -> None:
         assert codes.count(201) == VOTERS * DOTS, Counter(codes)
         counts, _ = await _stored(database_url, workshop_id)
         expected = {idea: counts.get(idea, 0) for idea in ideas}
-        for _ in range(100):  # the last tally follows the last vote within a window or two
-            if all(s and _shows(s[-1], expected) for s in seen):
-                break
-            await asyncio.sleep(0.1)
+        # the last tally follows the last vote within a window or two
+        await until(lambda: all(s and _shows(s[-1], expected) for s in seen), within=10, what="the last tally")
         done.set()
         await asyncio.gather(*watchers)
     counts, tallies = await _stored(database_url, workshop_id)

@@ -104,11 +104,10 @@ async def test_fifty_parallel_identical_votes_give_one(cluster: list[Server], pg
         assert {r.status_code for r in without_key} <= {409}
         assert any("höchstens 1 Punkt" in r.json()["detail"] for r in without_key)
         assert await _count(pg_database, workshop_id=UUID(workshop_id)) == 1
-    # Same two workers (starting them is the slow part): six guests, twelve parallel votes each.
-    await _budgets_and_caps_hold_for_many_guests_at_once(cluster, pg_database)
 
 
-async def _budgets_and_caps_hold_for_many_guests_at_once(cluster: list[Server], pg_database: str) -> None:
+async def test_budgets_and_caps_hold_for_many_guests_at_once(cluster: list[Server], pg_database: str) -> None:
+    """Six guests, twelve parallel votes each, over both workers."""
     workshop_id, code, ideas = await _voting_workshop(pg_database, 6)
     async with httpx.AsyncClient(timeout=30) as http:
         tokens = []

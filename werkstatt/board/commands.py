@@ -167,6 +167,24 @@ class Unlock(BaseCommand):
         return await moderation.set_lock(db, actor, False)
 
 
+class HideJoin(BaseCommand):
+    """Hide the projector's join box (code, address, QR) once the room is in."""
+
+    type: Literal["hide_join"]
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.set_join_box(db, actor, False)
+
+
+class ShowJoin(BaseCommand):
+    """Show the projector's join box again, for latecomers."""
+
+    type: Literal["show_join"]
+
+    async def run(self, db: AsyncSession, actor: Actor) -> WorkshopEvent:
+        return await moderation.set_join_box(db, actor, True)
+
+
 class Spotlight(BaseCommand):
     """Highlight `idea:<id>` or `cluster:<id>` on every board and the projector; empty switches it off."""
 
@@ -302,6 +320,8 @@ Command = Annotated[
     | Reveal
     | Lock
     | Unlock
+    | HideJoin
+    | ShowJoin
     | Spotlight
     | CreateCluster
     | RenameCluster

@@ -38,7 +38,12 @@ async def actor_for(request: Request[Any, Any, Any], db: AsyncSession, workshop_
     if request.url.path.startswith("/api/"):
         require_credentials(workshop_id, account=state.get("account"), session=state.get("web_session"), bearer=token)
     return await resolve_actor(
-        db, workshop_id, account=state.get("account"), session=state.get("web_session"), bearer=token
+        db,
+        workshop_id,
+        account=state.get("account"),
+        session=state.get("web_session"),
+        bearer=token,
+        writing=request.method in UNSAFE,
     )
 
 

@@ -75,6 +75,13 @@ class BoardUnlocked(Event, type="board_unlocked", visibility=WHOLE):
 
 
 @dataclass(frozen=True)
+class JoinBoxChanged(Event, type="join_box_changed", visibility=WHOLE):
+    """The projector's join box (code, address, QR) hidden or shown again."""
+
+    shown: bool
+
+
+@dataclass(frozen=True)
 class SpotlightChanged(Event, type="spotlight_changed", visibility=WHOLE):
     spotlight: str | None
     view: dict[str, Any] | None = field(default=None, metadata=OPTIONAL)

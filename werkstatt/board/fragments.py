@@ -33,7 +33,7 @@ def render_event(event: dict[str, Any], viewer: Viewer, push: BoardPush | None =
     if viewer.format == "json":
         view.pop("workshop_id", None)
         return json.dumps(view, ensure_ascii=False, separators=(",", ":"))
-    if changes_whole_board(event):
+    if changes_whole_board(event, viewer.role):
         body = push.render(event, viewer) if push is not None else None
         if body is None:
             return render_resync(viewer).replace("<!--seq:0-->", f"<!--seq:{view['seq']}-->", 1)
@@ -77,6 +77,7 @@ PUSHED = {
     "spotlight_changed": "spotlight_changed",
     "board_locked": "lock_changed",
     "board_unlocked": "lock_changed",
+    "join_box_changed": "join_box_changed",
     "step_edited": "step_edited",
     "idea_moved": "idea_moved",
     "cluster_created": "cluster_created",

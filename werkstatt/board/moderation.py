@@ -26,6 +26,7 @@ from werkstatt.board.events import (
     IdeaRestored,
     IdeasMerged,
     IdeaUnmerged,
+    JoinBoxChanged,
     ParticipantRemoved,
     Revealed,
     SpotlightChanged,
@@ -157,6 +158,14 @@ async def set_lock(db: AsyncSession, actor: Actor, locked: bool) -> WorkshopEven
     _not_closed(actor)
     actor.workshop.locked = locked
     return await record(db, actor.workshop.id, BoardLocked(locked) if locked else BoardUnlocked(locked))
+
+
+async def set_join_box(db: AsyncSession, actor: Actor, shown: bool) -> WorkshopEvent:
+    """The projector's join box (code, address, QR): hidden once the room is in, shown again for latecomers."""
+    _coach(actor)
+    _not_closed(actor)
+    actor.workshop.join_hidden = not shown
+    return await record(db, actor.workshop.id, JoinBoxChanged(shown))
 
 
 async def spotlight(

@@ -42,12 +42,18 @@ if TYPE_CHECKING:
 BOARD = "_board"
 # Events that change the whole board. A vote's reveal carries its tallies and is pushed as counts instead.
 WHOLE_BOARD_TYPES = {"step_started", "workshop_closed", "revealed"}
+# ... except on the projector, which shows a vote's result sorted, largest first: a vote's reveal and a fixed
+# order give it a whole board (read once per event and worker, only when a projector is connected).
+PROJECTOR_BOARD_TYPES = {"revealed", "ranking_fixed"}
 MARK = "<!--board-->"  # board.js morphs what follows into #board
 
 
-def changes_whole_board(event: dict[str, Any]) -> bool:
+def changes_whole_board(event: dict[str, Any], role: str | None = None) -> bool:
+    """Whether the event gives `role` a whole board (None: any audience, i.e. whether to prepare one)."""
     kind = event.get("type")
-    return kind in WHOLE_BOARD_TYPES and not (kind == "revealed" and "tallies" in (event.get("data") or {}))
+    if kind in WHOLE_BOARD_TYPES and not (kind == "revealed" and "tallies" in (event.get("data") or {})):
+        return True
+    return kind in PROJECTOR_BOARD_TYPES and role in (None, PROJECTOR)
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ class BoardPush:
         not hold the event loop (the worker's other sockets and requests go on meanwhile)."""
         if not changes_whole_board(event):
             return
-        roles = {role for role, _locale in audiences}
+        roles = {role for role, _locale in audiences if changes_whole_board(event, role)}
         workshop_id = UUID(str(event["workshop_id"]))
         async with self.sessionmaker() as db:
             workshop = await get_workshop(db, workshop_id)

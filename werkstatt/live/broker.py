@@ -244,8 +244,9 @@ def announce_token_revoked(channels: ChannelsPlugin, token_hash: str) -> None:
 
 
 def announce_account_changed(channels: ChannelsPlugin, account_id: str) -> None:
-    """After an account was locked, moved out of its network or given another role: every worker closes the
-    websockets it opened, by cookie or token (4410); a reconnect is admitted, or not, with the new rights."""
+    """After an account was locked, moved out of its network, given another role, or removed from (or linked
+    to) a town's Kernteam: every worker closes the websockets it opened, by cookie or token (4410); a
+    reconnect is admitted, or not, with the new rights."""
     channels.publish(json.dumps({"account": account_id}).encode(), channels=[SESSIONS_CHANNEL])
 
 

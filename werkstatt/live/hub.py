@@ -288,6 +288,7 @@ class Hub:
         self._lock = asyncio.Lock()
         self.delivered = 0
         self._sessions_task: asyncio.Task[None] | None = None
+        self._sessions: Subscriber | None = None
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self._watch_log = False
         self._log_task: asyncio.Task[None] | None = None
@@ -311,8 +312,8 @@ class Hub:
         async with self._lock:
             # Subscriptions share one Redis connection: make them one at a time, under the lock.
             if self._sessions_task is None:
-                sessions = await self.channels.subscribe([SESSIONS_CHANNEL])
-                self._sessions_task = asyncio.create_task(self._watch_sessions(sessions))
+                self._sessions = await self.channels.subscribe([SESSIONS_CHANNEL])
+                self._sessions_task = asyncio.create_task(self._watch_sessions(self._sessions))
             room = self.rooms.get(connection.viewer.workshop_id)
             if room is None:
                 room = Room(connection.viewer.workshop_id)
@@ -617,4 +618,11 @@ class Hub:
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        self._log_task = self._sessions_task = None
+        # The channels outlive the hub (an app started again gets a new hub): leave them as found.
+        subscribers = [room.subscriber for room in self.rooms.values()] + [self._sessions]
+        for subscriber in subscribers:
+            if subscriber is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.channels.unsubscribe(subscriber), 1)
+        self.rooms.clear()
+        self._log_task = self._sessions_task = self._sessions = None

@@ -131,7 +131,8 @@ async def _replay(
         workshop = await get_workshop(db, workshop_id)
         last = workshop.last_seq
         missed = await events_after(db, workshop_id, after, limit=REPLAY_LIMIT + 1) if 0 <= after < last else []
-    whole = connection.viewer.format == "html" and any(changes_whole_board(event_dict(e)) for e in missed)
+    role = connection.viewer.role
+    whole = connection.viewer.format == "html" and any(changes_whole_board(event_dict(e), role) for e in missed)
     if after < 0 or after > last or len(missed) > REPLAY_LIMIT or whole:
         # A fresh board; for a browser also when it missed a step change: one fetch, not one per board missed.
         connection.last_seq = last

@@ -185,10 +185,16 @@ class NetworkController(Controller):
         town, member = await self._member(request, db, town_id, member_id)
         data = await form_data(request)
         account_id = str(data.get("account_id", ""))[:40]
+        linked_before = member.account_id
         try:
             await service.link_kernteam_account(db, town, member, account_id, field=f"account-{member.id}")
         except Invalid as error:  # refused before anything changed
             return await self._kernteam_page(request, db, town, {f"account-{member.id}": account_id}, error.errors)
+        if linked_before != member.account_id:  # both accounts' towns changed: their sockets reconnect anew
+            for changed in {linked_before, member.account_id} - {None}:
+                UnitOfWork.of(db).after_commit(
+                    partial(announce_account_changed, request.app.state.channels, str(changed))
+                )
         return Redirect(f"/staedte/{town.id}/kernteam?ok=gespeichert", status_code=303)
 
     @post(
@@ -201,7 +207,10 @@ class NetworkController(Controller):
         self, request: Request[Any, Any, Any], db: AsyncSession, town_id: str, member_id: str
     ) -> Redirect:
         town, member = await self._member(request, db, town_id, member_id)
+        linked = member.account_id
         await service.remove_kernteam_member(db, member)
+        if linked is not None:  # the account left the town's Kernteam: its sockets reconnect with the new rights
+            UnitOfWork.of(db).after_commit(partial(announce_account_changed, request.app.state.channels, str(linked)))
         return Redirect(f"/staedte/{town.id}/kernteam?ok=entfernt", status_code=303)
 
 

@@ -19,7 +19,15 @@ class ResultsApi(Controller):
     path = "/api/workshops/{workshop_id:uuid}"
     tags = ("Ergebnisse",)  # type: ignore[assignment]
 
-    @get("/results", summary="Ergebnis: Karten mit Punkten und Rang, Cluster, Projektideen")
+    @get(
+        "/results",
+        summary="Ergebnis: Karten mit Punkten und Rang, Cluster, Projektideen",
+        description=(
+            "Ein Aufdecken gehört zu seinem Abstimmungsschritt: die Punkte eines aufgedeckten (oder offenen) Schritts "
+            "zählen, gleich welche Abstimmungen später kommen. `hidden` ist wahr, solange ein verdeckter Schritt "
+            "schon Punkte hat; `pending` nennt diese Schritte (0-basierte Position in `agenda`)."
+        ),
+    )
     async def results(self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID) -> dict[str, Any]:
         actor = await reader_for(request, db, workshop_id)
         found = await workshop_results(db, actor.workshop, viewer_for(request, actor, "json"))
@@ -28,6 +36,7 @@ class ResultsApi(Controller):
             "ideas": found["ideas"],
             "clusters": found["clusters"],
             "hidden": found["hidden"],
+            "pending": found["pending"],
             "project_ideas": projects,
         }
 

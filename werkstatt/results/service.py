@@ -18,7 +18,7 @@ from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.i18n import _
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, KernteamMember
-from werkstatt.network.permissions import in_network
+from werkstatt.network.permissions import Action, in_network, require
 from werkstatt.network.service import group_names
 from werkstatt.results.events import ProjectIdeaCreated
 from werkstatt.results.models import TRANSITIONS, NextStep, ProjectCard, ProjectIdea, ProjectStatus
@@ -285,6 +285,9 @@ async def _steerable(db: AsyncSession, account: CurrentAccount | None, project_i
     project = await db.get(ProjectIdea, project_id)
     if project is None or not in_network(account, project.network_id):
         raise NotFound(_("Diese Projektidee gibt es nicht."))
+    if not may_run(account, project.network_id):
+        # a Kernteam account steers project ideas of its own towns only (the permission table's town scope)
+        require(account, Action.own_project_idea, project.network_id, town_id=project.town_id)
     owner = await db.get(KernteamMember, project.owner_id) if project.owner_id else None
     if not may_steer(account, project.network_id, owner):
         raise Forbidden(_("Das ändern die Moderation und wer die Projektidee verantwortet."))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
+from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.voting import service as voting
 from werkstatt.voting.matrix import matrix_svg
-from werkstatt.voting.ranking import workshop_results
+from werkstatt.voting.ranking import competition_ranks, pending_steps, workshop_results
+from werkstatt.workshops.models import WorkshopState
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,9 +88,73 @@ async def voting_state(
             QUADRANTS,
         )
     else:
-        state["ranking"] = await workshop_results(db, workshop, viewer)
+        state["ranking"] = await workshop_results(db, workshop, viewer, at=step.position)
+        # the reveal at hand in a results step: the votes it presents that still hold dots back
+        state["pending"] = [s.position for s in await pending_steps(db, workshop, step.position)]
+        state["hidden"] = bool(state["pending"])
     return state
 
 
+# The projector shows the top of a result in type readable from the back row: this many rows fit 1080 px.
+PROJECTOR_TOP = 8
+PROJECTOR_LEGEND = 24  # the matrix's numbered cards beside the figure
+CLOSING_TOP = 5
+
+
+def top_rows(rows: list[tuple[str, str, int | None]], limit: int) -> tuple[list[dict[str, Any]], int, int]:
+    """(id, text, dots) → the first `limit` rows by dots with competition places, the top count, the rest."""
+    counted = [(key, float(count)) for key, _text, count in rows if count is not None]
+    places = competition_ranks(counted)
+    ordered = sorted(rows, key=lambda row: (-(row[2] or 0), places.get(row[0], (0, False))[0]))
+    top: list[dict[str, Any]] = [
+        {
+            "id": key,
+            "text": text,
+            "count": count,
+            "place": places[key][0] if key in places else None,
+            "tie": places[key][1] if key in places else False,
+        }
+        for key, text, count in ordered[:limit]
+    ]
+    return top, max((row["count"] or 0 for row in top), default=0), max(0, len(rows) - limit)
+
+
+def projector_view(state: dict[str, Any]) -> None:
+    """What the projector adds to a voting step's state: the top of the result, sorted."""
+    if state["mechanic"] == "vote" and state["show_tallies"]:
+        rows: list[tuple[str, str, int | None]] = [
+            (card["id"], card["text"], int(state["tallies"].get(card["id"], 0))) for card in state["cards"]
+        ]
+        state["top"], state["top_count"], state["more"] = top_rows(rows, PROJECTOR_TOP)
+    elif state["mechanic"] == "rank":
+        ranked = [i for i in state["ranking"]["ideas"] if i.get("text") and i["rank"] is not None]
+        top = [
+            {"id": i["id"], "text": i["text"], "count": i["votes"], "place": i["rank"], "tie": i["tie"]}
+            for i in ranked[:PROJECTOR_TOP]
+        ]
+        state.update(
+            top=top,
+            top_count=max((row["count"] or 0 for row in top), default=0),
+            more=max(0, len(ranked) - PROJECTOR_TOP),
+        )
+    state["legend_limit"] = PROJECTOR_LEGEND
+
+
+async def closing_view(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> dict[str, Any]:
+    """The closing screen's top results, as the room sees them (the close reveals every vote)."""
+    found = await workshop_results(db, workshop, viewer)
+    ranked = [i for i in found["ideas"] if i.get("text") and i["rank"] is not None]
+    top = [
+        {"id": i["id"], "text": i["text"], "count": i["votes"], "place": i["rank"], "tie": i["tie"]}
+        for i in ranked[:CLOSING_TOP]
+    ]
+    return {"top": top, "top_count": max((row["count"] or 0 for row in top), default=0)}
+
+
 async def extend_board(db: AsyncSession, workshop: Workshop, viewer: Viewer, state: dict[str, Any]) -> None:
-    state["voting"] = await voting_state(db, workshop, viewer, list(state.get("ideas") or []))
+    state["voting"] = found = await voting_state(db, workshop, viewer, list(state.get("ideas") or []))
+    if viewer.role == PROJECTOR:
+        if found is not None:
+            projector_view(found)
+        if workshop.state == WorkshopState.closed:
+            state["finale"] = await closing_view(db, workshop, viewer)

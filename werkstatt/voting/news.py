@@ -124,10 +124,12 @@ async def ranking_data(db: AsyncSession, workshop: Workshop, order: list[UUID]) 
     """The fixed order and the ranking as the coach and as everyone else sees it (votes hidden with tallies)."""
     coach = Viewer(str(workshop.id), COACH, None)
     everyone = Viewer(str(workshop.id), PARTICIPANT, None)
+    step = step_at(workshop, workshop.current_step)
+    at = step.position if step is not None and step.mechanic == "rank" else None  # as that step's panel shows it
     data: dict[str, Any] = {
         "order": [str(i) for i in order],
-        "ranking": _rows(await workshop_results(db, workshop, coach)),
-        "public": _rows(await workshop_results(db, workshop, everyone)),
+        "ranking": _rows(await workshop_results(db, workshop, coach, at=at)),
+        "public": _rows(await workshop_results(db, workshop, everyone, at=at)),
     }
     if len(json.dumps(data).encode()) > MAX_EVENT_BYTES:  # hundreds of cards: the top of the list travels
         keep = max(1, len(data["public"]) * MAX_EVENT_BYTES // len(json.dumps(data).encode()) - 1)

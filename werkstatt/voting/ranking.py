@@ -2,7 +2,12 @@
 
 Ranks are competition ranks (1, 2, 2, 4): cards with equal dots share a rank and are marked as a tie. A
 final order fixed by the coach comes first. Hidden tallies stay hidden from everyone but the coach until
-they are revealed, and so does any rank computed from them."""
+they are revealed, and so does any rank computed from them.
+
+A reveal belongs to its vote step: once revealed, a vote's dots count everywhere it is presented, whatever
+votes come later. A results step (rank) presents the votes before it; the result page, the API and the
+exports present every vote. A hidden vote nobody has voted in yet hides nothing (there is nothing to hide);
+one with dots keeps only its own dots back until it is revealed."""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from werkstatt.board.models import Cluster, Idea
 from werkstatt.live.visibility import COACH, Viewer, redact_idea
 from werkstatt.voting.models import FinalRank
 from werkstatt.voting.service import step_tallies, tallies_hidden
-from werkstatt.workshops.models import Participant
+from werkstatt.workshops.models import AgendaStep, Participant
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +47,25 @@ def competition_ranks(scores: list[tuple[str, float]]) -> dict[str, tuple[int, b
     return ranks
 
 
-async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> dict[str, Any]:
+def presented_steps(workshop: Workshop, mechanic: str, at: int | None = None) -> list[AgendaStep]:
+    """The steps of one mechanic whose result is shown at step `at` (those before it), or everywhere (None)."""
+    return [s for s in workshop.steps if s.mechanic == mechanic and (at is None or s.position < at)]
+
+
+async def pending_steps(db: AsyncSession, workshop: Workshop, at: int | None = None) -> list[AgendaStep]:
+    """Presented vote and matrix steps that still hold something back from the room: hidden, not revealed,
+    and with votes in them. The coach reveals these from a results step."""
+    pending = []
+    for step in presented_steps(workshop, "vote", at) + presented_steps(workshop, "rate_matrix", at):
+        if tallies_hidden(workshop, step) and (await step_tallies(db, workshop, step))["voters"]:
+            pending.append(step)
+    return sorted(pending, key=lambda s: s.position)
+
+
+async def workshop_results(
+    db: AsyncSession, workshop: Workshop, viewer: Viewer, at: int | None = None
+) -> dict[str, Any]:
+    """The result as `viewer` sees it; `at` is the position of a results step (only the votes before it)."""
     coach = viewer.role == COACH
     query = (
         select(Idea, Participant)
@@ -52,16 +75,18 @@ async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer)
     )
     rows = (await db.execute(query)).all()
     blind_steps = set(rules.blind_positions(workshop))
-    vote_steps = [s for s in workshop.steps if s.mechanic == "vote"]
-    matrix_steps = [s for s in workshop.steps if s.mechanic == "rate_matrix"]
-    # One hidden vote step hides every dot count (and the ranks made of them) from non-coaches.
-    any_hidden = not coach and any(tallies_hidden(workshop, s) for s in vote_steps)
-    visible_votes = [] if any_hidden else vote_steps
+    vote_steps = presented_steps(workshop, "vote", at)
+    matrix_steps = presented_steps(workshop, "rate_matrix", at)
+    # Each vote step shows its own dots once revealed; a hidden one keeps only its own dots back.
+    visible_votes = [s for s in vote_steps if coach or not tallies_hidden(workshop, s)]
     visible_matrix = [s for s in matrix_steps if coach or not tallies_hidden(workshop, s)]
+    pending = [] if coach else [s for s in await pending_steps(db, workshop, at) if s.mechanic == "vote"]
     dots: dict[str, int] = defaultdict(int)
     for step in visible_votes:
         for idea_id, count in (await step_tallies(db, workshop, step))["tallies"].items():
             dots[idea_id] += count
+    if pending and not any(dots.values()):  # nothing shown yet but zeros: no ranking made of them either
+        visible_votes = []
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for step in visible_matrix:
         for idea_id, (x, y, n) in (await step_tallies(db, workshop, step))["positions"].items():
@@ -127,7 +152,8 @@ async def workshop_results(db: AsyncSession, workshop: Workshop, viewer: Viewer)
     return {
         "ideas": ideas,
         "clusters": clusters,
-        "hidden": bool(vote_steps) and not visible_votes,
+        "hidden": bool(pending),
+        "pending": [s.position for s in pending],
         "fixed": bool(fixed),
     }
 

@@ -483,6 +483,8 @@ async def reveal_tallies(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     step = step_at(workshop, workshop.current_step)
     if step is None or step.mechanic not in VOTING_MECHANICS:
         raise Invalid(_("In diesem Schritt gibt es nichts aufzudecken."), {"type": _("Kein Abstimmungsschritt.")})
+    if step.mechanic == "rank":
+        return await _reveal_presented(db, workshop, step)
     changed = (
         await db.execute(
             update(AgendaStep)
@@ -503,6 +505,26 @@ async def reveal_tallies(db: AsyncSession, actor: Actor) -> WorkshopEvent:
         if step.mechanic == "rate_matrix":
             counts["positions"] = tally["positions"]
     return await record(db, workshop.id, Revealed(step.position, counts))
+
+
+async def _reveal_presented(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> WorkshopEvent:
+    """A results step reveals the votes it presents that still hold dots back: the reveal stays theirs (each
+    vote step is marked revealed), and the whole board, with the ranking, is pushed again."""
+    from werkstatt.voting.ranking import pending_steps  # ranking reads tallies with this module's queries
+
+    pending = await pending_steps(db, workshop, step.position)
+    if not pending:
+        raise Conflict(_("Das Ergebnis ist bereits aufgedeckt."))
+    ids = [s.id for s in pending]
+    await db.execute(
+        update(AgendaStep)
+        .where(AgendaStep.id.in_(ids))
+        .values(revealed=True)
+        .execution_options(synchronize_session=False)
+    )
+    for found in pending:
+        found.revealed = True
+    return await record(db, workshop.id, Revealed(step.position, {"steps": [s.position for s in pending]}))
 
 
 async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) -> WorkshopEvent:

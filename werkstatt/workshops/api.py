@@ -75,7 +75,7 @@ class WorkshopsApiController(Controller):
         session: SessionState | None = state.get("web_session")
         token = bearer_token(request)
         require_credentials(workshop_id, account=account, session=session, bearer=token)
-        actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=token)
+        actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=token, writing=False)
         view = workshop_view(actor.workshop, join_url(request, actor.workshop.join_code))
         return Response(view, headers={"cache-control": "no-store"})
 

@@ -69,6 +69,8 @@ class Workshop(Base):
     card_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A load test's workshop (`werkstatt loadtest`): never counted on town pages, lists or "erprobt in N".
     is_test: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The projector's join box (code, address, QR) hidden by the coach once the room is in.
+    join_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     steps: Mapped[list[AgendaStep]] = relationship(
         back_populates="workshop", order_by="AgendaStep.position", lazy="selectin", cascade="all, delete-orphan"

@@ -101,9 +101,11 @@ async def resolve_actor(
     account: CurrentAccount | None,
     session: SessionState | None,
     bearer: str | None,
+    writing: bool = True,
 ) -> Actor:
     """The coach (account with rights), or the participant from the session or a guest bearer token.
-    Anyone else gets 404: a workshop that is not yours does not exist for you."""
+    Anyone else gets 404: a workshop that is not yours does not exist for you. Only a writing request makes
+    the coach's participant row; a read finds it, or goes without (a GET changes nothing)."""
     workshop = await get_workshop(db, workshop_id)
     participant: Participant | None = None
     if bearer:  # a guest token names its participant exactly; it wins over a browser's cookie
@@ -116,7 +118,7 @@ async def resolve_actor(
         ).scalar_one_or_none()
     if participant is None and may_run(account, workshop.network_id):
         assert account is not None
-        coach = await _coach_participant(db, workshop, account)
+        coach = await _coach_participant(db, workshop, account, make=writing)
         return Actor(workshop, coach, account, is_coach=True)
     if participant is None and session is not None:
         known = session.data.get("participants", {}).get(str(workshop.id))
@@ -127,8 +129,10 @@ async def resolve_actor(
     return Actor(workshop, participant, account, is_coach=False)
 
 
-async def _coach_participant(db: AsyncSession, workshop: Workshop, account: CurrentAccount) -> Participant:
-    """The coach posts cards too; their participant row is made on first use."""
+async def _coach_participant(
+    db: AsyncSession, workshop: Workshop, account: CurrentAccount, *, make: bool = True
+) -> Participant | None:
+    """The coach posts cards too; their participant row is made on first writing use."""
     found = (
         await db.execute(
             select(Participant).where(
@@ -138,7 +142,7 @@ async def _coach_participant(db: AsyncSession, workshop: Workshop, account: Curr
             )
         )
     ).scalar_one_or_none()
-    if found is not None:
+    if found is not None or not make:
         return found
     participant = Participant(
         workshop_id=workshop.id,
