@@ -37,6 +37,7 @@ from werkstatt.live.hub import Hub
 from werkstatt.logo import logo_image
 from werkstatt.logs import RequestIdMiddleware, echo_request_id, litestar_logging
 from werkstatt.network import handlers as network_handlers
+from werkstatt.openapi import DocumentedAsPlugin
 from werkstatt.pages import PagesController, healthz
 from werkstatt.ratelimit import Limiter
 from werkstatt.results import handlers as results_handlers
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "redis": Provide(provide_redis, sync_to_thread=False),
             "hub": Provide(provide_hub, sync_to_thread=False),
         },
-        plugins=[channels],
+        plugins=[channels, DocumentedAsPlugin()],
         middleware=[
             RequestIdMiddleware(),
             SecurityHeadersMiddleware(),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from werkstatt.board import service as board
+from werkstatt.board.commands import run_command
 from werkstatt.live.visibility import COACH, Viewer
 from werkstatt.network.models import FocusTopic, KernteamMember, TargetGroup, Town
 from werkstatt.network.service import slugify
@@ -129,7 +130,7 @@ async def finished_workshop(db: AsyncSession, coach: Account, town: Town) -> Non
         )
         guests.append(Actor(joined, participant, None, is_coach=False))
     cards = [(await board.post_idea(db, actor, guest.card))[0] for actor, guest in zip(guests, GUESTS, strict=True)]
-    await board.run_command(db, coach_actor, {"type": "reveal"})
+    await run_command(db, coach_actor, {"type": "reveal"})
     await board.start_step(db, coach_actor, 1)
     for actor, guest in zip(guests, GUESTS, strict=True):
         for index in guest.dots:

@@ -145,20 +145,21 @@ async def idempotent(
     db: AsyncSession,
     run: Callable[[], Awaitable[Effect]],
     *,
-    data: BaseModel | None = None,
+    data: BaseModel | dict[str, Any] | None = None,
     actor: Actor | None = None,
     sealed: bool = False,
 ) -> Outcome:
     """Run a route's command at most once per `Idempotency-Key` in the request's unit of work, which commits it and
     then publishes its events and runs its follow-up (only when it really ran). The status is the route's own,
-    so a replay answers with the same status as the first."""
+    so a replay answers with the same status as the first. `data` is the body: a model, or the JSON object a
+    route validates itself (a command)."""
     outcome = await once(
         db,
         principal_of(request, actor),
         request.headers.get(HEADER),
         request.method,
         request.url.path,
-        data.model_dump(mode="json") if data is not None else None,
+        data.model_dump(mode="json") if isinstance(data, BaseModel) else data,
         run,
         status=int(request.route_handler.status_code),
         secret=str(request.app.state.settings.resolved_secret_key).encode(),

@@ -13,15 +13,14 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import AsyncTestClient
 
 from tests.board.conftest import LiveWorkshop, bearer, join, start
-from werkstatt.board.moderation import MODERATION
-from werkstatt.board.service import STEP_COMMANDS
+from werkstatt.board.commands import COMMANDS
 
 EXAMPLES = 14
 """With the 4 explicit examples below the socket's burst allowance (20 messages), so the rate limit does not
 end the fuzz early."""
 DELIBERATE = {1008, 1009, 4401, 4404}
 REPLIES = {"error", "ack", "pong"}
-KNOWN = sorted({*MODERATION, *STEP_COMMANDS, "post_idea", "ping"})
+KNOWN = sorted({*COMMANDS, "post_idea", "ping"})
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board import service as board
+from werkstatt.board.commands import CommandBody, run_command
 from werkstatt.board.common import actor_for, viewer_for
 from werkstatt.board.joinlimit import check_join_limit, count_join_failure
 from werkstatt.board.queries import board_state
@@ -19,7 +20,7 @@ from werkstatt.errors import Invalid
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.live.events import event_dict, events_after
 from werkstatt.live.visibility import sees, view_event
-from werkstatt.workshops.schemas import CommandIn, CommentIn, IdeaEdit, IdeaIn, JoinIn
+from werkstatt.workshops.schemas import CommentIn, IdeaEdit, IdeaIn, JoinIn
 from werkstatt.workshops.service import join_workshop
 
 
@@ -145,6 +146,7 @@ class BoardApi(Controller):
         "/commands",
         status_code=200,
         summary="Moderationsbefehl (start_step, close, …)",
+        description="`{type, …}`: one of the commands below, told apart by `type`; unknown fields are refused.",
         operation_class=IdempotentOperation,
     )
     async def command(
@@ -152,12 +154,12 @@ class BoardApi(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         workshop_id: FromPath[UUID],
-        data: JSONBody[CommandIn],
+        data: JSONBody[CommandBody],
     ) -> dict[str, int]:
         actor = await actor_for(request, db, workshop_id)
 
         async def run() -> Effect:
-            event = await board.run_command(db, actor, data.model_dump())
+            event = await run_command(db, actor, data)
             return Effect({"seq": event.seq})
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body

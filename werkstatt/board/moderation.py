@@ -1,5 +1,6 @@
 """The coach's moderation commands on the live board: timer, reveal, lock, spotlight, clusters, merge, hide,
-remove a participant, and live edits of the step's question and instructions.
+remove a participant, and live edits of the step's question and instructions. Their typed inputs (one model
+per command, with its limits) and the registry that runs them are in `werkstatt.board.commands`.
 
 Each command records one event that carries what the boards need to show its effect (the timer, the card
 whole, the banner's text): the worker renders it once per audience and pushes it; no board asks back."""
@@ -7,7 +8,7 @@ whole, the banner's text): the worker renders it once per audience and pushes it
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from sqlalchemy import func, literal, select, tuple_, update
@@ -66,13 +67,6 @@ def _step(actor: Actor) -> AgendaStep:
     return step
 
 
-def _uuid(value: Any, field: str) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise Invalid(_("Ungültige Kennung."), {field: _("Ungültige Kennung.")}) from None
-
-
 MAX_TIMER = 6 * 3600  # seconds
 
 
@@ -91,13 +85,13 @@ def timer_view(step: AgendaStep) -> dict[str, Any]:
 # --- timer -------------------------------------------------------------------------------------------
 
 
-async def start_timer(db: AsyncSession, actor: Actor, seconds: Any = None) -> WorkshopEvent:
+async def start_timer(db: AsyncSession, actor: Actor, seconds: int | None = None) -> WorkshopEvent:
     _coach(actor)
     _not_closed(actor)
     step = _step(actor)
     if seconds is None:
         seconds = step.timer_remaining or step.minutes * 60
-    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 1 <= seconds <= MAX_TIMER:
+    if not 1 <= seconds <= MAX_TIMER:  # the step's own time may be longer than the timer goes
         raise Invalid(_("Die Zeit muss zwischen 1 Sekunde und 6 Stunden liegen."), {"seconds": _("Ungültige Dauer.")})
     step.timer_ends_at = datetime.now(UTC) + timedelta(seconds=seconds)
     step.timer_remaining = None
@@ -174,14 +168,15 @@ async def set_join_box(db: AsyncSession, actor: Actor, shown: bool) -> WorkshopE
     return await record(db, actor.workshop.id, JoinBoxChanged(shown))
 
 
-async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEvent:
+async def spotlight(
+    db: AsyncSession, actor: Actor, target: tuple[Literal["idea", "cluster"], UUID] | None
+) -> WorkshopEvent:
     """Highlight one card or cluster on every board and the projector; `None` switches it off."""
     _coach(actor)
-    if target in (None, ""):
+    if target is None:
         actor.workshop.spotlight = None
         return await record(db, actor.workshop.id, SpotlightChanged(None))
-    kind, _sep, raw = str(target).partition(":")
-    item_id = _uuid(raw, "target")
+    kind, item_id = target
     if kind == "idea":
         idea = await db.get(Idea, item_id)
         if idea is None or idea.workshop_id != actor.workshop.id or not rules.on_the_board(idea):
@@ -190,12 +185,10 @@ async def spotlight(db: AsyncSession, actor: Actor, target: Any) -> WorkshopEven
             raise Invalid(
                 _("Verdeckte Karten lassen sich erst nach dem Aufdecken hervorheben."), {"target": _("Verdeckt.")}
             )
-    elif kind == "cluster":
+    else:
         cluster = await db.get(Cluster, item_id)
         if cluster is None or cluster.workshop_id != actor.workshop.id:
             raise NotFound(_("Diesen Cluster gibt es nicht."))
-    else:
-        raise Invalid(_("Hervorheben geht für eine Karte oder einen Cluster."), {"target": _("Ungültiges Ziel.")})
     actor.workshop.spotlight = f"{kind}:{item_id}"
     view = await _spotlight_view(db, actor, kind, item_id)
     return await record(db, actor.workshop.id, SpotlightChanged(actor.workshop.spotlight, view))
@@ -230,12 +223,10 @@ async def _spotlight_view(db: AsyncSession, actor: Actor, kind: str, item_id: UU
     }
 
 
-async def edit_step_text(db: AsyncSession, actor: Actor, question: Any, instructions: Any) -> WorkshopEvent:
+async def edit_step_text(db: AsyncSession, actor: Actor, question: str, instructions: str) -> WorkshopEvent:
     _coach(actor)
     _not_closed(actor)
     step = _step(actor)
-    question = "" if question is None else str(question)
-    instructions = "" if instructions is None else str(instructions)
     step.question = clean_text(question, 300, "question") if question.strip() else ""
     step.instructions = clean_text(instructions, 4000, "instructions") if instructions.strip() else ""
     edited = StepEdited(step.position, step.title, step.question, step.instructions)
@@ -253,12 +244,12 @@ def _may_cluster(actor: Actor) -> None:
         raise Forbidden(_("In diesem Schritt ordnet nur die Moderation die Karten."))
 
 
-async def create_cluster(db: AsyncSession, actor: Actor, name: Any) -> WorkshopEvent:
+async def create_cluster(db: AsyncSession, actor: Actor, name: str) -> WorkshopEvent:
     _not_closed(actor)
     _may_cluster(actor)
     if actor.workshop.locked and not actor.is_coach:
         raise Forbidden(_("Das Board ist gerade gesperrt."))
-    label = clean_text(str(name or ""), CLUSTER_NAME_MAX, "name")
+    label = clean_text(name, CLUSTER_NAME_MAX, "name")
     cluster = Cluster(workshop_id=actor.workshop.id, name=label, position=len(await _clusters(db, actor)))
     db.add(cluster)
     await db.flush()
@@ -266,15 +257,15 @@ async def create_cluster(db: AsyncSession, actor: Actor, name: Any) -> WorkshopE
     return await record(db, actor.workshop.id, created)
 
 
-async def rename_cluster(db: AsyncSession, actor: Actor, cluster_id: Any, name: Any) -> WorkshopEvent:
+async def rename_cluster(db: AsyncSession, actor: Actor, cluster_id: UUID, name: str) -> WorkshopEvent:
     _not_closed(actor)
     _may_cluster(actor)
     cluster = await _cluster(db, actor, cluster_id)
-    cluster.name = clean_text(str(name or ""), CLUSTER_NAME_MAX, "name")
+    cluster.name = clean_text(name, CLUSTER_NAME_MAX, "name")
     return await record(db, actor.workshop.id, ClusterRenamed({"id": str(cluster.id), "name": cluster.name}))
 
 
-async def delete_cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> WorkshopEvent:
+async def delete_cluster(db: AsyncSession, actor: Actor, cluster_id: UUID) -> WorkshopEvent:
     _coach(actor)
     _not_closed(actor)
     cluster = await _cluster(db, actor, cluster_id)
@@ -285,7 +276,7 @@ async def delete_cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> Wor
     return await record(db, actor.workshop.id, ClusterDeleted({"id": str(cluster.id)}))
 
 
-async def move_idea(db: AsyncSession, actor: Actor, idea_id: Any, cluster_id: Any) -> WorkshopEvent:
+async def move_idea(db: AsyncSession, actor: Actor, idea_id: UUID, cluster_id: UUID | None) -> WorkshopEvent:
     """Put a card into a cluster (or back to the unsorted cards). Concurrent moves: the last commit wins
     and, as every board applies events in seq order, all boards end in the database's state."""
     _not_closed(actor)
@@ -293,14 +284,14 @@ async def move_idea(db: AsyncSession, actor: Actor, idea_id: Any, cluster_id: An
     if actor.workshop.locked and not actor.is_coach:
         raise Forbidden(_("Das Board ist gerade gesperrt."))
     idea = await _idea(db, actor, idea_id)
-    target = await _cluster(db, actor, cluster_id) if cluster_id not in (None, "") else None
+    target = await _cluster(db, actor, cluster_id) if cluster_id is not None else None
     before = str(idea.cluster_id) if idea.cluster_id else None
     idea.cluster_id = target.id if target else None
     moved = {"id": str(idea.id), "cluster_id": str(target.id) if target else None, "from_cluster_id": before}
     return await record(db, actor.workshop.id, IdeaMoved(moved))
 
 
-async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id: Any) -> WorkshopEvent:
+async def merge_ideas(db: AsyncSession, actor: Actor, source_id: UUID, target_id: UUID) -> WorkshopEvent:
     """Merge a duplicate into another card: the target keeps both authors (shown on the card) and gets
     the duplicate's comments and reactions; the duplicate leaves the board. Not once a card carries dots or
     ratings: they would vanish from the result (or count twice), so merging is for before the vote."""
@@ -340,13 +331,13 @@ async def merge_ideas(db: AsyncSession, actor: Actor, source_id: Any, target_id:
     return await record(db, actor.workshop.id, merged)
 
 
-async def unmerge_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> WorkshopEvent:
+async def unmerge_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> WorkshopEvent:
     """Undo a merge: the duplicate comes back on the board with the comments and reactions given to it; the
     surviving card keeps the rest. Only while the surviving card has no dots or ratings (they were given to
     both texts at once)."""
     _coach(actor)
     _not_closed(actor)
-    source = await db.get(Idea, _uuid(idea_id, "idea_id"))
+    source = await db.get(Idea, idea_id)
     if source is None or source.workshop_id != actor.workshop.id or source.withdrawn:
         raise NotFound(rules.NOT_FOUND)
     if source.merged_into_id is None:
@@ -383,22 +374,22 @@ async def unmerge_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Workshop
 # --- hide and remove ---------------------------------------------------------------------------------
 
 
-async def hide_idea(db: AsyncSession, actor: Actor, idea_id: Any, reason: Any) -> WorkshopEvent:
+async def hide_idea(db: AsyncSession, actor: Actor, idea_id: UUID, reason: str) -> WorkshopEvent:
     _coach(actor)
     _not_closed(actor)
     idea = await _idea(db, actor, idea_id)
     idea.hidden = True
-    idea.hidden_reason = clean_text(str(reason or ""), 200, "reason") if str(reason or "").strip() else ""
+    idea.hidden_reason = clean_text(reason, 200, "reason") if reason.strip() else ""
     if actor.workshop.spotlight == f"idea:{idea.id}":
         actor.workshop.spotlight = None
     await db.flush()
     return await record(db, actor.workshop.id, IdeaHidden(**await _card_data(db, actor, idea)))
 
 
-async def restore_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> WorkshopEvent:
+async def restore_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> WorkshopEvent:
     _coach(actor)
     _not_closed(actor)
-    idea = await db.get(Idea, _uuid(idea_id, "idea_id"))
+    idea = await db.get(Idea, idea_id)
     if idea is None or idea.workshop_id != actor.workshop.id or not idea.hidden:
         raise NotFound(_("Diese ausgeblendete Karte gibt es nicht."))
     idea.hidden = False
@@ -407,10 +398,10 @@ async def restore_idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Workshop
     return await record(db, actor.workshop.id, IdeaRestored(**await _card_data(db, actor, idea)))
 
 
-async def remove_participant(db: AsyncSession, actor: Actor, participant_id: Any) -> WorkshopEvent:
+async def remove_participant(db: AsyncSession, actor: Actor, participant_id: UUID) -> WorkshopEvent:
     """The participant's sockets close and their token and session can do nothing more."""
     _coach(actor)
-    participant = await db.get(Participant, _uuid(participant_id, "participant_id"))
+    participant = await db.get(Participant, participant_id)
     if participant is None or participant.workshop_id != actor.workshop.id or participant.removed:
         raise NotFound(_("Diese Person nimmt nicht teil."))
     if participant.id == actor.participant_id:
@@ -436,13 +427,13 @@ async def _card_data(db: AsyncSession, actor: Actor, idea: Idea) -> dict[str, An
 # --- lookups -----------------------------------------------------------------------------------------
 
 
-async def _idea(db: AsyncSession, actor: Actor, idea_id: Any) -> Idea:
-    idea = await db.get(Idea, _uuid(idea_id, "idea_id"))
+async def _idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
+    idea = await db.get(Idea, idea_id)
     return rules.visible(actor.workshop, idea, coach=actor.is_coach, participant_id=actor.participant_id)
 
 
-async def _cluster(db: AsyncSession, actor: Actor, cluster_id: Any) -> Cluster:
-    cluster = await db.get(Cluster, _uuid(cluster_id, "cluster_id"))
+async def _cluster(db: AsyncSession, actor: Actor, cluster_id: UUID) -> Cluster:
+    cluster = await db.get(Cluster, cluster_id)
     if cluster is None or cluster.workshop_id != actor.workshop.id:
         raise NotFound(_("Diesen Cluster gibt es nicht."))
     return cluster
@@ -453,45 +444,3 @@ async def _clusters(db: AsyncSession, actor: Actor) -> list[Cluster]:
         select(Cluster).where(Cluster.workshop_id == actor.workshop.id).order_by(Cluster.position, Cluster.created_at)
     )
     return list((await db.execute(query)).scalars())
-
-
-# Each command: the fields it takes besides `type` (anything else is refused), and what it does.
-MODERATION: dict[str, tuple[tuple[str, ...], Any]] = {
-    "start_timer": (("seconds",), lambda db, actor, c: start_timer(db, actor, c.get("seconds"))),
-    "pause_timer": ((), lambda db, actor, c: pause_timer(db, actor)),
-    "add_minute": ((), lambda db, actor, c: add_minute(db, actor)),
-    "stop_timer": ((), lambda db, actor, c: stop_timer(db, actor)),
-    "reveal": ((), lambda db, actor, c: reveal(db, actor)),
-    "lock": ((), lambda db, actor, c: set_lock(db, actor, True)),
-    "unlock": ((), lambda db, actor, c: set_lock(db, actor, False)),
-    "hide_join": ((), lambda db, actor, c: set_join_box(db, actor, False)),
-    "show_join": ((), lambda db, actor, c: set_join_box(db, actor, True)),
-    "spotlight": (("target",), lambda db, actor, c: spotlight(db, actor, c.get("target"))),
-    "edit_step": (
-        ("question", "instructions"),
-        lambda db, actor, c: edit_step_text(db, actor, c.get("question"), c.get("instructions")),
-    ),
-    "create_cluster": (("name",), lambda db, actor, c: create_cluster(db, actor, c.get("name"))),
-    "rename_cluster": (
-        ("cluster_id", "name"),
-        lambda db, actor, c: rename_cluster(db, actor, c.get("cluster_id"), c.get("name")),
-    ),
-    "delete_cluster": (("cluster_id",), lambda db, actor, c: delete_cluster(db, actor, c.get("cluster_id"))),
-    "move_idea": (
-        ("idea_id", "cluster_id"),
-        lambda db, actor, c: move_idea(db, actor, c.get("idea_id"), c.get("cluster_id")),
-    ),
-    "merge_ideas": (
-        ("source_id", "target_id"),
-        lambda db, actor, c: merge_ideas(db, actor, c.get("source_id"), c.get("target_id")),
-    ),
-    "unmerge_idea": (("idea_id",), lambda db, actor, c: unmerge_idea(db, actor, c.get("idea_id"))),
-    "hide_idea": (("idea_id", "reason"), lambda db, actor, c: hide_idea(db, actor, c.get("idea_id"), c.get("reason"))),
-    "restore_idea": (("idea_id",), lambda db, actor, c: restore_idea(db, actor, c.get("idea_id"))),
-    "remove_participant": (
-        ("participant_id",),
-        lambda db, actor, c: remove_participant(db, actor, c.get("participant_id")),
-    ),
-}
-# Commands a participant may also send (the command itself checks the step's `who` setting).
-PARTICIPANT_COMMANDS = {"create_cluster", "rename_cluster", "move_idea"}

@@ -5,7 +5,6 @@ arrives over the websocket like everyone else's, so the author never sees it twi
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt import sessions
 from werkstatt.board import queries
 from werkstatt.board import service as board
+from werkstatt.board.commands import from_form, run_command
 from werkstatt.board.common import actor_for, viewer_for
 from werkstatt.board.joinlimit import check_join_limit, count_join_failure, mark_device
 from werkstatt.board.queries import board_state, column_ideas
@@ -360,18 +360,8 @@ class BoardController(Controller):
     async def command(
         self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
     ) -> Response[Any]:
-        form = await request.form()
-        command: dict[str, Any] = {"type": str(form.get("type", ""))[:40]}
-        for key in COMMAND_FIELDS:
-            if key in form:
-                command[key] = str(form.get(key))[:5000]
-        for key in ("step", "seconds"):
-            if key in command:
-                with contextlib.suppress(ValueError):  # else the command explains the number in German
-                    command[key] = int(command[key])
-        return await self._run(
-            request, db, workshop_id, lambda actor: board.run_command(db, actor, command), N_("Erledigt.")
-        )
+        command = from_form(await request.form())
+        return await self._run(request, db, workshop_id, lambda actor: run_command(db, actor, command), N_("Erledigt."))
 
 
 async def _by_code(db: AsyncSession, code: str) -> Workshop | None:
@@ -388,22 +378,6 @@ async def _event(result: Any) -> Any:
     """Commands that also return the created row: the route only needs the event."""
     _row, event = await result
     return event
-
-
-COMMAND_FIELDS = (
-    "step",
-    "seconds",
-    "target",
-    "question",
-    "instructions",
-    "name",
-    "cluster_id",
-    "idea_id",
-    "source_id",
-    "target_id",
-    "reason",
-    "participant_id",
-)
 
 
 def _uuid(value: str | None, field: str) -> UUID | None:

@@ -295,15 +295,13 @@ def step_view(step: AgendaStep | None) -> dict[str, Any] | None:
     }
 
 
-async def start_step(db: AsyncSession, actor: Actor, position: Any) -> WorkshopEvent:
+async def start_step(db: AsyncSession, actor: Actor, position: int) -> WorkshopEvent:
     """Move every board to step `position` (0-based); starting the first step opens the workshop."""
     if not actor.is_coach:
         raise Forbidden(_("Nur die Moderation wechselt den Schritt."))
     workshop = actor.workshop
     if workshop.state == WorkshopState.closed:
         raise Forbidden(_("Die Werkstatt ist beendet."))
-    if not isinstance(position, int) or isinstance(position, bool):
-        raise Invalid(_("Der Schritt muss eine Zahl sein."), {"step": _("Muss eine ganze Zahl sein.")})
     step = _step_of(workshop, position)
     if step is None:
         raise Invalid(_("Diesen Schritt gibt es im Ablauf nicht."), {"step": _("Unbekannter Schritt.")})
@@ -324,29 +322,3 @@ async def close_workshop(db: AsyncSession, actor: Actor) -> WorkshopEvent:
         raise Invalid(_("Die Werkstatt ist bereits beendet."), {"type": _("Bereits beendet.")})
     workshop.state = WorkshopState.closed
     return await record(db, workshop.id, WorkshopClosed("closed"))
-
-
-async def run_command(db: AsyncSession, actor: Actor, command: dict[str, Any]) -> WorkshopEvent:
-    """Every moderation command, from the API, the HTML controls and the websocket alike."""
-    from werkstatt.board.moderation import MODERATION, PARTICIPANT_COMMANDS
-
-    kind = command.get("type")
-    if not actor.is_coach and kind not in PARTICIPANT_COMMANDS:
-        raise Forbidden(_("Nur die Moderation darf die Werkstatt steuern."))
-    fields, handler = STEP_COMMANDS.get(str(kind)) or MODERATION.get(str(kind)) or ((), None)
-    if handler is None:
-        raise Invalid(_("Unbekannter Befehl: %(kind)s") % {"kind": kind}, {"type": _("Unbekannter Befehl.")})
-    unknown = sorted(set(command) - {"type", *fields})
-    if unknown:
-        raise Invalid(
-            _("Unbekannte Felder für %(kind)s: %(fields)s") % {"kind": kind, "fields": ", ".join(unknown)},
-            dict.fromkeys(unknown, _("Unbekanntes Feld.")),
-        )
-    event: WorkshopEvent = await handler(db, actor, command)
-    return event
-
-
-STEP_COMMANDS: dict[str, tuple[tuple[str, ...], Any]] = {
-    "start_step": (("step",), lambda db, actor, c: start_step(db, actor, c.get("step"))),
-    "close": ((), lambda db, actor, c: close_workshop(db, actor)),
-}

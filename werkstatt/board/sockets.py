@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery
 from pydantic import ValidationError
 
 from werkstatt.board import service as board
+from werkstatt.board.commands import run_command
 from werkstatt.board.fragments import render_resync
 from werkstatt.board.push import changes_whole_board
 from werkstatt.errors import DomainError, german_message
@@ -216,7 +217,7 @@ async def _handle(
                 data = IdeaIn.model_validate(fields)
                 _idea, event = await board.post_idea(db, actor, data.text, data.focus_topic_id)
             else:
-                event = await board.run_command(db, actor, message)
+                event = await run_command(db, actor, message)
     except ValidationError as error:
         first = error.errors()[0]
         return {"type": "error", "field": ".".join(map(str, first["loc"])), "detail": german_message(first)}

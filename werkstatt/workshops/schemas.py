@@ -76,10 +76,3 @@ class IdeaEdit(Strict):
 
 class CommentIn(Strict):
     text: str = Field(min_length=1, max_length=500)
-
-
-class CommandIn(BaseModel):
-    """`{type, …}`: the command's own fields are validated by the command itself."""
-
-    model_config = ConfigDict(extra="allow")
-    type: str = Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")
