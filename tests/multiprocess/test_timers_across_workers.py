@@ -37,6 +37,7 @@ async def _workshop_and_token(database_url: str) -> tuple[str, str]:
         workshop = await create_workshop(db, coach, data)
         await db.commit()
         _row, token = await create_api_token(db, coach.id, "Takt", 30)
+        await db.commit()  # services record; the caller's unit of work commits
         workshop_id = str(workshop.id)
     await engine.dispose()
     return workshop_id, token
