@@ -286,6 +286,8 @@ def test_an_evening_from_the_two_hour_template(browser: Any, live_server: Server
         phone.wait_for_selector("#voting-panel[data-mechanic='vote']")
         phone.wait_for_function("() => window.scrollY < 400")  # back to the step
     projector.screenshot(path=str(shots / "2-vote-open.png"), animations="disabled")
+    qr = projector.locator("#projector-join .projector-qr").bounding_box()
+    assert qr is not None and min(qr["width"], qr["height"]) >= 160, f"the join QR is too small to scan: {qr}"
     offered = phones[0].locator("#voting-panel .vote-text").all_inner_texts()
     assert MARKET in offered and PHONE_IDEAS["Anna"] in offered
     assert not set(PHONES.values()) & set(offered), "the opening keywords are not voted on"
@@ -335,6 +337,9 @@ def test_an_evening_from_the_two_hour_template(browser: Any, live_server: Server
     assert PLAY in projector.locator("#beamer-results .beamer-row").nth(1).inner_text()
     for phone in phones:
         phone.locator(f"#vote-item-{ids[MARKET]} .vote-tally", has_text="60").wait_for()
+    rows = projector.locator("#beamer-results .beamer-row")
+    assert rows.count() == 4, "only the cards with dots are listed"
+    assert rows.first.locator(".beamer-number").inner_text() == f"Nr. {numbered[ids[MARKET]]}"
     projector.screenshot(path=str(shots / "4-vote-revealed.png"), animations="disabled")
 
     lap("revealed")
