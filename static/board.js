@@ -212,6 +212,14 @@
       var target = document.getElementById(op.getAttribute("data-target"));
       if (target) { target.classList.toggle(op.getAttribute("data-class"), op.getAttribute("data-on") === "true"); }
     },
+    // Pieces that only show something (a tally's counts and chips): each replaces the element with its id, all
+    // in one pass (no htmx processing: they hold no controls); pieces this page does not show are skipped.
+    swap: function (op) {
+      Array.prototype.slice.call(op.content.children).forEach(function (element) {
+        var existing = element.id && document.getElementById(element.id);
+        if (existing) { existing.replaceWith(element); }
+      });
+    },
     count: function (op) {
       var list = document.getElementById(op.getAttribute("data-list"));
       var target = document.getElementById(op.getAttribute("data-target"));

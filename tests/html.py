@@ -5,10 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from bs4 import BeautifulSoup, Tag
+from bs4.builder import HTMLTreeBuilder
+
+# What a pushed <template data-op> carries is read as text like any other element (board.js puts it in place).
+STRINGS = {tag: kind for tag, kind in HTMLTreeBuilder.DEFAULT_STRING_CONTAINERS.items() if tag != "template"}
 
 
 def parse(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
+    return BeautifulSoup(html, "html.parser", string_containers=STRINGS)
 
 
 def by_id(html: str, element_id: str) -> Tag:

@@ -101,7 +101,9 @@ def test_a_late_tally_of_another_step_touches_only_that_steps_counts() -> None:
     data = {"step": 1, "mechanic": "vote", "dots": 2, "voters": 1, "hidden": False, "tallies": {"i1": 2, "i2": 0}}
     shown = render_event(_event("tally_updated", data), Viewer("w", "participant", "p1"))
     assert shown is not None
-    swapped = [tag["id"] for tag in parse(shown).find_all(attrs={"hx-swap-oob": True})]
+    ops = parse(shown).select('template[data-op="swap"]')
+    assert len(ops) == 1, "one swap, applied in one pass"
+    swapped = [tag["id"] for tag in ops[0].find_all(id=True)]
     assert swapped == ["tally-dots-1", "tally-voters-1", "tally-1-i1", "tally-1-i2"]
 
 

@@ -540,6 +540,26 @@ class VotingMachine(RuleBasedStateMachine):
         counts = self.tallies(step)
         return {c.id: counts.get(c.id, 0) for c in self.all_cards if c.state == "live"}
 
+    def changes(self, data: dict[str, Any]) -> dict[str, list[str]]:
+        """What a tally must name as changed: the cards whose count, or only whose counts per target group,
+        differ from the step's previous count in the coach's log (a tally or a reveal); nothing without one."""
+        events = self.coach.events
+        at = next(i for i in range(len(events) - 1, -1, -1) if events[i]["data"] is data)
+        before = next((e["data"] for e in reversed(events[:at]) if e["type"] in {"tally_updated", "revealed"}), {})
+        if before.get("step") != data["step"] or "tallies" not in before:
+            return {}
+        old, new = before["tallies"], data["tallies"]
+        changed = [i for i in new if old.get(i, 0) != new[i]]
+        if "by_group" not in before:
+            return {"changed": changed, "regrouped": [i for i in new if i not in changed]}
+        groups = before["by_group"]
+        return {
+            "changed": changed,
+            "regrouped": [
+                i for i in new if i not in changed and (data["by_group"].get(i) or {}) != (groups.get(i) or {})
+            ],
+        }
+
     def tally_check(self, step: int) -> Callable[[dict[str, Any]], bool]:
         """The coach's `tally_updated`: full counts even while hidden (guests get them stripped), and the dots
         per target group ("" for none) with a name for each group."""
@@ -562,8 +582,9 @@ class VotingMachine(RuleBasedStateMachine):
 
         def check(data: dict[str, Any]) -> bool:
             names = data.get("group_names") or {}
-            rest = {key: value for key, value in data.items() if key != "group_names"}
+            rest = {key: value for key, value in data.items() if key not in ("group_names", "changed", "regrouped")}
             assert rest == expected, (rest, expected)
+            assert {k: data[k] for k in ("changed", "regrouped") if k in data} == self.changes(data), data
             return set(names) == named and all(isinstance(name, str) and name for name in names.values())
 
         return check

@@ -106,7 +106,9 @@ CLOSING_TOP = 5
 
 
 def top_rows(rows: list[tuple[str, str, int | None]], limit: int) -> tuple[list[dict[str, Any]], int, int]:
-    """(id, text, dots) → the first `limit` rows by dots with competition places, the top count, the rest."""
+    """(id, text, dots) → the first `limit` rows by dots with competition places, the top count, the rest. Only
+    cards with dots: a card nobody gave one has no place in a result."""
+    rows = [row for row in rows if row[2]]
     counted = [(key, float(count)) for key, _text, count in rows if count is not None]
     places = competition_ranks(counted)
     ordered = sorted(rows, key=lambda row: (-(row[2] or 0), places.get(row[0], (0, False))[0]))
@@ -123,36 +125,48 @@ def top_rows(rows: list[tuple[str, str, int | None]], limit: int) -> tuple[list[
     return top, max((row["count"] or 0 for row in top), default=0), max(0, len(rows) - limit)
 
 
+def _ranked_rows(ideas: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], int, int]:
+    """A ranking's top `limit` cards with their numbers, leaving out those without dots (unless the coach
+    fixed their place)."""
+    ranked = [
+        i
+        for i in ideas
+        if i.get("text") and i["rank"] is not None and (i["votes"] is None or i["votes"] or i.get("fixed"))
+    ]
+    top = [
+        {
+            "id": i["id"],
+            "number": i.get("number"),
+            "text": i["text"],
+            "count": i["votes"],
+            "place": i["rank"],
+            "tie": i["tie"],
+        }
+        for i in ranked[:limit]
+    ]
+    return top, max((row["count"] or 0 for row in top), default=0), max(0, len(ranked) - limit)
+
+
 def projector_view(state: dict[str, Any]) -> None:
-    """What the projector adds to a voting step's state: the top of the result, sorted."""
+    """What the projector adds to a voting step's state: the top of the result, sorted, each with its number."""
     if state["mechanic"] == "vote" and state["show_tallies"]:
         rows: list[tuple[str, str, int | None]] = [
             (card["id"], card["text"], int(state["tallies"].get(card["id"], 0))) for card in state["cards"]
         ]
         state["top"], state["top_count"], state["more"] = top_rows(rows, PROJECTOR_TOP)
+        for row in state["top"]:
+            row["number"] = state["numbers"].get(row["id"])
     elif state["mechanic"] == "rank":
-        ranked = [i for i in state["ranking"]["ideas"] if i.get("text") and i["rank"] is not None]
-        top = [
-            {"id": i["id"], "text": i["text"], "count": i["votes"], "place": i["rank"], "tie": i["tie"]}
-            for i in ranked[:PROJECTOR_TOP]
-        ]
-        state.update(
-            top=top,
-            top_count=max((row["count"] or 0 for row in top), default=0),
-            more=max(0, len(ranked) - PROJECTOR_TOP),
-        )
+        top, top_count, more = _ranked_rows(state["ranking"]["ideas"], PROJECTOR_TOP)
+        state.update(top=top, top_count=top_count, more=more)
     state["legend_limit"] = PROJECTOR_LEGEND
 
 
 async def closing_view(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> dict[str, Any]:
     """The closing screen's top results, as the room sees them (the close reveals every vote)."""
     found = await workshop_results(db, workshop, viewer)
-    ranked = [i for i in found["ideas"] if i.get("text") and i["rank"] is not None]
-    top = [
-        {"id": i["id"], "text": i["text"], "count": i["votes"], "place": i["rank"], "tie": i["tie"]}
-        for i in ranked[:CLOSING_TOP]
-    ]
-    return {"top": top, "top_count": max((row["count"] or 0 for row in top), default=0)}
+    top, top_count, _more = _ranked_rows(found["ideas"], CLOSING_TOP)
+    return {"top": top, "top_count": top_count}
 
 
 async def extend_board(db: AsyncSession, workshop: Workshop, viewer: Viewer, state: dict[str, Any]) -> None:

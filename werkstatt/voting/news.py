@@ -3,7 +3,11 @@ event alone (no database access per audience or per socket).
 
 A `tally_updated` carries the full counts of the step (zeros included, so a card whose last dot was taken
 back drops to 0), for the coach also the counts per target group with the groups' names, and in a matrix step
-the averaged positions with each rated card's number and title. What an audience may not see is taken out by
+the averaged positions with each rated card's number and title. A vote's tally also names the cards that
+changed since the step's previous tally (or reveal) in the log: `changed` (their count) and, for the coach,
+`regrouped` (only their target-group chips); the boards redraw those alone (a room of 40 voters and 86 cards
+sends a few cards per update, not all of them). Without a previous count of the step, neither is there and
+every card is drawn. What an audience may not see is taken out by
 werkstatt.voting.visibility (per-group counts always for non-coaches, per-card counts while hidden). A
 `ranking_fixed` carries the ranking as the coach and as everyone else sees it (ids, ranks, votes, flags; no
 texts: the boards have them). Events stay under MAX_EVENT_BYTES: the largest optional parts go first."""
@@ -20,6 +24,7 @@ from werkstatt.board import rules as card_rules
 from werkstatt.board import step_cards
 from werkstatt.board.models import Idea
 from werkstatt.live.events import MAX_EVENT_BYTES, record
+from werkstatt.live.models import WorkshopEvent
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.voting.events import TallyUpdated
@@ -36,10 +41,11 @@ from werkstatt.workshops.models import Workshop
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from werkstatt.live.models import WorkshopEvent
     from werkstatt.workshops.models import AgendaStep
 
 TITLE_CHARS = 80  # a matrix point's tooltip: the start of the card's text
+# What a vote's tally may lose when too large, first to last: without the changes every card is drawn.
+VOTE_OPTIONAL = ("changed", "regrouped", "by_group", "group_names")
 
 
 def fit(data: dict[str, Any], optional: tuple[str, ...]) -> dict[str, Any]:
@@ -87,7 +93,7 @@ async def tally_data(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> 
         slugs = {slug for groups in by_group.values() for slug in groups if slug}
         names = await group_names(db, workshop.network_id) if slugs else {}
         data.update(by_group=by_group, group_names={slug: names.get(slug, slug) for slug in sorted(slugs)})
-        return fit(data, ("by_group", "group_names"))
+        return fit(data, VOTE_OPTIONAL)
     rules = matrix_rules(step)
     positions = tally["positions"]
     numbers = {
@@ -111,7 +117,36 @@ async def record_tally(db: AsyncSession, workshop_id: UUID, position: int) -> Wo
     step = step_at(workshop, position)
     if step is None or step.mechanic not in ("vote", "rate_matrix"):
         return None
-    return await record(db, workshop.id, TallyUpdated(await tally_data(db, workshop, step)))
+    data = await tally_data(db, workshop, step)
+    if step.mechanic == "vote":
+        data = fit({**data, **await changes(db, workshop.id, data)}, VOTE_OPTIONAL)
+    return await record(db, workshop.id, TallyUpdated(data))
+
+
+async def changes(db: AsyncSession, workshop_id: UUID, data: dict[str, Any]) -> dict[str, list[str]]:
+    """The cards whose count (`changed`) or only whose target-group counts (`regrouped`) differ from the step's
+    previous count in the log (its last `tally_updated` or `revealed`); {} when there is none to compare with
+    (every card is then drawn). Every board got that previous count: the log replays it after a reconnect,
+    and a board drawn later shows counts at least as new."""
+    query = (
+        select(WorkshopEvent.data)
+        .where(WorkshopEvent.workshop_id == workshop_id, WorkshopEvent.type.in_(("tally_updated", "revealed")))
+        .order_by(WorkshopEvent.seq.desc())
+        .limit(1)
+    )
+    before = (await db.execute(query)).scalar_one_or_none() or {}
+    if before.get("step") != data["step"] or "tallies" not in before:
+        return {}
+    counts, old = data["tallies"], before["tallies"]
+    changed = [i for i, n in counts.items() if old.get(i, 0) != n]
+    if "by_group" not in data:
+        return {"changed": changed}
+    if "by_group" not in before:  # a reveal carries no chips: the coach's are all drawn once more
+        return {"changed": changed, "regrouped": [i for i in counts if old.get(i, 0) == counts[i]]}
+    groups, old_groups = data["by_group"], before["by_group"]
+    shown = set(changed)
+    regrouped = [i for i in counts if i not in shown and (groups.get(i) or {}) != (old_groups.get(i) or {})]
+    return {"changed": changed, "regrouped": regrouped}
 
 
 def _rows(result: dict[str, Any]) -> list[list[Any]]:

@@ -8,8 +8,9 @@ from typing import Any
 
 from werkstatt.live.visibility import COACH, Viewer, Visibility
 
-COACH_ONLY_TALLY = ("by_group", "group_names")  # who voted for what, by target group
-SECRET_TALLY = ("tallies", "positions", "labels")  # per card: nothing of it while the step's tallies are hidden
+COACH_ONLY_TALLY = ("by_group", "group_names", "regrouped")  # who voted for what, by target group
+# per card: nothing of it while the step's tallies are hidden (nor which cards changed)
+SECRET_TALLY = ("tallies", "positions", "labels", "changed")
 
 
 class Tally(Visibility):
