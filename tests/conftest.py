@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
+from litestar.testing import AsyncTestClient, websocket_test_session
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from tests.databases import PG_HOST, WorkerDatabases, _pg_execute, _pg_url
@@ -28,6 +29,16 @@ from werkstatt.app import create_app
 from werkstatt.db import create_sessionmaker
 from werkstatt.migrate import upgrade
 from werkstatt.settings import Settings
+
+
+async def _poll_gently(delay: float = 0) -> None:
+    """Litestar's websocket test session waits for the client's next message with `sleep(0)` in a loop: a
+    dozen open test sockets then spin the app's event loop at full CPU (worse under coverage), and the
+    requests between them crawl. A millisecond between polls keeps replies prompt and the loop idle."""
+    await anyio.sleep(delay or 0.001)
+
+
+websocket_test_session.sleep = _poll_gently  # type: ignore[attr-defined]
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
