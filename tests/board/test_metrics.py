@@ -137,7 +137,7 @@ async def test_metrics_count_sockets_events_deliveries_latency_and_refusals(
 async def test_a_429_is_counted(metrics_client: AsyncTestClient[Any]) -> None:
     before = value(await scrape(metrics_client), "werkstatt_http_too_many_requests_total")
     statuses = []
-    for _ in range(60):  # wrong join codes from one address are limited
+    for _ in range(700):  # wrong join codes from one address are limited (600 per address and hour)
         response = await metrics_client.post("/api/join", json={"code": "ZZZZZZ", "display_name": "Gast"})
         statuses.append(response.status_code)
         if response.status_code == 429:

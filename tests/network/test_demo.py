@@ -22,6 +22,7 @@ from werkstatt.network.models import (
     Town,
     TownFocusTopic,
 )
+from werkstatt.network.topics import TARGET_GROUPS
 from werkstatt.results.models import ProjectIdea
 from werkstatt.settings import Settings
 from werkstatt.voting.models import Vote
@@ -50,7 +51,7 @@ async def test_demo_network_is_complete_and_idempotent(db: AsyncSession, setting
     lines = await load_demo(settings)
     assert "Demo-Coach: coach@werkstatt.example / werkstatt-demo" in lines
     first = await counts(db)
-    assert first[:4] == [1, 7, len(TOPICS), 6]
+    assert first[:4] == [1, 7, len(TOPICS), len(TARGET_GROUPS)]
     assert first[7:] == [2, len(GUESTS), sum(len(g.dots) + (g.rating is not None) for g in GUESTS), 2]
     await load_demo(settings)
     assert await counts(db) == first
