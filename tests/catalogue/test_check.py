@@ -21,13 +21,13 @@ def test_shipped_cards_pass_the_check() -> None:
     assert loaded.problems == []
     assert len(loaded.cards) >= 40
     assert {card.category for _file, card in loaded.cards.values()} == set(Category)
-    assert len(loaded.agendas) == 5
+    assert len(loaded.agendas) == 6
 
 
 def test_cli_check_passes_on_the_shipped_cards() -> None:
     result = run_cli(_env(), "methods", "check")
     assert result.returncode == 0, result.stderr
-    assert "44 Methodenkarten, 5 Ablaufvorlagen" in result.stdout
+    assert "44 Methodenkarten, 6 Ablaufvorlagen" in result.stdout
 
 
 def test_cli_check_fails_with_file_field_messages() -> None:

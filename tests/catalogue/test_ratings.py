@@ -86,6 +86,7 @@ async def test_usage_is_idempotent_and_services_for_workshops(synced: AsyncSessi
         "erfahrungsaustausch-mit-rundgang",
         "fokusgruppe-jugend",
         "fokusgruppe-senioren",
+        "ideen-werkstatt-2-stunden",
         "ideen-werkstatt-kompakt",
         "werkstatt-gespraech-handel",
     }
