@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import anyio.to_thread
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -157,6 +158,14 @@ def page(
     is_htmx = bool(details) and not details.boosted and not details.history_restore_request  # back button: whole page
     html = render_html(request, template, context or {}, block if is_htmx else None)
     return Response(html, media_type=MediaType.HTML, status_code=status_code, headers=dict(headers or {}))
+
+
+async def large_page(
+    request: Request[Any, Any, Any], template: str, context: Mapping[str, Any], *, block: str | None = None
+) -> Response[str]:
+    """`page` rendered in a worker thread: a board of hundreds of cards takes tens of milliseconds to render, and the
+    event loop keeps serving the room's websockets meanwhile."""
+    return await anyio.to_thread.run_sync(lambda: page(request, template, context, block=block))
 
 
 def gettext(request: Request[Any, Any, Any], message: str) -> str:

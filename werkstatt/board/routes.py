@@ -32,7 +32,7 @@ from werkstatt.network.models import TargetGroup, Town
 from werkstatt.network.service import group_names
 from werkstatt.settings import Settings
 from werkstatt.uow import UnitOfWork
-from werkstatt.web import N_, gettext, htmx, page
+from werkstatt.web import N_, gettext, htmx, large_page, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.schemas import JoinIn
 from werkstatt.workshops.service import code_expired, join_workshop, normalise_code
@@ -203,7 +203,8 @@ class BoardController(Controller):
         hub: NamedDependency[Hub],
         workshop_id: FromPath[UUID],
     ) -> Response[str]:
-        return page(request, "board/board.html", await self._context(request, db, hub, workshop_id), block="board")
+        context = await self._context(request, db, hub, workshop_id)
+        return await large_page(request, "board/board.html", context, block="board")
 
     @get("/board", name="board_fragment")
     async def board_fragment(
@@ -214,7 +215,7 @@ class BoardController(Controller):
         workshop_id: FromPath[UUID],
     ) -> Response[str]:
         context = await self._context(request, db, hub, workshop_id)
-        return page(request, "board/board.html", context, block="board")
+        return await large_page(request, "board/board.html", context, block="board")
 
     @get("/beamer", name="projector")
     async def projector(
@@ -229,7 +230,7 @@ class BoardController(Controller):
             from werkstatt.errors import NotFound
 
             raise NotFound(_("Diese Seite gibt es nicht."))
-        return page(request, "board/projector.html", context, block="board")
+        return await large_page(request, "board/projector.html", context, block="board")
 
     @get("/karten", name="board_more_cards")
     async def more_cards(
