@@ -120,6 +120,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         hub: Hub = app.state.hub  # made anew for each run of the app (`start_afresh`)
         return hub
 
+    def provide_limiter() -> Limiter:
+        limiter: Limiter = app.state.limiter  # made anew for each run of the app (`start_afresh`)
+        return limiter
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         limits.configure(app.state.limiter, limits.PostLimits.from_settings(settings))
@@ -154,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "redis": Provide(provide_redis, sync_to_thread=False),
             "hub": Provide(provide_hub, sync_to_thread=False),
+            "limiter": Provide(provide_limiter, sync_to_thread=False),
         },
         plugins=[channels, DocumentedAsPlugin()],
         middleware=[

@@ -205,26 +205,6 @@ class Limiter:
             self._windows = {k: v for k, v in self._windows.items() if v[0] > now}
 
 
-def _limiter(app_state: Any) -> Limiter:
-    limiter: Limiter = app_state.limiter
-    return limiter
-
-
-async def hit(app_state: Any, key: str, window_seconds: int) -> int:
-    """Count one attempt for `key` in a fixed window; returns the count so far in this window."""
-    return (await _limiter(app_state).hit(key, window_seconds)).count
-
-
-async def retry_after(app_state: Any, key: str, window_seconds: int) -> int:
-    """Seconds until the window of `key` ends (at least 1)."""
-    return (await _limiter(app_state).peek(key, window_seconds)).retry_after
-
-
-async def peek(app_state: Any, key: str, window_seconds: int) -> int:
-    """The count in the current window, without counting."""
-    return (await _limiter(app_state).peek(key, window_seconds)).count
-
-
 def client_address(scope: Any) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"

@@ -20,6 +20,8 @@ from werkstatt.errors import Invalid
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.live.events import event_dict, events_after
 from werkstatt.live.visibility import sees, view_event
+from werkstatt.ratelimit import Limiter
+from werkstatt.settings import Settings
 from werkstatt.workshops.schemas import CommentIn, IdeaEdit, IdeaIn, JoinIn
 from werkstatt.workshops.service import join_workshop
 
@@ -35,18 +37,23 @@ class JoinApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def join(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], data: JSONBody[JoinIn]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        limiter: NamedDependency[Limiter],
+        data: JSONBody[JoinIn],
     ) -> dict[str, Any]:
-        await check_join_limit(request)
+        await check_join_limit(request, settings, limiter)
 
         async def run() -> Effect:
             try:
                 workshop, participant, token, _event = await join_workshop(
-                    db, data, request.scope["state"].get("account"), code_days=request.app.state.settings.join_code_days
+                    db, data, request.scope["state"].get("account"), code_days=settings.join_code_days
                 )
             except Invalid as error:
                 if "code" in error.errors:
-                    await count_join_failure(request)
+                    await count_join_failure(request, settings, limiter)
                 raise
             return Effect({"token": token, "workshop_id": str(workshop.id), "participant_id": str(participant.id)})
 

@@ -19,12 +19,13 @@ from litestar.datastructures import Cookie
 
 from werkstatt.errors import TooMany
 from werkstatt.i18n import _
-from werkstatt.ratelimit import client_address, hit, peek, retry_after
+from werkstatt.ratelimit import client_address
 from werkstatt.sessions import read_cookie
 
 if TYPE_CHECKING:
     from litestar import Request, Response
 
+    from werkstatt.ratelimit import Limiter
     from werkstatt.settings import Settings
 
 DEVICE_DAYS = 365
@@ -39,9 +40,8 @@ def _signature(settings: Settings, device: str) -> str:
     return hmac.new(key, f"device:{device}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def device_id(request: Request[Any, Any, Any]) -> str | None:
+def device_id(request: Request[Any, Any, Any], settings: Settings) -> str | None:
     """The id of the request's device cookie when its signature holds, else None."""
-    settings: Settings = request.app.state.settings
     value = read_cookie(request.scope, device_cookie_name(settings))
     if not value or len(value) > 80 or "." not in value:
         return None
@@ -63,24 +63,22 @@ def device_cookie(settings: Settings, device: str) -> Cookie:
     )
 
 
-def mark_device(request: Request[Any, Any, Any], response: Response[Any]) -> Response[Any]:
+def mark_device(request: Request[Any, Any, Any], settings: Settings, response: Response[Any]) -> Response[Any]:
     """Give the response a device cookie (a new one when the request has none or a forged one); renews it."""
-    settings: Settings = request.app.state.settings
-    device = device_id(request) or secrets.token_urlsafe(16)
+    device = device_id(request, settings) or secrets.token_urlsafe(16)
     response.cookies.append(device_cookie(settings, device))
     return response
 
 
-def _keys(request: Request[Any, Any, Any]) -> tuple[str | None, str]:
-    device = device_id(request)
+def _keys(request: Request[Any, Any, Any], settings: Settings) -> tuple[str | None, str]:
+    device = device_id(request, settings)
     return (f"join-fail:device:{device}" if device else None), f"join-fail:{client_address(request.scope)}"
 
 
-async def check_join_limit(request: Request[Any, Any, Any]) -> None:
+async def check_join_limit(request: Request[Any, Any, Any], settings: Settings, limiter: Limiter) -> None:
     """Refuse (429) when this device or this address has entered too many wrong codes in the window."""
-    settings: Settings = request.app.state.settings
     window = settings.join_window_minutes * 60
-    device_key, address_key = _keys(request)
+    device_key, address_key = _keys(request, settings)
     for key, limit, message in (
         (
             device_key,
@@ -93,15 +91,17 @@ async def check_join_limit(request: Request[Any, Any, Any]) -> None:
             _("Zu viele falsche Codes aus diesem Netz. Bitte in %(minutes)d Minuten erneut versuchen."),
         ),
     ):
-        if key is not None and await peek(request.app.state, key, window) >= limit:
-            wait = await retry_after(request.app.state, key, window)
-            raise TooMany(message % {"minutes": max(1, (wait + 59) // 60)}, wait)
+        if key is None:
+            continue
+        seen = await limiter.peek(key, window)
+        if seen.count >= limit:
+            raise TooMany(message % {"minutes": max(1, (seen.retry_after + 59) // 60)}, seen.retry_after)
 
 
-async def count_join_failure(request: Request[Any, Any, Any]) -> None:
+async def count_join_failure(request: Request[Any, Any, Any], settings: Settings, limiter: Limiter) -> None:
     """One wrong code: counts for the device (when it has a cookie) and for the address."""
-    window = request.app.state.settings.join_window_minutes * 60
-    device_key, address_key = _keys(request)
+    window = settings.join_window_minutes * 60
+    device_key, address_key = _keys(request, settings)
     if device_key is not None:
-        await hit(request.app.state, device_key, window)
-    await hit(request.app.state, address_key, window)
+        await limiter.hit(device_key, window)
+    await limiter.hit(address_key, window)

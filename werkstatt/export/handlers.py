@@ -23,8 +23,9 @@ from werkstatt.export.gather import gather
 from werkstatt.export.text import content_disposition, filenames
 from werkstatt.i18n import _
 from werkstatt.logo import logo
-from werkstatt.ratelimit import hit, retry_after
+from werkstatt.ratelimit import Limiter
 from werkstatt.results.access import may_export
+from werkstatt.settings import Settings
 from werkstatt.uow import UnitOfWork
 from werkstatt.web import BERLIN, request_locale
 
@@ -39,7 +40,12 @@ def _joined(request: Request[Any, Any, Any], workshop_id: UUID) -> bool:
 
 
 async def export_response(
-    request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, fmt: str | None
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    settings: Settings,
+    limiter: Limiter,
+    workshop_id: UUID,
+    fmt: str | None,
 ) -> Response[bytes]:
     account = request.scope.get("state", {}).get("account")
     if account is None and bearer(request) is None and not _joined(request, workshop_id):
@@ -51,12 +57,13 @@ async def export_response(
     if chosen is None:
         raise Invalid(_("Dieses Exportformat gibt es nicht."), {"format": FORMAT_HELP})
     key = f"export:{account.id if account is not None else actor.participant_id}"
-    if await hit(request.app.state, key, EXPORT_WINDOW) > EXPORT_LIMIT:
-        wait = await retry_after(request.app.state, key, EXPORT_WINDOW)
+    counted = await limiter.hit(key, EXPORT_WINDOW)
+    if counted.count > EXPORT_LIMIT:
+        wait = (await limiter.peek(key, EXPORT_WINDOW)).retry_after
         raise TooMany(_("Zu viele Exporte in kurzer Zeit. Bitte gleich noch einmal versuchen."), wait)
     data = await gather(db, actor.workshop, request_locale(request))
     if chosen.name in {"pdf", "docx"}:
-        data = data.model_copy(update={"logo": logo(request.app.state.settings)})
+        data = data.model_copy(update={"logo": logo(settings)})
     await UnitOfWork.of(db).release()  # the connection goes back to the pool before rendering
     body = await anyio.to_thread.run_sync(chosen.render, data) if chosen.slow else chosen.render(data)
     starts = data.starts_at or datetime.now(UTC)
@@ -85,10 +92,12 @@ class ExportApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        limiter: NamedDependency[Limiter],
         workshop_id: FromPath[UUID],
         fmt: Annotated[str | None, QueryParameter(name="format", description=str(FORMAT_HELP), max_length=10)] = None,
     ) -> Response[bytes]:
-        return await export_response(request, db, workshop_id, fmt)
+        return await export_response(request, db, settings, limiter, workshop_id, fmt)
 
 
 class ExportDownloads(Controller):
@@ -100,10 +109,12 @@ class ExportDownloads(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        limiter: NamedDependency[Limiter],
         workshop_id: FromPath[UUID],
         fmt: FromPath[str],
     ) -> Response[bytes]:
-        return await export_response(request, db, workshop_id, fmt)
+        return await export_response(request, db, settings, limiter, workshop_id, fmt)
 
 
 HANDLERS = [ExportApi, ExportDownloads]

@@ -13,19 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import sessions
 from werkstatt.errors import Invalid, NotFound, TooMany
+from werkstatt.forms import form_data, validate
 from werkstatt.live.broker import announce_session_ended, announce_sessions_ended, announce_token_revoked
 from werkstatt.network import auth
 from werkstatt.network.forms import (
     HTML_EXCEPTION_HANDLERS,
     account_of,
     base_url,
-    form_data,
     render,
     safe_next,
     session_of,
     settings_of,
     signed_in,
-    validate,
 )
 from werkstatt.network.permissions import Action, allowed
 from werkstatt.network.schemas import (

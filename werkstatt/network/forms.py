@@ -1,27 +1,28 @@
-"""Small helpers the HTML routes share: read a form, validate it into German field errors, render a page with
-the permission helper, and send anonymous visitors to the login page."""
+"""Small helpers the HTML routes share: render a page with the permission helper (forms are read and refused by
+`werkstatt.forms`), and send anonymous visitors to the login page."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.response import Redirect
-from pydantic import BaseModel, ValidationError
 
-from werkstatt.errors import Unauthenticated, invalid_from
+from werkstatt.errors import Unauthenticated
+from werkstatt.forms import form_page
 from werkstatt.i18n import _
 from werkstatt.network.permissions import Action, can
-from werkstatt.web import htmx, page
+from werkstatt.web import htmx
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from pydantic import ValidationError
+
+    from werkstatt.errors import DomainError
     from werkstatt.sessions import CurrentAccount, SessionState
     from werkstatt.settings import Settings
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def account_of(request: Request[Any, Any, Any]) -> CurrentAccount | None:
@@ -46,20 +47,6 @@ def settings_of(request: Request[Any, Any, Any]) -> Settings:
     return settings
 
 
-async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The first value of every field (the CSRF token left out)."""
-    form = await request.form()
-    return {key: str(value) for key, value in form.items() if key != "_csrf_token" and isinstance(value, str)}
-
-
-def validate(model: type[M], data: Mapping[str, Any]) -> M:
-    """The model, or `Invalid` with a German message per field."""
-    try:
-        return model.model_validate(dict(data))
-    except ValidationError as error:
-        raise invalid_from(error) from None
-
-
 def base_url(request: Request[Any, Any, Any]) -> str:
     public = settings_of(request).public_url
     return (public or str(request.base_url)).rstrip("/")
@@ -77,17 +64,19 @@ def render(
     template: str,
     context: Mapping[str, Any] | None = None,
     *,
-    status_code: int = 200,
+    error: ValidationError | DomainError | None = None,
+    status_code: int | None = None,
     block: str = "content",
     headers: Mapping[str, str] | None = None,
 ) -> Response[str]:
+    """A page with the permission helper `can`; with `error`, the form page again with its field errors (422)."""
     account = account_of(request)
 
     def allowed(action: str, network_id: Any = None) -> bool:
         return can(account, Action(action), network_id)
 
     full = {"can": allowed, "errors": {}, "values": {}, "notice": request.query_params.get("ok"), **(context or {})}
-    return page(request, template, full, block=block, status_code=status_code, headers=headers)
+    return form_page(request, template, full, error, block=block, status_code=status_code, headers=headers)
 
 
 def to_login(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:

@@ -16,17 +16,16 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.errors import Invalid, NotFound
+from werkstatt.forms import form_data, validate
 from werkstatt.i18n import Message, _
 from werkstatt.live.broker import announce_account_changed, announce_sessions_ended
 from werkstatt.network import auth, service
 from werkstatt.network.forms import (
     HTML_EXCEPTION_HANDLERS,
     base_url,
-    form_data,
     render,
     settings_of,
     signed_in,
-    validate,
 )
 from werkstatt.network.models import KERNTEAM_ROLE_LABELS, KernteamMember, Network, Role, Town
 from werkstatt.network.permissions import Action, allowed, require

@@ -17,6 +17,7 @@ from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound, Unauthentic
 from werkstatt.i18n import _
 from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic, Role, TargetGroup, Town
+from werkstatt.sessions import CurrentAccount  # at run time: Litestar reads `Actor`'s fields (a dependency)
 from werkstatt.workshops.events import ParticipantJoined
 from werkstatt.workshops.methods_source import method_card
 from werkstatt.workshops.models import AgendaStep, Participant, ParticipantRole, Workshop, WorkshopState
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from werkstatt.live.models import WorkshopEvent
-    from werkstatt.sessions import CurrentAccount, SessionState
+    from werkstatt.sessions import SessionState
     from werkstatt.workshops.schemas import JoinIn, StepIn, WorkshopCreate
 
 # No 0/O, 1/I/L: a code read from a projector across a room must not be ambiguous.
@@ -264,6 +265,14 @@ async def code_expired(db: AsyncSession, workshop: Workshop, days: int | None, n
         last_event_at = last_event_at.replace(tzinfo=UTC)
     ended = last_date(workshop.starts_at, workshop.planned_minutes, last_event_at)
     return ended is not None and ended + timedelta(days=days) < (now or datetime.now(UTC))
+
+
+async def workshop_by_code(db: AsyncSession, code: str) -> Workshop | None:
+    """The workshop a join code (as typed: any case, with spaces or dashes) opens, if any."""
+    normalised = normalise_code(code)
+    if not normalised:
+        return None
+    return (await db.execute(select(Workshop).where(Workshop.join_code == normalised))).scalar_one_or_none()
 
 
 async def join_workshop(
