@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board import step_cards
@@ -24,14 +23,24 @@ from werkstatt.i18n import _
 from werkstatt.logo import logo
 from werkstatt.network import service as network_service
 from werkstatt.network.forms import signed_in
-from werkstatt.network.models import FocusTopic, KernteamMember, Network, Role, TargetGroup, Town
+from werkstatt.network.models import Network, Role, Town
 from werkstatt.network.permissions import Action, allowed
+from werkstatt.sessions import CurrentAccount
+from werkstatt.settings import Settings
 from werkstatt.uow import UnitOfWork
 from werkstatt.web import BERLIN, htmx, page, url_for
 from werkstatt.workshops import forms, methods_source, planning
 from werkstatt.workshops.models import Workshop, WorkshopFormat, WorkshopState
 from werkstatt.workshops.planning import N_
 from werkstatt.workshops.qr import qr_markup, qr_svg
+from werkstatt.workshops.queries import (
+    kernteam_town,
+    listed_workshops,
+    network_choices,
+    town_workshops,
+    towns_to_plan_in,
+    workshop_to_plan,
+)
 from werkstatt.workshops.service import create_workshop, may_run
 from werkstatt.workshops.views import join_url
 
@@ -39,7 +48,6 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
     from werkstatt.catalogue.schema import MethodCard
-    from werkstatt.sessions import CurrentAccount
 
 CATEGORY_LABELS = {
     Category.sensibilisierung: N_("Sensibilisierung"),
@@ -84,15 +92,6 @@ def signed_in_coach(request: Request[Any, Any, Any]) -> CurrentAccount:
     if account.role not in COACH_ROLES:
         raise NotFound(_("Diese Seite gibt es nicht."))
     return account
-
-
-async def load_workshop(db: AsyncSession, account: CurrentAccount, workshop_id: UUID) -> Workshop:
-    """The workshop, fresh from the database; another network's workshop does not exist for you."""
-    query = select(Workshop).where(Workshop.id == workshop_id).execution_options(populate_existing=True)
-    workshop = (await db.execute(query)).scalar_one_or_none()
-    if workshop is None or not may_run(account, workshop.network_id):
-        raise NotFound(_("Diese Werkstatt gibt es nicht."))
-    return workshop
 
 
 def _is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -176,24 +175,6 @@ def _card_choices(workshop: Workshop, editing: UUID | None) -> list[tuple[str, s
     return step_cards.choices(workshop, step) if step is not None else []
 
 
-async def _network_choices(db: AsyncSession, network_id: UUID) -> tuple[list[FocusTopic], list[TargetGroup]]:
-    topics = list(
-        (
-            await db.execute(
-                select(FocusTopic).where(FocusTopic.network_id == network_id).order_by(FocusTopic.position)
-            )
-        ).scalars()
-    )
-    groups = list(
-        (
-            await db.execute(
-                select(TargetGroup).where(TargetGroup.network_id == network_id).order_by(TargetGroup.position)
-            )
-        ).scalars()
-    )
-    return topics, groups
-
-
 def _method_groups(cards: Mapping[str, MethodCard]) -> list[tuple[str, list[MethodCard]]]:
     grouped: list[tuple[str, list[MethodCard]]] = []
     for category, label in CATEGORY_LABELS.items():
@@ -219,17 +200,9 @@ class TownWorkshops(Controller):
         town = await network_service.get_town(db, account, town_id)  # another network's town: 404
         if not htmx(request):  # opened directly: the list lives on the town page
             return Redirect(f"/staedte/{town.id}#town-workshops", status_code=303)
-        query = (
-            select(Workshop)
-            .where(Workshop.town_id == town.id, Workshop.is_test.is_(False))
-            .order_by(Workshop.starts_at.desc())
-        )
-        workshops = list((await db.execute(query)).scalars())
-        order = {WorkshopState.live: 0, WorkshopState.planned: 1, WorkshopState.closed: 2}
-        workshops.sort(key=lambda w: order[WorkshopState(w.state)])
         context = {
             "town": town,
-            "workshops": workshops,
+            "workshops": await town_workshops(db, town.id),
             "formats": FORMAT_NAMES,
             "states": STATE_LABELS,
             "may_open": may_run(account, town.network_id),
@@ -241,6 +214,7 @@ class WorkshopsController(Controller):
     path = "/werkstaetten"
     include_in_schema = False
     exception_handlers = {LoginRequired: to_login}  # noqa: RUF012 - Litestar reads it as a class attribute
+    dependencies = {"coach": Provide(signed_in_coach, sync_to_thread=False)}  # noqa: RUF012 - as above
 
     # --- list and create ---------------------------------------------------------------------------------
 
@@ -248,30 +222,14 @@ class WorkshopsController(Controller):
     async def index(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
         member: CurrentAccount | None = request.scope.get("state", {}).get("account")
         if member is not None and member.role not in COACH_ROLES:  # the Kernteam: its town's workshops
-            town_id = (
-                await db.execute(select(KernteamMember.town_id).where(KernteamMember.account_id == member.id))
-            ).scalar()
+            town_id = await kernteam_town(db, member.id)
             return Redirect(f"/staedte/{town_id}" if town_id else "/netzwerk", status_code=303)
-        account = signed_in_coach(request)
-        query = select(Workshop, Town.name).join(Town, Town.id == Workshop.town_id).where(Workshop.is_test.is_(False))
-        if account.role != Role.admin:
-            query = query.where(Workshop.network_id == account.network_id)
-        rows = (await db.execute(query.order_by(Workshop.starts_at.desc(), Workshop.created_at.desc()))).all()
-        sections: dict[str, list[tuple[Workshop, str]]] = {"live": [], "planned": [], "closed": []}
-        for workshop, town in rows:
-            sections[str(workshop.state)].append((workshop, town))
-        sections["planned"].reverse()  # upcoming: soonest first
+        sections = await listed_workshops(db, signed_in_coach(request))
         return page(
             request,
             "workshops/list.html",
             {"sections": sections, "formats": FORMAT_NAMES, "states": STATE_LABELS, "clock": _clock},
         )
-
-    async def _towns(self, db: AsyncSession, account: CurrentAccount) -> list[Town]:
-        query = select(Town).order_by(Town.name)
-        if account.role != Role.admin:
-            query = query.where(Town.network_id == account.network_id)
-        return list((await db.execute(query)).scalars())
 
     async def _create_page(
         self,
@@ -283,11 +241,11 @@ class WorkshopsController(Controller):
         errors: Mapping[str, str] | None = None,
         status_code: int = 200,
     ) -> Response[Any]:
-        towns = await self._towns(db, account)
+        towns = await towns_to_plan_in(db, account)
         if not towns:
             return page(request, "workshops/new.html", {"towns": [], "errors": {}, "values": {}})
         chosen = next((town for town in towns if str(town.id) == values.get("town_id")), towns[0])
-        topics, groups = await _network_choices(db, chosen.network_id)
+        topics, groups = await network_choices(db, chosen.network_id)
         town_topics = {str(link.focus_topic_id) for link in chosen.focus_topics}
         ticked = values.get("focus_topic_ids")
         context = {
@@ -306,15 +264,19 @@ class WorkshopsController(Controller):
 
     @get("/neu", name="workshop_new")
     async def new(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], town_id: FromQuery[str | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
+        town_id: FromQuery[str | None] = None,
     ) -> Response[Any]:
-        account = signed_in_coach(request)
         values = {"town_id": town_id} if town_id else {}
-        return await self._create_page(request, db, account, values=values)
+        return await self._create_page(request, db, coach, values=values)
 
     @post("/neu", name="workshop_create")
-    async def create(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
-        account = signed_in_coach(request)
+    async def create(
+        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], coach: NamedDependency[CurrentAccount]
+    ) -> Response[Any]:
         form = await request.form()
         values: dict[str, Any] = {key: forms.text(form, key) for key in form}
         values["focus_topic_ids"] = forms.values(form, "focus_topic_ids")
@@ -327,14 +289,14 @@ class WorkshopsController(Controller):
                 if template is None:
                     raise Invalid(forms.CHECK, {"template": _("Diese Ablaufvorlage gibt es nicht.")})
                 town = await db.get(Town, UUID(values["town_id"])) if _uuid(values.get("town_id")) else None
-                network_id = town.network_id if town else account.network_id
+                network_id = town.network_id if town else coach.network_id
                 if network_id is not None:
                     agenda = await planning.template_steps(db, template, network_id)
             data = forms.create_from_form(form, agenda)
-            workshop = await create_workshop(db, account, data)
+            workshop = await create_workshop(db, coach, data)
         except Invalid as error:
             await UnitOfWork.of(db).rollback()
-            return await self._create_page(request, db, account, values=values, errors=error.errors, status_code=422)
+            return await self._create_page(request, db, coach, values=values, errors=error.errors, status_code=422)
         return Redirect(url_for(request, "workshop_plan", workshop_id=workshop.id) or "/", status_code=303)
 
     # --- the workshop page and its agenda editor ---------------------------------------------------------------
@@ -354,7 +316,7 @@ class WorkshopsController(Controller):
     ) -> Response[Any]:
         network = await db.get(Network, workshop.network_id)
         town = await db.get(Town, workshop.town_id)
-        topics, groups = await _network_choices(db, workshop.network_id)
+        topics, groups = await network_choices(db, workshop.network_id)
         topic_names = {str(topic.id): topic.name for topic in topics}
         group_names = {group.slug: group.name for group in groups}
         cards = await methods_source.method_cards(db, workshop.network_id)
@@ -391,12 +353,12 @@ class WorkshopsController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
         workshop_id: FromPath[UUID],
         bearbeiten: FromQuery[UUID | None] = None,
         fokus: FromQuery[str | None] = None,
     ) -> Response[Any]:
-        account = signed_in_coach(request)
-        workshop = await load_workshop(db, account, workshop_id)
+        workshop = await workshop_to_plan(db, coach, workshop_id)
         if bearbeiten is not None and all(step.id != bearbeiten for step in workshop.steps):
             bearbeiten = None
         focus = f"edit-{bearbeiten}-title" if bearbeiten else fokus
@@ -406,6 +368,7 @@ class WorkshopsController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: AsyncSession,
+        coach: CurrentAccount,
         workshop_id: UUID,
         form_name: str,
         command: Callable[[Workshop, Any], Awaitable[str | None]],
@@ -413,14 +376,13 @@ class WorkshopsController(Controller):
         editing: UUID | None = None,
     ) -> Response[Any]:
         """Run one agenda command (the unit of work commits); answer with the agenda block (htmx) or a redirect back."""
-        account = signed_in_coach(request)
-        workshop = await load_workshop(db, account, workshop_id)
+        workshop = await workshop_to_plan(db, coach, workshop_id)
         form = await request.form()
         try:
             focus = await command(workshop, form)
         except Invalid as error:
             await UnitOfWork.of(db).rollback()
-            workshop = await load_workshop(db, account, workshop_id)
+            workshop = await workshop_to_plan(db, coach, workshop_id)
             values = {key: forms.text(form, key) for key in form}
             return await self._plan_page(
                 request,
@@ -436,55 +398,72 @@ class WorkshopsController(Controller):
         if not _is_htmx(request):
             target = url_for(request, "workshop_plan", workshop_id=workshop_id) or "/"
             return Redirect(f"{target}?fokus={focus}" if focus else target, status_code=303)
-        workshop = await load_workshop(db, account, workshop_id)
+        workshop = await workshop_to_plan(db, coach, workshop_id)
         return await self._plan_page(request, db, workshop, focus=focus)
 
     @post("/{workshop_id:uuid}/ablauf/methode", name="agenda_add_method")
     async def add_method(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             added = await planning.add_method_steps(db, workshop, forms.text(form, "method_slug"))
             return f"step-{added[0].id}" if added else None
 
-        return await self._agenda_command(request, db, workshop_id, "add-method", command)
+        return await self._agenda_command(request, db, coach, workshop_id, "add-method", command)
 
     @post("/{workshop_id:uuid}/ablauf/frei", name="agenda_add_free")
     async def add_free(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             added = await planning.add_free_step(db, workshop, forms.step_from_form(form, "free"))
             return f"step-{added.id}"
 
-        return await self._agenda_command(request, db, workshop_id, "add-free", command)
+        return await self._agenda_command(request, db, coach, workshop_id, "add-free", command)
 
     @post("/{workshop_id:uuid}/ablauf/vorlage", name="agenda_apply_template")
     async def apply_template(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             replace = forms.text(form, "replace") == "1"
             await planning.apply_template(db, workshop, forms.text(form, "template"), replace=replace)
             return "agenda-title"
 
-        return await self._agenda_command(request, db, workshop_id, "template", command)
+        return await self._agenda_command(request, db, coach, workshop_id, "template", command)
 
     @post("/{workshop_id:uuid}/ablauf/reihenfolge", name="agenda_reorder")
     async def reorder(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             await planning.reorder_steps(db, workshop, forms.order_from_form(form))
             return None
 
-        return await self._agenda_command(request, db, workshop_id, "order", command)
+        return await self._agenda_command(request, db, coach, workshop_id, "order", command)
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}", name="agenda_edit_step")
     async def edit_step(
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -492,30 +471,38 @@ class WorkshopsController(Controller):
             await planning.edit_step(db, workshop, step_id, forms.step_from_form(form, f"edit-{step_id}"))
             return f"edit-link-{step_id}"
 
-        return await self._agenda_command(request, db, workshop_id, "edit", command, editing=step_id)
+        return await self._agenda_command(request, db, coach, workshop_id, "edit", command, editing=step_id)
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}/hoch", name="agenda_step_up")
     async def step_up(
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
-        return await self._move(request, db, workshop_id, step_id, -1)
+        return await self._move(request, db, coach, workshop_id, step_id, -1)
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}/runter", name="agenda_step_down")
     async def step_down(
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
-        return await self._move(request, db, workshop_id, step_id, 1)
+        return await self._move(request, db, coach, workshop_id, step_id, 1)
 
     async def _move(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID, offset: int
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        coach: CurrentAccount,
+        workshop_id: UUID,
+        step_id: UUID,
+        offset: int,
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             step = await planning.move_step(db, workshop, step_id, offset)
@@ -525,13 +512,14 @@ class WorkshopsController(Controller):
                 return f"up-{step_id}" if step.position > 0 else f"down-{step_id}"
             return f"down-{step_id}" if step.position < last else f"up-{step_id}"
 
-        return await self._agenda_command(request, db, workshop_id, "move", command)
+        return await self._agenda_command(request, db, coach, workshop_id, "move", command)
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}/loeschen", name="agenda_delete_step")
     async def delete_step(
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -539,30 +527,38 @@ class WorkshopsController(Controller):
             await planning.delete_step(db, workshop, step_id)
             return "agenda-title"
 
-        return await self._agenda_command(request, db, workshop_id, "delete", command)
+        return await self._agenda_command(request, db, coach, workshop_id, "delete", command)
 
     @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/hoch", name="agenda_block_up")
     async def block_up(
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
-        return await self._move_block(request, db, workshop_id, step_id, -1)
+        return await self._move_block(request, db, coach, workshop_id, step_id, -1)
 
     @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/runter", name="agenda_block_down")
     async def block_down(
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
-        return await self._move_block(request, db, workshop_id, step_id, 1)
+        return await self._move_block(request, db, coach, workshop_id, step_id, 1)
 
     async def _move_block(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, step_id: UUID, offset: int
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        coach: CurrentAccount,
+        workshop_id: UUID,
+        step_id: UUID,
+        offset: int,
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             block = await planning.move_block(db, workshop, step_id, offset)
@@ -573,13 +569,14 @@ class WorkshopsController(Controller):
                 return f"block-up-{first.id}" if not at_top else f"block-down-{first.id}"
             return f"block-down-{first.id}" if not at_bottom else f"block-up-{first.id}"
 
-        return await self._agenda_command(request, db, workshop_id, "move", command)
+        return await self._agenda_command(request, db, coach, workshop_id, "move", command)
 
     @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/loeschen", name="agenda_delete_block")
     async def delete_block(
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -587,7 +584,7 @@ class WorkshopsController(Controller):
             await planning.delete_block(db, workshop, step_id)
             return "agenda-title"
 
-        return await self._agenda_command(request, db, workshop_id, "delete", command)
+        return await self._agenda_command(request, db, coach, workshop_id, "delete", command)
 
     # --- details -----------------------------------------------------------------------------------------------
 
@@ -600,7 +597,7 @@ class WorkshopsController(Controller):
         errors: Mapping[str, str] | None = None,
         status_code: int = 200,
     ) -> Response[Any]:
-        topics, groups = await _network_choices(db, workshop.network_id)
+        topics, groups = await network_choices(db, workshop.network_id)
         town = await db.get(Town, workshop.town_id)
         context = {
             "workshop": workshop,
@@ -616,10 +613,13 @@ class WorkshopsController(Controller):
 
     @get("/{workshop_id:uuid}/details", name="workshop_details")
     async def details(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
-        account = signed_in_coach(request)
-        workshop = await load_workshop(db, account, workshop_id)
+        workshop = await workshop_to_plan(db, coach, workshop_id)
         day, clock = _local_parts(workshop)
         values = {
             "title": workshop.title,
@@ -636,10 +636,13 @@ class WorkshopsController(Controller):
 
     @post("/{workshop_id:uuid}/details", name="workshop_details_save")
     async def save_details(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
-        account = signed_in_coach(request)
-        workshop = await load_workshop(db, account, workshop_id)
+        workshop = await workshop_to_plan(db, coach, workshop_id)
         form = await request.form()
         values: dict[str, Any] = {key: forms.text(form, key) for key in form}
         values["focus_topic_ids"] = forms.values(form, "focus_topic_ids")
@@ -648,7 +651,7 @@ class WorkshopsController(Controller):
             await planning.edit_details(db, workshop, forms.details_from_form(form))
         except Invalid as error:
             await UnitOfWork.of(db).rollback()
-            workshop = await load_workshop(db, account, workshop_id)
+            workshop = await workshop_to_plan(db, coach, workshop_id)
             return await self._details_page(request, db, workshop, values, error.errors, status_code=422)
         return Redirect(url_for(request, "workshop_plan", workshop_id=workshop_id) or "/", status_code=303)
 
@@ -656,10 +659,13 @@ class WorkshopsController(Controller):
 
     @get("/{workshop_id:uuid}/qr.svg", name="workshop_qr")
     async def qr(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
+        workshop_id: FromPath[UUID],
     ) -> Response[bytes]:
-        account = signed_in_coach(request)
-        workshop = await load_workshop(db, account, workshop_id)
+        workshop = await workshop_to_plan(db, coach, workshop_id)
         return Response(
             qr_svg(join_url(request, workshop.join_code)),
             media_type="image/svg+xml",
@@ -668,28 +674,35 @@ class WorkshopsController(Controller):
 
     @get("/{workshop_id:uuid}/plakat", name="workshop_poster")
     async def poster(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        coach: NamedDependency[CurrentAccount],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         """A printable A4 join poster: title, "Mitmachen", the code, the link and the QR code."""
-        account = signed_in_coach(request)
-        workshop = await load_workshop(db, account, workshop_id)
+        workshop = await workshop_to_plan(db, coach, workshop_id)
         context = {
             "workshop": workshop,
             "town": await db.get(Town, workshop.town_id),
             "join_url": join_url(request, workshop.join_code),
             "qr": qr_markup(join_url(request, workshop.join_code)),
-            "logo_url": "/logo" if logo(request.app.state.settings) else None,
+            "logo_url": "/logo" if logo(settings) else None,
         }
         return page(request, "workshops/poster.html", context)
 
     @get("/{workshop_id:uuid}/ablaufplan", name="workshop_runsheet")
     async def runsheet(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        coach: NamedDependency[CurrentAccount],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
-        account = signed_in_coach(request)
-        workshop = await load_workshop(db, account, workshop_id)
+        workshop = await workshop_to_plan(db, coach, workshop_id)
         town = await db.get(Town, workshop.town_id)
-        topics, groups = await _network_choices(db, workshop.network_id)
+        topics, groups = await network_choices(db, workshop.network_id)
         topic_names = {str(topic.id): topic.name for topic in topics}
         group_names = {group.slug: group.name for group in groups}
         context = {
