@@ -111,7 +111,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # What handlers may ask for by name (`settings: NamedDependency[Settings]`, …) instead of reading app.state;
     # `channels` is provided by the ChannelsPlugin itself. Middleware and the hub's helpers keep app.state.
     def provide_settings() -> Settings:
-        return settings
+        current: Settings = app.state.settings  # the test suite hands a reused app each test's own settings
+        return current
 
     def provide_redis() -> Redis | None:
         return redis

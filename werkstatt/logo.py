@@ -6,15 +6,13 @@ whose first bytes say PNG or JPEG and that is at most MAX_BYTES large is used.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from litestar import Request, Response, get
+from litestar import Response, get
+from litestar.di import NamedDependency
 
 from werkstatt.errors import NotFound
 from werkstatt.i18n import _
-
-if TYPE_CHECKING:
-    from werkstatt.settings import Settings
+from werkstatt.settings import Settings
 
 MAX_BYTES = 2 * 1024 * 1024
 KINDS = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -44,8 +42,8 @@ def logo(settings: Settings) -> tuple[bytes, str] | None:
 
 
 @get("/logo", name="logo", include_in_schema=False)
-async def logo_image(request: Request[Any, Any, Any]) -> Response[bytes]:
-    found = logo(request.app.state.settings)
+async def logo_image(settings: NamedDependency[Settings]) -> Response[bytes]:
+    found = logo(settings)
     if found is None:
         raise NotFound(_("Es ist kein Logo eingerichtet."))
     data, media_type = found

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post
+from litestar.channels import ChannelsPlugin
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
@@ -21,7 +22,7 @@ from werkstatt.i18n import _
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.live.broker import announce_token_revoked
 from werkstatt.network import auth, service
-from werkstatt.network.forms import settings_of, signed_in
+from werkstatt.network.forms import signed_in
 from werkstatt.network.models import Town
 from werkstatt.network.permissions import Action, allowed, require
 from werkstatt.network.schemas import (
@@ -38,6 +39,7 @@ from werkstatt.network.schemas import (
     TownTopicOut,
 )
 from werkstatt.security import UNSAFE
+from werkstatt.settings import Settings
 from werkstatt.uow import UnitOfWork
 
 CROSS_ORIGIN = _("Die API nimmt Änderungen aus dem Browser nur von dieser Seite an; Programme nutzen API-Schlüssel.")
@@ -85,10 +87,13 @@ class NetworkApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def token(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], data: JSONBody[TokenRequest]
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        db: NamedDependency[AsyncSession],
+        data: JSONBody[TokenRequest],
     ) -> TokenOut:
         async def run() -> Effect:
-            settings = settings_of(request)
             client = auth.client_address(request.scope)
             account = await auth.authenticate(db, settings, data.email, data.password, client)
             row, token = await auth.create_api_token(db, account.id, "API-Anmeldung", auth.API_TOKEN_DAYS)
@@ -98,14 +103,19 @@ class NetworkApi(Controller):
         return TokenOut.model_validate((await idempotent(request, db, run, data=data, sealed=True)).body)
 
     @delete("/auth/token", summary="Den eigenen API-Schlüssel widerrufen", status_code=204)
-    async def revoke_token(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> None:
+    async def revoke_token(
+        self,
+        request: Request[Any, Any, Any],
+        channels: NamedDependency[ChannelsPlugin],
+        db: NamedDependency[AsyncSession],
+    ) -> None:
         """The token's holder revokes it; every socket it opened closes (4410) on every worker."""
         header = str(request.headers.get("authorization", ""))
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         if request.scope.get("state", {}).get("auth") != "bearer" or not token:
             raise Unauthenticated(_("Bitte mit dem API-Schlüssel anmelden, der widerrufen werden soll."))
         token_hash = await auth.revoke_own_token(db, token)
-        UnitOfWork.of(db).after_commit(partial(announce_token_revoked, request.app.state.channels, token_hash))
+        UnitOfWork.of(db).after_commit(partial(announce_token_revoked, channels, token_hash))
 
     @get("/networks", summary="Sichtbare Netzwerke", guards=[api_allowed(Action.view_network)])
     async def networks(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> list[NetworkOut]:

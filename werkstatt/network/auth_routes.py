@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -23,7 +24,6 @@ from werkstatt.network.forms import (
     render,
     safe_next,
     session_of,
-    settings_of,
     signed_in,
 )
 from werkstatt.network.permissions import Action, allowed
@@ -37,6 +37,7 @@ from werkstatt.network.schemas import (
     TokenCreateForm,
 )
 from werkstatt.network.service import parse_id
+from werkstatt.settings import Settings
 from werkstatt.uow import UnitOfWork
 
 
@@ -52,10 +53,11 @@ class AuthController(Controller):
         return render(request, "network/auth/login.html", {"next": next_path})
 
     @post("/anmelden", name="login_submit", status_code=303)
-    async def login(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
+    async def login(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], db: NamedDependency[AsyncSession]
+    ) -> Response[Any]:
         data = await form_data(request)
         next_path = safe_next(data.get("next"))
-        settings = settings_of(request)
         context: dict[str, Any] = {"next": next_path, "values": {"email": data.get("email", "")}}
         try:
             form = validate(LoginForm, data)
@@ -80,16 +82,18 @@ class AuthController(Controller):
         return Redirect(next_path, status_code=303, cookies=[cookie])
 
     @post("/abmelden", name="logout", status_code=303)
-    async def logout(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Redirect:
+    async def logout(
+        self,
+        request: Request[Any, Any, Any],
+        channels: NamedDependency[ChannelsPlugin],
+        settings: NamedDependency[Settings],
+        db: NamedDependency[AsyncSession],
+    ) -> Redirect:
         ended = session_of(request)
         await sessions.end_session(db, ended)
         if ended is not None:
-            UnitOfWork.of(db).after_commit(
-                partial(announce_session_ended, request.app.state.channels, ended.token_hash)
-            )
-        return Redirect(
-            "/anmelden?ok=abgemeldet", status_code=303, cookies=[sessions.clear_cookie(settings_of(request))]
-        )
+            UnitOfWork.of(db).after_commit(partial(announce_session_ended, channels, ended.token_hash))
+        return Redirect("/anmelden?ok=abgemeldet", status_code=303, cookies=[sessions.clear_cookie(settings)])
 
     @get("/einladung/{token:str}", name="invitation")
     async def invitation_form(
@@ -120,14 +124,18 @@ class AuthController(Controller):
         return Redirect("/anmelden?ok=passwort-gesetzt", status_code=303)
 
     @get("/passwort-vergessen", name="reset_request")
-    async def reset_request_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        return render(request, "network/auth/reset_request.html", {"smtp": bool(settings_of(request).smtp_url)})
+    async def reset_request_form(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Response[Any]:
+        return render(request, "network/auth/reset_request.html", {"smtp": bool(settings.smtp_url)})
 
     @post("/passwort-vergessen", name="reset_request_submit", status_code=303)
-    async def reset_request(self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession]) -> Response[Any]:
+    async def reset_request(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], db: NamedDependency[AsyncSession]
+    ) -> Response[Any]:
         data = await form_data(request)
         form = validate(ResetRequestForm, {"email": data.get("email", "")[:254]})
-        await auth.request_reset(db, settings_of(request), form.email, base_url(request))
+        await auth.request_reset(db, settings, form.email, base_url(request, settings))
         return Redirect("/passwort-vergessen?ok=angefordert", status_code=303)
 
     @get("/passwort-neu/{token:str}", name="reset_set")
@@ -140,7 +148,12 @@ class AuthController(Controller):
 
     @post("/passwort-neu/{token:str}", name="reset_set_submit", status_code=303)
     async def reset_set(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], token: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        channels: NamedDependency[ChannelsPlugin],
+        settings: NamedDependency[Settings],
+        db: NamedDependency[AsyncSession],
+        token: FromPath[str],
     ) -> Response[Any]:
         if await auth.find_reset(db, token) is None:
             return render(request, "network/auth/link_invalid.html", status_code=404)
@@ -151,9 +164,9 @@ class AuthController(Controller):
             return render(request, "network/auth/reset_set.html", {"errors": error.errors}, status_code=422)
         except NotFound:
             return render(request, "network/auth/link_invalid.html", status_code=404)
-        announce_sessions_ended(request.app.state.channels, db)
+        announce_sessions_ended(channels, db)
         response = Redirect("/anmelden?ok=passwort-gesetzt", status_code=303)
-        response.cookies.append(sessions.clear_cookie(settings_of(request)))
+        response.cookies.append(sessions.clear_cookie(settings))
         return response
 
 
@@ -219,9 +232,13 @@ class ProfileController(Controller):
 
     @post("/schluessel/{token_id:str}/widerrufen", name="token_revoke", status_code=303)
     async def revoke_token(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], token_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        channels: NamedDependency[ChannelsPlugin],
+        db: NamedDependency[AsyncSession],
+        token_id: FromPath[str],
     ) -> Redirect:
         account = signed_in(request)
         token_hash = await auth.revoke_api_token(db, account.id, parse_id(token_id))
-        UnitOfWork.of(db).after_commit(partial(announce_token_revoked, request.app.state.channels, token_hash))
+        UnitOfWork.of(db).after_commit(partial(announce_token_revoked, channels, token_hash))
         return Redirect("/profil?ok=widerrufen", status_code=303)

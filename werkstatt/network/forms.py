@@ -42,14 +42,9 @@ def session_of(request: Request[Any, Any, Any]) -> SessionState | None:
     return state
 
 
-def settings_of(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def base_url(request: Request[Any, Any, Any]) -> str:
-    public = settings_of(request).public_url
-    return (public or str(request.base_url)).rstrip("/")
+def base_url(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """PUBLIC_URL when the operator set it (a proxy may hide the real address), else the request's own."""
+    return (settings.public_url or str(request.base_url)).rstrip("/")
 
 
 def safe_next(value: str | None, default: str = "/netzwerk") -> str:

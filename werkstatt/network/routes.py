@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -24,13 +25,13 @@ from werkstatt.network.forms import (
     HTML_EXCEPTION_HANDLERS,
     base_url,
     render,
-    settings_of,
     signed_in,
 )
 from werkstatt.network.models import KERNTEAM_ROLE_LABELS, KernteamMember, Network, Role, Town
 from werkstatt.network.permissions import Action, allowed, require
 from werkstatt.network.schemas import InviteForm, KernteamForm, NameForm, RoleForm, TownForm, TownTopicChoice
 from werkstatt.sessions import open_session
+from werkstatt.settings import Settings
 from werkstatt.uow import UnitOfWork
 
 PRIORITIES = list(range(1, 10))
@@ -195,6 +196,7 @@ class NetworkController(Controller):
     async def kernteam_link(
         self,
         request: Request[Any, Any, Any],
+        channels: NamedDependency[ChannelsPlugin],
         db: NamedDependency[AsyncSession],
         town_id: FromPath[str],
         member_id: FromPath[str],
@@ -209,9 +211,7 @@ class NetworkController(Controller):
             return await self._kernteam_page(request, db, town, {f"account-{member.id}": account_id}, error.errors)
         if linked_before != member.account_id:  # both accounts' towns changed: their sockets reconnect anew
             for changed in {linked_before, member.account_id} - {None}:
-                UnitOfWork.of(db).after_commit(
-                    partial(announce_account_changed, request.app.state.channels, str(changed))
-                )
+                UnitOfWork.of(db).after_commit(partial(announce_account_changed, channels, str(changed)))
         return Redirect(f"/staedte/{town.id}/kernteam?ok=gespeichert", status_code=303)
 
     @post(
@@ -223,6 +223,7 @@ class NetworkController(Controller):
     async def kernteam_remove(
         self,
         request: Request[Any, Any, Any],
+        channels: NamedDependency[ChannelsPlugin],
         db: NamedDependency[AsyncSession],
         town_id: FromPath[str],
         member_id: FromPath[str],
@@ -231,7 +232,7 @@ class NetworkController(Controller):
         linked = member.account_id
         await service.remove_kernteam_member(db, member)
         if linked is not None:  # the account left the town's Kernteam: its sockets reconnect with the new rights
-            UnitOfWork.of(db).after_commit(partial(announce_account_changed, request.app.state.channels, str(linked)))
+            UnitOfWork.of(db).after_commit(partial(announce_account_changed, channels, str(linked)))
         return Redirect(f"/staedte/{town.id}/kernteam?ok=entfernt", status_code=303)
 
 
@@ -592,7 +593,11 @@ class AdminController(Controller):
 
     @post("/{network_id:str}/einladungen", name="admin_invite", guards=[allowed(Action.manage_accounts)])
     async def invite(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], network_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
     ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_accounts)
         data = await form_data(request)
@@ -600,13 +605,13 @@ class AdminController(Controller):
             form = validate(InviteForm, data)
             link, mailed = await auth.invite(
                 db,
-                settings_of(request),
+                settings,
                 signed_in(request),
                 network,
                 form.email,
                 Role(form.role),
                 form.display_name,
-                base_url(request),
+                base_url(request, settings),
             )
         except Invalid as error:
             return await self._accounts_page(request, db, network, values=data, errors=error.errors)
@@ -637,6 +642,8 @@ class AdminController(Controller):
     async def change_role(
         self,
         request: Request[Any, Any, Any],
+        channels: NamedDependency[ChannelsPlugin],
+        settings: NamedDependency[Settings],
         db: NamedDependency[AsyncSession],
         network_id: FromPath[str],
         account_id: FromPath[str],
@@ -649,11 +656,11 @@ class AdminController(Controller):
             own = await service.change_role(db, signed_in(request), target, Role(form.role))
         except Invalid as error:
             return await self._accounts_page(request, db, network, errors=error.errors)
-        announce_sessions_ended(request.app.state.channels, db)
-        UnitOfWork.of(db).after_commit(partial(announce_account_changed, request.app.state.channels, str(target.id)))
+        announce_sessions_ended(channels, db)
+        UnitOfWork.of(db).after_commit(partial(announce_account_changed, channels, str(target.id)))
         if own:
             # The actor changed their own role: their session ended with the others; give them a fresh id.
-            _token, cookie = await open_session(db, settings_of(request), previous=None, account_id=target.id)
+            _token, cookie = await open_session(db, settings, previous=None, account_id=target.id)
             return Redirect("/netzwerk?ok=rolle", status_code=303, cookies=[cookie])
         return Redirect(f"/verwaltung/{network.id}/konten?ok=gespeichert", status_code=303)
 
@@ -663,6 +670,7 @@ class AdminController(Controller):
     async def set_active(
         self,
         request: Request[Any, Any, Any],
+        channels: NamedDependency[ChannelsPlugin],
         db: NamedDependency[AsyncSession],
         network_id: FromPath[str],
         account_id: FromPath[str],
@@ -674,8 +682,8 @@ class AdminController(Controller):
             await service.set_active(db, signed_in(request), target, data.get("active") == "1")
         except Invalid as error:
             return await self._accounts_page(request, db, network, errors=error.errors)
-        announce_sessions_ended(request.app.state.channels, db)
-        UnitOfWork.of(db).after_commit(partial(announce_account_changed, request.app.state.channels, str(target.id)))
+        announce_sessions_ended(channels, db)
+        UnitOfWork.of(db).after_commit(partial(announce_account_changed, channels, str(target.id)))
         return Redirect(f"/verwaltung/{network.id}/konten?ok=gespeichert", status_code=303)
 
     @post(
@@ -687,11 +695,12 @@ class AdminController(Controller):
     async def reset_link(
         self,
         request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db: NamedDependency[AsyncSession],
         network_id: FromPath[str],
         account_id: FromPath[str],
     ) -> Response[Any]:
         network = await self._network(request, db, network_id, Action.manage_accounts)
         target = await service.get_account_in(db, network, account_id)
-        link = await auth.create_reset_link(db, target, base_url(request))
+        link = await auth.create_reset_link(db, target, base_url(request, settings))
         return await self._accounts_page(request, db, network, link=link, link_kind="reset", status_code=201)

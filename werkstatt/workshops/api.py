@@ -14,6 +14,7 @@ from werkstatt.errors import Forbidden, Invalid, Unauthenticated
 from werkstatt.i18n import _
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.security import origin_allowed
+from werkstatt.settings import Settings
 from werkstatt.workshops import methods_source
 from werkstatt.workshops.schemas import WorkshopCreate
 from werkstatt.workshops.service import create_workshop, delete_test_workshop, require_credentials, resolve_actor
@@ -21,7 +22,6 @@ from werkstatt.workshops.views import join_url, workshop_view
 
 if TYPE_CHECKING:
     from werkstatt.sessions import CurrentAccount, SessionState
-    from werkstatt.settings import Settings
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:
@@ -31,14 +31,13 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-def require_not_cross_site(request: Request[Any, Any, Any]) -> None:
+def require_not_cross_site(request: Request[Any, Any, Any], settings: Settings) -> None:
     """A browser cannot add an Authorization header to a cross-site request without CORS (we allow none),
     so a bearer call is safe; a call carried only by the session cookie must prove it is same-origin."""
     if bearer_token(request):
         return
     if request.headers.get("sec-fetch-site") == "same-origin":
         return
-    settings: Settings = request.app.state.settings
     if request.headers.get("origin") and origin_allowed(request.scope, settings, has_bearer=False):
         return
     raise Forbidden(_("Anfragen mit Sitzungs-Cookie müssen von dieser Seite kommen (Origin) oder ein Token tragen."))
@@ -50,13 +49,17 @@ class WorkshopsApiController(Controller):
 
     @post("/", name="api_workshop_create", status_code=201, operation_class=IdempotentOperation)
     async def create(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], data: JSONBody[WorkshopCreate]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        data: JSONBody[WorkshopCreate],
     ) -> dict[str, Any]:
         """Plan a workshop for a town of your network, with its agenda (coach)."""
         account: CurrentAccount | None = request.scope.get("state", {}).get("account")
         if account is None:
             raise Unauthenticated(_("Bitte melden Sie sich an oder senden Sie ein Token."))
-        require_not_cross_site(request)
+        require_not_cross_site(request, settings)
 
         async def run() -> Effect:
             unknown = {
@@ -87,7 +90,11 @@ class WorkshopsApiController(Controller):
 
     @delete("/{workshop_id:uuid}", name="api_workshop_delete", status_code=204, operation_class=IdempotentOperation)
     async def remove(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        workshop_id: FromPath[UUID],
     ) -> None:
         """Delete a test workshop (`"test": true`, as `werkstatt loadtest` makes them) with everything in it
         (coach); 409 for any other workshop, 404 for anyone but its coaches."""
@@ -96,7 +103,7 @@ class WorkshopsApiController(Controller):
         token = bearer_token(request)
         require_credentials(workshop_id, account=account, session=session, bearer=token)
         actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=token)
-        require_not_cross_site(request)
+        require_not_cross_site(request, settings)
 
         async def run() -> Effect:
             await delete_test_workshop(db, actor)
