@@ -48,9 +48,9 @@ def _optional(model: type[BaseModel], key: str) -> bool:
 
 
 def cut(limit: int) -> BeforeValidator:
-    """A text field's limit where the form has always shortened what it got (the command then explains its own,
-    smaller limit in its own words)."""
-    return BeforeValidator(lambda value: value[:limit] if isinstance(value, str) else value)
+    """A field's limit where the form has always shortened what it got (the command then explains its own,
+    smaller limit in its own words): the first `limit` characters of a text, or entries of a list."""
+    return BeforeValidator(lambda value: value[:limit] if isinstance(value, str | list) else value)
 
 
 def _choice(value: Any) -> Any:

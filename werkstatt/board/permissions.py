@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from werkstatt.board.service import current_step
-from werkstatt.errors import NotFound
-from werkstatt.i18n import _
+from werkstatt.errors import Forbidden, NotFound
+from werkstatt.i18n import Message, _
 from werkstatt.workshops.step_settings import cluster_settings
 
 if TYPE_CHECKING:
@@ -34,4 +34,11 @@ def require_moderation_page(actor: Actor) -> Actor:
     """A page only the moderation opens (the projector): for anyone else it does not exist."""
     if not may_moderate(actor):
         raise NotFound(_("Diese Seite gibt es nicht."))
+    return actor
+
+
+def require_moderator(actor: Actor, refusal: Message) -> Actor:
+    """Something only the moderation does: anyone else is refused (403) with `refusal`, the command's own words."""
+    if not may_moderate(actor):
+        raise Forbidden(refusal)
     return actor

@@ -16,9 +16,11 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import actor_for, reader_for, viewer_for
+from werkstatt.board.permissions import may_moderate, require_moderator
 from werkstatt.catalogue import service as catalogue
 from werkstatt.catalogue.access import viewer_of
-from werkstatt.errors import DomainError, Forbidden, NotFound
+from werkstatt.errors import DomainError, NotFound
+from werkstatt.forms import parse_form
 from werkstatt.i18n import _
 from werkstatt.network import service as network
 from werkstatt.network.forms import signed_in
@@ -26,6 +28,7 @@ from werkstatt.network.models import Town
 from werkstatt.network.permissions import Action, allowed
 from werkstatt.results import service as results
 from werkstatt.results.access import may_export
+from werkstatt.results.forms import STEP_ROWS, DoneForm, NextStepForm, ProjectCreateForm, ProjectEditForm, StatusForm
 from werkstatt.results.models import TRANSITIONS, ProjectIdea, ProjectStatus
 from werkstatt.uow import UnitOfWork
 from werkstatt.voting import service as voting
@@ -35,7 +38,6 @@ from werkstatt.voting.ranking import workshop_results
 from werkstatt.web import N_, gettext, htmx, render_html
 from werkstatt.workshops.service import Actor
 
-STEP_ROWS = 3
 # The status names, for the catalogue of translations (service.STATUS_LABELS holds the same German texts).
 STATUS_TEXTS = (N_("Idee"), N_("ausgewählt"), N_("in Umsetzung"), N_("umgesetzt"), N_("verworfen"))
 # A new project idea starts as "Idee"; the form may move it one step on at once (forward only).
@@ -113,13 +115,14 @@ class ResultPage(Controller):
             "participation": await results.participation(db, workshop),
             "methods": [],
             "may_export": may_export(actor),
-            "reader": not actor.is_coach and actor.participant is None,  # a network member, not in the room
+            "may_moderate": may_moderate(actor),
+            "reader": not may_moderate(actor) and actor.participant is None,  # a network member, not in the room
             "town": await db.get(Town, workshop.town_id),  # its name leads the reader's breadcrumbs
             "form": None,
             "errors": {key: gettext(request, message) for key, message in (errors or {}).items()},
             "edit_errors": {key: gettext(request, message) for key, message in (edit_errors or {}).items()},
         }
-        if actor.is_coach:
+        if may_moderate(actor):
             slugs = list(dict.fromkeys(s.method_slug for s in workshop.steps if s.method_slug))
             names = await catalogue.names_of(db, slugs, viewer_of(actor.account))
             context["methods"] = [(slug, names.get(slug, slug)) for slug in slugs]
@@ -152,26 +155,16 @@ class ResultPage(Controller):
     ) -> Response[Any]:
         """The coach corrects a project idea: title, description, owner, focus topics."""
         actor = await actor_for(request, db, workshop_id)
-        raw = await request.form()
         key = f"edit-{project_id}"
         try:
-            data = results.ProjectIdeaEdit.model_validate(
-                {
-                    "title": str(raw.get("title", ""))[:2000],
-                    "description": str(raw.get("description", ""))[:8000],
-                    "owner_id": str(raw.get("owner_id", "")) or None,
-                    "focus_topic_ids": [str(v)[:40] for v in raw.getall("focus_topic_ids")][:20]
-                    if "focus_topic_ids" in raw
-                    else [],
-                }
-            )
+            form = parse_form(await request.form(), ProjectEditForm)
+            data = results.ProjectIdeaEdit.model_validate(form.edit_data())
         except ValidationError as error:
             field = str(error.errors()[0]["loc"][0])
             message = FIELD_MESSAGES.get(field, FIELD_MESSAGES["title"])
             return await self._page(request, db, actor, edit_errors={key: message}, status=422)
         try:
-            if not actor.is_coach:
-                raise Forbidden(_("Nur die Moderation ändert hier Projektideen."))
+            require_moderator(actor, _("Nur die Moderation ändert hier Projektideen."))
             project = await db.get(ProjectIdea, project_id)
             if project is None or project.workshop_id != actor.workshop.id:
                 raise NotFound(_("Diese Projektidee gibt es nicht."))
@@ -191,26 +184,16 @@ class ResultPage(Controller):
         self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
     ) -> Response[Any]:
         actor = await actor_for(request, db, workshop_id)
-        if not actor.is_coach:
+        if not may_moderate(actor):
             return await self._page(
                 request, db, actor, status=403, errors={"form": N_("Nur die Moderation macht Projektideen.")}
             )
         raw = await request.form()
-        form: dict[str, Any] = {
-            "idea_id": str(raw.get("idea_id", "")).strip(),
-            "title": str(raw.get("title", "")).strip(),
-            "description": str(raw.get("description", "")).strip(),
-            "focus_topic_ids": [str(v) for v in raw.getall("focus_topic_ids")] if "focus_topic_ids" in raw else [],
-            "owner_id": str(raw.get("owner_id", "")).strip(),
-            "status": str(raw.get("status", ProjectStatus.idee.value)),
-            "steps": [
-                {
-                    "text": str(raw.get(f"step_text_{n}", "")).strip(),
-                    "due_on": str(raw.get(f"step_due_{n}", "")).strip(),
-                }
-                for n in range(STEP_ROWS)
-            ],
-        }
+        try:
+            form = parse_form(raw, ProjectCreateForm).values()
+        except ValidationError as error:
+            form = ProjectCreateForm().values()  # more topics than any network has: start again
+            return await self._page(request, db, actor, form, _create_errors(error), 422)
         errors: dict[str, str] = {}
         steps: list[dict[str, Any]] = []
         for n, step in enumerate(form["steps"]):
@@ -240,10 +223,7 @@ class ResultPage(Controller):
                 }
             )
         except ValidationError as error:
-            for item in error.errors():
-                field = str(item["loc"][0]) if item["loc"] else "title"
-                key = {"idea_ids": "idea_id", "cluster_ids": "idea_id"}.get(field, field)
-                errors.setdefault(key, FIELD_MESSAGES.get(field, FIELD_MESSAGES["title"]))
+            errors = {**_create_errors(error), **errors}
         if errors or data is None:
             return await self._page(request, db, actor, form, errors, 422)
         try:
@@ -261,6 +241,16 @@ class ResultPage(Controller):
             fresh = await actor_for(request, db, workshop_id)
             return await self._page(request, db, fresh, form, errors, 422)
         return Redirect(f"/w/{workshop_id}/ergebnis?ok=projektidee#projektideen", status_code=303)
+
+
+def _create_errors(error: ValidationError) -> dict[str, str]:
+    """The create form's refusals in the page's own words, keyed by the form's fields."""
+    errors: dict[str, str] = {}
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "title"
+        key = {"idea_ids": "idea_id", "cluster_ids": "idea_id"}.get(field, field)
+        errors.setdefault(key, FIELD_MESSAGES.get(field, FIELD_MESSAGES["title"]))
+    return errors
 
 
 class TownProjects(Controller):
@@ -287,10 +277,9 @@ class TownProjects(Controller):
         project_id: FromPath[UUID],
     ) -> Response[Any]:
         """The coach or the owning Kernteam member moves a project idea on, from the town page."""
-        form = await request.form()
         try:
-            status = ProjectStatus(str(form.get("status", "")))
-        except ValueError:
+            status = parse_form(await request.form(), StatusForm).status
+        except ValidationError:
             return await self._list(request, db, town_id, error=N_("Bitte einen gültigen Status wählen."), status=422)
         return await self._change(
             request, db, town_id, results.change_status(db, signed_in(request), project_id, status)
@@ -305,11 +294,9 @@ class TownProjects(Controller):
         project_id: FromPath[UUID],
     ) -> Response[Any]:
         """The project goes on: its owner (or the coach) plans the next step, with a due date if known."""
-        form = await request.form()
         try:
-            data = results.NextStepIn.model_validate(
-                {"text": str(form.get("text", ""))[:2000], "due_on": str(form.get("due_on", ""))[:10] or None}
-            )
+            form = parse_form(await request.form(), NextStepForm)
+            data = results.NextStepIn.model_validate(form.model_dump())
         except ValidationError as error:
             field = str(error.errors()[0]["loc"][0])
             message = FIELD_MESSAGES["due"] if field == "due_on" else FIELD_MESSAGES["next_steps"]
@@ -328,7 +315,7 @@ class TownProjects(Controller):
         step_id: FromPath[UUID],
     ) -> Response[Any]:
         """Tick a next step off, or open it again."""
-        done = str((await request.form()).get("done", "")) == "1"
+        done = parse_form(await request.form(), DoneForm).done == "1"
         action = results.set_step_done(db, signed_in(request), project_id, step_id, done)
         return await self._change(request, db, town_id, action)
 
