@@ -29,9 +29,10 @@ from pydantic import (
 
 from werkstatt.board import moderation, service
 from werkstatt.board.models import CLUSTER_NAME_MAX
-from werkstatt.errors import CHECK_FIELDS, Forbidden, Invalid, german_message
+from werkstatt.errors import CHECK_FIELDS, Invalid, german_message
 from werkstatt.i18n import Message, _
 from werkstatt.openapi import DocumentedAs
+from werkstatt.workshops.permissions import require_moderator
 from werkstatt.workshops.planning import MAX_STEPS
 
 if TYPE_CHECKING:
@@ -399,6 +400,6 @@ def from_form(form: Mapping[str, Any]) -> dict[str, Any]:
 async def run_command(db: AsyncSession, actor: Actor, raw: object) -> WorkshopEvent:
     """Every command, from the API, the HTML controls and the websocket alike: authorised, validated, run."""
     kind = raw.get("type") if isinstance(raw, Mapping) else None
-    if not actor.is_coach and kind not in PARTICIPANT_COMMANDS:
-        raise Forbidden(_("Nur die Moderation darf die Werkstatt steuern."))
+    if kind not in PARTICIPANT_COMMANDS:
+        require_moderator(actor, _("Nur die Moderation darf die Werkstatt steuern."))
     return await parse_command(raw).run(db, actor)

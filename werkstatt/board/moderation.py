@@ -41,6 +41,7 @@ from werkstatt.live.events import record
 from werkstatt.voting.models import Vote
 from werkstatt.voting.service import VOTING_MECHANICS, reveal_tallies
 from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
+from werkstatt.workshops.permissions import require_moderator
 from werkstatt.workshops.step_settings import auto_advance, cluster_settings
 
 if TYPE_CHECKING:
@@ -51,8 +52,7 @@ if TYPE_CHECKING:
 
 
 def _coach(actor: Actor) -> None:
-    if not actor.is_coach:
-        raise Forbidden(_("Nur die Moderation darf das."))
+    require_moderator(actor, _("Nur die Moderation darf das."))
 
 
 def _not_closed(actor: Actor) -> None:

@@ -25,7 +25,7 @@ from werkstatt.board.commands import from_form, run_command
 from werkstatt.board.common import actor_for, viewer_for
 from werkstatt.board.forms import IdeaForm, JoinCodeForm, JoinNameForm, ReactionForm, TextForm
 from werkstatt.board.joinlimit import check_join_limit, count_join_failure, mark_device
-from werkstatt.board.permissions import may_cluster, may_moderate, require_moderation_page
+from werkstatt.board.permissions import may_cluster
 from werkstatt.board.queries import board_state, column_ideas
 from werkstatt.errors import DomainError, Invalid
 from werkstatt.forms import form_errors, form_page, form_values, parse_form, read_form
@@ -39,6 +39,7 @@ from werkstatt.settings import Settings
 from werkstatt.uow import UnitOfWork
 from werkstatt.web import N_, gettext, htmx, large_page, page
 from werkstatt.workshops.models import FORMAT_LABELS, Workshop
+from werkstatt.workshops.permissions import may_moderate, require_moderation_page
 from werkstatt.workshops.schemas import JoinIn
 from werkstatt.workshops.service import Actor, code_expired, join_workshop, normalise_code, workshop_by_code
 from werkstatt.workshops.views import join_url

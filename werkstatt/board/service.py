@@ -31,6 +31,7 @@ from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic
 from werkstatt.workshops.methods_source import record_usage
 from werkstatt.workshops.models import AgendaStep, Participant, Workshop, WorkshopState
+from werkstatt.workshops.permissions import require_moderator
 from werkstatt.workshops.step_settings import blind_now, collect_settings
 
 if TYPE_CHECKING:
@@ -297,8 +298,7 @@ def step_view(step: AgendaStep | None) -> dict[str, Any] | None:
 
 async def start_step(db: AsyncSession, actor: Actor, position: int) -> WorkshopEvent:
     """Move every board to step `position` (0-based); starting the first step opens the workshop."""
-    if not actor.is_coach:
-        raise Forbidden(_("Nur die Moderation wechselt den Schritt."))
+    require_moderator(actor, _("Nur die Moderation wechselt den Schritt."))
     workshop = actor.workshop
     if workshop.state == WorkshopState.closed:
         raise Forbidden(_("Die Werkstatt ist beendet."))
@@ -315,8 +315,7 @@ async def start_step(db: AsyncSession, actor: Actor, position: int) -> WorkshopE
 
 
 async def close_workshop(db: AsyncSession, actor: Actor) -> WorkshopEvent:
-    if not actor.is_coach:
-        raise Forbidden(_("Nur die Moderation beendet die Werkstatt."))
+    require_moderator(actor, _("Nur die Moderation beendet die Werkstatt."))
     workshop = actor.workshop
     if workshop.state == WorkshopState.closed:
         raise Invalid(_("Die Werkstatt ist bereits beendet."), {"type": _("Bereits beendet.")})

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import actor_for, reader_for, viewer_for
-from werkstatt.board.permissions import may_moderate, require_moderator
 from werkstatt.catalogue import service as catalogue
 from werkstatt.catalogue.access import viewer_of
 from werkstatt.errors import DomainError, NotFound
@@ -36,6 +35,7 @@ from werkstatt.voting.board import QUADRANTS
 from werkstatt.voting.matrix import matrix_svg
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.web import N_, gettext, htmx, render_html
+from werkstatt.workshops.permissions import may_moderate, require_moderator
 from werkstatt.workshops.service import Actor
 
 # The status names, for the catalogue of translations (service.STATUS_LABELS holds the same German texts).

@@ -24,6 +24,7 @@ from werkstatt.results.events import ProjectIdeaCreated
 from werkstatt.results.models import TRANSITIONS, NextStep, ProjectCard, ProjectIdea, ProjectStatus
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.workshops.models import Participant, ParticipantRole, Workshop
+from werkstatt.workshops.permissions import require_moderator
 from werkstatt.workshops.service import may_run
 
 if TYPE_CHECKING:
@@ -139,8 +140,7 @@ async def _check_topics(db: AsyncSession, network_id: UUID, topic_ids: list[UUID
 async def create_project_idea(
     db: AsyncSession, actor: Actor, data: ProjectIdeaIn, viewer: Viewer
 ) -> tuple[ProjectIdea, WorkshopEvent]:
-    if not actor.is_coach:
-        raise Forbidden(_("Nur die Moderation macht aus Karten Projektideen."))
+    require_moderator(actor, _("Nur die Moderation macht aus Karten Projektideen."))
     workshop = actor.workshop
     owner = await _town_member(db, workshop.town_id, data.owner_id)
     await _check_topics(db, workshop.network_id, data.focus_topic_ids)
