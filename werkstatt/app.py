@@ -15,6 +15,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXRequest
 from litestar.static_files import create_static_files_router
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from werkstatt import db as database
 from werkstatt import metrics
@@ -121,6 +122,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         hub: Hub = app.state.hub  # made anew for each run of the app (`start_afresh`)
         return hub
 
+    def provide_sessionmaker() -> async_sessionmaker[AsyncSession]:
+        return sessionmaker  # for what opens its own sessions, as a websocket does per message
+
     def provide_limiter() -> Limiter:
         limiter: Limiter = app.state.limiter  # made anew for each run of the app (`start_afresh`)
         return limiter
@@ -160,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "redis": Provide(provide_redis, sync_to_thread=False),
             "hub": Provide(provide_hub, sync_to_thread=False),
             "limiter": Provide(provide_limiter, sync_to_thread=False),
+            "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
         },
         plugins=[channels, DocumentedAsPlugin()],
         middleware=[

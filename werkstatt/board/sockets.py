@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from litestar import WebSocket, websocket
+from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath, FromQuery
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from werkstatt.board import service as board
 from werkstatt.board.commands import run_command
@@ -28,14 +31,10 @@ from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.security import origin_allowed
 from werkstatt.sessions import API_TOKEN_PREFIX, hash_token, load_api_account, session_alive
+from werkstatt.settings import Settings
 from werkstatt.uow import unit_of_work
 from werkstatt.workshops.schemas import IdeaIn
 from werkstatt.workshops.service import Actor, resolve_actor
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-    from werkstatt.settings import Settings
 
 REPLAY_LIMIT = 500
 MAX_MESSAGE = 4096
@@ -52,15 +51,24 @@ def bearer_token(socket: WebSocket[Any, Any, Any]) -> str | None:
     return None
 
 
-async def _admit(socket: WebSocket[Any, Any, Any], workshop_id: UUID) -> tuple[Actor, dict[str, str]] | None:
+@dataclass(frozen=True)
+class Room:
+    """What a socket's handling needs from the app, injected into the endpoint (never looked up in app.state)."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    hub: Hub
+
+
+async def _admit(
+    socket: WebSocket[Any, Any, Any], room: Room, workshop_id: UUID
+) -> tuple[Actor, dict[str, str]] | None:
     """The actor, and for the coach the names of the network's target groups (the presence chips)."""
-    settings: Settings = socket.app.state.settings
     bearer = bearer_token(socket)
-    if not origin_allowed(socket.scope, settings, has_bearer=bearer is not None):
+    if not origin_allowed(socket.scope, room.settings, has_bearer=bearer is not None):
         return None
     state = socket.scope.get("state", {})
-    factory: async_sessionmaker[AsyncSession] = socket.app.state.sessionmaker
-    async with unit_of_work(factory) as uow:
+    async with unit_of_work(room.sessions) as uow:
         db = uow.session
         try:
             actor = await resolve_actor(
@@ -72,17 +80,19 @@ async def _admit(socket: WebSocket[Any, Any, Any], workshop_id: UUID) -> tuple[A
         return actor, names  # committed with the coach's participant row, if it was just made
 
 
-async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, after: int, role: str | None) -> None:
-    opened = await _open(socket, workshop_id, fmt, after, role)
+async def _serve(
+    socket: WebSocket[Any, Any, Any], room: Room, workshop_id: UUID, fmt: str, after: int, role: str | None
+) -> None:
+    opened = await _open(socket, room, workshop_id, fmt, after, role)
     if opened is None:
         await socket.close(code=POLICY_VIOLATION, reason="not allowed")
         return
     connection, group_names = opened
-    hub: Hub = socket.app.state.hub
+    hub = room.hub
     await hub.join(connection, group_names)
     try:
-        await _replay(socket, hub, connection, workshop_id, after)
-        await _read(socket, connection, workshop_id)
+        await _replay(room, connection, workshop_id, after)
+        await _read(socket, room, connection, workshop_id)
     finally:
         await hub.leave(connection)
         connection.close(connection.closing or 1000)
@@ -90,10 +100,10 @@ async def _serve(socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, 
 
 
 async def _open(
-    socket: WebSocket[Any, Any, Any], workshop_id: UUID, fmt: str, after: int, role: str | None
+    socket: WebSocket[Any, Any, Any], room: Room, workshop_id: UUID, fmt: str, after: int, role: str | None
 ) -> tuple[Connection, dict[str, str]] | None:
     """Admit and accept. The actor (ORM rows) is not kept for the socket's life: only what the socket needs."""
-    admitted = await _admit(socket, workshop_id)
+    admitted = await _admit(socket, room, workshop_id)
     if admitted is None:
         return None
     actor, group_names = admitted
@@ -121,12 +131,10 @@ async def _open(
     return connection, group_names
 
 
-async def _replay(
-    socket: WebSocket[Any, Any, Any], hub: Hub, connection: Connection, workshop_id: UUID, after: int
-) -> None:
+async def _replay(room: Room, connection: Connection, workshop_id: UUID, after: int) -> None:
     """Exactly the events after `after`, or a fresh board when the gap is too large."""
-    factory: async_sessionmaker[AsyncSession] = socket.app.state.sessionmaker
-    async with factory() as db:
+    hub = room.hub
+    async with room.sessions() as db:
         from werkstatt.workshops.service import get_workshop
 
         workshop = await get_workshop(db, workshop_id)
@@ -146,7 +154,7 @@ async def _replay(
     hub.release(connection, last)
 
 
-async def _read(socket: WebSocket[Any, Any, Any], connection: Connection, workshop_id: UUID) -> None:
+async def _read(socket: WebSocket[Any, Any, Any], room: Room, connection: Connection, workshop_id: UUID) -> None:
     allowance, stamp = RATE_BURST, time.monotonic()
     while connection.closing is None:
         try:
@@ -163,7 +171,7 @@ async def _read(socket: WebSocket[Any, Any, Any], connection: Connection, worksh
         if len(text) > MAX_MESSAGE:
             connection.close(TOO_BIG)
             return
-        reply = await _handle(socket, connection, workshop_id, text)
+        reply = await _handle(socket, room, connection, workshop_id, text)
         if reply is not None:
             connection.offer(_frame(reply, connection.viewer.locale), None)
 
@@ -174,7 +182,7 @@ def _frame(reply: dict[str, Any], locale: str) -> str:
 
 
 async def _handle(
-    socket: WebSocket[Any, Any, Any], connection: Connection, workshop_id: UUID, text: str
+    socket: WebSocket[Any, Any, Any], room: Room, connection: Connection, workshop_id: UUID, text: str
 ) -> dict[str, Any] | None:
     """One inbound message: validated, then authorised afresh (a removed participant can do nothing)."""
     try:
@@ -189,9 +197,8 @@ async def _handle(
     if connection.viewer.role == PROJECTOR:
         return {"type": "error", "detail": _("Die Beamer-Ansicht ist nur zum Lesen.")}
     state = socket.scope.get("state", {})
-    factory: async_sessionmaker[AsyncSession] = socket.app.state.sessionmaker
     try:
-        async with unit_of_work(factory) as uow:
+        async with unit_of_work(room.sessions) as uow:
             db = uow.session
             if connection.session_hash and not await session_alive(db, connection.session_hash):
                 connection.close(4401)
@@ -250,15 +257,23 @@ def _after(value: int | None) -> int:
 @websocket("/w/{workshop_id:uuid}/live", name="board_live")
 async def board_live(
     socket: WebSocket[Any, Any, Any],
+    settings: NamedDependency[Settings],
+    sessionmaker: NamedDependency[async_sessionmaker[AsyncSession]],
+    hub: NamedDependency[Hub],
     workshop_id: FromPath[UUID],
     after: FromQuery[int | None] = None,
     view: FromQuery[str | None] = None,
 ) -> None:
-    await _serve(socket, workshop_id, "html", _after(after), view)
+    await _serve(socket, Room(settings, sessionmaker, hub), workshop_id, "html", _after(after), view)
 
 
 @websocket("/api/workshops/{workshop_id:uuid}/live", name="api_live")
 async def api_live(
-    socket: WebSocket[Any, Any, Any], workshop_id: FromPath[UUID], after: FromQuery[int | None] = None
+    socket: WebSocket[Any, Any, Any],
+    settings: NamedDependency[Settings],
+    sessionmaker: NamedDependency[async_sessionmaker[AsyncSession]],
+    hub: NamedDependency[Hub],
+    workshop_id: FromPath[UUID],
+    after: FromQuery[int | None] = None,
 ) -> None:
-    await _serve(socket, workshop_id, "json", _after(after), None)
+    await _serve(socket, Room(settings, sessionmaker, hub), workshop_id, "json", _after(after), None)
