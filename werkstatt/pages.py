@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt import sessions
+from werkstatt.forms import FormModel, cut, parse_form
 from werkstatt.i18n import LOCALES, _
 from werkstatt.live.broker import broker_state
 from werkstatt.settings import Settings
@@ -39,6 +40,13 @@ def legal_markdown(settings: Settings, slug: str) -> str:
     return ""
 
 
+class LocaleForm(FormModel):
+    """The language switch in the page footer: the language and the page to go back to."""
+
+    locale: Annotated[str, cut(10)] = ""
+    next: Annotated[str, cut(2000)] = "/"
+
+
 class PagesController(Controller):
     include_in_schema = False
 
@@ -62,11 +70,9 @@ class PagesController(Controller):
     async def set_locale(
         self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
     ) -> Redirect:
-        form = await request.form()
-        locale = str(form.get("locale", ""))
-        back = str(form.get("next", "/"))
-        if not back.startswith("/") or back.startswith("//"):
-            back = "/"
+        form = parse_form(await request.form(), LocaleForm)
+        back = form.next if form.next.startswith("/") and not form.next.startswith("//") else "/"
+        locale = form.locale
         if locale not in LOCALES:
             return Redirect(back, status_code=303)
         state: sessions.SessionState | None = request.scope["state"].get("web_session")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 from markupsafe import Markup
-from pydantic import ValidationError
+from pydantic import StringConstraints, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.catalogue import editing, ratings, service
@@ -21,6 +21,7 @@ from werkstatt.catalogue.loader import field_of, message_of
 from werkstatt.catalogue.models import Method, Visibility
 from werkstatt.catalogue.schema import LABELS, MaterialPer, MethodCard
 from werkstatt.errors import Invalid
+from werkstatt.forms import FormModel, cut, parse_form
 from werkstatt.i18n import Message, _
 from werkstatt.network.topics import TARGET_GROUPS
 from werkstatt.web import htmx, page
@@ -117,6 +118,13 @@ async def _detail_context(
         "rating_errors": {},
         "jsonld": howto_jsonld(card, str(request.url.with_replacements(query=""))),
     }
+
+
+class ForkForm(FormModel):
+    """A variant of a method card: its address and name (editing.fork_method checks both in its own words)."""
+
+    slug: Annotated[str, cut(200), StringConstraints(strip_whitespace=True)] = ""
+    name: Annotated[str, cut(1000), StringConstraints(strip_whitespace=True)] = ""
 
 
 class CatalogueController(Controller):
@@ -288,8 +296,7 @@ class CatalogueController(Controller):
         viewer = viewer_from_scope(request.scope)
         method = await service.method_or_404(db, slug, viewer)
         require_creator(viewer)
-        form = await request.form()
-        values = {"slug": str(form.get("slug", "")).strip(), "name": str(form.get("name", "")).strip()}
+        values = parse_form(await request.form(), ForkForm).model_dump()
         try:
             fork = await editing.fork_method(db, viewer, method, values["slug"], values["name"])
         except Invalid as error:
