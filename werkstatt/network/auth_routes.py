@@ -64,17 +64,14 @@ class AuthController(Controller):
             account = await auth.authenticate(
                 db, settings, form.email, form.password, auth.client_address(request.scope)
             )
-        except Invalid as error:
-            return render(request, "network/auth/login.html", {**context, "errors": error.errors}, status_code=422)
-        except auth.WrongCredentials as error:
-            return render(
-                request, "network/auth/login.html", {**context, "errors": {"_": error.detail}}, status_code=422
-            )
+        except (Invalid, auth.WrongCredentials) as error:
+            return render(request, "network/auth/login.html", context, error=error)
         except TooMany as error:
             return render(
                 request,
                 "network/auth/login.html",
-                {**context, "errors": {"_": error.detail}},
+                context,
+                error=error,
                 status_code=429,
                 headers={"Retry-After": str(error.retry_after)},
             )
@@ -118,7 +115,7 @@ class AuthController(Controller):
             await auth.accept_invitation(db, token, form.display_name, form.password)
         except Invalid as error:
             context = {"invitation": invitation, "values": {"display_name": data.get("display_name", "")}}
-            return render(request, "network/auth/invitation.html", {**context, "errors": error.errors}, status_code=422)
+            return render(request, "network/auth/invitation.html", context, error=error)
         except NotFound:
             return render(request, "network/auth/link_invalid.html", status_code=404)
         return Redirect("/anmelden?ok=passwort-gesetzt", status_code=303)
@@ -161,7 +158,7 @@ class AuthController(Controller):
             form = validate(PasswordPair, await form_data(request))
             await auth.use_reset(db, token, form.password)
         except Invalid as error:
-            return render(request, "network/auth/reset_set.html", {"errors": error.errors}, status_code=422)
+            return render(request, "network/auth/reset_set.html", error=error)
         except NotFound:
             return render(request, "network/auth/link_invalid.html", status_code=404)
         announce_sessions_ended(channels, db)
