@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from litestar.testing import AsyncTestClient
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.catalogue.test_network_cards import coach_of, form_of, shipped
+from tests.conftest import csrf_headers
+from tests.html import parse, text_of
 from werkstatt.catalogue.check import addresses_moderation, check
 from werkstatt.catalogue.schema import AgendaTemplateStep, Step
+from werkstatt.settings import Settings
 
 
 def _step(**extra: Any) -> dict[str, Any]:
@@ -78,3 +84,39 @@ def test_the_shipped_cards_keep_the_moderation_s_part_in_their_notes() -> None:
     assert "Frage" in (opening.facilitator_notes or "")
     assert not opening.instructions.startswith("Die Moderation")
     assert sum(1 for card in cards.values() for step in card.steps if step.facilitator_notes) >= 100
+
+
+async def test_the_method_page_shows_both_texts_labelled(client: AsyncTestClient[Any], synced: AsyncSession) -> None:
+    page = await client.get("/methoden/kartenabfrage")
+    first = parse(page.text).select("#timeline > li")[0]
+    participants = first.select_one(".step-for-participants")
+    moderation = first.select_one(".step-for-moderation")
+    assert participants is not None and moderation is not None
+    assert participants.get_text(" ", strip=True).startswith("Für die Teilnehmenden: Ein Gedanke pro Karte")
+    assert (
+        moderation.get_text(" ", strip=True)
+        == "Hinweise für die Moderation: Die Frage vorlesen und die Regeln erklären."
+    )
+    assert first.find_next_sibling("li").select_one(".step-for-moderation") is None  # step 2 has no notes
+
+
+async def test_the_card_form_takes_notes_and_refuses_overlong_ones(
+    client: AsyncTestClient[Any], synced: AsyncSession, settings: Settings
+) -> None:
+    await coach_of(client, synced, settings)
+    headers = await csrf_headers(client)
+    card = shipped()
+    card["steps"][1]["facilitator_notes"] = "x" * 4001
+    data = form_of(card, slug="kartenabfrage-notizen", name="Kartenabfrage mit Notizen")
+    refused = await client.post("/methoden/neu", data=data, headers=headers, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "Schritt 2 › facilitator_notes" in text_of(refused.text, "#f-steps_yaml-error")
+    assert (await client.get("/methoden/kartenabfrage-notizen")).status_code == 404
+
+    card["steps"][1]["facilitator_notes"] = "Nach fünf Minuten an die Zeit erinnern."
+    data = form_of(card, slug="kartenabfrage-notizen", name="Kartenabfrage mit Notizen")
+    created = await client.post("/methoden/neu", data=data, headers=headers, follow_redirects=False)
+    assert created.status_code == 303, created.text
+    page = await client.get("/methoden/kartenabfrage-notizen")
+    notes = [node.get_text(" ", strip=True) for node in parse(page.text).select(".step-for-moderation")]
+    assert "Hinweise für die Moderation: Nach fünf Minuten an die Zeit erinnern." in notes
