@@ -21,7 +21,7 @@ from werkstatt.catalogue.loader import field_of, message_of
 from werkstatt.catalogue.models import Method, Visibility
 from werkstatt.catalogue.schema import LABELS, MaterialPer, MethodCard
 from werkstatt.errors import Invalid
-from werkstatt.forms import FormModel, cut, parse_form
+from werkstatt.forms import FormModel, cut, form_values, parse_form
 from werkstatt.i18n import Message, _
 from werkstatt.network.topics import TARGET_GROUPS
 from werkstatt.web import htmx, page
@@ -323,9 +323,9 @@ class CatalogueController(Controller):
         viewer = viewer_from_scope(request.scope)
         method = await service.method_or_404(db, slug, viewer)
         form = await request.form()
-        values = {key: str(form.get(key, "")) for key in ("stars", "group_size", "target_group", "note", "workshop_id")}
+        values = dict.fromkeys(ratings.RatingInput.model_fields, "") | form_values(form, ratings.RatingInput)
         try:
-            rating = ratings.RatingInput.model_validate({k: v for k, v in values.items() if k != "stars" or v})
+            rating = parse_form(form, ratings.RatingInput)
         except ValidationError as error:
             errors = {field_of(item["loc"]): message_of(item) for item in error.errors()}
             if "stars" in errors:
