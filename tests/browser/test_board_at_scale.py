@@ -94,8 +94,11 @@ def test_board_with_110_cards_on_laptop_and_phone(browser: Any, live_server: Ser
         "([id, n]) => document.getElementById('rc-' + id + '-idee').textContent.trim() === String(n)",
         arg=[card_id, before + 1],
     )
-    # a pushed copy of the card keeps the comment box open (tests/browser/test_question_columns.py)
-    phone.locator(f"#idea-{card_id} .idea-comments summary").click()
+    # a card with comments shows them open; a pushed copy of the card keeps the box open either way
+    # (tests/browser/test_question_columns.py)
+    details = phone.locator(f"#idea-{card_id} .idea-comments")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
     comment = phone.locator(f"#idea-{card_id} .idea-comments input[name=text]")
     comment.fill("Und ein Sonnensegel")
     comment.press("Enter")

@@ -103,7 +103,8 @@ def test_a_pushed_card_keeps_its_open_comment_box_focus_and_draft(
     comment.fill("Und ein Sonnen")
     # ... when the card is pushed to her anew: a reaction of her own, then the coach edits the text.
     card.get_by_role("button", name="Gute Idee").click()
-    phone.wait_for_function("id => document.getElementById('rc-' + id + '-idee').textContent.trim() === '1'", card_id)
+    reacted = "id => document.getElementById('rc-' + id + '-idee').textContent.trim() === '1'"
+    phone.wait_for_function(reacted, arg=card_id)
     comment.focus()
     coach_card = coach.locator(f"#idea-{card_id}")
     coach_card.get_by_role("button", name="Bearbeiten …").click()
