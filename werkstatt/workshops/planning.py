@@ -18,6 +18,7 @@ from uuid import UUID
 from pydantic import Field, ValidationError
 from sqlalchemy import select
 
+from werkstatt.catalogue.agendas import BlockStep, resolve
 from werkstatt.catalogue.schema import CONFIG_MODELS, MaterialPer, Mechanic
 from werkstatt.errors import Invalid, NotFound, field_errors
 from werkstatt.i18n import Message, _
@@ -84,7 +85,7 @@ def board_from(mechanic: str, config: Mapping[str, Any]) -> BoardIn:
 def step_in(values: Mapping[str, Any]) -> StepIn:
     """A StepIn from loose values (form or API), with German field errors (`title`, `minutes`, `config.x`)."""
     board = board_from(str(values.get("mechanic") or "discuss"), values.get("config") or {})
-    keys = ("method_slug", "title", "minutes", "instructions", "question")
+    keys = ("method_slug", "title", "minutes", "instructions", "facilitator_notes", "question")
     data = {key: values[key] for key in keys if values.get(key) is not None}
     try:
         return StepIn.model_validate({**data, "board": board.model_dump(mode="json")})
@@ -146,6 +147,7 @@ def _row(workshop: Workshop, step: StepIn) -> AgendaStep:
         mechanic=step.board.mechanic.value,
         config=dict(step.board.config),
         instructions=step.instructions,
+        facilitator_notes=step.facilitator_notes,
         question=step.question,
     )
 
@@ -158,8 +160,8 @@ def _clip(text: str, limit: int) -> str:
 
 
 def method_steps(card: MethodCard, indexes: Iterable[int] | None = None) -> list[StepIn]:
-    """The card's step definitions as agenda steps: board mode and config, instructions and the first
-    invitation question are copied; all of them, or the chosen ones."""
+    """The card's step definitions as agenda steps: board mode and config, both texts (what the participants
+    read, the moderation's notes) and the first invitation question are copied; all of them, or the chosen ones."""
     chosen = sorted(set(indexes)) if indexes is not None else list(range(len(card.steps)))
     if not chosen or any(index < 0 or index >= len(card.steps) for index in chosen):
         raise Invalid(_("Bitte wählen Sie Schritte der Methode aus."), {"steps": _("Unbekannter Schritt der Methode.")})
@@ -175,6 +177,7 @@ def method_steps(card: MethodCard, indexes: Iterable[int] | None = None) -> list
                 minutes=min(step.minutes, 600),
                 board=BoardIn(mechanic=step.board.mechanic, config=dict(step.board.config)),
                 instructions=_clip(step.instructions, 4000),
+                facilitator_notes=_clip(step.facilitator_notes or "", 4000),
                 question=question,
             )
         )
@@ -199,13 +202,28 @@ def _spread(total: int, weights: Sequence[int]) -> list[int]:
     return minutes
 
 
-async def template_steps(db: AsyncSession, template: AgendaTemplate, network_id: UUID) -> list[StepIn]:
+async def template_steps(
+    db: AsyncSession, template: AgendaTemplate, network_id: UUID, *, offset: int = 0
+) -> list[StepIn]:
     """A template's blocks as agenda steps. A method block brings the card's steps (the board follows the
-    method step by step), their minutes scaled to the block's timebox; a free block is one step."""
-    found: list[StepIn] = []
+    method step by step), their minutes scaled to the block's timebox; a free block is one step. The block's
+    `instructions` are for the participants, its `note` for the moderation (before the first step's own). A
+    block's `question` becomes the question of its steps; its `cards` settings become the card sources of its
+    vote, rank and matrix steps (positions counted from `offset`, where the template's first step lands)."""
+    cards: list[MethodCard | None] = []
+    blocks: list[list[BlockStep]] = []
     for block in template.steps:
         card = await methods_source.method_card(db, block.method, network_id) if block.method else None
+        cards.append(card)
+        if card is None:
+            blocks.append([BlockStep(block.title, block.board.mechanic.value if block.board else "timer")])
+        else:
+            blocks.append([BlockStep(step.title, step.board.mechanic.value) for step in card.steps])
+    sources = resolve(template, blocks).sources
+    found: list[StepIn] = []
+    for number, (block, card) in enumerate(zip(template.steps, cards, strict=True)):
         note = block.note or ""
+        text = block.instructions or ""
         if card is None:
             board = block.board
             found.append(
@@ -213,10 +231,16 @@ async def template_steps(db: AsyncSession, template: AgendaTemplate, network_id:
                     method_slug=None,
                     title=block.title,
                     minutes=min(block.minutes, 600),
-                    board=BoardIn(mechanic=board.mechanic, config=dict(board.config))
-                    if board
-                    else BoardIn(mechanic=Mechanic.timer),
-                    instructions=_clip(note, 4000),
+                    board=_with_source(
+                        BoardIn(mechanic=board.mechanic, config=dict(board.config))
+                        if board
+                        else BoardIn(mechanic=Mechanic.timer),
+                        sources.get((number, 0)),
+                        offset,
+                    ),
+                    instructions=_clip(text, 4000),
+                    facilitator_notes=_clip(note, 4000),
+                    question=block.question or "",
                 )
             )
             continue
@@ -224,19 +248,34 @@ async def template_steps(db: AsyncSession, template: AgendaTemplate, network_id:
         minutes = _spread(min(block.minutes, 600 * len(steps)), [step.minutes for step in steps])
         for index, (step, share) in enumerate(zip(steps, minutes, strict=True)):
             step_title = card.steps[index].title
-            instructions = step.instructions
+            instructions, notes = step.instructions, step.facilitator_notes
+            if index == 0 and text:
+                instructions = _clip(f"{text}\n\n{instructions}", 4000)
             if index == 0 and note:
-                instructions = _clip(f"{note}\n\n{instructions}", 4000)
+                notes = _clip(f"{note}\n\n{notes}" if notes else note, 4000)
             found.append(
                 step.model_copy(
                     update={
                         "title": _clip(f"{block.title} – {step_title}" if len(steps) > 1 else block.title, 200),
                         "minutes": min(share, 600),
                         "instructions": instructions,
+                        "facilitator_notes": notes,
+                        "question": block.question or step.question,
+                        "board": _with_source(step.board, sources.get((number, index)), offset),
                     }
                 )
             )
     return found[:MAX_STEPS]
+
+
+def _with_source(board: BoardIn, source: dict[str, Any] | None, offset: int) -> BoardIn:
+    """The board with the template's card source for this step (shifted to where the template lands)."""
+    if source is None:
+        return board
+    shifted = {**source, "step": source["step"] + offset} if "step" in source else source
+    if shifted.get("step", 0) >= MAX_STEPS:
+        return board  # the referenced step did not fit into the agenda: the default applies
+    return board_from(board.mechanic.value, {**board.config, "cards": shifted})
 
 
 # --- agenda commands -----------------------------------------------------------------------------------------
@@ -277,7 +316,7 @@ async def add_free_step(db: AsyncSession, workshop: Workshop, data: StepIn, *, a
 
 
 async def edit_step(db: AsyncSession, workshop: Workshop, step_id: UUID, data: StepIn) -> AgendaStep:
-    """Title, minutes, board mode and config, instructions and question; the method link stays."""
+    """Title, minutes, board mode and config, both texts and the question; the method link stays."""
     await _locked(db, workshop)
     _require_planning(workshop)
     steps = await _steps(db, workshop)
@@ -287,6 +326,7 @@ async def edit_step(db: AsyncSession, workshop: Workshop, step_id: UUID, data: S
     step.mechanic = data.board.mechanic.value
     step.config = dict(data.board.config)
     step.instructions = data.instructions
+    step.facilitator_notes = data.facilitator_notes
     step.question = data.question
     await _finish(db, workshop, steps)
     return step
@@ -389,7 +429,8 @@ async def apply_template(db: AsyncSession, workshop: Workshop, slug: str, *, rep
             await db.delete(step)
         await db.flush()
         steps = []
-    new = [_row(workshop, step) for step in await template_steps(db, template, workshop.network_id)]
+    planned = await template_steps(db, template, workshop.network_id, offset=len(steps))
+    new = [_row(workshop, step) for step in planned]
     ordered = _insert_at(steps, new, None)
     db.add_all(new)
     await _finish(db, workshop, ordered)
