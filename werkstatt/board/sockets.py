@@ -33,6 +33,7 @@ from werkstatt.security import origin_allowed
 from werkstatt.sessions import API_TOKEN_PREFIX, hash_token, load_api_account, session_alive
 from werkstatt.settings import Settings
 from werkstatt.uow import unit_of_work
+from werkstatt.workshops.permissions import may_moderate
 from werkstatt.workshops.schemas import IdeaIn
 from werkstatt.workshops.service import Actor, resolve_actor
 
@@ -76,7 +77,7 @@ async def _admit(
             )
         except DomainError:
             return None
-        names = await group_names(db, actor.workshop.network_id) if actor.is_coach else {}
+        names = await group_names(db, actor.workshop.network_id) if may_moderate(actor) else {}
         return actor, names  # committed with the coach's participant row, if it was just made
 
 
@@ -108,8 +109,8 @@ async def _open(
         return None
     actor, group_names = admitted
     await socket.accept()
-    viewer_role = COACH if actor.is_coach else PARTICIPANT
-    if role == PROJECTOR and actor.is_coach:
+    viewer_role = COACH if may_moderate(actor) else PARTICIPANT
+    if role == PROJECTOR and may_moderate(actor):
         viewer_role = PROJECTOR
     viewer = Viewer(
         workshop_id=str(workshop_id),

@@ -16,6 +16,7 @@ from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.security import origin_allowed
 from werkstatt.settings import Settings
 from werkstatt.workshops import methods_source
+from werkstatt.workshops.permissions import may_moderate
 from werkstatt.workshops.schemas import WorkshopCreate
 from werkstatt.workshops.service import create_workshop, delete_test_workshop, require_credentials, resolve_actor
 from werkstatt.workshops.views import join_url, workshop_view
@@ -85,7 +86,7 @@ class WorkshopsApiController(Controller):
         token = bearer_token(request)
         require_credentials(workshop_id, account=account, session=session, bearer=token)
         actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=token, writing=False)
-        view = workshop_view(actor.workshop, join_url(request, actor.workshop.join_code), coach=actor.is_coach)
+        view = workshop_view(actor.workshop, join_url(request, actor.workshop.join_code), coach=may_moderate(actor))
         return Response(view, headers={"cache-control": "no-store"})
 
     @delete("/{workshop_id:uuid}", name="api_workshop_delete", status_code=204, operation_class=IdempotentOperation)
