@@ -4,11 +4,16 @@ step starts (both databases)."""
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -272,3 +277,35 @@ async def test_vote_panel_lists_clusters_with_their_cards(clustered: ClusterRoom
         assert parse(taken.text).select_one(f"#vote-mine-{handel} .muted").get_text() == "0"
     finally:
         room.client.cookies = coach_cookies
+
+
+async def test_every_export_shows_the_clusters_result_with_their_cards(clustered: ClusterRoom) -> None:
+    room = clustered
+    aufenthalt, handel, _leer = room.clusters
+    await room.step(VOTE)
+    for guest in range(3):
+        assert (await room.cluster_vote(guest, handel)).status_code == 201
+    assert (await room.cluster_vote(0, aufenthalt)).status_code == 201
+    await room.move(room.ideas[2], aufenthalt)  # after the start: the export shows what was voted on
+
+    async def export(fmt: str) -> bytes:
+        response = await room.client.get(f"{room.base}/export", params={"format": fmt})
+        assert response.status_code == 200, response.text
+        return bytes(response.content)
+
+    heading = "1. Handel (2 Karten, 3 Punkte)"
+    data = json.loads(await export("json"))
+    first = data["clusters"][0]
+    assert (first["name"], first["votes"], first["rank"]) == ("Handel", 3, 1)
+    assert [card["text"] for card in first["cards"]] == TEXTS[2:4]
+    markdown = (await export("md")).decode()
+    assert f"Handel (2 Karten, 3 Punkte)**: {TEXTS[2]}; {TEXTS[3]}" in markdown
+    csv_text = (await export("csv")).decode("utf-8-sig")
+    assert f"Cluster „Handel“: {TEXTS[2]}; {TEXTS[3]}" in csv_text
+    book = load_workbook(io.BytesIO(await export("xlsx")))
+    rows = list(book["Cluster"].iter_rows(min_row=2, values_only=True))
+    assert rows[0][:5] == (1, None, "Handel", f"{TEXTS[2]}\n{TEXTS[3]}", 3)
+    document = Document(io.BytesIO(await export("docx")))
+    assert any(p.text.startswith(heading) and TEXTS[3] in p.text for p in document.paragraphs)
+    pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(await export("pdf"))).pages)
+    assert "Handel (2 Karten, 3 Punkte)" in " ".join(pdf.split())
