@@ -22,6 +22,7 @@ from tests.board.conftest import LiveWorkshop, as_guest, join
 from tests.conftest import csrf_headers
 from tests.factories import make_account, make_network
 from tests.html import parse
+from tests.waiting import until
 from tests.voting.conftest import Room
 from werkstatt.board.models import StepClusterCard
 from werkstatt.network.models import Role
@@ -309,3 +310,26 @@ async def test_every_export_shows_the_clusters_result_with_their_cards(clustered
     assert any(p.text.startswith(heading) and TEXTS[3] in p.text for p in document.paragraphs)
     pdf = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(await export("pdf"))).pages)
     assert "Handel (2 Karten, 3 Punkte)" in " ".join(pdf.split())
+
+
+async def test_tally_push_counts_clusters_and_names_only_the_changed(clustered: ClusterRoom) -> None:
+    room = clustered
+    aufenthalt, handel, _leer = room.clusters
+    await room.step(VOTE)
+
+    async def tallies() -> list[dict[str, Any]]:
+        return [e["data"] for e in await room.events() if e["type"] == "tally_updated"]
+
+    assert (await room.cluster_vote(0, handel)).status_code == 201
+    await until(lambda: _counted(tallies, {aufenthalt: 0, handel: 1}), what="the first cluster tally")
+    assert (await room.cluster_vote(1, aufenthalt)).status_code == 201
+    await until(lambda: _counted(tallies, {aufenthalt: 1, handel: 1}), what="the second cluster tally")
+    assert (await tallies())[-1]["changed"] == [aufenthalt], "only the cluster whose count changed is redrawn"
+    page = parse((await room.client.get(f"/w/{room.workshop.id}/ergebnis")).text)
+    ranked = page.select("#result-clusters .ranking-item")
+    assert [li.select_one(".ranking-text").get_text() for li in ranked][:2] == ["Aufenthalt", "Handel"]
+
+
+async def _counted(tallies: Any, expected: dict[str, int]) -> bool:
+    found = await tallies()
+    return bool(found) and found[-1]["tallies"] == expected

@@ -185,7 +185,7 @@ class ExportData(_Frozen):
         return [idea.text for idea in self.cluster_ideas(cluster)]
 
     def cluster_heading(self, cluster: ExportCluster) -> str:
-        """"2. Aufenthalt (3 Karten, 5 Punkte)": place, name, cards and, where the room saw them, dots."""
+        """ "2. Aufenthalt (3 Karten, 5 Punkte)": place, name, cards and, where the room saw them, dots."""
         _ = translator(self.locale)
         count = len(self.cluster_texts(cluster))
         place = f"{cluster.rank}. " if self.cluster_voting and cluster.rank is not None else ""
