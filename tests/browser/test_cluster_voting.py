@@ -22,7 +22,7 @@ AGENDA = [
         "minutes": 10,
         "board": {
             "mechanic": "vote",
-            "config": {"cards": {"from": "clusters", "step": 1}, "dots_per_person": 3, "hidden": False},
+            "config": {"cards": {"from": "clusters", "step": 1}, "dots_per_person": 3, "hidden": True},
         },
     },
     {"title": "Ergebnis zeigen", "minutes": 5, "board": {"mechanic": "rank"}},
@@ -113,7 +113,12 @@ def test_phone_coach_and_projector_vote_on_clusters(browser: Any, live_server: S
     phone.locator("#voting-remaining", has_text="noch 2 von 3").wait_for()
     first.locator("summary").click()
     first.locator(".cluster-card-list li", has_text="Öffnungszeiten: Beobachtung 3").wait_for()
-    coach.locator(f"#tally-2-{clusters[0]} .vote-tally", has_text="3").wait_for()
+    coach.locator(f"#tally-2-{clusters[0]} .vote-tally", has_text="3").wait_for()  # the coach counts live
+    assert phone.locator(f"#tally-2-{clusters[0]} .vote-tally").count() == 0, "hidden until the reveal"
+    projector.locator("#tally-dots-2", has_text="11").wait_for()
+    _shot(projector, screenshot_dir, "projector-hidden")
+    command(type="reveal")
+    phone.locator(f"#tally-2-{clusters[0]} .vote-tally", has_text="3").wait_for()
     projector.locator("#beamer-results .beamer-row", has_text="Sitzen und Schatten").wait_for()
     projector.locator("#beamer-results .beamer-row", has_text="Öffnungszeiten").wait_for()
     assert "3 Karten" in projector.locator("#beamer-results .beamer-row", has_text="Öffnungszeiten").inner_text()
