@@ -12,9 +12,9 @@ from uuid import UUID
 import httpx
 import pytest
 from docx import Document
+from litestar.testing import AsyncTestClient
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +22,8 @@ from tests.board.conftest import LiveWorkshop, as_guest, join
 from tests.conftest import csrf_headers
 from tests.factories import make_account, make_network
 from tests.html import parse
-from tests.waiting import until
 from tests.voting.conftest import Room
+from tests.waiting import until
 from werkstatt.board.models import StepClusterCard
 from werkstatt.network.models import Role
 from werkstatt.sessions import account_snapshot
