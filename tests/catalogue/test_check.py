@@ -47,10 +47,12 @@ def test_cli_check_fails_with_file_field_messages() -> None:
         f"{prefix}falsche-board-einstellung.yaml:steps.1.board.config.dots: Unbekanntes Feld.",
         f"{prefix}doppelt.yml:slug: Der Slug 'doppelt' kommt schon in {prefix}doppelt.yaml vor.",
         f"{prefix}agendas/unbekannte-methode.yaml:steps.1.method: Unbekannte Methode 'stadtspaziergang'.",
+        f"{prefix}moderation-im-teilnehmertext.yaml:steps.0.instructions: Dieser Text steht bei den Teilnehmenden; "
+        "was die Moderation tut, gehört in facilitator_notes.",
     }
     assert expected <= lines, sorted(lines)
     assert any(line.startswith(f"{prefix}kein-yaml.yaml:(Datei): Kein gültiges YAML in Zeile") for line in lines)
-    assert "9 Fehler gefunden." in lines
+    assert "10 Fehler gefunden." in lines
 
 
 def test_every_broken_fixture_reports_only_its_own_problem() -> None:

@@ -95,6 +95,7 @@ async def test_create_and_read_as_coach(client: AsyncTestClient[Any], db: AsyncS
         },
         "instructions": "",
         "question": "",
+        "facilitator_notes": "",  # the coach's view only (a participant's has no such key)
     }
     assert created["planned_minutes"] == 45  # none given: the agenda's sum
 

@@ -281,6 +281,8 @@ def new_row_id() -> UUID:
 
 
 def step_view(step: AgendaStep | None) -> dict[str, Any] | None:
+    """The step as events carry it to everyone (`step_started` is WHOLE): never the moderation's
+    `facilitator_notes`, which only the coach's own board renders (from the row, not from an event)."""
     if step is None:
         return None
     return {

@@ -40,12 +40,13 @@ MAX_YAML = 40_000
 NEW_STEPS = """- title: Einstieg
   minutes: 10
   grouping: plenum
-  instructions: Die Moderation stellt Frage und Ablauf vor.
+  instructions: Hier sehen Sie die Frage des Abends und wie es weitergeht.
+  facilitator_notes: Frage und Ablauf vorstellen, Beitrittscode zeigen.
   board: {mechanic: discuss}
 - title: Ideen sammeln
   minutes: 15
   grouping: einzeln
-  instructions: Alle schreiben ihre Ideen auf Karten.
+  instructions: Schreiben Sie Ihre Ideen auf Karten - eine Idee je Karte.
   board: {mechanic: collect, config: {max_cards_per_person: 5}}
 """
 

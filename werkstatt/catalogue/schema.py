@@ -300,10 +300,17 @@ class Board(Strict):
 
 
 class Step(Strict):
+    """One step of a method. Two texts: `instructions` is what the participants read (on their phones and the
+    board, addressed to them); `facilitator_notes` is the moderation's own notes (the coach's board and the run
+    sheet only, never sent to guests)."""
+
     title: ShortText
     minutes: Minutes
     grouping: Grouping = Grouping.plenum
-    instructions: LongText
+    instructions: LongText = Field(description="Was die Teilnehmenden lesen (an sie gerichtet, kurz)")
+    facilitator_notes: str | None = Field(
+        default=None, min_length=1, max_length=4000, description="Hinweise für die Moderation (nur für sie sichtbar)"
+    )
     board: Board
 
 
@@ -442,11 +449,18 @@ class MethodCard(Strict):
 
 
 class AgendaTemplateStep(Strict):
+    """A block of a template: a method (its steps) or a free step. `instructions` is what the participants read
+    (a free block's text, or put before the method's first step); `note` is the moderation's note for the block
+    (it goes into the first step's facilitator notes, never to the participants)."""
+
     method: Slug | None = None
     title: ShortText
     minutes: Minutes
     board: Board | None = Field(default=None, description="leer = aus der Methode bzw. timer")
-    note: str | None = Field(default=None, max_length=500)
+    instructions: str | None = Field(
+        default=None, min_length=1, max_length=1000, description="Was die Teilnehmenden lesen"
+    )
+    note: str | None = Field(default=None, max_length=500, description="Hinweis für die Moderation")
 
 
 class AgendaTemplate(Strict):

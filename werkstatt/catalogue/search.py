@@ -93,7 +93,7 @@ def card_text(card: MethodCard) -> str:
     """What a search looks at: names, summary, purpose, steps, variants, tips, risks and questions."""
     pieces: list[Any] = [card.name, card.name_en or "", card.summary, card.purpose]
     for step in card.steps:
-        pieces += [step.title, step.instructions]
+        pieces += [step.title, step.instructions, step.facilitator_notes or ""]
     for variant in card.variants:
         pieces += [variant.name, variant.description]
     pieces += card.tips + card.risks + card.invitation_questions + card.roles

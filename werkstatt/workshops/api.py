@@ -67,7 +67,7 @@ class WorkshopsApiController(Controller):
             if unknown:
                 raise Invalid(_("Die Anfrage enthält ungültige Werte."), unknown)
             workshop = await create_workshop(db, account, data)
-            return Effect(workshop_view(workshop, join_url(request, workshop.join_code)))
+            return Effect(workshop_view(workshop, join_url(request, workshop.join_code), coach=True))
 
         return (await idempotent(request, db, run, data=data)).body
 
@@ -82,7 +82,7 @@ class WorkshopsApiController(Controller):
         token = bearer_token(request)
         require_credentials(workshop_id, account=account, session=session, bearer=token)
         actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=token, writing=False)
-        view = workshop_view(actor.workshop, join_url(request, actor.workshop.join_code))
+        view = workshop_view(actor.workshop, join_url(request, actor.workshop.join_code), coach=actor.is_coach)
         return Response(view, headers={"cache-control": "no-store"})
 
     @delete("/{workshop_id:uuid}", name="api_workshop_delete", status_code=204, operation_class=IdempotentOperation)

@@ -150,6 +150,7 @@ def step_from_form(form: FormMultiDict, prefix: str = "step") -> StepIn:
             "mechanic": mechanic,
             "config": config_from_form(form, mechanic, prefix),
             "instructions": text(form, "instructions"),
+            "facilitator_notes": text(form, "facilitator_notes"),
             "question": text(form, "question"),
         }
     )

@@ -89,7 +89,9 @@ class AgendaStep(Base):
     minutes: Mapped[int] = mapped_column(Integer)
     mechanic: Mapped[str] = mapped_column(String(20), default="discuss")
     config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    instructions: Mapped[str] = mapped_column(Text, default="")
+    instructions: Mapped[str] = mapped_column(Text, default="")  # what the participants read
+    # The moderation's own notes: the coach's board and the run sheet only, never a guest's page, JSON or socket.
+    facilitator_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     question: Mapped[str] = mapped_column(String(300), default="")
     revealed: Mapped[bool] = mapped_column(Boolean, default=False)
     # The shared timer: every board counts down to the server's end time, not its own ticking.

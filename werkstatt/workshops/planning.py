@@ -84,7 +84,7 @@ def board_from(mechanic: str, config: Mapping[str, Any]) -> BoardIn:
 def step_in(values: Mapping[str, Any]) -> StepIn:
     """A StepIn from loose values (form or API), with German field errors (`title`, `minutes`, `config.x`)."""
     board = board_from(str(values.get("mechanic") or "discuss"), values.get("config") or {})
-    keys = ("method_slug", "title", "minutes", "instructions", "question")
+    keys = ("method_slug", "title", "minutes", "instructions", "facilitator_notes", "question")
     data = {key: values[key] for key in keys if values.get(key) is not None}
     try:
         return StepIn.model_validate({**data, "board": board.model_dump(mode="json")})
@@ -146,6 +146,7 @@ def _row(workshop: Workshop, step: StepIn) -> AgendaStep:
         mechanic=step.board.mechanic.value,
         config=dict(step.board.config),
         instructions=step.instructions,
+        facilitator_notes=step.facilitator_notes,
         question=step.question,
     )
 
@@ -158,8 +159,8 @@ def _clip(text: str, limit: int) -> str:
 
 
 def method_steps(card: MethodCard, indexes: Iterable[int] | None = None) -> list[StepIn]:
-    """The card's step definitions as agenda steps: board mode and config, instructions and the first
-    invitation question are copied; all of them, or the chosen ones."""
+    """The card's step definitions as agenda steps: board mode and config, both texts (what the participants
+    read, the moderation's notes) and the first invitation question are copied; all of them, or the chosen ones."""
     chosen = sorted(set(indexes)) if indexes is not None else list(range(len(card.steps)))
     if not chosen or any(index < 0 or index >= len(card.steps) for index in chosen):
         raise Invalid(_("Bitte wählen Sie Schritte der Methode aus."), {"steps": _("Unbekannter Schritt der Methode.")})
@@ -175,6 +176,7 @@ def method_steps(card: MethodCard, indexes: Iterable[int] | None = None) -> list
                 minutes=min(step.minutes, 600),
                 board=BoardIn(mechanic=step.board.mechanic, config=dict(step.board.config)),
                 instructions=_clip(step.instructions, 4000),
+                facilitator_notes=_clip(step.facilitator_notes or "", 4000),
                 question=question,
             )
         )
@@ -201,11 +203,13 @@ def _spread(total: int, weights: Sequence[int]) -> list[int]:
 
 async def template_steps(db: AsyncSession, template: AgendaTemplate, network_id: UUID) -> list[StepIn]:
     """A template's blocks as agenda steps. A method block brings the card's steps (the board follows the
-    method step by step), their minutes scaled to the block's timebox; a free block is one step."""
+    method step by step), their minutes scaled to the block's timebox; a free block is one step. The block's
+    `instructions` are for the participants, its `note` for the moderation (before the first step's own)."""
     found: list[StepIn] = []
     for block in template.steps:
         card = await methods_source.method_card(db, block.method, network_id) if block.method else None
         note = block.note or ""
+        text = block.instructions or ""
         if card is None:
             board = block.board
             found.append(
@@ -216,7 +220,8 @@ async def template_steps(db: AsyncSession, template: AgendaTemplate, network_id:
                     board=BoardIn(mechanic=board.mechanic, config=dict(board.config))
                     if board
                     else BoardIn(mechanic=Mechanic.timer),
-                    instructions=_clip(note, 4000),
+                    instructions=_clip(text, 4000),
+                    facilitator_notes=_clip(note, 4000),
                 )
             )
             continue
@@ -224,15 +229,18 @@ async def template_steps(db: AsyncSession, template: AgendaTemplate, network_id:
         minutes = _spread(min(block.minutes, 600 * len(steps)), [step.minutes for step in steps])
         for index, (step, share) in enumerate(zip(steps, minutes, strict=True)):
             step_title = card.steps[index].title
-            instructions = step.instructions
+            instructions, notes = step.instructions, step.facilitator_notes
+            if index == 0 and text:
+                instructions = _clip(f"{text}\n\n{instructions}", 4000)
             if index == 0 and note:
-                instructions = _clip(f"{note}\n\n{instructions}", 4000)
+                notes = _clip(f"{note}\n\n{notes}" if notes else note, 4000)
             found.append(
                 step.model_copy(
                     update={
                         "title": _clip(f"{block.title} – {step_title}" if len(steps) > 1 else block.title, 200),
                         "minutes": min(share, 600),
                         "instructions": instructions,
+                        "facilitator_notes": notes,
                     }
                 )
             )
@@ -277,7 +285,7 @@ async def add_free_step(db: AsyncSession, workshop: Workshop, data: StepIn, *, a
 
 
 async def edit_step(db: AsyncSession, workshop: Workshop, step_id: UUID, data: StepIn) -> AgendaStep:
-    """Title, minutes, board mode and config, instructions and question; the method link stays."""
+    """Title, minutes, board mode and config, both texts and the question; the method link stays."""
     await _locked(db, workshop)
     _require_planning(workshop)
     steps = await _steps(db, workshop)
@@ -287,6 +295,7 @@ async def edit_step(db: AsyncSession, workshop: Workshop, step_id: UUID, data: S
     step.mechanic = data.board.mechanic.value
     step.config = dict(data.board.config)
     step.instructions = data.instructions
+    step.facilitator_notes = data.facilitator_notes
     step.question = data.question
     await _finish(db, workshop, steps)
     return step

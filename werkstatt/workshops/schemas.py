@@ -40,7 +40,12 @@ class StepIn(Strict):
     title: str = Field(min_length=1, max_length=200)
     minutes: int = Field(ge=1, le=600)
     board: BoardIn = Field(default_factory=lambda: BoardIn(mechanic=Mechanic.discuss))
-    instructions: str = Field(default="", max_length=4000)
+    instructions: str = Field(default="", max_length=4000, description="Was die Teilnehmenden lesen")
+    facilitator_notes: str = Field(
+        default="",
+        max_length=4000,
+        description="Hinweise für die Moderation: nur die Moderation sieht sie (Board, Ablaufplan, diese API)",
+    )
     question: str = Field(default="", max_length=300)
 
 

@@ -209,6 +209,7 @@ async def create_workshop(db: AsyncSession, account: CurrentAccount | None, data
                 mechanic=board.mechanic.value,
                 config=board.config,
                 instructions=step.instructions,
+                facilitator_notes=step.facilitator_notes,
                 question=step.question,
             )
         )

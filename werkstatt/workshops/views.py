@@ -23,8 +23,9 @@ def join_url(request: Request[Any, Any, Any], code: str) -> str:
     return f"{public_base(request)}/beitreten/{code}"
 
 
-def step_view(step: AgendaStep) -> dict[str, Any]:
-    return {
+def step_view(step: AgendaStep, *, coach: bool) -> dict[str, Any]:
+    """One agenda step; the moderation's notes only for a coach (a guest's JSON has no such key)."""
+    view = {
         "position": step.position,
         "method_slug": step.method_slug,
         "title": step.title,
@@ -33,10 +34,14 @@ def step_view(step: AgendaStep) -> dict[str, Any]:
         "instructions": step.instructions,
         "question": step.question,
     }
+    if coach:
+        view["facilitator_notes"] = step.facilitator_notes or ""
+    return view
 
 
-def workshop_view(workshop: Workshop, join_link: str) -> dict[str, Any]:
-    """The workshop per API.md: `agenda` addressed by 0-based position, `current_step`, `state`."""
+def workshop_view(workshop: Workshop, join_link: str, *, coach: bool) -> dict[str, Any]:
+    """The workshop per API.md: `agenda` addressed by 0-based position, `current_step`, `state`; the steps'
+    `facilitator_notes` only for a coach."""
     starts = workshop.starts_at
     if starts is not None and starts.tzinfo is None:
         starts = starts.replace(tzinfo=UTC)
@@ -58,5 +63,5 @@ def workshop_view(workshop: Workshop, join_link: str) -> dict[str, Any]:
         "test": workshop.is_test,
         "join_code": workshop.join_code,
         "join_url": join_link,
-        "agenda": [step_view(step) for step in sorted(workshop.steps, key=lambda s: s.position)],
+        "agenda": [step_view(step, coach=coach) for step in sorted(workshop.steps, key=lambda s: s.position)],
     }

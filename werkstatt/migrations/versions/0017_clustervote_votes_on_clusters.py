@@ -1,8 +1,8 @@
 """votes on clusters: a vote names a card or a cluster (vote.cluster_id), and each step that runs on clusters
 fixes their cards when it starts (step_cluster_card)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
