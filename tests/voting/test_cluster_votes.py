@@ -333,3 +333,32 @@ async def test_tally_push_counts_clusters_and_names_only_the_changed(clustered: 
 async def _counted(tallies: Any, expected: dict[str, int]) -> bool:
     found = await tallies()
     return bool(found) and found[-1]["tallies"] == expected
+
+
+def test_card_source_reads_clusters_and_the_planner_offers_them() -> None:
+    from pydantic import ValidationError
+
+    from werkstatt.board import step_cards
+    from werkstatt.catalogue.schema import CardSource, VoteConfig
+    from werkstatt.workshops.models import AgendaStep, Workshop
+
+    assert CardSource.model_validate("clusters:1").model_dump() == {"from": "clusters", "step": 1}
+    assert CardSource.model_validate({"from": "clusters"}).short == "clusters"
+    with pytest.raises(ValidationError, match="Bei Clustern gibt es keine Anzahl"):
+        VoteConfig.model_validate({"cards": {"from": "clusters", "n": 3}})
+    steps = [
+        AgendaStep(
+            position=i,
+            title=s["title"],
+            mechanic=s["board"]["mechanic"],
+            config=s["board"].get("config") or {},
+            question="",
+        )
+        for i, s in enumerate(AGENDA)
+    ]
+    workshop = Workshop(steps=steps)
+    offered = dict(step_cards.choices(workshop, steps[VOTE]))
+    assert offered["clusters:1"] == "Cluster aus Schritt 2 „Clustern“" and "clusters" in offered
+    rank = step_cards.chosen_cards(workshop, steps[RANK])
+    assert (rank.kind, rank.frozen_at, rank.explicit) == ("clusters", VOTE, False), "a rank step takes the vote's"
+    assert step_cards.chosen_cards(workshop, steps[MATRIX]).frozen_at == MATRIX
