@@ -52,8 +52,11 @@
       var currentId = current ? current.getAttribute("data-cluster-id") : "";
       var select = dialog.querySelector("select");
       select.textContent = "";
+      var listed = {};
       Array.prototype.forEach.call(document.querySelectorAll("#board .cluster-cards[data-cluster-id]"), function (list) {
         var clusterId = list.getAttribute("data-cluster-id");
+        if (listed[clusterId]) { return; }  // the unsorted cards stand in a column per question: one choice
+        listed[clusterId] = true;
         var name = list.closest(".cluster").querySelector(".cluster-name");
         var label = clusterId ? (name ? name.textContent.trim() : clusterId) : dialog.getAttribute("data-unsorted");
         select.appendChild(option(clusterId, label, clusterId === currentId));

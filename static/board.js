@@ -108,10 +108,13 @@
   // A fresh board (step change, reveal, reconnect) must not wipe what someone is typing: the morph leaves
   // the text of post and comment forms alone (they clear themselves only after their own post), and what is
   // marked data-morph-keep (the projector's join box, whose address only the page knows) stays as it is.
+  // A pushed copy of a card (a reaction, an edit, a fresh board) leaves a comment box or moderation menu open
+  // that the person opened (the server cannot know): <details> only ever opens by a morph.
   if (window.Idiomorph) {
-    Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (attribute, element) {
+    Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (attribute, element, updateType) {
       var draft = element.tagName === "TEXTAREA" || (element.tagName === "INPUT" && element.type === "text");
       if (attribute === "value" && draft && element.closest("form[data-reset]")) { return false; }
+      if (attribute === "open" && updateType === "remove" && element.tagName === "DETAILS") { return false; }
     };
     Idiomorph.defaults.callbacks.beforeNodeMorphed = function (oldNode) {
       return !(oldNode.nodeType === 1 && oldNode.hasAttribute("data-morph-keep"));
@@ -140,15 +143,53 @@
       Array.prototype.forEach.call(card.querySelectorAll("[data-own-only]"), function (el) { el.hidden = false; });
     });
   }
-  function cardContainer(step, cluster) {
-    return document.getElementById("cluster-cards-" + cluster) ||
-      document.querySelector('.cluster-cards[data-cluster-id="' + (cluster === "none" ? "" : cluster) + '"]') ||
-      document.getElementById("ideas-step-" + step) ||
-      document.getElementById("ideas-step-all");
+  // Where a card belongs: its cluster's list, or (unsorted, or no clusters on this board) the list of its
+  // question. Where the cards answer several questions, each question's list names its steps in data-steps
+  // (werkstatt.board.columns); a step no list names goes to the last list (cards whose step is gone).
+  function questionList(selector, step) {
+    var lists = document.querySelectorAll(selector);
+    if (lists.length < 2) { return lists[0] || null; }
+    for (var i = 0; i < lists.length; i++) {
+      if ((" " + (lists[i].getAttribute("data-steps") || "") + " ").indexOf(" " + step + " ") >= 0) { return lists[i]; }
+    }
+    return lists[lists.length - 1];
   }
-  function addToCount(cluster, delta) {
-    var counter = document.getElementById("cluster-count-" + cluster);
+  function clusterList(step, cluster) {
+    if (cluster && cluster !== "none") {
+      return document.getElementById("cluster-cards-" + cluster) ||
+        document.querySelector('.cluster-cards[data-cluster-id="' + cluster + '"]');
+    }
+    return questionList('#board .cluster-cards[data-cluster-id=""]', step);
+  }
+  function cardContainer(step, cluster) {
+    return clusterList(step, cluster) ||
+      questionList("#board .ideas[data-steps]", step) ||
+      document.getElementById("ideas-step-" + step) ||
+      document.getElementById("ideas-all");
+  }
+  // A column's count: #cluster-count-… beside a cluster's #cluster-cards-… list, #question-count-N beside a
+  // question's #ideas-step-N list (only where the cards answer several questions).
+  function addToCount(list, delta) {
+    var id = list && list.id ? list.id : "";
+    var counter = id.indexOf("cluster-cards-") === 0 ? document.getElementById(id.replace("cluster-cards-", "cluster-count-"))
+      : (id.indexOf("ideas-step-") === 0 && list.hasAttribute("data-steps") ? document.getElementById(id.replace("ideas-step-", "question-count-")) : null);
     if (counter) { counter.textContent = String(Math.max(0, parseInt(counter.textContent || "0", 10) + delta)); }
+  }
+  // A card that leaves the board (hidden, merged, withdrawn) no longer counts in its column.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var fragment = event.detail.fragment;
+    var incoming = fragment && fragment.firstElementChild;  // none for a delete (htmx passes its empty content)
+    if (target && target.classList && target.classList.contains("idea") && !(incoming && incoming.classList.contains("idea"))) {
+      addToCount(target.parentNode, -1);
+    }
+  });
+  // A card swapped in place keeps what the person is doing on it: morphed (idiomorph keeps the focus, an open
+  // comment box and a half-typed comment, see the callbacks below), not replaced.
+  function swapCard(existing, card) {
+    if (window.Idiomorph) { Idiomorph.morph(existing, card, { morphStyle: "outerHTML" }); return document.getElementById(card.id); }
+    existing.replaceWith(card);
+    return card;
   }
   var OPS = {
     // A card into a cluster: the element moves (with its comments and open details); both columns count
@@ -156,21 +197,33 @@
     move: function (op) {
       var to = op.getAttribute("data-cluster");
       var from = op.getAttribute("data-from");
+      var step = op.getAttribute("data-step");
       var card = document.getElementById("idea-" + op.getAttribute("data-idea"));
-      var target = cardContainer(null, to);
-      if (from !== to) { addToCount(from, -1); addToCount(to, 1); }
+      var target = cardContainer(step, to);
+      if (from !== to) { addToCount(clusterList(step, from), -1); addToCount(clusterList(step, to), 1); }
       if (card && target && card.parentNode !== target) { target.appendChild(card); }
     },
-    // A cluster dissolved: its cards go back to the unsorted ones.
+    // A cluster dissolved: its cards go back to the unsorted ones (each to its question's column). Cards the
+    // column did not show (beyond its first ones) are counted where most of the shown ones went.
     dissolve: function (op) {
       var cluster = op.getAttribute("data-cluster");
       var cards = document.getElementById("cluster-cards-" + cluster);
-      var unsorted = document.getElementById("cluster-cards-none");
       var counter = document.getElementById("cluster-count-" + cluster);
-      if (counter) { addToCount("none", parseInt(counter.textContent || "0", 10)); }
-      if (cards && unsorted) {
-        Array.prototype.slice.call(cards.querySelectorAll(".idea")).forEach(function (card) { unsorted.appendChild(card); });
+      var rest = counter ? parseInt(counter.textContent || "0", 10) : 0;
+      var most = null;
+      var tally = {};
+      if (cards) {
+        Array.prototype.slice.call(cards.querySelectorAll(".idea")).forEach(function (card) {
+          var target = clusterList(card.getAttribute("data-step"), "none");
+          if (!target) { return; }
+          target.appendChild(card);
+          addToCount(target, 1);
+          rest -= 1;
+          tally[target.id] = (tally[target.id] || 0) + 1;
+          if (!most || tally[target.id] > tally[most.id]) { most = target; }
+        });
       }
+      if (rest > 0) { addToCount(most || clusterList(null, "none"), rest); }
       var column = document.getElementById("cluster-" + cluster);
       if (column) { column.remove(); }
     },
@@ -193,11 +246,12 @@
       var card = op.content.firstElementChild;
       if (!card) { return; }
       var existing = document.getElementById(card.id);
-      if (existing) { existing.replaceWith(card); }
+      if (existing) { card = swapCard(existing, card); }
       else {
         var target = cardContainer(op.getAttribute("data-step"), op.getAttribute("data-cluster"));
         if (!target) { return; }
         target.appendChild(card);
+        addToCount(target, 1);
       }
       htmx.process(card);
     },

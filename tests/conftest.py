@@ -91,11 +91,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated template with `werkstatt demo` loaded: made once per test worker, copied for each live server
+    (the demo run is a process of its own and costs seconds)."""
+    folder = tmp_path_factory.mktemp("sqlite-demo")
+    shutil.copy(sqlite_template, folder / "demo.db")
+    result = run_cli(server_env(f"sqlite+aiosqlite:///{folder / 'demo.db'}", folder), "demo")
+    assert result.returncode == 0, result.stderr
+    return folder / "demo.db"
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL template with `werkstatt demo` loaded, for the two-worker `cluster`."""
+    name = f"werkstatt_demo_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    result = run_cli(server_env(_pg_url(name), tmp_path_factory.mktemp("pg-demo")), "demo")
+    assert result.returncode == 0, result.stderr
+    yield name
+    asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
     """A PostgreSQL database of the test's own, copied from the template (for app processes, which outlive a
     test's reset); tests in this process use `database_url`, which resets the worker's database instead."""
-    template = request.getfixturevalue("pg_template")
+    # the two-worker `cluster` serves demo data: its database is copied from the demo template (made once)
+    template = request.getfixturevalue("pg_demo_template" if "cluster" in request.fixturenames else "pg_template")
     name = f"werkstatt_t_{uuid.uuid4().hex[:12]}"
     asyncio.run(_pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     yield _pg_url(name)
@@ -268,14 +291,12 @@ def start_server(env: dict[str, str], log: Path, port: int | None = None) -> Ser
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[Server]:
+def live_server(tmp_path: Path, sqlite_demo_template: Path) -> Iterator[Server]:
     """One embedded-mode process (SQLite, in-memory fan-out) with demo data, as `make run` starts it.
-    The database starts as a copy of the migrated template (the same as `werkstatt db upgrade`)."""
-    shutil.copy(sqlite_template, tmp_path / "werkstatt.db")
+    The database starts as a copy of the migrated template with the demo loaded (`db upgrade` + `demo`)."""
+    shutil.copy(sqlite_demo_template, tmp_path / "werkstatt.db")
     url = f"sqlite+aiosqlite:///{tmp_path / 'werkstatt.db'}"
     env = server_env(url, tmp_path)
-    result = run_cli(env, "demo")
-    assert result.returncode == 0, result.stderr
     server = start_server(env, tmp_path / "server.log")
     yield server
     server.stop()
@@ -285,8 +306,6 @@ def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[Server]:
 def cluster(pg_database: str, redis_url: str, tmp_path: Path) -> Iterator[list[Server]]:
     """Two app processes on one PostgreSQL database and Redis: the compose topology without Docker."""
     env = server_env(pg_database, tmp_path, WERKSTATT_REDIS_URL=redis_url)
-    result = run_cli(env, "demo")
-    assert result.returncode == 0, result.stderr
     servers = [start_server(env, tmp_path / f"worker-{index}.log") for index in range(2)]
     yield servers
     for server in servers:

@@ -34,7 +34,7 @@ from werkstatt.jobs import JobContext, register_jobs
 from werkstatt.live import events as live_events
 from werkstatt.live.broker import make_channels, make_redis
 from werkstatt.live.hub import Hub
-from werkstatt.logo import logo_image
+from werkstatt.logo import logo_image, town_logo_image
 from werkstatt.logs import RequestIdMiddleware, echo_request_id, litestar_logging
 from werkstatt.network import handlers as network_handlers
 from werkstatt.openapi import DocumentedAsPlugin
@@ -76,7 +76,7 @@ def domain_handlers() -> list[Any]:
 
 def route_handlers() -> list[Any]:
     """Every domain's controllers; collected here so that `create_app` stays the only wiring point."""
-    handlers: list[Any] = [healthz, logo_image, metrics.metrics_endpoint, *domain_handlers()]
+    handlers: list[Any] = [healthz, logo_image, town_logo_image, metrics.metrics_endpoint, *domain_handlers()]
     handlers.append(
         create_static_files_router(
             path="/static",

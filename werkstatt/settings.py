@@ -143,8 +143,9 @@ class Settings(BaseSettings):
     """Markdown file with the accessibility statement; default `DATA_DIR/content/barrierefreiheit.md`."""
 
     logo_file: Path | None = None
-    """PNG or JPEG (at most 2 MB) with the operator's or town's logo, printed on the join poster and at the top of
-    the PDF and DOCX protocol; default `DATA_DIR/content/logo.png` (or `logo.jpg`) when present."""
+    """PNG or JPEG (at most 2 MB) with the operator's logo, printed on the join poster and at the top of the PDF
+    and DOCX protocol; default `DATA_DIR/content/logo.png` (or `logo.jpg`) when present. A town's own logo,
+    uploaded by an admin on the town's admin page (stored as `DATA_DIR/logos/<town id>.png`), takes precedence."""
 
     operator_name: str = "Betreiber dieser Werkstatt-Instanz"
     """Name of the operator shown in the footer and legal pages."""

@@ -228,3 +228,23 @@ def test_no_voting_template_makes_a_board_fetch(folder: str) -> None:
     for template in (ROOT / folder).glob("*.html"):
         text = template.read_text()
         assert 'hx-trigger="load"' not in text and "panel_refresh" not in text, template
+
+
+async def test_the_projectors_matrix_legend_follows_the_ratings(room: Room) -> None:
+    batching(room, window=0.05)  # the tally follows the votes at once
+    await room.step(MATRIX)
+    page = parse((await room.client.get(f"/w/{room.workshop.id}/beamer")).text)
+    before = [li.get_text(" ", strip=True) for li in page.select("#beamer-legend-cards li")]
+    assert len(before) == 4, "before any rating: the cards to rate"
+    numbers = {i["id"]: i["number"] for i in (await room.results())["ideas"]}
+    after = await last_seq(room)
+    url = f"/w/{room.workshop.id}/live?after={after}&view=projector"
+    with await room.client.websocket_connect(url, headers={"origin": "http://testserver.local"}) as projector:
+        assert (await room.vote(0, room.ideas[3], score_x=2, score_y=5)).status_code == 201
+        message = next_message(projector)
+        legend = by_id(message, "beamer-legend-cards")
+        assert legend["hx-swap-oob"] == "true"
+        assert [li.get_text(" ", strip=True) for li in legend.select("li")] == [f"{numbers[room.ideas[3]]} Radbügel"]
+        assert (await room.vote(1, room.ideas[1], score_x=4, score_y=1)).status_code == 201
+        rows = by_id(next_message(projector), "beamer-legend-cards").select("li")
+        assert [li["value"] for li in rows] == sorted(str(numbers[i]) for i in (room.ideas[1], room.ideas[3]))

@@ -113,3 +113,21 @@ def test_a_hidden_matrix_tally_sends_participants_nothing() -> None:
     assert render_event(event, Viewer("w", "participant", "p1")) is None
     coach = render_event(event, Viewer("w", "coach", "c"))
     assert coach is not None and by_id(coach, "vote-matrix-figure").find("svg") is not None
+
+
+def test_only_the_projector_gets_the_matrix_legend_with_a_tally() -> None:
+    data = {"step": 2, "mechanic": "rate_matrix", "dots": 1, "voters": 1, "hidden": False, "tallies": {}}
+    long = "Ein sehr langer Kartentext " * 3
+    event = _event(
+        "tally_updated",
+        {**data, "positions": {"i1": [2.0, 5.0, 1]}, "labels": {"i1": [7, long]}, "axes": ["Aufwand", "Nutzen", 5]},
+    )
+    projector = render_event(event, Viewer("w", "projector", None))
+    assert projector is not None
+    rows = by_id(projector, "beamer-legend-cards").select("li")
+    assert [(li["value"], li.select_one(".beamer-legend-no").get_text()) for li in rows] == [("7", "7")]
+    text = rows[0].get_text().strip().removeprefix("7").strip()
+    assert text.endswith("…") and len(text) == 80, "the start of a long text"
+    for viewer in (Viewer("w", "coach", "c"), Viewer("w", "participant", "p1")):
+        shown = render_event(event, viewer)
+        assert shown is not None and "beamer-legend-cards" not in shown

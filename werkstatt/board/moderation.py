@@ -287,7 +287,12 @@ async def move_idea(db: AsyncSession, actor: Actor, idea_id: UUID, cluster_id: U
     target = await _cluster(db, actor, cluster_id) if cluster_id is not None else None
     before = str(idea.cluster_id) if idea.cluster_id else None
     idea.cluster_id = target.id if target else None
-    moved = {"id": str(idea.id), "cluster_id": str(target.id) if target else None, "from_cluster_id": before}
+    moved = {
+        "id": str(idea.id),
+        "step": idea.step_position,  # where its question's column is (werkstatt.board.columns)
+        "cluster_id": str(target.id) if target else None,
+        "from_cluster_id": before,
+    }
     return await record(db, actor.workshop.id, IdeaMoved(moved))
 
 

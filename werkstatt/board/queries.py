@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 
-from werkstatt.board import rules, step_cards
+from werkstatt.board import columns, rules, step_cards
 from werkstatt.board.cards import card_extras, empty_extras
 from werkstatt.board.models import Cluster, Idea
 from werkstatt.board.moderation import timer_view
@@ -40,9 +40,10 @@ async def board_state(
     """The ideas this viewer may see (with comments and reaction counts), the current step, the topics.
 
     With `column_limit` (the HTML board) only the first cards of each column are loaded: the cards of the
-    step (or all cards), or of each cluster while clustering. Others' blind cards are only counted
-    (`blind_counts`), and `column_counts` says how many cards each column has in all. Without it (API,
-    voting) every card is loaded, as before."""
+    step (or all cards), or of each cluster while clustering; where the cards answer several questions, the
+    first cards of each question's column (`question_columns`, werkstatt.board.columns). Others' blind cards
+    are only counted (`blind_counts`), and `column_counts` says how many cards each column has in all. Without
+    it (API, voting) every card is loaded, as before."""
     step = current_step(workshop)
     shown = [*_visible(workshop, viewer, step), *await step_cards.step_conditions(db, workshop, step)]
     blind = _blind_for_others(workshop, viewer)
@@ -58,23 +59,37 @@ async def board_state(
     ]
     blind_counts: dict[Any, int] = {}
     column_counts: dict[str, int] = {}
+    asked = columns.questions(workshop)
+    # cards per question column: every shown card, or while clustering the unsorted ones
+    per_question: dict[int, int] = {}
     query = select(Idea, Participant).join(Participant, Participant.id == Idea.participant_id)
     if bounded:
         assert column_limit is not None
-        if clustering:  # many clusters share one bound for the whole board, at least a few cards each
-            column_limit = max(CARDS_PER_CLUSTER_MIN, min(column_limit, CARDS_PER_BOARD // (len(clusters) + 1)))
         if blind is not None:
             counted = select(Idea.step_position, func.count()).where(*shown, blind).group_by(Idea.step_position)
             blind_counts = {int(position): int(n) for position, n in (await db.execute(counted)).all()}
             shown = [*shown, ~blind]
-        if clustering:
-            by_cluster = select(Idea.cluster_id, func.count()).where(*shown).group_by(Idea.cluster_id)
-            column_counts = {str(c) if c else "": n for c, n in (await db.execute(by_cluster)).all()}
-        else:
-            column_counts = {"": (await db.execute(select(func.count()).where(*shown))).scalar_one()}
-        rank = func.row_number().over(
-            partition_by=Idea.cluster_id if clustering else None, order_by=(Idea.created_at, Idea.id)
-        )
+        # one count per (cluster, step): the clusters' and the questions' counts (grouped in Python, as a
+        # grouping by the question's CASE would differ from the selected one on PostgreSQL)
+        by_place = select(Idea.cluster_id, Idea.step_position, func.count()).where(*shown)
+        for cluster_id, position, n in (await db.execute(by_place.group_by(Idea.cluster_id, Idea.step_position))).all():
+            key = str(cluster_id) if clustering and cluster_id else ""
+            column_counts[key] = column_counts.get(key, 0) + n
+            if not key:
+                question = columns.key_of(asked, position)
+                per_question[question] = per_question.get(question, 0) + n
+        question_columns = columns.columns(asked, per_question)
+        split = len(question_columns) > 1
+        if clustering:  # many clusters share one bound for the whole board, at least a few cards each
+            shared = len(clusters) + max(1, len(question_columns))
+            column_limit = max(CARDS_PER_CLUSTER_MIN, min(column_limit, CARDS_PER_BOARD // shared))
+        elif split:  # so do the questions' columns
+            column_limit = min(column_limit, max(CARDS_PER_CLUSTER_MIN, CARDS_PER_BOARD // len(question_columns)))
+        partition: list[Any] = [Idea.cluster_id] if clustering else []
+        if split:
+            key = columns.key_column(asked)
+            partition.append(case((Idea.cluster_id.is_(None), key), else_=columns.ORPHAN - 1) if clustering else key)
+        rank = func.row_number().over(partition_by=partition or None, order_by=(Idea.created_at, Idea.id))
         ranked = select(Idea.id.label("id"), rank.label("rank")).where(*shown).subquery()
         query = query.where(Idea.id.in_(select(ranked.c.id).where(ranked.c.rank <= column_limit)))
     else:
@@ -94,6 +109,17 @@ async def board_state(
             else:
                 key = (idea.get("cluster_id") or "") if clustering else ""
                 column_counts[key] = column_counts.get(key, 0) + 1
+                if not key:
+                    question = columns.key_of(asked, idea.get("step"))
+                    per_question[question] = per_question.get(question, 0) + 1
+        question_columns = columns.columns(asked, per_question)
+    ideas_by_cluster = _by_cluster(ideas, clusters)
+    if len(question_columns) > 1:
+        loose = ideas_by_cluster[""] if clustering else [i for i in ideas if i.get("text") is not None]
+        for column in question_columns:
+            column["ideas"] = [i for i in loose if columns.key_of(asked, i.get("step")) == column["key"]]
+    else:
+        question_columns = []
     groups = list(
         (
             await db.execute(
@@ -105,7 +131,10 @@ async def board_state(
         "workshop": workshop,
         "step": step,
         "clusters": clusters,
-        "ideas_by_cluster": _by_cluster(ideas, clusters),
+        "ideas_by_cluster": ideas_by_cluster,
+        # one column per question (the discuss and collect views, the unsorted cards while clustering), each
+        # {key, question, steps, total, ideas}; empty when the cards answer one question (one column, as before)
+        "question_columns": question_columns,
         "spotlight": await _spotlight(db, workshop, viewer, workshop.spotlight, ideas, clusters),
         "timer": timer_view(step) if step is not None else None,
         "participants": await _participants(db, workshop) if viewer.role == COACH else [],
@@ -133,8 +162,12 @@ async def column_ideas(
     if blind is not None:
         shown.append(~blind)
     if column.startswith("cluster-"):
-        key = column.removeprefix("cluster-")
+        key, _, question = column.removeprefix("cluster-").partition("-step-")
         shown.append(Idea.cluster_id.is_(None) if key == "none" else Idea.cluster_id == _uuid_or_none(key))
+        if question:
+            shown.append(_question_condition(workshop, question))
+    elif column.startswith("step-"):
+        shown.append(_question_condition(workshop, column.removeprefix("step-")))
     since = (await db.execute(select(Idea.created_at).where(Idea.id == after))).scalar_one_or_none()
     if since is None:
         return [], 0
@@ -155,6 +188,17 @@ async def column_ideas(
         else {}
     )
     return await _views(db, workshop, viewer, rows, topics), total
+
+
+def _question_condition(workshop: Workshop, key: str) -> Any:
+    """The cards of one question's column: "N" (the column keyed by step N, or step N's own cards when
+    another step asks its question first) or "none" (cards whose step is gone)."""
+    asked = columns.questions(workshop)
+    if key == "none":
+        return Idea.step_position.not_in(list(asked)) if asked else Idea.id.is_not(None)
+    if not key.isdigit() or len(key) > 4:
+        return false()
+    return Idea.step_position.in_(columns.steps_of(asked, int(key)))
 
 
 def _uuid_or_none(value: str) -> UUID | None:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from werkstatt.catalogue.agendas import BlockStep, resolve
 from werkstatt.catalogue.schema import AgendaTemplate, MethodCard
 from werkstatt.errors import german_message
 from werkstatt.i18n import Message, _
@@ -262,6 +263,7 @@ def load(paths: Iterable[Path], reference_dir: Path | None = METHODS_DIR) -> Loa
                 result.problems.append(
                     Problem(file, f"steps.{index}.method", _("Unbekannte Methode '%(slug)s'.") % {"slug": step.method})
                 )
+        result.problems += [Problem(file, where, text) for where, text in card_choice_problems(agenda, result.cards)]
         for index, slug in enumerate(agenda.target_groups):
             if slug not in TARGET_GROUPS:
                 result.problems.append(
@@ -279,6 +281,21 @@ def load(paths: Iterable[Path], reference_dir: Path | None = METHODS_DIR) -> Loa
             continue
         result.agendas[agenda.slug] = (file, agenda)
     return result
+
+
+def card_choice_problems(
+    agenda: AgendaTemplate, cards: Mapping[str, tuple[str, MethodCard]]
+) -> list[tuple[str, Message]]:
+    """What does not fit in the template's `cards` settings (nothing to check while a method is unknown)."""
+    blocks: list[list[BlockStep]] = []
+    for step in agenda.steps:
+        if step.method is None:
+            blocks.append([BlockStep(step.title, step.board.mechanic.value if step.board else "timer")])
+        elif step.method in cards:
+            blocks.append([BlockStep(s.title, s.board.mechanic.value) for s in cards[step.method][1].steps])
+        else:
+            return []
+    return resolve(agenda, blocks).problems
 
 
 def load_shipped() -> Loaded:

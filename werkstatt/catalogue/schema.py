@@ -448,6 +448,35 @@ class MethodCard(Strict):
         return list(seen)
 
 
+class TemplateCards(Strict):
+    """Where a vote, rank or matrix step of a template block takes its cards from, named by the template's own
+    blocks (planning turns it into the step's CardSource with agenda positions):
+
+    - `{from: step, block: 3, step: Ideen umdrehen}`: the cards of the collect step "Ideen umdrehen" of block 3
+      (the template's `steps`, counted from 0; a free block has no `step`);
+    - `{from: top, block: 5, step: Punkte vergeben, n: 5}`: the five cards with the most dots of that vote step;
+    - `{from: all}`: every card."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, frozen=True, populate_by_name=True, serialize_by_alias=True
+    )
+
+    from_: Literal["step", "top", "all"] = Field(alias="from")
+    block: int | None = Field(default=None, ge=0, le=39)
+    step: ShortText | None = None
+    n: int | None = Field(default=None, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _complete(self) -> TemplateCards:
+        if self.from_ == "all" and (self.block is not None or self.step is not None or self.n is not None):
+            raise ValueError("Bei allen Karten gibt es keinen Baustein, keinen Schritt und keine Anzahl")
+        if self.from_ != "all" and self.block is None:
+            raise ValueError("Bitte den früheren Baustein angeben")
+        if (self.from_ == "top") != (self.n is not None):
+            raise ValueError("Eine Anzahl gibt es genau bei den meistgepunkteten Karten (from: top)")
+        return self
+
+
 class AgendaTemplateStep(Strict):
     """A block of a template: a method (its steps) or a free step. `instructions` is what the participants read
     (a free block's text, or put before the method's first step); `note` is the moderation's note for the block
@@ -461,6 +490,14 @@ class AgendaTemplateStep(Strict):
         default=None, min_length=1, max_length=1000, description="Was die Teilnehmenden lesen"
     )
     note: str | None = Field(default=None, max_length=500, description="Hinweis für die Moderation")
+    question: str | None = Field(
+        default=None, min_length=1, max_length=300, description="Leitfrage aller Schritte des Bausteins"
+    )
+    cards: dict[ShortText, TemplateCards] = Field(
+        default_factory=dict,
+        max_length=30,
+        description="Titel eines Punkte-, Rang- oder Matrix-Schritts des Bausteins → woher seine Karten kommen",
+    )
 
 
 class AgendaTemplate(Strict):

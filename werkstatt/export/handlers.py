@@ -56,7 +56,7 @@ async def export_response(
         raise TooMany(_("Zu viele Exporte in kurzer Zeit. Bitte gleich noch einmal versuchen."), wait)
     data = await gather(db, actor.workshop, request_locale(request))
     if chosen.name in {"pdf", "docx"}:
-        data = data.model_copy(update={"logo": logo(request.app.state.settings)})
+        data = data.model_copy(update={"logo": logo(request.app.state.settings, actor.workshop.town_id)})
     await UnitOfWork.of(db).release()  # the connection goes back to the pool before rendering
     body = await anyio.to_thread.run_sync(chosen.render, data) if chosen.slow else chosen.render(data)
     starts = data.starts_at or datetime.now(UTC)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt.errors import Invalid, NotFound
 from werkstatt.i18n import Message, _
 from werkstatt.live.broker import announce_account_changed, announce_sessions_ended
+from werkstatt.logo import MAX_UPLOAD, logo_url, remove_town_logo, save_town_logo, town_logo_path
 from werkstatt.network import auth, service
 from werkstatt.network.forms import (
     HTML_EXCEPTION_HANDLERS,
@@ -321,14 +322,19 @@ class AdminController(Controller):
         town: Town,
         values: dict[str, str] | None = None,
         errors: Mapping[str, str] | None = None,
+        logo_errors: Mapping[str, str] | None = None,
     ) -> Response[Any]:
+        settings = settings_of(request)
         context = {
             "network": network,
             "town": town,
             "values": values or {"name": town.name, "description": town.description},
             "errors": errors or {},
+            "town_logo": logo_url(settings, town.id) if town_logo_path(settings, town.id) else None,
+            "logo_errors": logo_errors or {},
         }
-        return render(request, "network/admin/town.html", context, status_code=422 if errors else 200)
+        failed = errors or logo_errors
+        return render(request, "network/admin/town.html", context, status_code=422 if failed else 200)
 
     async def _town(
         self, request: Request[Any, Any, Any], db: AsyncSession, network_id: str, town_id: str
@@ -368,6 +374,42 @@ class AdminController(Controller):
             network, town = await self._town(request, db, network_id, town_id)
             return await self._town_page(request, network, town, data, error.errors)
         return Redirect(f"/verwaltung/{network.id}/staedte/{town.id}?ok=gespeichert", status_code=303)
+
+    @post("/{network_id:str}/staedte/{town_id:str}/logo", name="admin_town_logo", guards=[allowed(Action.manage_town)])
+    async def town_logo(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        town_id: FromPath[str],
+    ) -> Response[Any]:
+        """The town's logo for its posters and protocols: PNG or JPEG, at most 1 MB, checked before it is stored."""
+        network, town = await self._town(request, db, network_id, town_id)
+        form = await request.form()
+        upload = form.get("logo")
+        content = await upload.read(MAX_UPLOAD + 1) if upload is not None and hasattr(upload, "read") else b""
+        try:
+            save_town_logo(settings_of(request), town.id, content)
+        except Invalid as error:
+            return await self._town_page(request, network, town, logo_errors=error.errors)
+        return Redirect(f"/verwaltung/{network.id}/staedte/{town.id}?ok=logo", status_code=303)
+
+    @post(
+        "/{network_id:str}/staedte/{town_id:str}/logo/entfernen",
+        name="admin_town_logo_remove",
+        guards=[allowed(Action.manage_town)],
+        status_code=303,
+    )
+    async def town_logo_remove(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        network_id: FromPath[str],
+        town_id: FromPath[str],
+    ) -> Redirect:
+        network, town = await self._town(request, db, network_id, town_id)
+        remove_town_logo(settings_of(request), town.id)
+        return Redirect(f"/verwaltung/{network.id}/staedte/{town.id}?ok=logo-entfernt", status_code=303)
 
     @post(
         "/{network_id:str}/staedte/{town_id:str}/loeschen",

@@ -10,7 +10,7 @@ from werkstatt.board import step_cards
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.voting import service as voting
-from werkstatt.voting.matrix import matrix_svg
+from werkstatt.voting.matrix import clip_title, matrix_svg
 from werkstatt.voting.ranking import cluster_results, competition_ranks, pending_steps, workshop_results
 from werkstatt.workshops.models import WorkshopState
 
@@ -197,7 +197,22 @@ def projector_view(state: dict[str, Any]) -> None:
     elif state["mechanic"] == "rank":
         top, top_count, more = _ranked_rows(state["ranking"]["ideas"], PROJECTOR_TOP)
         state.update(top=top, top_count=top_count, more=more)
+    elif state["mechanic"] == "rate_matrix":
+        state["legend"], state["legend_more"] = matrix_legend(
+            [(card["id"], state["numbers"].get(card["id"]), card["text"]) for card in state["cards"]],
+            set(state["positions"]),
+        )
     state["legend_limit"] = PROJECTOR_LEGEND
+
+
+def matrix_legend(cards: list[tuple[str, Any, str]], rated: set[str]) -> tuple[list[dict[str, Any]], int]:
+    """The projector's matrix legend from (id, number, text) of the cards: the rated ones (the figure's points),
+    by number, or the cards to rate while no point is shown; the first PROJECTOR_LEGEND, and how many more."""
+    shown = [card for card in cards if card[0] in rated] or cards
+    rows = sorted(
+        ({"number": number, "text": clip_title(text)} for _id, number, text in shown), key=lambda r: r["number"] or 0
+    )
+    return rows[:PROJECTOR_LEGEND], max(0, len(rows) - PROJECTOR_LEGEND)
 
 
 async def closing_view(db: AsyncSession, workshop: Workshop, viewer: Viewer) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from werkstatt.live.visibility import COACH, Viewer
-from werkstatt.voting.board import QUADRANTS
+from werkstatt.live.visibility import COACH, PROJECTOR, Viewer
+from werkstatt.voting.board import QUADRANTS, matrix_legend
 from werkstatt.voting.matrix import matrix_svg
 from werkstatt.web import environment
 
@@ -43,6 +43,18 @@ def _svg(data: dict[str, Any]) -> Markup | None:
             points.append({"label": str(label[0]), "title": label[1], "x": x, "y": y})
     x_label, y_label, scale = data["axes"]
     return matrix_svg(points, x_label, y_label, int(scale), QUADRANTS)
+
+
+def _legend(data: dict[str, Any], viewer: Viewer) -> str:
+    """The projector's matrix legend, after the figure: the rated cards with their numbers and (the start of)
+    their texts, from the event's labels. Nothing when the audience got no positions (hidden) or the labels
+    were trimmed: the legend then stays as it is."""
+    if viewer.role != PROJECTOR or data.get("mechanic") != "rate_matrix" or not data.get("labels"):
+        return ""
+    labels = data["labels"]
+    cards = [(idea_id, label[0], str(label[1])) for idea_id, label in labels.items()]
+    rows, more = matrix_legend(cards, set(data.get("positions") or {}) & set(labels))
+    return str(_macro(viewer.locale, "matrix_legend")(rows, more, oob=True))
 
 
 def _colours(by_group: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -69,7 +81,7 @@ def _render(view: dict[str, Any], viewer: Viewer) -> str | None:
         return str(_macro(viewer.locale, "own_dots")(vote, viewer.workshop_id))
     if kind == "tally_updated":
         colours = _colours(data["by_group"]) if viewer.role == COACH and "by_group" in data else {}
-        return str(_macro(viewer.locale, "tally")(data, _svg(data), colours))
+        return str(_macro(viewer.locale, "tally")(data, _svg(data), colours)) + _legend(data, viewer)
     if kind == "revealed":
         if "tallies" not in data:  # a blind collect step: the board's business
             return None

@@ -12,6 +12,14 @@ from typing import Any
 from markupsafe import Markup, escape
 from PIL import Image, ImageDraw, ImageFont
 
+TITLE_CHARS = 80  # a point's tooltip and its legend line: the start of the card's text
+
+
+def clip_title(text: str) -> str:
+    """The start of a card's text for a matrix point's tooltip and legend line ("…" where it was cut)."""
+    return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
+
+
 FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans-Latin.ttf"
 PLOT = 420  # the square plot area
 LEFT, TOP, RIGHT, BOTTOM = 60, 36, 20, 64  # room for the y label, the quadrant labels and the x label
@@ -152,4 +160,4 @@ def matrix_png(
     return buffer.getvalue()
 
 
-__all__ = ["escape", "matrix_png", "matrix_svg"]
+__all__ = ["TITLE_CHARS", "clip_title", "escape", "matrix_png", "matrix_svg"]

@@ -28,6 +28,7 @@ from werkstatt.live.models import WorkshopEvent
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.voting.events import TallyUpdated
+from werkstatt.voting.matrix import clip_title
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.voting.service import (
     items_of,
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 
     from werkstatt.workshops.models import AgendaStep
 
-TITLE_CHARS = 80  # a matrix point's tooltip: the start of the card's text
 # What a vote's tally may lose when too large, first to last: without the changes every card is drawn.
 VOTE_OPTIONAL = ("changed", "regrouped", "by_group", "group_names")
 
@@ -113,7 +113,7 @@ async def tally_data(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> 
     data.update(
         tallies={},
         positions=positions,
-        labels={i: [numbers[i][0], numbers[i][1][:TITLE_CHARS]] for i in positions if i in numbers},
+        labels={i: [numbers[i][0], clip_title(numbers[i][1])] for i in positions if i in numbers},
         axes=[rules["x_label"], rules["y_label"], rules["scale"]],
     )
     return fit(data, ("labels",))

@@ -18,6 +18,7 @@ from uuid import UUID
 from pydantic import Field, ValidationError
 from sqlalchemy import select
 
+from werkstatt.catalogue.agendas import BlockStep, resolve
 from werkstatt.catalogue.schema import CONFIG_MODELS, MaterialPer, Mechanic
 from werkstatt.errors import Invalid, NotFound, field_errors
 from werkstatt.i18n import Message, _
@@ -201,13 +202,26 @@ def _spread(total: int, weights: Sequence[int]) -> list[int]:
     return minutes
 
 
-async def template_steps(db: AsyncSession, template: AgendaTemplate, network_id: UUID) -> list[StepIn]:
+async def template_steps(
+    db: AsyncSession, template: AgendaTemplate, network_id: UUID, *, offset: int = 0
+) -> list[StepIn]:
     """A template's blocks as agenda steps. A method block brings the card's steps (the board follows the
     method step by step), their minutes scaled to the block's timebox; a free block is one step. The block's
-    `instructions` are for the participants, its `note` for the moderation (before the first step's own)."""
-    found: list[StepIn] = []
+    `instructions` are for the participants, its `note` for the moderation (before the first step's own). A
+    block's `question` becomes the question of its steps; its `cards` settings become the card sources of its
+    vote, rank and matrix steps (positions counted from `offset`, where the template's first step lands)."""
+    cards: list[MethodCard | None] = []
+    blocks: list[list[BlockStep]] = []
     for block in template.steps:
         card = await methods_source.method_card(db, block.method, network_id) if block.method else None
+        cards.append(card)
+        if card is None:
+            blocks.append([BlockStep(block.title, block.board.mechanic.value if block.board else "timer")])
+        else:
+            blocks.append([BlockStep(step.title, step.board.mechanic.value) for step in card.steps])
+    sources = resolve(template, blocks).sources
+    found: list[StepIn] = []
+    for number, (block, card) in enumerate(zip(template.steps, cards, strict=True)):
         note = block.note or ""
         text = block.instructions or ""
         if card is None:
@@ -217,11 +231,16 @@ async def template_steps(db: AsyncSession, template: AgendaTemplate, network_id:
                     method_slug=None,
                     title=block.title,
                     minutes=min(block.minutes, 600),
-                    board=BoardIn(mechanic=board.mechanic, config=dict(board.config))
-                    if board
-                    else BoardIn(mechanic=Mechanic.timer),
+                    board=_with_source(
+                        BoardIn(mechanic=board.mechanic, config=dict(board.config))
+                        if board
+                        else BoardIn(mechanic=Mechanic.timer),
+                        sources.get((number, 0)),
+                        offset,
+                    ),
                     instructions=_clip(text, 4000),
                     facilitator_notes=_clip(note, 4000),
+                    question=block.question or "",
                 )
             )
             continue
@@ -241,10 +260,22 @@ async def template_steps(db: AsyncSession, template: AgendaTemplate, network_id:
                         "minutes": min(share, 600),
                         "instructions": instructions,
                         "facilitator_notes": notes,
+                        "question": block.question or step.question,
+                        "board": _with_source(step.board, sources.get((number, index)), offset),
                     }
                 )
             )
     return found[:MAX_STEPS]
+
+
+def _with_source(board: BoardIn, source: dict[str, Any] | None, offset: int) -> BoardIn:
+    """The board with the template's card source for this step (shifted to where the template lands)."""
+    if source is None:
+        return board
+    shifted = {**source, "step": source["step"] + offset} if "step" in source else source
+    if shifted.get("step", 0) >= MAX_STEPS:
+        return board  # the referenced step did not fit into the agenda: the default applies
+    return board_from(board.mechanic.value, {**board.config, "cards": shifted})
 
 
 # --- agenda commands -----------------------------------------------------------------------------------------
@@ -398,7 +429,8 @@ async def apply_template(db: AsyncSession, workshop: Workshop, slug: str, *, rep
             await db.delete(step)
         await db.flush()
         steps = []
-    new = [_row(workshop, step) for step in await template_steps(db, template, workshop.network_id)]
+    planned = await template_steps(db, template, workshop.network_id, offset=len(steps))
+    new = [_row(workshop, step) for step in planned]
     ordered = _insert_at(steps, new, None)
     db.add_all(new)
     await _finish(db, workshop, ordered)

@@ -21,7 +21,7 @@ from werkstatt.board import step_cards
 from werkstatt.catalogue.schema import CONFIG_MODELS, MECHANIC_LABELS, Category
 from werkstatt.errors import Invalid, NotFound, Unauthenticated
 from werkstatt.i18n import _
-from werkstatt.logo import logo
+from werkstatt.logo import logo_url
 from werkstatt.network import service as network_service
 from werkstatt.network.forms import signed_in
 from werkstatt.network.models import FocusTopic, KernteamMember, Network, Role, TargetGroup, Town
@@ -678,7 +678,7 @@ class WorkshopsController(Controller):
             "town": await db.get(Town, workshop.town_id),
             "join_url": join_url(request, workshop.join_code),
             "qr": qr_markup(join_url(request, workshop.join_code)),
-            "logo_url": "/logo" if logo(request.app.state.settings) else None,
+            "logo_url": logo_url(request.app.state.settings, workshop.town_id),
         }
         return page(request, "workshops/poster.html", context)
 

@@ -278,7 +278,13 @@ async def join_workshop(
     if workshop is None:
         raise Invalid(_("Diesen Code gibt es nicht. Bitte prüfen Sie ihn."), {"code": _("Unbekannter Code.")})
     if workshop.state == WorkshopState.closed:
-        raise Invalid(_("Diese Werkstatt ist bereits beendet."), {"code": _("Die Werkstatt ist beendet.")})
+        raise Invalid(
+            _(
+                "Diese Werkstatt ist schon beendet: Beitreten ist nicht mehr möglich. "
+                "Das Ergebnis erhalten Sie von der Moderation."
+            ),
+            {"code": _("Die Werkstatt ist beendet.")},
+        )
     if await code_expired(db, workshop, code_days):
         raise Invalid(EXPIRED, {"code": _("Der Code ist abgelaufen.")})
     name = " ".join(data.display_name.split())
