@@ -55,6 +55,19 @@ class Idea(Base):
     )
 
 
+class StepClusterCard(Base):
+    """A card of a cluster as a step that runs on clusters fixed it when it started: what the room votes on,
+    ranks or rates stays the same when cards are moved or merged later (werkstatt.board.step_cards)."""
+
+    __tablename__ = "step_cluster_card"
+    __table_args__ = (UniqueConstraint("workshop_id", "step_position", "idea_id", name="uq_step_cluster_card"),)
+
+    workshop_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    step_position: Mapped[int] = mapped_column(Integer)
+    cluster_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("cluster.id", ondelete="CASCADE"), index=True)
+    idea_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("idea.id", ondelete="CASCADE"), index=True)
+
+
 class Comment(Base):
     __tablename__ = "idea_comment"
 

@@ -26,7 +26,7 @@ from werkstatt.board.service import idea_view
 from werkstatt.live.hub import PERSONAL
 from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.network.models import FocusTopic, Town
-from werkstatt.voting.service import dots_by_participant, own_dots_view
+from werkstatt.voting.service import dots_by_participant, own_dots_view, step_items
 from werkstatt.web import environment
 from werkstatt.workshops.models import FORMAT_LABELS, Participant
 from werkstatt.workshops.service import get_workshop
@@ -191,4 +191,5 @@ async def own_dots(db: AsyncSession, workshop_id: UUID, boards: dict[str, dict[s
     if step is None or step.mechanic != "vote":
         return {}
     found = await dots_by_participant(db, workshop_id, step)
-    return {pid: own_dots_view(step, mine) for pid, mine in found.items() if mine}
+    field = (await step_items(db, step)).field  # a step on clusters: the forms name `cluster_id`
+    return {pid: own_dots_view(step, mine, field) for pid, mine in found.items() if mine}

@@ -14,7 +14,7 @@ from advanced_alchemy.mixins import uuid as _ids
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from werkstatt.board import limits, rules
+from werkstatt.board import limits, rules, step_cards
 from werkstatt.board.events import (
     CommentPosted,
     IdeaEdited,
@@ -313,6 +313,7 @@ async def start_step(db: AsyncSession, actor: Actor, position: int) -> WorkshopE
         await record_usage(db, workshop)
     workshop.current_step = position
     workshop.state = WorkshopState.live
+    await step_cards.freeze_clusters(db, workshop, step)  # a step on clusters: their cards are fixed now
     return await record(db, workshop.id, StepStarted(step_view(step), "live"))
 
 

@@ -10,6 +10,12 @@ walk back from the step to the nearest earlier step that
 - **votes, rates or ranks** (vote, rate_matrix, rank): the same cards as that step, so "Punkte vergeben" →
   "Ergebnis zeigen" → "Aufwand und Nutzen" stay on one set.
 
+**Clusters** (`{"from": "clusters"}`, optionally naming the cluster step): the cluster is the voted, ranked or
+rated item. When the step starts, the cards of each cluster are fixed (`StepClusterCard` rows of that step,
+`freeze_clusters`), so cards moved or merged later do not change what was voted on; a step that takes its cards
+by default from an earlier step on clusters takes that step's fixed clusters. Inside a cluster the card rules
+still decide which cards count, and a cluster without a counted card is not offered.
+
 An agenda without an earlier collect or vote step offers every card (as before steps chose their cards). A
 `cards` setting that no longer fits the agenda (the referenced step moved, or is not a collect or vote step
 before this one) falls back to the default. Within the chosen set the card rules (werkstatt.board.rules) still
@@ -18,13 +24,13 @@ decide: merged, hidden and withdrawn cards are never offered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import false, func, select
+from sqlalchemy import delete, exists, false, func, insert, select
 
 from werkstatt.board import rules
-from werkstatt.board.models import Idea
+from werkstatt.board.models import Cluster, Idea, StepClusterCard
 from werkstatt.i18n import _
 from werkstatt.workshops.step_settings import CardSource, card_source
 
@@ -36,27 +42,40 @@ if TYPE_CHECKING:
 CHOOSING = frozenset({"vote", "rank", "rate_matrix"})
 COLLECTING = "collect"
 NOT_OFFERED = _("Diese Karte steht in diesem Schritt nicht zur Wahl.")
+CLUSTER_NOT_OFFERED = _("Dieser Cluster steht in diesem Schritt nicht zur Wahl.")
+CLUSTER_NOT_FOUND = _("Diesen Cluster gibt es nicht.")
+CLUSTERS_HERE = _("In diesem Schritt wird über Cluster abgestimmt: bitte cluster_id angeben.")
+CARDS_HERE = _("In diesem Schritt wird über einzelne Karten abgestimmt: bitte idea_id angeben.")
 
 
 @dataclass(frozen=True)
 class StepCards:
-    """The resolved choice: every card, the cards of some collect steps, or the top N of a vote step (whose
-    own choice `of` is resolved as well)."""
+    """The resolved choice: every card, the cards of some collect steps, the top N of a vote step (whose
+    own choice `of` is resolved as well), or the clusters as step `frozen_at` fixed them (`steps`: the cluster
+    step named, if any)."""
 
-    kind: Literal["all", "step", "top"]
+    kind: Literal["all", "step", "top", "clusters"]
     steps: tuple[int, ...] = ()
     top_of: int | None = None
     n: int | None = None
     of: StepCards | None = None
     explicit: bool = False
+    frozen_at: int | None = None
+
+    @property
+    def clusters(self) -> bool:
+        return self.kind == "clusters"
 
     def public(self) -> dict[str, Any]:
-        """As the API and results name it (`cards` of a step): `from`, `steps`, `step`, `n`, `default`."""
+        """As the API and results name it (`cards` of a step): `from`, `steps`, `step`, `n`, `default`, and for
+        clusters `frozen_at` (the step whose start fixed the clusters' cards)."""
         found: dict[str, Any] = {"from": self.kind, "default": not self.explicit}
         if self.kind == "step":
             found["steps"] = list(self.steps)
         if self.kind == "top":
             found.update(step=self.top_of, n=self.n)
+        if self.kind == "clusters":
+            found.update(step=self.steps[0] if self.steps else None, frozen_at=self.frozen_at)
         return found
 
 
@@ -88,6 +107,13 @@ def _question_group(by_position: dict[int, AgendaStep], position: int) -> tuple[
 def _explicit(by_position: dict[int, AgendaStep], step: AgendaStep, source: CardSource, depth: int) -> StepCards | None:
     if source.from_ == "all":
         return StepCards("all", explicit=True)
+    if source.from_ == "clusters":
+        if source.step is None:
+            return StepCards("clusters", explicit=True, frozen_at=step.position)
+        named = by_position.get(source.step)
+        if named is None or named.position >= step.position or named.mechanic != "cluster":
+            return None
+        return StepCards("clusters", (named.position,), explicit=True, frozen_at=step.position)
     target = by_position.get(source.step) if source.step is not None else None
     if target is None or target.position >= step.position:
         return None
@@ -113,7 +139,8 @@ def _resolve(by_position: dict[int, AgendaStep], step: AgendaStep, depth: int = 
         if earlier.mechanic == COLLECTING:
             return StepCards("step", _question_group(by_position, position))
         if earlier.mechanic in CHOOSING:
-            return _resolve(by_position, earlier, depth + 1)
+            found = _resolve(by_position, earlier, depth + 1)
+            return replace(found, explicit=False) if found.clusters else found
     return EVERY_CARD
 
 
@@ -149,7 +176,9 @@ async def top_ids(db: AsyncSession, workshop: Workshop, chosen: StepCards) -> li
 
 
 async def conditions(db: AsyncSession, workshop: Workshop, chosen: StepCards) -> list[Any]:
-    """SQL conditions on Idea for the chosen cards (none for every card)."""
+    """SQL conditions on Idea for the chosen cards (none for every card; for clusters: their fixed cards)."""
+    if chosen.clusters:
+        return [Idea.id.in_(frozen_cards(workshop.id, chosen))]
     if chosen.kind == "step":
         return [Idea.step_position.in_(chosen.steps)]
     if chosen.kind == "top":
@@ -168,6 +197,11 @@ def describe(workshop: Workshop, chosen: StepCards) -> str:
     by_position = _steps(workshop)
     if chosen.kind == "all":
         return "alle Karten"
+    if chosen.clusters:
+        named = by_position.get(chosen.steps[0]) if chosen.steps else None
+        if named is not None:
+            return f"die Cluster aus Schritt {named.position + 1} „{named.title}“"
+        return "die Cluster"
     if chosen.kind == "top":
         vote = by_position.get(chosen.top_of or 0)
         title = vote.title if vote is not None else ""
@@ -181,9 +215,14 @@ def choices(workshop: Workshop, step: AgendaStep) -> list[tuple[str, str]]:
     """The planning page's options for a step's card source: (`short form`, German label); "" is the default."""
     default = describe(workshop, _resolve(_steps(workshop), _without_source(step)))
     found = [("", f"Standard: {default}")]
+    found.append(("clusters", "Die Cluster (jeder Cluster ist eine Wahlmöglichkeit)"))
     for earlier in workshop.steps:
         if earlier.position >= step.position:
             break
+        if earlier.mechanic == "cluster":
+            found.append(
+                (f"clusters:{earlier.position}", f"Cluster aus Schritt {earlier.position + 1} „{earlier.title}“")
+            )
         if earlier.mechanic == COLLECTING:
             found.append((f"step:{earlier.position}", f"Karten aus Schritt {earlier.position + 1} „{earlier.title}“"))
         elif earlier.mechanic == "vote":
@@ -211,12 +250,24 @@ def _without_source(step: AgendaStep) -> Any:
 
 async def voting_steps(db: AsyncSession, workshop: Workshop) -> list[dict[str, Any]]:
     """Results' `steps`: each vote, rank and matrix step with where its cards come from (`cards`) and the ids of
-    the counted cards it offers (`items`), in agenda order."""
+    the counted cards it offers (`items`), in agenda order; a step on clusters offers cluster ids as `items`."""
     found: list[dict[str, Any]] = []
     for step in workshop.steps:
         if step.mechanic not in CHOOSING:
             continue
         chosen = chosen_cards(workshop, step)
+        if chosen.clusters:
+            offered = await cluster_items(db, workshop, chosen)
+            found.append(
+                {
+                    "step": step.position,
+                    "mechanic": step.mechanic,
+                    "title": step.title,
+                    "cards": chosen.public(),
+                    "items": [item["id"] for item in offered],
+                }
+            )
+            continue
         query = select(Idea.id).where(*rules.counted_cards(workshop.id), *await conditions(db, workshop, chosen))
         items = [str(idea_id) for idea_id in (await db.execute(query.order_by(Idea.number, Idea.id))).scalars()]
         found.append(
@@ -229,3 +280,105 @@ async def voting_steps(db: AsyncSession, workshop: Workshop) -> list[dict[str, A
             }
         )
     return found
+
+
+# --- clusters as the items of a step ------------------------------------------------------------------
+
+
+def frozen_cards(workshop_id: Any, chosen: StepCards) -> Any:
+    """Ids of the cards the step `chosen.frozen_at` fixed in its clusters (counted or not)."""
+    return select(StepClusterCard.idea_id).where(
+        StepClusterCard.workshop_id == workshop_id, StepClusterCard.step_position == chosen.frozen_at
+    )
+
+
+def live_clusters(workshop_id: Any, frozen_at: int | None) -> Any:
+    """Ids of the clusters step `frozen_at` fixed that still hold a counted card: the ones it offers."""
+    return (
+        select(StepClusterCard.cluster_id)
+        .join(Idea, Idea.id == StepClusterCard.idea_id)
+        .where(
+            StepClusterCard.workshop_id == workshop_id,
+            StepClusterCard.step_position == frozen_at,
+            *rules.counted_cards(workshop_id),
+        )
+    )
+
+
+def offered_cluster_clause(workshop_id: Any, cluster_id: Any, frozen_at: int | None) -> Any:
+    """True while the cluster is one the step offers (checked inside a vote's INSERT: a hide or withdrawal of
+    its last card in between wins)."""
+    return exists().where(
+        StepClusterCard.workshop_id == workshop_id,
+        StepClusterCard.step_position == frozen_at,
+        StepClusterCard.cluster_id == cluster_id,
+        Idea.id == StepClusterCard.idea_id,
+        *rules.COUNTED,
+    )
+
+
+async def cluster_items(db: AsyncSession, workshop: Workshop, chosen: StepCards) -> list[dict[str, Any]]:
+    """The clusters a step offers, in the coach's cluster order: `{id, name, number, card_ids}` with the ids of
+    their counted fixed cards (by card number); clusters without one are left out. `number` is the cluster's
+    place among the offered ones (1, 2, …): the label of its point in the matrix."""
+    rows = (
+        await db.execute(
+            select(Cluster.id, Cluster.name, Idea.id)
+            .join(StepClusterCard, StepClusterCard.cluster_id == Cluster.id)
+            .join(Idea, Idea.id == StepClusterCard.idea_id)
+            .where(
+                StepClusterCard.workshop_id == workshop.id,
+                StepClusterCard.step_position == chosen.frozen_at,
+                *rules.counted_cards(workshop.id),
+            )
+            .order_by(Cluster.position, Cluster.created_at, Cluster.id, Idea.number, Idea.id)
+        )
+    ).all()
+    found: dict[str, dict[str, Any]] = {}
+    for cluster_id, name, idea_id in rows:
+        item = found.setdefault(str(cluster_id), {"id": str(cluster_id), "name": name, "card_ids": []})
+        item["card_ids"].append(str(idea_id))
+    items = list(found.values())
+    for number, item in enumerate(items, start=1):
+        item["number"] = number
+    return items
+
+
+async def freeze_clusters(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> None:
+    """When a step that runs on its own clusters starts: fix each cluster's cards as they are now. A step
+    that already has votes keeps what was voted on (going back to it changes nothing)."""
+    chosen = chosen_cards(workshop, step)
+    if not chosen.clusters or chosen.frozen_at != step.position:
+        return
+    from werkstatt.voting.models import Vote  # voting builds on the board, not the other way round
+
+    voted = await db.scalar(
+        select(func.count(Vote.id)).where(Vote.workshop_id == workshop.id, Vote.step_position == step.position)
+    )
+    if voted:
+        return
+    await db.execute(
+        delete(StepClusterCard)
+        .where(StepClusterCard.workshop_id == workshop.id, StepClusterCard.step_position == step.position)
+        .execution_options(synchronize_session=False)
+    )
+    members = (
+        await db.execute(
+            select(Idea.id, Idea.cluster_id).where(
+                Idea.workshop_id == workshop.id, Idea.cluster_id.is_not(None), *rules.IN_PLAY
+            )
+        )
+    ).all()
+    if members:
+        await db.execute(
+            insert(StepClusterCard),
+            [
+                {
+                    "workshop_id": workshop.id,
+                    "step_position": step.position,
+                    "cluster_id": cluster_id,
+                    "idea_id": idea_id,
+                }
+                for idea_id, cluster_id in members
+            ],
+        )

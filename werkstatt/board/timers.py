@@ -15,6 +15,7 @@ from uuid import UUID
 
 from sqlalchemy import select, update
 
+from werkstatt.board import step_cards
 from werkstatt.board.events import StepStarted, TimerChanged
 from werkstatt.board.moderation import timer_view
 from werkstatt.board.service import step_view
@@ -84,6 +85,9 @@ async def expire_timer(
             .execution_options(synchronize_session=False)
         )
         await db.refresh(following)
+        held_workshop = await db.get(Workshop, workshop_id)
+        if held_workshop is not None:  # as start_step: a step on clusters fixes their cards now
+            await step_cards.freeze_clusters(db, held_workshop, following)
         return await record(db, workshop_id, StepStarted(step_view(following), "live"))
     await db.refresh(step)
     return await record(db, workshop_id, TimerChanged(timer_view(step), "expire"))

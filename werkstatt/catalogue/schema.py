@@ -167,14 +167,18 @@ class CardSource(Strict):
     - `{"from": "top", "step": 5, "n": 10}`: the N cards with the most dots in the earlier vote step 5
       (cards sharing the N-th place come along).
     - `{"from": "all"}`: every card on the board (the behaviour before steps chose their cards).
+    - `{"from": "clusters"}` or `{"from": "clusters", "step": 4}`: the clusters (optionally naming the earlier
+      cluster step whose result is voted on): the cluster is the voted, ranked or rated item; its cards are
+      fixed when the step starts, empty clusters are not offered. Votes then name `cluster_id`, not `idea_id`.
 
-    The short form `"step:3"`, `"top:5:10"` or `"all"` (the planning form's value) reads the same."""
+    The short form `"step:3"`, `"top:5:10"`, `"all"`, `"clusters"` or `"clusters:4"` (the planning form's value)
+    reads the same."""
 
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, frozen=True, populate_by_name=True, serialize_by_alias=True
     )
 
-    from_: Literal["step", "top", "all"] = Field(alias="from")
+    from_: Literal["step", "top", "all", "clusters"] = Field(alias="from")
     step: int | None = Field(
         default=None, ge=0, le=39, exclude_if=_unset, description="Position des früheren Schritts (ab 0)"
     )
@@ -199,7 +203,9 @@ class CardSource(Strict):
     def _complete(self) -> CardSource:
         if self.from_ == "all" and (self.step is not None or self.n is not None):
             raise ValueError("Bei allen Karten gibt es keinen Schritt und keine Anzahl")
-        if self.from_ != "all" and self.step is None:
+        if self.from_ == "clusters" and self.n is not None:
+            raise ValueError("Bei Clustern gibt es keine Anzahl")
+        if self.from_ not in ("all", "clusters") and self.step is None:
             raise ValueError("Bitte den früheren Schritt angeben")
         if self.from_ == "top" and self.n is None:
             raise ValueError("Bitte angeben, wie viele Karten")

@@ -23,6 +23,7 @@ from werkstatt.catalogue.schema import MECHANIC_LABELS
 from werkstatt.export.model import (
     AgendaItem,
     ExportCluster,
+    ExportClusterCard,
     ExportData,
     ExportIdea,
     ExportProjectIdea,
@@ -39,7 +40,7 @@ from werkstatt.network.service import group_names
 from werkstatt.results.models import ProjectStatus
 from werkstatt.results.service import STATUS_LABELS, participation, projects_of_workshop
 from werkstatt.voting.ranking import workshop_results
-from werkstatt.voting.service import matrix_rules
+from werkstatt.voting.service import VOTING_MECHANICS, items_of, matrix_rules
 from werkstatt.web import BERLIN
 from werkstatt.workshops.methods_source import method_cards
 from werkstatt.workshops.models import FORMAT_LABELS, WorkshopFormat
@@ -116,9 +117,22 @@ async def gather(db: AsyncSession, workshop: Workshop, locale: str = "de") -> Ex
                 id=cluster["id"],
                 name=clean(cluster["name"]),
                 idea_ids=[idea.id for idea in ideas if idea.cluster_id == cluster["id"]],
+                cards=[
+                    ExportClusterCard(id=card["id"], number=card["number"], text=clean(card["text"]))
+                    for card in cluster.get("cards") or []
+                ],
+                votes=cluster.get("votes"),
+                score_x=cluster.get("score_x"),
+                score_y=cluster.get("score_y"),
+                raters=cluster.get("raters") or 0,
+                rank=cluster.get("rank"),
+                tie=bool(cluster.get("tie")),
             )
             for cluster in found["clusters"]
         ],
+        cluster_voting=any(
+            items_of(workshop, step).clusters for step in workshop.steps if step.mechanic in VOTING_MECHANICS
+        ),
         project_ideas=[_project(p, topics, visible, tr) for p in projects],
         participation=[
             ParticipationRow(target_group=clean(name) if name else None, count=count)

@@ -79,8 +79,9 @@ def render_md(data: ExportData) -> bytes:
     if data.clusters:
         out += [f"## {_('Cluster')}", ""]
         for cluster in data.clusters:
-            members = data.cluster_ideas(cluster)
-            out.append(f"- **{md(cluster.name)}** ({len(members)}): " + "; ".join(md(i.text) for i in members))
+            texts = data.cluster_texts(cluster)
+            line = f"- **{md(data.cluster_heading(cluster))}**"
+            out.append(line + (": " + "; ".join(md(text) for text in texts) if texts else ""))
         out.append("")
 
     out += [f"## {_('Projektideen')}", ""]

@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from werkstatt.export.text import translator
+
 SCHEMA = "werkstatt-export/1"
 TOP_IDEAS = 5  # the protocol opens with this many ideas
 
@@ -59,10 +61,26 @@ class ExportIdea(_Frozen):
         return self.text + "".join(f"{separator}+ {other}" for other in self.merged)
 
 
+class ExportClusterCard(_Frozen):
+    id: str
+    number: int | None = None
+    text: str
+
+
 class ExportCluster(_Frozen):
     id: str
     name: str
     idea_ids: list[str] = []
+    """The cards in the cluster now."""
+    cards: list[ExportClusterCard] = []
+    """The cards as the latest step on clusters fixed them when it started (what was voted on); else as now."""
+    votes: int | None = None
+    """Dots of the steps on clusters (None while hidden, or when no step voted on clusters)."""
+    score_x: float | None = None
+    score_y: float | None = None
+    raters: int = 0
+    rank: int | None = None
+    tie: bool = False
 
 
 class NextStepItem(_Frozen):
@@ -131,6 +149,8 @@ class ExportData(_Frozen):
     """Cards of a blind step not revealed yet: counted, never shown."""
     ideas: list[ExportIdea] = []
     clusters: list[ExportCluster] = []
+    cluster_voting: bool = False
+    """The agenda votes, ranks or rates clusters: the documents show the clusters' result (rank, dots, cards)."""
     project_ideas: list[ExportProjectIdea] = []
     participation: list[ParticipationRow] = []
     method_ratings: list[MethodRatingItem] = []
@@ -157,3 +177,21 @@ class ExportData(_Frozen):
     def cluster_ideas(self, cluster: ExportCluster) -> list[ExportIdea]:
         wanted = set(cluster.idea_ids)
         return [idea for idea in self.ideas if idea.id in wanted]
+
+    def cluster_texts(self, cluster: ExportCluster) -> list[str]:
+        """The texts of a cluster's cards: as voted on where the agenda voted on clusters, else as now."""
+        if self.cluster_voting:
+            return [card.text for card in cluster.cards]
+        return [idea.text for idea in self.cluster_ideas(cluster)]
+
+    def cluster_heading(self, cluster: ExportCluster) -> str:
+        """ "2. Aufenthalt (3 Karten, 5 Punkte)": place, name, cards and, where the room saw them, dots."""
+        _ = translator(self.locale)
+        count = len(self.cluster_texts(cluster))
+        place = f"{cluster.rank}. " if self.cluster_voting and cluster.rank is not None else ""
+        parts = [_("1 Karte") if count == 1 else _("%(n)s Karten") % {"n": count}]
+        if self.cluster_voting and cluster.votes is not None:
+            parts.append(_("1 Punkt") if cluster.votes == 1 else _("%(n)s Punkte") % {"n": cluster.votes})
+        if cluster.tie:
+            parts.append(_("gleichauf"))
+        return f"{place}{cluster.name} ({', '.join(parts)})"

@@ -57,6 +57,20 @@ def render_csv(data: ExportData) -> bytes:
                 _cell(", ".join(data.project_titles(idea))),
             ]
         )
+    if data.cluster_voting:  # the clusters' result below the cards: one row per cluster, its cards in "Idee"
+        for cluster in data.clusters:
+            writer.writerow(
+                [
+                    "" if cluster.rank is None else str(cluster.rank),
+                    _("ja") if cluster.tie else "",
+                    _cell(_("Cluster") + f" „{cluster.name}“: " + "; ".join(data.cluster_texts(cluster))),
+                    _cell(cluster.name),
+                    "" if cluster.votes is None else str(cluster.votes),
+                    "" if cluster.score_x is None else number(cluster.score_x, data.locale, 2),
+                    "" if cluster.score_y is None else number(cluster.score_y, data.locale, 2),
+                    "",
+                ]
+            )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -115,6 +129,7 @@ def render_xlsx(data: ExportData) -> bytes:
     _participation_sheet(book, formats, data)
     _workshop_sheet(book, formats, data)
     _matrix_sheet(book, formats, data)
+    _clusters_sheet(book, formats, data)
     book.close()
     return buffer.getvalue()
 
@@ -142,6 +157,29 @@ def _ideas_sheet(book: Any, formats: dict[str, Any], data: ExportData) -> None:
         notes.append(f"{_('Noch verdeckte Karten, hier nicht enthalten:')} {data.blind_cards}")
     for offset, note in enumerate(notes, start=len(data.ideas) + 2):
         sheet.text(offset, 3, note, "plain")
+
+
+def _clusters_sheet(book: Any, formats: dict[str, Any], data: ExportData) -> None:
+    """The clusters' result (where the agenda voted, ranked or rated clusters): rank, dots, their cards."""
+    if not data.cluster_voting:
+        return
+    _ = translator(data.locale)
+    header = _idea_header(data)
+    sheet = _Sheet(book, _("Cluster"), formats)
+    sheet.header(
+        0,
+        [header[0], header[1], _("Cluster"), _("Karten"), header[4], header[5], header[6]],
+        [7, 11, 28, 70, 9, 14, 14],
+    )
+    for row, cluster in enumerate(data.clusters, start=1):
+        sheet.number(row, 0, cluster.rank)
+        sheet.text(row, 1, _("ja") if cluster.tie else None, "plain")
+        sheet.text(row, 2, cluster.name)
+        sheet.text(row, 3, "\n".join(data.cluster_texts(cluster)))
+        sheet.number(row, 4, cluster.votes)
+        sheet.number(row, 5, cluster.score_x, "score")
+        sheet.number(row, 6, cluster.score_y, "score")
+    sheet.table(len(data.clusters), 6)
 
 
 def _matrix_sheet(book: Any, formats: dict[str, Any], data: ExportData) -> None:

@@ -234,11 +234,11 @@ def render_docx(data: ExportData) -> bytes:
     if data.clusters:
         doc.add_heading(_("Cluster"), level=1)
         for cluster in data.clusters:
-            members = data.cluster_ideas(cluster)
+            texts = data.cluster_texts(cluster)
             paragraph = doc.add_paragraph(style="List Bullet")
-            paragraph.add_run(f"{cluster.name} ({len(members)})").bold = True
-            if members:
-                paragraph.add_run(": " + "; ".join(idea.text for idea in members))
+            paragraph.add_run(data.cluster_heading(cluster)).bold = True
+            if texts:
+                paragraph.add_run(": " + "; ".join(texts))
 
     if data.method_ratings:
         doc.add_heading(_("Bewertung der Methoden"), level=1)

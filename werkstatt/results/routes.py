@@ -34,6 +34,7 @@ from werkstatt.voting import service as voting
 from werkstatt.voting.board import QUADRANTS
 from werkstatt.voting.matrix import matrix_svg
 from werkstatt.voting.ranking import workshop_results
+from werkstatt.voting.service import VOTING_MECHANICS, items_of
 from werkstatt.web import N_, gettext, htmx, render_html
 from werkstatt.workshops.permissions import may_moderate, require_moderator
 from werkstatt.workshops.service import Actor
@@ -87,6 +88,10 @@ def _empty_form(card: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def _on_clusters(workshop: Any) -> bool:
+    return any(items_of(workshop, s).clusters for s in workshop.steps if s.mechanic in VOTING_MECHANICS)
+
+
 class ResultPage(Controller):
     path = "/w/{workshop_id:uuid}/ergebnis"
     include_in_schema = False
@@ -111,6 +116,8 @@ class ResultPage(Controller):
             "hidden": found["hidden"],
             "fixed": found["fixed"],
             "matrix": _matrix(actor, ideas),
+            # a vote, rank or matrix on clusters: the clusters' result with the cards voted on
+            "cluster_results": found["clusters"] if _on_clusters(workshop) else [],
             "projects": await results.projects_of_workshop(db, workshop.id),
             "participation": await results.participation(db, workshop),
             "methods": [],

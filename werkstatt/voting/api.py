@@ -29,7 +29,13 @@ class VotingApi(Controller):
     @post(
         "/votes",
         status_code=201,
-        summary="Einen Punkt vergeben oder eine Karte bewerten",
+        summary="Einen Punkt vergeben oder eine Karte (oder einen Cluster) bewerten",
+        description=(
+            "Ein Punkt: `{idea_id}`; eine Bewertung in der Matrix: `{idea_id, score_x, score_y}`. In einem Schritt, "
+            'der über Cluster abstimmt (`config.cards = {"from": "clusters"}`), nennt die Stimme statt der Karte den '
+            "Cluster: `cluster_id` statt `idea_id` (gleiche Punkte- und Platzregeln). Ein Cluster, der in diesem "
+            "Schritt nicht zur Wahl steht: 409; ein Cluster einer anderen Werkstatt: 404."
+        ),
         operation_class=IdempotentOperation,
     )
     async def cast(
@@ -42,7 +48,9 @@ class VotingApi(Controller):
         actor = await actor_for(request, db, workshop_id)
 
         async def run() -> Effect:
-            result, _event = await voting.cast_vote(db, actor, data.idea_id, data.score_x, data.score_y)
+            result, _event = await voting.cast_vote(
+                db, actor, data.idea_id, data.score_x, data.score_y, cluster_id=data.cluster_id
+            )
             return Effect(result, then=lambda: after_vote(request, workshop_id, result["step"]))
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body

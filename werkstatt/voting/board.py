@@ -11,7 +11,7 @@ from werkstatt.live.visibility import COACH, PARTICIPANT, PROJECTOR, Viewer
 from werkstatt.network.service import group_names
 from werkstatt.voting import service as voting
 from werkstatt.voting.matrix import clip_title, matrix_svg
-from werkstatt.voting.ranking import competition_ranks, pending_steps, workshop_results
+from werkstatt.voting.ranking import cluster_results, competition_ranks, pending_steps, workshop_results
 from werkstatt.workshops.models import WorkshopState
 
 if TYPE_CHECKING:
@@ -25,6 +25,32 @@ QUADRANTS = (
     "Wenig Nutzen, wenig Aufwand",
     "Wenig Nutzen, viel Aufwand",
 )
+
+
+async def cluster_cards(
+    db: AsyncSession, workshop: Workshop, chosen: step_cards.StepCards, ideas: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A step on clusters offers its clusters as the items: `{id, text (the name), number, kind, size,
+    members}`, the members being the fixed cards this viewer's board shows (`ideas`, redacted already)."""
+    readable = {i["id"]: i for i in ideas if i.get("text") and not i.get("gone") and not i.get("hidden")}
+    found = []
+    for item in await step_cards.cluster_items(db, workshop, chosen):
+        members = [
+            {"id": i, "number": readable[i].get("number"), "text": readable[i]["text"]}
+            for i in item["card_ids"]
+            if i in readable
+        ]
+        found.append(
+            {
+                "id": item["id"],
+                "text": item["name"],
+                "number": item["number"],
+                "kind": "cluster",
+                "size": len(item["card_ids"]),
+                "members": members,
+            }
+        )
+    return found
 
 
 def matrix_points(ideas: list[dict[str, Any]], positions: dict[str, list[float]]) -> list[dict[str, Any]]:
@@ -45,8 +71,14 @@ async def voting_state(
         return None
     coach = viewer.role == COACH
     hidden = voting.tallies_hidden(workshop, step)
-    cards = [i for i in ideas if i.get("text") and not i.get("gone") and not i.get("hidden")]  # votable ones
+    items = voting.items_of(workshop, step)
+    if items.clusters:
+        cards = await cluster_cards(db, workshop, items.chosen, ideas)
+    else:
+        cards = [i for i in ideas if i.get("text") and not i.get("gone") and not i.get("hidden")]  # votable ones
     state: dict[str, Any] = {
+        "clusters": items.clusters,
+        "field": items.field,
         "mechanic": step.mechanic,
         "step": step.position,
         "hidden": hidden,
@@ -92,7 +124,10 @@ async def voting_state(
         )
     else:
         offered = await step_cards.step_conditions(db, workshop, step)
-        state["ranking"] = await workshop_results(db, workshop, viewer, at=step.position, cards=offered)
+        if items.clusters:
+            state["ranking"] = await cluster_results(db, workshop, viewer, at=step.position, chosen=items.chosen)
+        else:
+            state["ranking"] = await workshop_results(db, workshop, viewer, at=step.position, cards=offered)
         # the reveal at hand in a results step: the votes it presents that still hold dots back
         state["pending"] = [s.position for s in await pending_steps(db, workshop, step.position)]
         state["hidden"] = bool(state["pending"])
@@ -141,6 +176,7 @@ def _ranked_rows(ideas: list[dict[str, Any]], limit: int) -> tuple[list[dict[str
             "count": i["votes"],
             "place": i["rank"],
             "tie": i["tie"],
+            "size": i.get("size"),
         }
         for i in ranked[:limit]
     ]
@@ -154,8 +190,10 @@ def projector_view(state: dict[str, Any]) -> None:
             (card["id"], card["text"], int(state["tallies"].get(card["id"], 0))) for card in state["cards"]
         ]
         state["top"], state["top_count"], state["more"] = top_rows(rows, PROJECTOR_TOP)
+        sizes = {card["id"]: card.get("size") for card in state["cards"]}
         for row in state["top"]:
             row["number"] = state["numbers"].get(row["id"])
+            row["size"] = sizes.get(row["id"])
     elif state["mechanic"] == "rank":
         top, top_count, more = _ranked_rows(state["ranking"]["ideas"], PROJECTOR_TOP)
         state.update(top=top, top_count=top_count, more=more)

@@ -31,6 +31,7 @@ from werkstatt.voting.events import TallyUpdated
 from werkstatt.voting.matrix import clip_title
 from werkstatt.voting.ranking import workshop_results
 from werkstatt.voting.service import (
+    items_of,
     matrix_rules,
     step_at,
     step_tallies,
@@ -83,11 +84,17 @@ async def tally_data(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> 
         "voters": tally["voters"],
         "hidden": tallies_hidden(workshop, step),
     }
+    items = items_of(workshop, step)
+    offered = await step_cards.cluster_items(db, workshop, items.chosen) if items.clusters else []
     if step.mechanic == "vote":
-        live = select(Idea.id).where(*card_rules.counted_cards(workshop.id))
         counts = tally["tallies"]
-        for idea_id in (await db.execute(live)).scalars():  # cards whose last dot was taken back drop to 0
-            counts.setdefault(str(idea_id), 0)
+        if items.clusters:  # clusters whose last dot was taken back drop to 0
+            for item in offered:
+                counts.setdefault(item["id"], 0)
+        else:
+            live = select(Idea.id).where(*card_rules.counted_cards(workshop.id))
+            for idea_id in (await db.execute(live)).scalars():  # cards whose last dot was taken back drop to 0
+                counts.setdefault(str(idea_id), 0)
         data.update(tallies=counts, positions={})
         by_group = await tallies_by_group(db, workshop, step)
         slugs = {slug for groups in by_group.values() for slug in groups if slug}
@@ -96,10 +103,13 @@ async def tally_data(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> 
         return fit(data, VOTE_OPTIONAL)
     rules = matrix_rules(step)
     positions = tally["positions"]
-    numbers = {
-        idea_id: (number or n, text)
-        for n, (idea_id, text, number) in enumerate(await _public_cards(db, workshop), start=1)
-    }
+    if items.clusters:  # a cluster's point is labelled with its number among the offered clusters
+        numbers = {item["id"]: (item["number"], item["name"]) for item in offered}
+    else:
+        numbers = {
+            idea_id: (number or n, text)
+            for n, (idea_id, text, number) in enumerate(await _public_cards(db, workshop), start=1)
+        }
     data.update(
         tallies={},
         positions=positions,

@@ -7,7 +7,11 @@ they are revealed, and so does any rank computed from them.
 A reveal belongs to its vote step: once revealed, a vote's dots count everywhere it is presented, whatever
 votes come later. A results step (rank) presents the votes before it; the result page, the API and the
 exports present every vote. A hidden vote nobody has voted in yet hides nothing (there is nothing to hide);
-one with dots keeps only its own dots back until it is revealed."""
+one with dots keeps only its own dots back until it is revealed.
+
+Steps on clusters (werkstatt.board.step_cards) are ranked apart (`cluster_results`): the clusters with the dots
+and ratings of the cluster steps, each with the cards its step fixed; the cards' own ranking counts only the
+steps on cards."""
 
 from __future__ import annotations
 
@@ -17,13 +21,13 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from werkstatt.board import rules
+from werkstatt.board import rules, step_cards
 from werkstatt.board.cards import card_extras
-from werkstatt.board.models import Cluster, Idea
+from werkstatt.board.models import Cluster, Idea, StepClusterCard
 from werkstatt.board.visibility import redact_idea
 from werkstatt.live.visibility import COACH, Viewer
 from werkstatt.voting.models import FinalRank
-from werkstatt.voting.service import step_tallies, tallies_hidden
+from werkstatt.voting.service import items_of, step_tallies, tallies_hidden
 from werkstatt.workshops.models import AgendaStep, Participant
 
 if TYPE_CHECKING:
@@ -48,9 +52,18 @@ def competition_ranks(scores: list[tuple[str, float]]) -> dict[str, tuple[int, b
     return ranks
 
 
-def presented_steps(workshop: Workshop, mechanic: str, at: int | None = None) -> list[AgendaStep]:
-    """The steps of one mechanic whose result is shown at step `at` (those before it), or everywhere (None)."""
-    return [s for s in workshop.steps if s.mechanic == mechanic and (at is None or s.position < at)]
+def presented_steps(
+    workshop: Workshop, mechanic: str, at: int | None = None, clusters: bool | None = None
+) -> list[AgendaStep]:
+    """The steps of one mechanic whose result is shown at step `at` (those before it), or everywhere (None);
+    `clusters` True or False: only the steps on clusters, or only those on cards."""
+    return [
+        s
+        for s in workshop.steps
+        if s.mechanic == mechanic
+        and (at is None or s.position < at)
+        and (clusters is None or items_of(workshop, s).clusters == clusters)
+    ]
 
 
 async def pending_steps(db: AsyncSession, workshop: Workshop, at: int | None = None) -> list[AgendaStep]:
@@ -78,12 +91,13 @@ async def workshop_results(
     )
     rows = (await db.execute(query)).all()
     blind_steps = set(rules.blind_positions(workshop))
-    vote_steps = presented_steps(workshop, "vote", at)
-    matrix_steps = presented_steps(workshop, "rate_matrix", at)
+    vote_steps = presented_steps(workshop, "vote", at, clusters=False)
+    matrix_steps = presented_steps(workshop, "rate_matrix", at, clusters=False)
     # Each vote step shows its own dots once revealed; a hidden one keeps only its own dots back.
     visible_votes = [s for s in vote_steps if coach or not tallies_hidden(workshop, s)]
     visible_matrix = [s for s in matrix_steps if coach or not tallies_hidden(workshop, s)]
-    pending = [] if coach else [s for s in await pending_steps(db, workshop, at) if s.mechanic == "vote"]
+    card_votes = {s.position for s in vote_steps}
+    pending = [] if coach else [s for s in await pending_steps(db, workshop, at) if s.position in card_votes]
     dots: dict[str, int] = defaultdict(int)
     for step in visible_votes:
         for idea_id, count in (await step_tallies(db, workshop, step))["tallies"].items():
@@ -147,19 +161,145 @@ async def workshop_results(
     if fixed:
         _apply_fixed(ideas, fixed)
     ideas.sort(key=lambda i: (i["rank"] is None, i["rank"] or 0, i["id"]))
-    clusters: list[dict[str, Any]] = [
-        {"id": str(c.id), "name": c.name}
-        for c in (
-            await db.execute(select(Cluster).where(Cluster.workshop_id == workshop.id).order_by(Cluster.position))
-        ).scalars()
-    ]
+    clusters = await cluster_results(db, workshop, viewer, at=at)
+    all_pending = [] if coach else [s for s in await pending_steps(db, workshop, at) if s.mechanic == "vote"]
     return {
         "ideas": ideas,
-        "clusters": clusters,
-        "hidden": bool(pending),
-        "pending": [s.position for s in pending],
+        "clusters": clusters["ideas"],
+        "hidden": bool(all_pending),
+        "pending": [s.position for s in all_pending],
         "fixed": bool(fixed),
     }
+
+
+async def cluster_results(
+    db: AsyncSession,
+    workshop: Workshop,
+    viewer: Viewer,
+    at: int | None = None,
+    chosen: step_cards.StepCards | None = None,
+) -> dict[str, Any]:
+    """The clusters as `viewer` sees their result, in the shape of `workshop_results` (`ideas` holds the
+    clusters: `{id, name, text, number, cards: [{id, number, text}], size, votes, score_x, score_y, raters, rank,
+    tie, fixed}`), from the dots and ratings of the cluster steps presented at `at` (all of them for None).
+
+    `chosen` (a rank step on clusters): the clusters that step offers, with the cards it fixed. Without it:
+    every cluster of the workshop, with the cards the latest presented step on clusters fixed in it (or, for a
+    cluster no such step fixed, its counted cards now)."""
+    coach = viewer.role == COACH
+    vote_steps = presented_steps(workshop, "vote", at, clusters=True)
+    matrix_steps = presented_steps(workshop, "rate_matrix", at, clusters=True)
+    visible_votes = [s for s in vote_steps if coach or not tallies_hidden(workshop, s)]
+    visible_matrix = [s for s in matrix_steps if coach or not tallies_hidden(workshop, s)]
+    pending = [] if coach else [s for s in await pending_steps(db, workshop, at) if s in vote_steps]
+    if chosen is not None:
+        offered = await step_cards.cluster_items(db, workshop, chosen)
+    else:
+        offered = await _clusters_with_cards(db, workshop, [*vote_steps, *matrix_steps])
+    dots: dict[str, int] = defaultdict(int)
+    for step in visible_votes:
+        for cluster_id, count in (await step_tallies(db, workshop, step))["tallies"].items():
+            dots[cluster_id] += count
+    if pending and not any(dots.values()):
+        visible_votes = []
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for step in visible_matrix:
+        for cluster_id, (x, y, n) in (await step_tallies(db, workshop, step))["positions"].items():
+            sums[cluster_id][0] += x * n
+            sums[cluster_id][1] += y * n
+            sums[cluster_id][2] += n
+    texts = await _card_texts(db, workshop, viewer, {i for item in offered for i in item["card_ids"]})
+    found: list[dict[str, Any]] = []
+    for item in offered:
+        key = item["id"]
+        x_sum, y_sum, n = sums.get(key, [0.0, 0.0, 0.0])
+        cards = [texts[i] for i in item["card_ids"] if i in texts]
+        found.append(
+            {
+                "id": key,
+                "name": item["name"],
+                "text": item["name"],
+                "number": item["number"],
+                "cards": cards,
+                "size": len(item["card_ids"]),
+                "votes": dots.get(key, 0) if visible_votes else None,
+                "score_x": round(x_sum / n, 2) if n else None,
+                "score_y": round(y_sum / n, 2) if n else None,
+                "raters": int(n),
+                "rank": None,
+                "tie": False,
+                "fixed": False,
+                "merged": [],
+            }
+        )
+    _rank(found, bool(visible_votes), bool(visible_matrix))
+    found.sort(key=lambda i: (i["rank"] is None, i["rank"] or 0, i["number"]))
+    return {"ideas": found, "hidden": bool(pending), "pending": [s.position for s in pending], "fixed": False}
+
+
+async def _clusters_with_cards(db: AsyncSession, workshop: Workshop, steps: list[AgendaStep]) -> list[dict[str, Any]]:
+    """Every cluster with its counted cards: as the latest of `steps` that fixed it, else as it is now."""
+    clusters = (
+        await db.execute(
+            select(Cluster.id, Cluster.name)
+            .where(Cluster.workshop_id == workshop.id)
+            .order_by(Cluster.position, Cluster.created_at, Cluster.id)
+        )
+    ).all()
+    fixed: dict[str, list[str]] = {}
+    for step in sorted(steps, key=lambda s: s.position):  # the latest step's fixing wins
+        frozen_at = items_of(workshop, step).chosen.frozen_at
+        rows = await db.execute(
+            select(StepClusterCard.cluster_id, StepClusterCard.idea_id)
+            .join(Idea, Idea.id == StepClusterCard.idea_id)
+            .where(
+                StepClusterCard.workshop_id == workshop.id,
+                StepClusterCard.step_position == frozen_at,
+                *rules.counted_cards(workshop.id),
+            )
+            .order_by(Idea.number, Idea.id)
+        )
+        frozen: dict[str, list[str]] = defaultdict(list)
+        for cluster_id, idea_id in rows:
+            frozen[str(cluster_id)].append(str(idea_id))
+        fixed.update(frozen)
+    now: dict[str, list[str]] = defaultdict(list)
+    rows = await db.execute(
+        select(Idea.cluster_id, Idea.id)
+        .where(*rules.counted_cards(workshop.id), Idea.cluster_id.is_not(None))
+        .order_by(Idea.number, Idea.id)
+    )
+    for cluster_id, idea_id in rows:
+        now[str(cluster_id)].append(str(idea_id))
+    found: list[dict[str, Any]] = []
+    for cluster_id, name in clusters:
+        key = str(cluster_id)
+        card_ids = fixed.get(key, now.get(key, []))
+        found.append({"id": key, "name": name, "card_ids": card_ids, "number": len(found) + 1})
+    return found
+
+
+async def _card_texts(db: AsyncSession, workshop: Workshop, viewer: Viewer, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """`{id, number, text}` of the cards this viewer may read (a blind card of someone else stays out)."""
+    if not ids:
+        return {}
+    rows = await db.execute(select(Idea).where(*rules.counted_cards(workshop.id), Idea.id.in_([UUID(i) for i in ids])))
+    blind_steps = set(rules.blind_positions(workshop))
+    found: dict[str, dict[str, Any]] = {}
+    for idea in rows.scalars():
+        seen = redact_idea(
+            {
+                "id": str(idea.id),
+                "text": idea.text,
+                "author_id": str(idea.participant_id),
+                "blind": idea.step_position in blind_steps,
+                "hidden": idea.hidden,
+            },
+            viewer,
+        )
+        if seen.get("text"):
+            found[str(idea.id)] = {"id": str(idea.id), "number": idea.number, "text": seen["text"]}
+    return found
 
 
 def _rank(ideas: list[dict[str, Any]], by_votes: bool, by_scores: bool) -> None:

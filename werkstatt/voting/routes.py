@@ -37,6 +37,13 @@ def _uuid(value: Any, field: str) -> UUID:
         raise Invalid(_("Ungültige Auswahl."), {field: _("Ungültige Auswahl.")}) from None
 
 
+def _item(form: Any) -> tuple[UUID | None, UUID | None]:
+    """The card (`idea_id`) or, in a step on clusters, the cluster (`cluster_id`) a form names."""
+    if form.get("cluster_id"):
+        return None, _uuid(form.get("cluster_id"), "cluster_id")
+    return _uuid(form.get("idea_id"), "idea_id"), None
+
+
 def _score(value: Any, field: str) -> int | None:
     if value in (None, ""):
         return None
@@ -87,7 +94,11 @@ class VotingController(Controller):
             event = await action(actor)
         except DomainError as error:
             await UnitOfWork.of(db).rollback()
-            if error.status_code == 404 and not error.errors and "Karte" not in error.detail:
+            if (
+                error.status_code == 404
+                and not error.errors
+                and not any(w in error.detail for w in ("Karte", "Cluster"))
+            ):
                 raise
             fresh = await actor_for(request, db, workshop_id)
             return await self._panel(
@@ -109,9 +120,9 @@ class VotingController(Controller):
         form = await request.form()
 
         async def action(actor: Actor) -> Any:
-            idea_id = _uuid(form.get("idea_id"), "idea_id")
+            idea_id, cluster_id = _item(form)
             x, y = _score(form.get("score_x"), "score_x"), _score(form.get("score_y"), "score_y")
-            _result, event = await voting.cast_vote(db, actor, idea_id, x, y)
+            _result, event = await voting.cast_vote(db, actor, idea_id, x, y, cluster_id=cluster_id)
             return event
 
         return await self._run(request, db, workshop_id, action, N_("Gespeichert."))
@@ -123,7 +134,8 @@ class VotingController(Controller):
         form = await request.form()
 
         async def action(actor: Actor) -> Any:
-            return await voting.withdraw_dot_on(db, actor, _uuid(form.get("idea_id"), "idea_id"))
+            idea_id, cluster_id = _item(form)
+            return await voting.withdraw_dot_on(db, actor, idea_id, cluster_id=cluster_id)
 
         return await self._run(request, db, workshop_id, action, N_("Punkt zurückgenommen."))
 

@@ -3,7 +3,11 @@
 Each reads authorize → validate → apply → record. The invariants are in one statement each: a dot is an
 INSERT … SELECT that takes the lowest free budget slot and the lowest free slot on the card, and only while
 the workshop is live in a vote step and the card is not withdrawn; unique constraints on the slots decide
-between parallel requests. Nothing is read first and then written on the strength of that read."""
+between parallel requests. Nothing is read first and then written on the strength of that read.
+
+A step on clusters (werkstatt.board.step_cards) votes on clusters instead of cards: the same statements with
+`cluster_id` in place of `idea_id`, the same budget and slot constraints, and "the item still counts" meaning
+"the cluster, as the step fixed it, still holds a counted card"."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from uuid_utils.compat import uuid7
 from werkstatt.board import rules as card_rules
 from werkstatt.board import step_cards
 from werkstatt.board.events import Revealed
-from werkstatt.board.models import Idea
+from werkstatt.board.models import Cluster, Idea
 from werkstatt.errors import Conflict, Forbidden, Invalid, NotFound
 from werkstatt.i18n import Message, _, _n
 from werkstatt.live.events import record
@@ -117,6 +121,60 @@ def _live_step_clause(workshop_id: UUID, position: int, mechanic: str) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class Items:
+    """What a step's votes name: cards (`idea_id`) or the clusters the step fixed (`cluster_id`)."""
+
+    workshop_id: UUID
+    chosen: step_cards.StepCards
+
+    @property
+    def clusters(self) -> bool:
+        return self.chosen.clusters
+
+    @property
+    def field(self) -> str:
+        return "cluster_id" if self.clusters else "idea_id"
+
+    @property
+    def column(self) -> Any:
+        return Vote.cluster_id if self.clusters else Vote.idea_id
+
+    def counted(self) -> list[Any]:
+        """Conditions on Vote: its item still counts (a card on the board; a cluster with a counted card)."""
+        if self.clusters:
+            return [Vote.cluster_id.in_(step_cards.live_clusters(self.workshop_id, self.chosen.frozen_at))]
+        return [Vote.idea_id.in_(select(Idea.id).where(*card_rules.counted_cards(self.workshop_id)))]
+
+    def not_counted(self) -> list[Any]:
+        """Conditions on Vote: its item no longer counts (its dots go back to the voter)."""
+        if self.clusters:
+            live = step_cards.live_clusters(self.workshop_id, self.chosen.frozen_at)
+            return [Vote.cluster_id.is_not(None), Vote.cluster_id.not_in(live)]
+        return [Vote.idea_id.in_(card_rules.not_counted())]
+
+
+def items_of(workshop: Workshop, step: AgendaStep) -> Items:
+    return Items(workshop.id, step_cards.chosen_cards(workshop, step))
+
+
+async def step_items(db: AsyncSession, step: AgendaStep) -> Items:
+    """`items_of` for a step alone (its workshop is in the session: the steps were loaded with it)."""
+    workshop = await db.get(Workshop, step.workshop_id)
+    assert workshop is not None
+    return items_of(workshop, step)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The item one vote names: a card or a cluster (with the step's SQL condition that it is still offered)."""
+
+    items: Items
+    id: UUID
+    clause: Any
+    idea: Idea | None = None
+
+
 def _votable_idea_clause(workshop_id: UUID, idea_id: UUID, offered: list[Any]) -> Any:
     """The card still counts and is one the step offers (checked inside the INSERT: a merge, hide or
     withdrawal in between wins)."""
@@ -135,42 +193,68 @@ async def _votable_idea(db: AsyncSession, actor: Actor, step: AgendaStep, idea_i
     return idea, offered
 
 
-async def _release_dead_dots(db: AsyncSession, participant_id: UUID, position: int) -> None:
-    """Dots on cards withdrawn, hidden or merged since go back to their owner: their slots are freed."""
-    dead = card_rules.not_counted()
+async def _votable_target(
+    db: AsyncSession, actor: Actor, step: AgendaStep, idea_id: UUID | None, cluster_id: UUID | None
+) -> Target:
+    """The card or cluster this voter may vote on in this step: a step on clusters takes `cluster_id` (404 for
+    a cluster of another workshop, a German 409 for one the step does not offer), any other step `idea_id`."""
+    items = items_of(actor.workshop, step)
+    if items.clusters:
+        if cluster_id is None:
+            raise Conflict(step_cards.CLUSTERS_HERE, {"cluster_id": step_cards.CLUSTERS_HERE})
+        cluster = await db.get(Cluster, cluster_id)
+        if cluster is None or cluster.workshop_id != actor.workshop.id:
+            raise NotFound(step_cards.CLUSTER_NOT_FOUND)
+        clause = step_cards.offered_cluster_clause(actor.workshop.id, cluster.id, items.chosen.frozen_at)
+        if (await db.execute(select(literal(1)).where(clause))).first() is None:
+            raise Conflict(step_cards.CLUSTER_NOT_OFFERED, {"cluster_id": step_cards.CLUSTER_NOT_OFFERED})
+        return Target(items, cluster.id, clause)
+    if idea_id is None:
+        raise Conflict(step_cards.CARDS_HERE, {"idea_id": step_cards.CARDS_HERE})
+    idea, offered = await _votable_idea(db, actor, step, idea_id)
+    return Target(items, idea.id, _votable_idea_clause(actor.workshop.id, idea.id, offered), idea)
+
+
+async def _release_dead_dots(db: AsyncSession, items: Items, participant_id: UUID, position: int) -> None:
+    """Dots on cards withdrawn, hidden or merged since (or on clusters left without a counted card) go back to
+    their owner: their slots are freed."""
     await db.execute(
         delete(Vote)
-        .where(Vote.participant_id == participant_id, Vote.step_position == position, Vote.idea_id.in_(dead))
+        .where(Vote.participant_id == participant_id, Vote.step_position == position, *items.not_counted())
         .execution_options(synchronize_session=False)
     )
 
 
 async def dots_per_card(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> dict[str, int]:
-    """The participant's dots per card in this step, on cards that still count (at most the budget's worth)."""
-    live = card_rules.COUNTED
+    """The participant's dots per item (card or cluster) in this step, on items that still count (at most the
+    budget's worth)."""
+    items = await step_items(db, step)
     rows = await db.execute(
-        select(Vote.idea_id, func.count(Vote.id))
-        .join(Idea, Idea.id == Vote.idea_id)
+        select(items.column, func.count(Vote.id))
         .where(
             Vote.participant_id == participant_id,
             Vote.step_position == step.position,
             Vote.slot.is_not(None),
-            *live,
+            *items.counted(),
         )
-        .group_by(Vote.idea_id)
+        .group_by(items.column)
     )
-    return {str(idea_id): int(count) for idea_id, count in rows}
+    return {str(item_id): int(count) for item_id, count in rows}
 
 
 async def dots_by_participant(db: AsyncSession, workshop_id: UUID, step: AgendaStep) -> dict[str, dict[str, int]]:
-    """Everyone's dots per card in this step (as `dots_per_card`, in one query): a pushed board gives each voter
+    """Everyone's dots per item in this step (as `dots_per_card`, in one query): a pushed board gives each voter
     their own line afterwards."""
-    live = card_rules.COUNTED
+    items = await step_items(db, step)
     rows = await db.execute(
-        select(Vote.participant_id, Vote.idea_id, func.count(Vote.id))
-        .join(Idea, Idea.id == Vote.idea_id)
-        .where(Idea.workshop_id == workshop_id, Vote.step_position == step.position, Vote.slot.is_not(None), *live)
-        .group_by(Vote.participant_id, Vote.idea_id)
+        select(Vote.participant_id, items.column, func.count(Vote.id))
+        .where(
+            Vote.workshop_id == workshop_id,
+            Vote.step_position == step.position,
+            Vote.slot.is_not(None),
+            *items.counted(),
+        )
+        .group_by(Vote.participant_id, items.column)
     )
     found: dict[str, dict[str, int]] = defaultdict(dict)
     for participant_id, idea_id, count in rows:
@@ -178,7 +262,7 @@ async def dots_by_participant(db: AsyncSession, workshop_id: UUID, step: AgendaS
     return dict(found)
 
 
-def own_dots_view(step: AgendaStep, mine: dict[str, int]) -> dict[str, Any]:
+def own_dots_view(step: AgendaStep, mine: dict[str, int], field: str = "idea_id") -> dict[str, Any]:
     """A voter's dots as the panel's own pieces take them (werkstatt/voting/fragments.py `own_dots`)."""
     rules = vote_rules(step)
     first = next(iter(mine), None)
@@ -188,6 +272,7 @@ def own_dots_view(step: AgendaStep, mine: dict[str, int]) -> dict[str, Any]:
         "dots": rules.dots_per_person,
         "cap": rules.max_per_item,
         "idea_id": first,
+        "field": field,
     }
 
 
@@ -201,17 +286,25 @@ def _left(step: AgendaStep, mine: dict[str, int]) -> int:
 
 
 def _vote_event_data(
-    vote_id: UUID, participant_id: UUID, step: AgendaStep, idea_id: UUID, mine: dict[str, int] | None
+    vote_id: UUID,
+    participant_id: UUID,
+    step: AgendaStep,
+    idea_id: UUID,
+    mine: dict[str, int] | None,
+    field: str = "idea_id",
 ) -> dict[str, Any]:
-    """The voter's own news, sent to them and the coach only (werkstatt.live.visibility.sees): which card,
-    their remaining dots and their dots per card with the step's rules, so their other devices update the
-    panel from the event alone. Tallies travel separately, coalesced and redacted."""
+    """The voter's own news, sent to them and the coach only (werkstatt.live.visibility.sees): which card (or
+    cluster: `cluster_id`, with `idea_id` naming it too so a panel finds its row), their remaining dots and
+    their dots per item with the step's rules, so their other devices update the panel from the event alone.
+    Tallies travel separately, coalesced and redacted."""
     vote: dict[str, Any] = {
         "id": str(vote_id),
         "author_id": str(participant_id),
         "step": step.position,
         "idea_id": str(idea_id),
     }
+    if field != "idea_id":
+        vote.update(cluster_id=str(idea_id), field=field)
     if mine is not None:
         rules = vote_rules(step)
         vote.update(remaining=_left(step, mine), mine=mine, dots=rules.dots_per_person, cap=rules.max_per_item)
@@ -219,31 +312,53 @@ def _vote_event_data(
 
 
 async def cast_vote(
-    db: AsyncSession, actor: Actor, idea_id: UUID, score_x: int | None = None, score_y: int | None = None
+    db: AsyncSession,
+    actor: Actor,
+    idea_id: UUID | None,
+    score_x: int | None = None,
+    score_y: int | None = None,
+    *,
+    cluster_id: UUID | None = None,
 ) -> tuple[dict[str, Any], WorkshopEvent]:
-    """One dot on a card, or (in a matrix step) the participant's rating of a card (replacing an earlier one)."""
+    """One dot on a card (or, in a step on clusters, on a cluster), or (in a matrix step) the participant's
+    rating of it (replacing an earlier one)."""
     if actor.participant is None:
         raise Forbidden(_("Nur Teilnehmende können abstimmen."))
     rating = score_x is not None or score_y is not None
     step = _require_voting(actor.workshop, "rate_matrix" if rating else "vote")
-    idea, offered = await _votable_idea(db, actor, step, idea_id)
+    target = await _votable_target(db, actor, step, idea_id, cluster_id)
     if rating:
-        return await _rate(db, actor, step, idea, offered, score_x, score_y)
-    return await _dot(db, actor, step, idea, offered)
+        return await _rate(db, actor, step, target, score_x, score_y)
+    return await _dot(db, actor, step, target)
+
+
+def _answer(target: Target, vote_id: UUID, position: int, remaining: int | None, x: Any, y: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "id": str(vote_id),
+        "idea_id": None if target.items.clusters else str(target.id),
+        "step": position,
+        "remaining": remaining,
+        "score_x": x,
+        "score_y": y,
+    }
+    if target.items.clusters:
+        found["cluster_id"] = str(target.id)
+    return found
 
 
 async def _dot(
-    db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea, offered: list[Any]
+    db: AsyncSession, actor: Actor, step: AgendaStep, target: Target
 ) -> tuple[dict[str, Any], WorkshopEvent]:
     assert actor.participant is not None
     workshop_id, participant_id, position = actor.workshop.id, actor.participant.id, step.position
     rules = vote_rules(step)
-    await _release_dead_dots(db, participant_id, position)
+    items = target.items
+    await _release_dead_dots(db, items, participant_id, position)
     mine = select(Vote.slot).where(
         Vote.participant_id == participant_id, Vote.step_position == position, Vote.slot.is_not(None)
     )
     on_card = select(Vote.item_slot).where(
-        Vote.participant_id == participant_id, Vote.step_position == position, Vote.idea_id == idea.id
+        Vote.participant_id == participant_id, Vote.step_position == position, items.column == target.id
     )
     budget, cap = _slots(rules.dots_per_person), _slots(rules.max_per_item)
     free_slot = select(func.min(budget.c.n)).where(budget.c.n.not_in(mine)).scalar_subquery()
@@ -255,7 +370,7 @@ async def _dot(
         literal(vote_id, columns.id.type),
         literal(workshop_id, columns.workshop_id.type),
         literal(position),
-        literal(idea.id, columns.idea_id.type),
+        literal(target.id, columns[items.field].type),
         literal(participant_id, columns.participant_id.type),
         free_slot,
         free_item,
@@ -265,14 +380,14 @@ async def _dot(
         free_slot.is_not(None),
         free_item.is_not(None),
         _live_step_clause(workshop_id, position, "vote"),
-        _votable_idea_clause(workshop_id, idea.id, offered),
+        target.clause,
     )
     statement = insert(Vote).from_select(
         [
             "id",
             "workshop_id",
             "step_position",
-            "idea_id",
+            items.field,
             "participant_id",
             "slot",
             "item_slot",
@@ -294,18 +409,12 @@ async def _dot(
     else:
         raise Conflict(_("Zu viele gleichzeitige Stimmen. Bitte noch einmal versuchen."))
     if not inserted:
-        await _explain_refusal(db, actor, step, idea, rules)
+        await _explain_refusal(db, actor, step, target, rules)
     dots = await dots_per_card(db, participant_id, step)
     remaining = _left(step, dots)
-    event = await record(db, workshop_id, VoteCast(**_vote_event_data(vote_id, participant_id, step, idea.id, dots)))
-    return {
-        "id": str(vote_id),
-        "idea_id": str(idea.id),
-        "step": position,
-        "remaining": remaining,
-        "score_x": None,
-        "score_y": None,
-    }, event
+    data = _vote_event_data(vote_id, participant_id, step, target.id, dots, items.field)
+    event = await record(db, workshop_id, VoteCast(**data))
+    return _answer(target, vote_id, position, remaining, None, None), event
 
 
 def new_id() -> UUID:
@@ -313,7 +422,7 @@ def new_id() -> UUID:
     return uuid7()
 
 
-async def _explain_refusal(db: AsyncSession, actor: Actor, step: AgendaStep, idea: Idea, rules: VoteRules) -> None:
+async def _explain_refusal(db: AsyncSession, actor: Actor, step: AgendaStep, target: Target, rules: VoteRules) -> None:
     """The INSERT found no room; say why (this read decides nothing, the statement already did)."""
     assert actor.participant is not None
     fresh = (
@@ -323,33 +432,41 @@ async def _explain_refusal(db: AsyncSession, actor: Actor, step: AgendaStep, ide
     ).one()
     if fresh.state != WorkshopState.live or fresh.current_step != step.position or fresh.locked:
         raise Forbidden(_("In diesem Schritt wird nicht (mehr) abgestimmt."))
-    await db.refresh(idea)  # merged, hidden or withdrawn in the meantime: the statement refused it for that
-    refusal = card_rules.vote_refusal(idea)
-    if refusal is not None:
-        raise Conflict(refusal, {"idea_id": refusal})
+    field = target.items.field
+    if target.idea is not None:
+        await db.refresh(target.idea)  # merged, hidden or withdrawn meanwhile: the statement refused it for that
+        refusal = card_rules.vote_refusal(target.idea)
+        if refusal is not None:
+            raise Conflict(refusal, {"idea_id": refusal})
+    elif (await db.execute(select(literal(1)).where(target.clause))).first() is None:
+        raise Conflict(step_cards.CLUSTER_NOT_OFFERED, {field: step_cards.CLUSTER_NOT_OFFERED})
     on_card = (
         await db.execute(
             select(func.count(Vote.id)).where(
                 Vote.participant_id == actor.participant.id,
                 Vote.step_position == step.position,
-                Vote.idea_id == idea.id,
+                target.items.column == target.id,
             )
         )
     ).scalar_one()
     if on_card >= rules.max_per_item:
-        raise Conflict(
-            _n(
+        if target.items.clusters:
+            message = _n(
+                "Auf einen Cluster passt höchstens %(n)d Punkt von Ihnen.",
+                "Auf einen Cluster passen höchstens %(n)d Punkte von Ihnen.",
+                rules.max_per_item,
+            )
+        else:
+            message = _n(
                 "Auf eine Karte passt höchstens %(n)d Punkt von Ihnen.",
                 "Auf eine Karte passen höchstens %(n)d Punkte von Ihnen.",
                 rules.max_per_item,
             )
-            % {"n": rules.max_per_item},
-            {"idea_id": _("Höchstzahl pro Karte erreicht.")},
-        )
+        raise Conflict(message % {"n": rules.max_per_item}, {field: _("Höchstzahl pro Karte erreicht.")})
     raise Conflict(
         _("Sie haben schon alle %(n)d Punkte vergeben. Nehmen Sie einen zurück, um umzuverteilen.")
         % {"n": rules.dots_per_person},
-        {"idea_id": _("Keine Punkte mehr übrig.")},
+        {field: _("Keine Punkte mehr übrig.")},
     )
 
 
@@ -357,8 +474,7 @@ async def _rate(
     db: AsyncSession,
     actor: Actor,
     step: AgendaStep,
-    idea: Idea,
-    offered: list[Any],
+    target: Target,
     score_x: int | None,
     score_y: int | None,
 ) -> tuple[dict[str, Any], WorkshopEvent]:
@@ -380,23 +496,21 @@ async def _rate(
         literal(vote_id, columns.id.type),
         literal(workshop_id, columns.workshop_id.type),
         literal(position),
-        literal(idea.id, columns.idea_id.type),
+        literal(target.id, columns[target.items.field].type),
         literal(participant_id, columns.participant_id.type),
         literal(0),
         literal(score_x),
         literal(score_y),
         literal(now, columns.created_at.type),
         literal(now, columns.updated_at.type),
-    ).where(
-        _live_step_clause(workshop_id, position, "rate_matrix"), _votable_idea_clause(workshop_id, idea.id, offered)
-    )
+    ).where(_live_step_clause(workshop_id, position, "rate_matrix"), target.clause)
     dialect = _dialect(db)
     statement = dialect.insert(Vote).from_select(
         [
             "id",
             "workshop_id",
             "step_position",
-            "idea_id",
+            target.items.field,
             "participant_id",
             "item_slot",
             "score_x",
@@ -407,24 +521,17 @@ async def _rate(
         source,
     )
     statement = statement.on_conflict_do_update(
-        index_elements=["participant_id", "step_position", "idea_id", "item_slot"],
+        index_elements=["participant_id", "step_position", target.items.field, "item_slot"],
         set_={"score_x": score_x, "score_y": score_y, "updated_at": now},
     ).returning(Vote.id)
     found = (await db.execute(statement)).scalar_one_or_none()
     if found is None:
-        await _explain_refusal(db, actor, step, idea, VoteRules(MAX_SLOTS, MAX_SLOTS, False))
+        await _explain_refusal(db, actor, step, target, VoteRules(MAX_SLOTS, MAX_SLOTS, False))
         raise Forbidden(_("In diesem Schritt wird nicht (mehr) abgestimmt."))
-    data = _vote_event_data(found, participant_id, step, idea.id, None)
+    data = _vote_event_data(found, participant_id, step, target.id, None, target.items.field)
     data["vote"].update(score_x=score_x, score_y=score_y)
     event = await record(db, workshop_id, VoteCast(**data))
-    return {
-        "id": str(found),
-        "idea_id": str(idea.id),
-        "step": position,
-        "remaining": None,
-        "score_x": score_x,
-        "score_y": score_y,
-    }, event
+    return _answer(target, found, position, None, score_x, score_y), event
 
 
 async def withdraw_vote(db: AsyncSession, actor: Actor, vote_id: UUID) -> WorkshopEvent:
@@ -448,7 +555,7 @@ async def withdraw_vote(db: AsyncSession, actor: Actor, vote_id: UUID) -> Worksh
                     Workshop.locked.is_(False),
                 ),
             )
-            .returning(Vote.step_position, Vote.idea_id)
+            .returning(Vote.step_position, Vote.idea_id, Vote.cluster_id)
             .execution_options(synchronize_session=False)
         )
     ).one_or_none()
@@ -466,24 +573,28 @@ async def withdraw_vote(db: AsyncSession, actor: Actor, vote_id: UUID) -> Worksh
     step = step_at(workshop, row.step_position)
     assert step is not None
     mine = await dots_per_card(db, actor.participant.id, step) if step.mechanic == "vote" else None
+    item, field = (row.cluster_id, "cluster_id") if row.cluster_id is not None else (row.idea_id, "idea_id")
     return await record(
-        db, workshop.id, VoteWithdrawn(**_vote_event_data(vote_id, actor.participant.id, step, row.idea_id, mine))
+        db, workshop.id, VoteWithdrawn(**_vote_event_data(vote_id, actor.participant.id, step, item, mine, field))
     )
 
 
-async def withdraw_dot_on(db: AsyncSession, actor: Actor, idea_id: UUID) -> WorkshopEvent:
-    """The board's "− Punkt": take back the participant's latest dot on this card."""
+async def withdraw_dot_on(
+    db: AsyncSession, actor: Actor, idea_id: UUID | None, *, cluster_id: UUID | None = None
+) -> WorkshopEvent:
+    """The board's "− Punkt": take back the participant's latest dot on this card (or cluster)."""
     if actor.participant is None:
         raise Forbidden(_("Nur Teilnehmende können Stimmen zurücknehmen."))
     step = step_at(actor.workshop, actor.workshop.current_step)
     position = step.position if step else -1
+    on_item = Vote.cluster_id == cluster_id if cluster_id is not None else Vote.idea_id == idea_id
     latest = (
         await db.execute(
             select(Vote.id)
             .where(
                 Vote.participant_id == actor.participant.id,
                 Vote.step_position == position,
-                Vote.idea_id == idea_id,
+                on_item,
             )
             .order_by(Vote.created_at.desc(), Vote.id.desc())
             .limit(1)
@@ -578,21 +689,18 @@ async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) 
 
 
 async def step_tallies(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> dict[str, Any]:
-    """Dots per card (vote) or average position per card (rate_matrix) of one step, without secrets removed."""
-    live = card_rules.COUNTED
-    base = (
-        select(Vote.idea_id)
-        .join(Idea, Idea.id == Vote.idea_id)
-        .where(Vote.workshop_id == workshop.id, Vote.step_position == step.position, *live)
-    )
+    """Dots per item (vote) or average position per item (rate_matrix) of one step, without secrets removed;
+    the items are cards, or clusters in a step on clusters (`clusters` then is true)."""
+    items = items_of(workshop, step)
+    live = items.counted()
+    base = select(Vote.id).where(Vote.workshop_id == workshop.id, Vote.step_position == step.position, *live)
     voters = (await db.execute(base.with_only_columns(func.count(func.distinct(Vote.participant_id))))).scalar_one()
     if step.mechanic == "rate_matrix":
         rows = (
             await db.execute(
-                select(Vote.idea_id, func.avg(Vote.score_x), func.avg(Vote.score_y), func.count(Vote.id))
-                .join(Idea, Idea.id == Vote.idea_id)
+                select(items.column, func.avg(Vote.score_x), func.avg(Vote.score_y), func.count(Vote.id))
                 .where(Vote.workshop_id == workshop.id, Vote.step_position == step.position, Vote.slot.is_(None), *live)
-                .group_by(Vote.idea_id)
+                .group_by(items.column)
             )
         ).all()
         positions = {str(i): [round(float(x), 2), round(float(y), 2), int(n)] for i, x, y, n in rows}
@@ -603,13 +711,13 @@ async def step_tallies(db: AsyncSession, workshop: Workshop, step: AgendaStep) -
             "tallies": {},
             "dots": sum(p[2] for p in positions.values()),
             "voters": int(voters),
+            "clusters": items.clusters,
         }
     rows = (
         await db.execute(
-            select(Vote.idea_id, func.count(Vote.id))
-            .join(Idea, Idea.id == Vote.idea_id)
+            select(items.column, func.count(Vote.id))
             .where(Vote.workshop_id == workshop.id, Vote.step_position == step.position, Vote.slot.is_not(None), *live)
-            .group_by(Vote.idea_id)
+            .group_by(items.column)
         )
     ).all()
     tallies = {str(i): int(n) for i, n in rows}
@@ -620,23 +728,24 @@ async def step_tallies(db: AsyncSession, workshop: Workshop, step: AgendaStep) -
         "positions": {},
         "dots": sum(tallies.values()),
         "voters": int(voters),
+        "clusters": items.clusters,
     }
 
 
 async def tallies_by_group(db: AsyncSession, workshop: Workshop, step: AgendaStep) -> dict[str, dict[str, int]]:
-    """Dots per card and target group (for the coach's comparison)."""
+    """Dots per item (card or cluster) and target group (for the coach's comparison)."""
+    items = items_of(workshop, step)
     rows = (
         await db.execute(
-            select(Vote.idea_id, Participant.target_group, func.count(Vote.id))
+            select(items.column, Participant.target_group, func.count(Vote.id))
             .join(Participant, Participant.id == Vote.participant_id)
-            .join(Idea, Idea.id == Vote.idea_id)
             .where(
                 Vote.workshop_id == workshop.id,
                 Vote.step_position == step.position,
                 Vote.slot.is_not(None),
-                *card_rules.COUNTED,
+                *items.counted(),
             )
-            .group_by(Vote.idea_id, Participant.target_group)
+            .group_by(items.column, Participant.target_group)
         )
     ).all()
     found: dict[str, dict[str, int]] = defaultdict(dict)
@@ -655,5 +764,7 @@ async def my_votes(db: AsyncSession, participant_id: UUID, step: AgendaStep) -> 
     ).scalars()
     mine: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for vote in rows:
-        mine[str(vote.idea_id)].append({"id": str(vote.id), "score_x": vote.score_x, "score_y": vote.score_y})
+        mine[str(vote.cluster_id or vote.idea_id)].append(
+            {"id": str(vote.id), "score_x": vote.score_x, "score_y": vote.score_y}
+        )
     return dict(mine)
