@@ -50,6 +50,7 @@ from werkstatt.uow import provide_session, unit_of_work_provider, use_publisher
 from werkstatt.voting import board as voting_board
 from werkstatt.voting import fragments as voting_fragments
 from werkstatt.voting import handlers as voting_handlers
+from werkstatt.voting.batch import TallyBatcher
 from werkstatt.web import STATIC
 from werkstatt.workshops import handlers as workshops_handlers
 
@@ -125,6 +126,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_sessionmaker() -> async_sessionmaker[AsyncSession]:
         return sessionmaker  # for what opens its own sessions, as a websocket does per message
 
+    def provide_tally_batcher() -> TallyBatcher:
+        found: TallyBatcher = app.state.tally_batcher  # made anew for each run of the app (`start_afresh`)
+        return found
+
     def provide_limiter() -> Limiter:
         limiter: Limiter = app.state.limiter  # made anew for each run of the app (`start_afresh`)
         return limiter
@@ -164,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "redis": Provide(provide_redis, sync_to_thread=False),
             "hub": Provide(provide_hub, sync_to_thread=False),
             "limiter": Provide(provide_limiter, sync_to_thread=False),
+            "tally_batcher": Provide(provide_tally_batcher, sync_to_thread=False),
             "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
         },
         plugins=[channels, DocumentedAsPlugin()],
@@ -202,6 +208,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             del app.state[key]
         app.state.limiter = Limiter(redis)
         limits.configure(app.state.limiter, limits.PostLimits.from_settings(settings))
+        app.state.tally_batcher = TallyBatcher(sessionmaker, channels, redis=redis)
         push = BoardPush(sessionmaker, settings, app.route_reverse)
         app.state.hub = Hub(
             channels,

@@ -27,6 +27,9 @@ M = TypeVar("M", bound=BaseModel)
 
 CSRF_FIELD = "_csrf_token"
 INVALID_CHOICE = _("Ungültige Auswahl.")
+# A field that gathers every form key starting with a prefix (`place-<id>` → {"<id>": value}):
+# `Field(json_schema_extra={FORM_PREFIX: "place-"})` on a `dict[str, str]` field.
+FORM_PREFIX = "form_prefix"
 
 
 class FormModel(BaseModel):
@@ -77,6 +80,14 @@ def form_values(form: FormMultiDict | Mapping[str, Any], model: type[BaseModel])
     data: dict[str, Any] = {}
     for name, field in model.model_fields.items():
         key = field.alias or name
+        prefix = field.json_schema_extra.get(FORM_PREFIX) if isinstance(field.json_schema_extra, dict) else None
+        if isinstance(prefix, str):
+            data[key] = {
+                given[len(prefix) :]: value
+                for given, value in form.items()
+                if given.startswith(prefix) and isinstance(value, str)
+            }
+            continue
         if key not in form:
             continue
         if _is_list(field.annotation):

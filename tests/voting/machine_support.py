@@ -52,7 +52,7 @@ class Harness:
         self.app = app
         self.client = client
         self.batcher = TallyBatcher(app.state.sessionmaker, app.state.channels, window=NEVER)
-        app.state.tally_batcher = self.batcher  # what werkstatt.voting.batch.batcher() hands to the routes
+        app.state.tally_batcher = self.batcher  # what app.py's `tally_batcher` dependency hands to the routes
         self.coach_token = ""
         self.town_id = ""
 

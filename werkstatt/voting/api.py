@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from werkstatt.board.common import actor_for
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.voting import service as voting
-from werkstatt.voting.batch import batcher
+from werkstatt.voting.batch import TallyBatcher
 from werkstatt.voting.schemas import OrderIn, VoteIn
 
 
-def after_vote(request: Request[Any, Any, Any], workshop_id: UUID, step: int | None) -> None:
+def after_vote(tally_batcher: TallyBatcher, workshop_id: UUID, step: int | None) -> None:
     if step is not None:
-        batcher(request.app.state).touch(workshop_id, step)
+        tally_batcher.touch(workshop_id, step)
 
 
 class VotingApi(Controller):
@@ -42,6 +42,7 @@ class VotingApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        tally_batcher: NamedDependency[TallyBatcher],
         workshop_id: FromPath[UUID],
         data: JSONBody[VoteIn],
     ) -> dict[str, Any]:
@@ -51,7 +52,7 @@ class VotingApi(Controller):
             result, _event = await voting.cast_vote(
                 db, actor, data.idea_id, data.score_x, data.score_y, cluster_id=data.cluster_id
             )
-            return Effect(result, then=lambda: after_vote(request, workshop_id, result["step"]))
+            return Effect(result, then=lambda: after_vote(tally_batcher, workshop_id, result["step"]))
 
         return (await idempotent(request, db, run, data=data, actor=actor)).body
 
@@ -65,6 +66,7 @@ class VotingApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        tally_batcher: NamedDependency[TallyBatcher],
         workshop_id: FromPath[UUID],
         vote_id: FromPath[UUID],
     ) -> None:
@@ -73,7 +75,7 @@ class VotingApi(Controller):
         async def run() -> Effect:
             event = await voting.withdraw_vote(db, actor, vote_id)
             step = int(event.data["vote"]["step"])
-            return Effect(then=lambda: after_vote(request, workshop_id, step))
+            return Effect(then=lambda: after_vote(tally_batcher, workshop_id, step))
 
         await idempotent(request, db, run, actor=actor)
 

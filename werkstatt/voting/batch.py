@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from redis.exceptions import RedisError
@@ -187,12 +187,3 @@ class TallyBatcher:
         for task in list(self.pending.values()):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-def batcher(state: Any) -> TallyBatcher:
-    """The app's batcher, made on first use (app.py stays free of voting details)."""
-    found: TallyBatcher | None = getattr(state, "tally_batcher", None)
-    if found is None:
-        found = TallyBatcher(state.sessionmaker, state.channels, redis=getattr(state, "redis", None))
-        state.tally_batcher = found
-    return found

@@ -18,39 +18,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import actor_for, viewer_for
 from werkstatt.board.queries import board_state
-from werkstatt.errors import DomainError, Invalid, NotFound
-from werkstatt.i18n import _
+from werkstatt.errors import CHECK_FIELDS, DomainError, NotFound
+from werkstatt.forms import read_form
 from werkstatt.live.visibility import PROJECTOR
 from werkstatt.uow import UnitOfWork
 from werkstatt.voting import service as voting
-from werkstatt.voting.batch import batcher
+from werkstatt.voting.batch import TallyBatcher
+from werkstatt.voting.forms import CastForm, ItemForm, OrderForm
 from werkstatt.web import N_, gettext, htmx, render_html
+from werkstatt.workshops.permissions import may_moderate
 from werkstatt.workshops.service import Actor
 
 Action = Callable[[Actor], Awaitable[Any]]
 
 
-def _uuid(value: Any, field: str) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise Invalid(_("Ungültige Auswahl."), {field: _("Ungültige Auswahl.")}) from None
-
-
-def _item(form: Any) -> tuple[UUID | None, UUID | None]:
-    """The card (`idea_id`) or, in a step on clusters, the cluster (`cluster_id`) a form names."""
-    if form.get("cluster_id"):
-        return None, _uuid(form.get("cluster_id"), "cluster_id")
-    return _uuid(form.get("idea_id"), "idea_id"), None
-
-
-def _score(value: Any, field: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(str(value)[:3])
-    except ValueError:
-        raise Invalid(_("Bitte eine Zahl wählen."), {field: _("Muss eine ganze Zahl sein.")}) from None
+def _shown(error: DomainError) -> str:
+    """What the panel says of a refusal: a refused form's one field message, else the refusal itself."""
+    if error.detail == CHECK_FIELDS and error.errors:
+        return next(iter(error.errors.values()))
+    return error.detail
 
 
 class VotingController(Controller):
@@ -68,7 +54,7 @@ class VotingController(Controller):
         projector: bool = False,
     ) -> Response[str]:
         viewer = viewer_for(request, actor)
-        if projector and actor.is_coach:
+        if projector and may_moderate(actor):
             viewer = replace(viewer, role=PROJECTOR, participant_id=None)
         context = await board_state(db, actor.workshop, viewer)
         context.update(actor=actor, viewer=viewer, message=message, message_kind=kind)
@@ -87,7 +73,13 @@ class VotingController(Controller):
         return await self._panel(request, db, actor, projector=ansicht == "beamer")
 
     async def _run(
-        self, request: Request[Any, Any, Any], db: AsyncSession, workshop_id: UUID, action: Action, done: str
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        tally_batcher: TallyBatcher,
+        workshop_id: UUID,
+        action: Action,
+        done: str,
     ) -> Response[Any]:
         actor = await actor_for(request, db, workshop_id)
         try:
@@ -102,12 +94,11 @@ class VotingController(Controller):
                 raise
             fresh = await actor_for(request, db, workshop_id)
             return await self._panel(
-                request, db, fresh, error.detail, "error", 422 if error.status_code == 403 else error.status_code
+                request, db, fresh, _shown(error), "error", 422 if error.status_code == 403 else error.status_code
             )
         step = (event.data.get("vote") or {}).get("step")
         if step is not None:
-            touch = batcher(request.app.state).touch
-            UnitOfWork.of(db).after_commit(partial(touch, actor.workshop.id, int(step)))
+            UnitOfWork.of(db).after_commit(partial(tally_batcher.touch, actor.workshop.id, int(step)))
         if not htmx(request):
             return Redirect(f"/w/{workshop_id}", status_code=303)
         fresh = await actor_for(request, db, workshop_id)
@@ -115,59 +106,66 @@ class VotingController(Controller):
 
     @post("/", name="voting_cast")
     async def cast(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        tally_batcher: NamedDependency[TallyBatcher],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
-        form = await request.form()
-
         async def action(actor: Actor) -> Any:
-            idea_id, cluster_id = _item(form)
-            x, y = _score(form.get("score_x"), "score_x"), _score(form.get("score_y"), "score_y")
-            _result, event = await voting.cast_vote(db, actor, idea_id, x, y, cluster_id=cluster_id)
+            form = await read_form(request, CastForm)
+            idea_id, cluster_id = form.target()
+            _result, event = await voting.cast_vote(
+                db, actor, idea_id, form.score_x, form.score_y, cluster_id=cluster_id
+            )
             return event
 
-        return await self._run(request, db, workshop_id, action, N_("Gespeichert."))
+        return await self._run(request, db, tally_batcher, workshop_id, action, N_("Gespeichert."))
 
     @post("/zuruecknehmen", name="voting_take_back")
     async def take_back(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        tally_batcher: NamedDependency[TallyBatcher],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
-        form = await request.form()
-
         async def action(actor: Actor) -> Any:
-            idea_id, cluster_id = _item(form)
+            idea_id, cluster_id = (await read_form(request, ItemForm)).target()
             return await voting.withdraw_dot_on(db, actor, idea_id, cluster_id=cluster_id)
 
-        return await self._run(request, db, workshop_id, action, N_("Punkt zurückgenommen."))
+        return await self._run(request, db, tally_batcher, workshop_id, action, N_("Punkt zurückgenommen."))
 
     @post("/aufdecken", name="voting_reveal")
     async def reveal(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        tally_batcher: NamedDependency[TallyBatcher],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         return await self._run(
-            request, db, workshop_id, lambda actor: voting.reveal_tallies(db, actor), N_("Ergebnis aufgedeckt.")
+            request,
+            db,
+            tally_batcher,
+            workshop_id,
+            lambda actor: voting.reveal_tallies(db, actor),
+            N_("Ergebnis aufgedeckt."),
         )
 
     @post("/reihenfolge", name="voting_order")
     async def order(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        tally_batcher: NamedDependency[TallyBatcher],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
-        form = await request.form()
-        places: list[tuple[int, str, UUID]] = []
-        for key, value in form.multi_items():
-            if key.startswith("place-") and str(value).strip():
-                try:
-                    place = int(str(value)[:4])
-                except ValueError:
-                    place = 0
-                places.append((place, key[6:], _uuid(key[6:], "idea_ids")))
-        ordered = [idea_id for _place, _key, idea_id in sorted(places)]
-
         async def action(actor: Actor) -> Any:
-            if not ordered:
-                raise Invalid(_("Bitte mindestens einer Karte einen Platz geben."), {"idea_ids": _("Leer.")})
-            return await voting.set_final_order(db, actor, ordered)
+            form = await read_form(request, OrderForm)
+            return await voting.set_final_order(db, actor, form.ordered())
 
-        return await self._run(request, db, workshop_id, action, N_("Reihenfolge festgelegt."))
+        return await self._run(request, db, tally_batcher, workshop_id, action, N_("Reihenfolge festgelegt."))
 
 
 __all__ = ["NotFound", "VotingController"]

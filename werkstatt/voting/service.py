@@ -32,6 +32,7 @@ from werkstatt.live.events import record
 from werkstatt.voting.events import RankingFixed, VoteCast, VoteWithdrawn
 from werkstatt.voting.models import MAX_SLOTS, FinalRank, Vote
 from werkstatt.workshops.models import AgendaStep, Participant, Workshop, WorkshopState
+from werkstatt.workshops.permissions import require_moderator
 from werkstatt.workshops.step_settings import matrix_settings, vote_settings
 
 if TYPE_CHECKING:
@@ -607,8 +608,7 @@ async def withdraw_dot_on(
 
 async def reveal_tallies(db: AsyncSession, actor: Actor) -> WorkshopEvent:
     """Show the current step's tallies to everyone (one conditional UPDATE: a second reveal changes nothing)."""
-    if not actor.is_coach:
-        raise Forbidden(_("Nur die Moderation deckt das Ergebnis auf."))
+    require_moderator(actor, _("Nur die Moderation deckt das Ergebnis auf."))
     workshop = actor.workshop
     step = step_at(workshop, workshop.current_step)
     if step is None or step.mechanic not in VOTING_MECHANICS:
@@ -659,8 +659,7 @@ async def _reveal_presented(db: AsyncSession, workshop: Workshop, step: AgendaSt
 
 async def set_final_order(db: AsyncSession, actor: Actor, idea_ids: list[UUID]) -> WorkshopEvent:
     """The coach fixes the final order: it replaces the computed ranking in results and on the board."""
-    if not actor.is_coach:
-        raise Forbidden(_("Nur die Moderation legt die Reihenfolge fest."))
+    require_moderator(actor, _("Nur die Moderation legt die Reihenfolge fest."))
     workshop = actor.workshop
     if len(set(idea_ids)) != len(idea_ids):
         raise Invalid(_("Jede Karte darf nur einmal vorkommen."), {"idea_ids": _("Doppelte Karte.")})
