@@ -9,7 +9,7 @@ from werkstatt.errors import Forbidden, NotFound
 from werkstatt.i18n import _
 from werkstatt.live.visibility import COACH, PARTICIPANT, Viewer
 from werkstatt.network.permissions import Action, can
-from werkstatt.security import UNSAFE
+from werkstatt.security import UNSAFE, same_origin
 from werkstatt.workshops.models import Workshop, WorkshopState
 from werkstatt.workshops.service import Actor, get_workshop, require_credentials, resolve_actor
 
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from werkstatt.sessions import CurrentAccount
-    from werkstatt.settings import Settings
 
 
 def bearer(request: Request[Any, Any, Any]) -> str | None:
@@ -64,11 +63,7 @@ async def reader_for(request: Request[Any, Any, Any], db: AsyncSession, workshop
 
 def _same_origin_only(request: Request[Any, Any, Any]) -> None:
     """The API answers cookie-authenticated unsafe requests only from our own pages (no CSRF via /api)."""
-    settings: Settings = request.app.state.settings
-    origin = request.headers.get("origin")
-    site = request.headers.get("sec-fetch-site")
-    server = request.scope.get("server")
-    if site == "same-origin" or (origin and origin in settings.origins(server[1] if server else None)):
+    if same_origin(request):
         return
     raise Forbidden(_("Schreibende API-Aufrufe brauchen ein Bearer-Token."))
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -56,13 +55,6 @@ def changes_whole_board(event: dict[str, Any], role: str | None = None) -> bool:
     return kind in PROJECTOR_BOARD_TYPES and role in (None, PROJECTOR)
 
 
-@dataclass(frozen=True)
-class _Actor:
-    """What the board templates ask of the actor."""
-
-    is_coach: bool
-
-
 class BoardPush:
     """The hub's preparer (reads) and the board's part of its renderer (renders), bound to one app."""
 
@@ -88,7 +80,6 @@ class BoardPush:
                 viewer = Viewer(workshop_id=str(workshop_id), role=role, participant_id=None)
                 state = await board_state(db, workshop, viewer, column_limit=CARDS_PER_COLUMN)
                 state.update(
-                    actor=_Actor(is_coach=role == COACH),
                     viewer=viewer,
                     town=town,
                     format_label=FORMAT_LABELS.get(workshop.format, workshop.format),

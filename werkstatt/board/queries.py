@@ -12,6 +12,7 @@ from werkstatt.board import columns, rules, step_cards
 from werkstatt.board.cards import card_extras, empty_extras
 from werkstatt.board.models import Cluster, Idea
 from werkstatt.board.moderation import timer_view
+from werkstatt.board.permissions import board_permissions
 from werkstatt.board.service import current_step, idea_view
 from werkstatt.board.visibility import redact_idea
 from werkstatt.catalogue.schema import MECHANIC_LABELS
@@ -136,7 +137,9 @@ async def board_state(
         # {key, question, steps, total, ideas}; empty when the cards answer one question (one column, as before)
         "question_columns": question_columns,
         "spotlight": await _spotlight(db, workshop, viewer, workshop.spotlight, ideas, clusters),
-        "timer": timer_view(step) if step is not None else None,
+        # a closed workshop's board is read-only: no running time, nothing to change
+        "timer": timer_view(step) if step is not None and rules.changes_open(workshop) else None,
+        "permissions": board_permissions(workshop, viewer.role),
         "participants": await _participants(db, workshop) if viewer.role == COACH else [],
         "ideas": ideas,
         "topics": [t for t in topics.values() if str(t.id) in workshop.focus_topic_ids] or list(topics.values()),

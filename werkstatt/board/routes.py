@@ -25,7 +25,7 @@ from werkstatt.board.commands import from_form, run_command
 from werkstatt.board.common import actor_for, viewer_for
 from werkstatt.board.forms import IdeaForm, JoinCodeForm, JoinNameForm, ReactionForm, TextForm
 from werkstatt.board.joinlimit import check_join_limit, count_join_failure, mark_device
-from werkstatt.board.permissions import may_cluster
+from werkstatt.board.permissions import board_permissions, may_cluster
 from werkstatt.board.queries import board_state, column_ideas
 from werkstatt.errors import DomainError, Invalid
 from werkstatt.forms import form_errors, form_page, form_values, parse_form, read_form
@@ -262,6 +262,7 @@ class BoardController(Controller):
             "column_limit": limit,
             "spotlight": None,
             "may_cluster": column.startswith("cluster-") and may_cluster(actor),
+            "permissions": board_permissions(workshop, viewer.role),
         }
         return page(request, "board/cards.html", context, block="cards")
 

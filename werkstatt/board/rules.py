@@ -24,6 +24,7 @@ from sqlalchemy import and_, or_, select
 from werkstatt.board.models import Idea
 from werkstatt.errors import Conflict, NotFound
 from werkstatt.i18n import Message, _
+from werkstatt.workshops.models import WorkshopState
 from werkstatt.workshops.step_settings import blind_now
 
 if TYPE_CHECKING:
@@ -156,3 +157,14 @@ def seen_as(view: dict[str, Any], *, coach: bool, own: bool) -> str:
     if view.get("blind") and not own and not coach:
         return BLIND
     return WHOLE
+
+
+def changes_open(workshop: Workshop) -> bool:
+    """Cards can still be edited or withdrawn: not once the workshop is closed (its board is its record)."""
+    return workshop.state != WorkshopState.closed
+
+
+def may_change(workshop: Workshop, idea: Idea, *, coach: bool, participant_id: UUID | str | None) -> bool:
+    """Edit or withdraw this card: the coach any card, a participant their own, while changes are open."""
+    own = participant_id is not None and str(idea.participant_id) == str(participant_id)
+    return changes_open(workshop) and (coach or own)

@@ -31,7 +31,7 @@ from werkstatt.live.events import record
 from werkstatt.network.models import FocusTopic
 from werkstatt.workshops.methods_source import record_usage
 from werkstatt.workshops.models import AgendaStep, Participant, Workshop, WorkshopState
-from werkstatt.workshops.permissions import require_moderator
+from werkstatt.workshops.permissions import may_moderate, require_moderator
 from werkstatt.workshops.step_settings import blind_now, collect_settings
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def current_step(workshop: Workshop) -> AgendaStep | None:
 
 
 def _require_open(actor: Actor) -> None:
-    if actor.workshop.state == WorkshopState.closed:
+    if not rules.changes_open(actor.workshop):
         raise Forbidden(_("Die Werkstatt ist beendet; es kann nichts mehr geändert werden."))
     if actor.workshop.locked and not actor.is_coach:
         raise Forbidden(_("Das Board ist gerade gesperrt. Die Moderation gibt es gleich wieder frei."))
@@ -164,7 +164,7 @@ async def _own_idea(db: AsyncSession, actor: Actor, idea_id: UUID) -> Idea:
     idea = await db.get(Idea, idea_id)
     if idea is None or idea.workshop_id != actor.workshop.id or rules.is_gone(idea):
         raise NotFound(rules.NOT_FOUND)
-    if not actor.is_coach and idea.participant_id != actor.participant_id:
+    if not rules.may_change(actor.workshop, idea, coach=may_moderate(actor), participant_id=actor.participant_id):
         raise Forbidden(_("Nur die Autorin oder der Autor und die Moderation können diese Karte ändern."))
     return idea
 

@@ -38,24 +38,11 @@ from werkstatt.network.schemas import (
     TownOut,
     TownTopicOut,
 )
-from werkstatt.security import UNSAFE
+from werkstatt.security import UNSAFE, same_origin
 from werkstatt.settings import Settings
 from werkstatt.uow import UnitOfWork
 
 CROSS_ORIGIN = _("Die API nimmt Änderungen aus dem Browser nur von dieser Seite an; Programme nutzen API-Schlüssel.")
-
-
-def _header(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> str | None:
-    value = connection.headers.get(name)
-    return str(value) if value is not None else None
-
-
-def same_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
-    if _header(connection, "sec-fetch-site") == "same-origin":
-        return True
-    origin = _header(connection, "origin")
-    server = connection.scope.get("server")
-    return origin is not None and origin in connection.app.state.settings.origins(server[1] if server else None)
 
 
 def api_allowed(action: Action) -> Any:
