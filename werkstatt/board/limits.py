@@ -25,6 +25,7 @@ from werkstatt.errors import Invalid, TooMany
 from werkstatt.i18n import Message, _
 from werkstatt.ratelimit import Limiter
 from werkstatt.workshops.models import Workshop
+from werkstatt.workshops.permissions import may_moderate
 from werkstatt.workshops.step_settings import collect_settings
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ async def check_rate(actor: Actor, kind: Kind) -> None:
     """Before anything is written: the person's bucket first (a flood refused there does not drain the
     room's), then the workshop's."""
     limiter, limits = CONFIGURED.limiter, CONFIGURED.limits
-    if not actor.is_coach and actor.participant_id is not None:
+    if not may_moderate(actor) and actor.participant_id is not None:
         mine = await limiter.take(f"{kind}:{actor.participant_id}", burst=limits.burst, interval=limits.interval)
         if not mine.allowed:
             metrics.post_refused("person")
@@ -109,6 +110,6 @@ async def check_cards(db: AsyncSession, actor: Actor, step: AgendaStep) -> None:
         metrics.post_refused("workshop_cards")
         raise Invalid(WORKSHOP_FULL % {"cap": limits.workshop_cards}, {"text": _("Limit erreicht.")})
     cap = collect_settings(step).max_cards_per_person or limits.cards_per_step
-    if not actor.is_coach and own >= cap:
+    if not may_moderate(actor) and own >= cap:
         metrics.post_refused("step_cap")
         raise Invalid(STEP_FULL % {"cap": cap}, {"text": _("Limit erreicht.")})

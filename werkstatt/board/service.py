@@ -71,7 +71,7 @@ def current_step(workshop: Workshop) -> AgendaStep | None:
 def _require_open(actor: Actor) -> None:
     if not rules.changes_open(actor.workshop):
         raise Forbidden(_("Die Werkstatt ist beendet; es kann nichts mehr geändert werden."))
-    if actor.workshop.locked and not actor.is_coach:
+    if actor.workshop.locked and not may_moderate(actor):
         raise Forbidden(_("Das Board ist gerade gesperrt. Die Moderation gibt es gleich wieder frei."))
 
 
@@ -81,7 +81,7 @@ def _collect_step(workshop: Workshop, actor: Actor) -> AgendaStep:
         raise Forbidden(_("Die Werkstatt hat noch nicht begonnen."))
     if step.mechanic != "collect":
         raise Forbidden(_("In diesem Schritt werden keine Karten gesammelt."))
-    if collect_settings(step).coach_only and not actor.is_coach:
+    if collect_settings(step).coach_only and not may_moderate(actor):
         raise Forbidden(_("In diesem Schritt schreibt nur die Moderation."))
     return step
 
