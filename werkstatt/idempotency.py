@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from litestar import Request
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from werkstatt.settings import Settings
     from werkstatt.workshops.service import Actor
 
 logger = logging.getLogger("werkstatt")
@@ -143,6 +144,7 @@ def principal_of(request: Request[Any, Any, Any], actor: Actor | None = None) ->
 async def idempotent(
     request: Request[Any, Any, Any],
     db: AsyncSession,
+    settings: Settings,
     run: Callable[[], Awaitable[Effect]],
     *,
     data: BaseModel | dict[str, Any] | None = None,
@@ -162,7 +164,7 @@ async def idempotent(
         data.model_dump(mode="json") if isinstance(data, BaseModel) else data,
         run,
         status=int(request.route_handler.status_code),
-        secret=str(request.app.state.settings.resolved_secret_key).encode(),
+        secret=str(settings.resolved_secret_key).encode(),  # seals stored answers
         sealed=sealed,
     )
     if outcome.then is not None:

@@ -57,7 +57,7 @@ class JoinApi(Controller):
                 raise
             return Effect({"token": token, "workshop_id": str(workshop.id), "participant_id": str(participant.id)})
 
-        return (await idempotent(request, db, run, data=data, sealed=True)).body
+        return (await idempotent(request, db, settings, run, data=data, sealed=True)).body
 
 
 class BoardApi(Controller):
@@ -77,6 +77,7 @@ class BoardApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         data: JSONBody[IdeaIn],
     ) -> dict[str, Any]:
@@ -86,13 +87,14 @@ class BoardApi(Controller):
             _idea, event = await board.post_idea(db, actor, data.text, data.focus_topic_id)
             return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")))
 
-        return (await idempotent(request, db, run, data=data, actor=actor)).body
+        return (await idempotent(request, db, settings, run, data=data, actor=actor)).body
 
     @patch("/ideas/{idea_id:uuid}", summary="Eigene Karte bearbeiten", operation_class=IdempotentOperation)
     async def edit_idea(
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         idea_id: FromPath[UUID],
         data: JSONBody[IdeaEdit],
@@ -103,7 +105,7 @@ class BoardApi(Controller):
             _idea, event = await board.edit_idea(db, actor, idea_id, data.text)
             return Effect(redact_idea(event.data["idea"], viewer_for(request, actor, "json")))
 
-        return (await idempotent(request, db, run, data=data, actor=actor)).body
+        return (await idempotent(request, db, settings, run, data=data, actor=actor)).body
 
     @delete(
         "/ideas/{idea_id:uuid}",
@@ -115,6 +117,7 @@ class BoardApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         idea_id: FromPath[UUID],
     ) -> None:
@@ -124,7 +127,7 @@ class BoardApi(Controller):
             await board.withdraw_idea(db, actor, idea_id)
             return Effect()
 
-        await idempotent(request, db, run, actor=actor)
+        await idempotent(request, db, settings, run, actor=actor)
 
     @post(
         "/ideas/{idea_id:uuid}/comments",
@@ -136,6 +139,7 @@ class BoardApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         idea_id: FromPath[UUID],
         data: JSONBody[CommentIn],
@@ -147,7 +151,7 @@ class BoardApi(Controller):
             view = view_event({"data": event.data, "type": event.type}, viewer_for(request, actor, "json"))
             return Effect(view["data"]["comment"])
 
-        return (await idempotent(request, db, run, data=data, actor=actor)).body
+        return (await idempotent(request, db, settings, run, data=data, actor=actor)).body
 
     @post(
         "/commands",
@@ -160,6 +164,7 @@ class BoardApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         data: JSONBody[CommandBody],
     ) -> dict[str, int]:
@@ -169,7 +174,7 @@ class BoardApi(Controller):
             event = await run_command(db, actor, data)
             return Effect({"seq": event.seq})
 
-        return (await idempotent(request, db, run, data=data, actor=actor)).body
+        return (await idempotent(request, db, settings, run, data=data, actor=actor)).body
 
     @get("/events", summary="Ereignisse nach einer Nummer (seq)")
     async def events(

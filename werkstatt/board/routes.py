@@ -42,7 +42,7 @@ from werkstatt.workshops.models import FORMAT_LABELS, Workshop
 from werkstatt.workshops.permissions import may_moderate, require_moderation_page
 from werkstatt.workshops.schemas import JoinIn
 from werkstatt.workshops.service import Actor, code_expired, join_workshop, normalise_code, workshop_by_code
-from werkstatt.workshops.views import join_url
+from werkstatt.workshops.views import join_url, public_base
 
 
 def _is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -186,7 +186,13 @@ class BoardController(Controller):
     }
 
     async def _context(
-        self, request: Request[Any, Any, Any], db: AsyncSession, hub: Hub, actor: Actor, projector: bool = False
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        settings: Settings,
+        hub: Hub,
+        actor: Actor,
+        projector: bool = False,
     ) -> dict[str, Any]:
         viewer = viewer_for(request, actor)
         if projector:
@@ -197,7 +203,7 @@ class BoardController(Controller):
             actor=actor,
             viewer=viewer,
             town=await db.get(Town, actor.workshop.town_id),
-            join_url=join_url(request, actor.workshop.join_code),
+            join_url=join_url(public_base(request, settings), actor.workshop.join_code),
             format_label=FORMAT_LABELS.get(actor.workshop.format, actor.workshop.format),
             presence=hub.presence_summary(hub.rooms[room])
             if room in hub.rooms
@@ -212,10 +218,11 @@ class BoardController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         hub: NamedDependency[Hub],
         actor: NamedDependency[Actor],
     ) -> Response[str]:
-        context = await self._context(request, db, hub, actor)
+        context = await self._context(request, db, settings, hub, actor)
         return await large_page(request, "board/board.html", context, block="board")
 
     @get("/board", name="board_fragment")
@@ -223,10 +230,11 @@ class BoardController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         hub: NamedDependency[Hub],
         actor: NamedDependency[Actor],
     ) -> Response[str]:
-        context = await self._context(request, db, hub, actor)
+        context = await self._context(request, db, settings, hub, actor)
         return await large_page(request, "board/board.html", context, block="board")
 
     @get("/beamer", name="projector")
@@ -234,10 +242,11 @@ class BoardController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         hub: NamedDependency[Hub],
         moderator: NamedDependency[Actor],
     ) -> Response[str]:
-        context = await self._context(request, db, hub, moderator, projector=True)
+        context = await self._context(request, db, settings, hub, moderator, projector=True)
         return await large_page(request, "board/projector.html", context, block="board")
 
     @get("/karten", name="board_more_cards")

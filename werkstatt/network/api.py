@@ -87,7 +87,7 @@ class NetworkApi(Controller):
             assert row.expires_at is not None
             return Effect(TokenOut(token=token, expires_at=row.expires_at))
 
-        return TokenOut.model_validate((await idempotent(request, db, run, data=data, sealed=True)).body)
+        return TokenOut.model_validate((await idempotent(request, db, settings, run, data=data, sealed=True)).body)
 
     @delete("/auth/token", summary="Den eigenen API-Schlüssel widerrufen", status_code=204)
     async def revoke_token(
@@ -117,14 +117,18 @@ class NetworkApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def create_network(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], data: JSONBody[NetworkCreate]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        data: JSONBody[NetworkCreate],
     ) -> NetworkOut:
         async def run() -> Effect:
             require(signed_in(request), Action.create_network)
             network = await service.create_network(db, data.name)
             return Effect(NetworkOut(id=network.id, name=network.name))
 
-        return NetworkOut.model_validate((await idempotent(request, db, run, data=data)).body)
+        return NetworkOut.model_validate((await idempotent(request, db, settings, run, data=data)).body)
 
     @get(
         "/networks/{network_id:str}/focus-topics",
@@ -148,6 +152,7 @@ class NetworkApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         network_id: FromPath[str],
         data: JSONBody[FocusTopicCreate],
     ) -> FocusTopicOut:
@@ -158,7 +163,7 @@ class NetworkApi(Controller):
             topic = await service.create_focus_topic(db, network, data.name)
             return Effect(FocusTopicOut(id=topic.id, name=topic.name))
 
-        return FocusTopicOut.model_validate((await idempotent(request, db, run, data=data)).body)
+        return FocusTopicOut.model_validate((await idempotent(request, db, settings, run, data=data)).body)
 
     @get(
         "/networks/{network_id:str}/towns", summary="Städte eines Netzwerks", guards=[api_allowed(Action.view_network)]
@@ -180,6 +185,7 @@ class NetworkApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         network_id: FromPath[str],
         data: JSONBody[TownCreate],
     ) -> TownOut:
@@ -190,7 +196,7 @@ class NetworkApi(Controller):
             town = await service.create_town(db, network, data.name, focus_topic_ids=data.focus_topic_ids)
             return Effect(town_out(await service.get_town(db, account, town.id)))
 
-        return TownOut.model_validate((await idempotent(request, db, run, data=data)).body)
+        return TownOut.model_validate((await idempotent(request, db, settings, run, data=data)).body)
 
     @get(
         "/towns/{town_id:str}",

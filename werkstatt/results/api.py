@@ -15,6 +15,7 @@ from werkstatt.board.common import _same_origin_only, actor_for, bearer, reader_
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
 from werkstatt.results import service as results
 from werkstatt.results.service import ProjectIdeaEdit, ProjectIdeaIn
+from werkstatt.settings import Settings
 from werkstatt.voting.ranking import workshop_results
 
 
@@ -62,6 +63,7 @@ class ResultsApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         data: JSONBody[ProjectIdeaIn],
     ) -> dict[str, Any]:
@@ -73,7 +75,7 @@ class ResultsApi(Controller):
             owner = owner_list.get(project.owner_id) if project.owner_id else None
             return Effect(results.project_view(project, owner))
 
-        return (await idempotent(request, db, run, data=data, actor=actor)).body
+        return (await idempotent(request, db, settings, run, data=data, actor=actor)).body
 
 
 class ProjectIdeaApi(Controller):
@@ -85,6 +87,7 @@ class ProjectIdeaApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         project_id: FromPath[UUID],
         data: JSONBody[ProjectIdeaEdit],
     ) -> dict[str, Any]:
@@ -97,4 +100,4 @@ class ProjectIdeaApi(Controller):
             people = await results.owners(db, [project.id])
             return Effect(results.project_view(project, people.get(project.owner_id) if project.owner_id else None))
 
-        return (await idempotent(request, db, run, data=data)).body
+        return (await idempotent(request, db, settings, run, data=data)).body

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from werkstatt.board.common import actor_for
 from werkstatt.idempotency import Effect, IdempotentOperation, idempotent
+from werkstatt.settings import Settings
 from werkstatt.voting import service as voting
 from werkstatt.voting.batch import TallyBatcher
 from werkstatt.voting.schemas import OrderIn, VoteIn
@@ -42,6 +43,7 @@ class VotingApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         tally_batcher: NamedDependency[TallyBatcher],
         workshop_id: FromPath[UUID],
         data: JSONBody[VoteIn],
@@ -54,7 +56,7 @@ class VotingApi(Controller):
             )
             return Effect(result, then=lambda: after_vote(tally_batcher, workshop_id, result["step"]))
 
-        return (await idempotent(request, db, run, data=data, actor=actor)).body
+        return (await idempotent(request, db, settings, run, data=data, actor=actor)).body
 
     @delete(
         "/votes/{vote_id:uuid}",
@@ -66,6 +68,7 @@ class VotingApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         tally_batcher: NamedDependency[TallyBatcher],
         workshop_id: FromPath[UUID],
         vote_id: FromPath[UUID],
@@ -77,7 +80,7 @@ class VotingApi(Controller):
             step = int(event.data["vote"]["step"])
             return Effect(then=lambda: after_vote(tally_batcher, workshop_id, step))
 
-        await idempotent(request, db, run, actor=actor)
+        await idempotent(request, db, settings, run, actor=actor)
 
     @post(
         "/votes/reveal",
@@ -86,7 +89,11 @@ class VotingApi(Controller):
         operation_class=IdempotentOperation,
     )
     async def reveal(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        workshop_id: FromPath[UUID],
     ) -> dict[str, int]:
         actor = await actor_for(request, db, workshop_id)
 
@@ -94,7 +101,7 @@ class VotingApi(Controller):
             event = await voting.reveal_tallies(db, actor)
             return Effect({"seq": event.seq})
 
-        return (await idempotent(request, db, run, actor=actor)).body
+        return (await idempotent(request, db, settings, run, actor=actor)).body
 
     @post(
         "/ranking",
@@ -106,6 +113,7 @@ class VotingApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         data: JSONBody[OrderIn],
     ) -> dict[str, int]:
@@ -115,4 +123,4 @@ class VotingApi(Controller):
             event = await voting.set_final_order(db, actor, data.idea_ids)
             return Effect({"seq": event.seq})
 
-        return (await idempotent(request, db, run, data=data, actor=actor)).body
+        return (await idempotent(request, db, settings, run, data=data, actor=actor)).body

@@ -19,7 +19,7 @@ from werkstatt.workshops import methods_source
 from werkstatt.workshops.permissions import may_moderate
 from werkstatt.workshops.schemas import WorkshopCreate
 from werkstatt.workshops.service import create_workshop, delete_test_workshop, require_credentials, resolve_actor
-from werkstatt.workshops.views import join_url, workshop_view
+from werkstatt.workshops.views import join_url, public_base, workshop_view
 
 if TYPE_CHECKING:
     from werkstatt.sessions import CurrentAccount, SessionState
@@ -71,13 +71,19 @@ class WorkshopsApiController(Controller):
             if unknown:
                 raise Invalid(_("Die Anfrage enthält ungültige Werte."), unknown)
             workshop = await create_workshop(db, account, data)
-            return Effect(workshop_view(workshop, join_url(request, workshop.join_code), coach=True))
+            return Effect(
+                workshop_view(workshop, join_url(public_base(request, settings), workshop.join_code), coach=True)
+            )
 
-        return (await idempotent(request, db, run, data=data)).body
+        return (await idempotent(request, db, settings, run, data=data)).body
 
     @get("/{workshop_id:uuid}", name="api_workshop_detail")
     async def detail(
-        self, request: Request[Any, Any, Any], db: NamedDependency[AsyncSession], workshop_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         """The workshop with its agenda, current step and state (coach or participant)."""
         state = request.scope.get("state", {})
@@ -86,7 +92,11 @@ class WorkshopsApiController(Controller):
         token = bearer_token(request)
         require_credentials(workshop_id, account=account, session=session, bearer=token)
         actor = await resolve_actor(db, workshop_id, account=account, session=session, bearer=token, writing=False)
-        view = workshop_view(actor.workshop, join_url(request, actor.workshop.join_code), coach=may_moderate(actor))
+        view = workshop_view(
+            actor.workshop,
+            join_url(public_base(request, settings), actor.workshop.join_code),
+            coach=may_moderate(actor),
+        )
         return Response(view, headers={"cache-control": "no-store"})
 
     @delete("/{workshop_id:uuid}", name="api_workshop_delete", status_code=204, operation_class=IdempotentOperation)
@@ -110,7 +120,7 @@ class WorkshopsApiController(Controller):
             await delete_test_workshop(db, actor)
             return Effect()
 
-        await idempotent(request, db, run, actor=actor)
+        await idempotent(request, db, settings, run, actor=actor)
 
 
 async def _method_missing(db: AsyncSession, slug: str, data: WorkshopCreate, account: CurrentAccount) -> bool:

@@ -42,7 +42,7 @@ from werkstatt.workshops.queries import (
     workshop_to_plan,
 )
 from werkstatt.workshops.service import create_workshop, may_run
-from werkstatt.workshops.views import join_url
+from werkstatt.workshops.views import join_url, public_base
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -305,6 +305,7 @@ class WorkshopsController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: AsyncSession,
+        settings: Settings,
         workshop: Workshop,
         *,
         editing: UUID | None = None,
@@ -337,7 +338,7 @@ class WorkshopsController(Controller):
             "card_choices": _card_choices(workshop, editing),
             "config_labels": CONFIG_LABELS,
             "choice_labels": CHOICE_LABELS,
-            "join_url": join_url(request, workshop.join_code),
+            "join_url": join_url(public_base(request, settings), workshop.join_code),
             "editing": editing,
             "errors": dict(errors or {}),
             "error_form": error_form,
@@ -354,6 +355,7 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         bearbeiten: FromQuery[UUID | None] = None,
         fokus: FromQuery[str | None] = None,
@@ -362,12 +364,13 @@ class WorkshopsController(Controller):
         if bearbeiten is not None and all(step.id != bearbeiten for step in workshop.steps):
             bearbeiten = None
         focus = f"edit-{bearbeiten}-title" if bearbeiten else fokus
-        return await self._plan_page(request, db, workshop, editing=bearbeiten, focus=focus)
+        return await self._plan_page(request, db, settings, workshop, editing=bearbeiten, focus=focus)
 
     async def _agenda_command(
         self,
         request: Request[Any, Any, Any],
         db: AsyncSession,
+        settings: Settings,
         coach: CurrentAccount,
         workshop_id: UUID,
         form_name: str,
@@ -387,6 +390,7 @@ class WorkshopsController(Controller):
             return await self._plan_page(
                 request,
                 db,
+                settings,
                 workshop,
                 editing=editing,
                 errors=error.errors or {"_": error.detail},
@@ -399,7 +403,7 @@ class WorkshopsController(Controller):
             target = url_for(request, "workshop_plan", workshop_id=workshop_id) or "/"
             return Redirect(f"{target}?fokus={focus}" if focus else target, status_code=303)
         workshop = await workshop_to_plan(db, coach, workshop_id)
-        return await self._plan_page(request, db, workshop, focus=focus)
+        return await self._plan_page(request, db, settings, workshop, focus=focus)
 
     @post("/{workshop_id:uuid}/ablauf/methode", name="agenda_add_method")
     async def add_method(
@@ -407,13 +411,14 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             added = await planning.add_method_steps(db, workshop, forms.text(form, "method_slug"))
             return f"step-{added[0].id}" if added else None
 
-        return await self._agenda_command(request, db, coach, workshop_id, "add-method", command)
+        return await self._agenda_command(request, db, settings, coach, workshop_id, "add-method", command)
 
     @post("/{workshop_id:uuid}/ablauf/frei", name="agenda_add_free")
     async def add_free(
@@ -421,13 +426,14 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             added = await planning.add_free_step(db, workshop, forms.step_from_form(form, "free"))
             return f"step-{added.id}"
 
-        return await self._agenda_command(request, db, coach, workshop_id, "add-free", command)
+        return await self._agenda_command(request, db, settings, coach, workshop_id, "add-free", command)
 
     @post("/{workshop_id:uuid}/ablauf/vorlage", name="agenda_apply_template")
     async def apply_template(
@@ -435,6 +441,7 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
@@ -442,7 +449,7 @@ class WorkshopsController(Controller):
             await planning.apply_template(db, workshop, forms.text(form, "template"), replace=replace)
             return "agenda-title"
 
-        return await self._agenda_command(request, db, coach, workshop_id, "template", command)
+        return await self._agenda_command(request, db, settings, coach, workshop_id, "template", command)
 
     @post("/{workshop_id:uuid}/ablauf/reihenfolge", name="agenda_reorder")
     async def reorder(
@@ -450,13 +457,14 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         async def command(workshop: Workshop, form: Any) -> str | None:
             await planning.reorder_steps(db, workshop, forms.order_from_form(form))
             return None
 
-        return await self._agenda_command(request, db, coach, workshop_id, "order", command)
+        return await self._agenda_command(request, db, settings, coach, workshop_id, "order", command)
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}", name="agenda_edit_step")
     async def edit_step(
@@ -464,6 +472,7 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -471,7 +480,7 @@ class WorkshopsController(Controller):
             await planning.edit_step(db, workshop, step_id, forms.step_from_form(form, f"edit-{step_id}"))
             return f"edit-link-{step_id}"
 
-        return await self._agenda_command(request, db, coach, workshop_id, "edit", command, editing=step_id)
+        return await self._agenda_command(request, db, settings, coach, workshop_id, "edit", command, editing=step_id)
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}/hoch", name="agenda_step_up")
     async def step_up(
@@ -479,10 +488,11 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
-        return await self._move(request, db, coach, workshop_id, step_id, -1)
+        return await self._move(request, db, settings, coach, workshop_id, step_id, -1)
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}/runter", name="agenda_step_down")
     async def step_down(
@@ -490,15 +500,17 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
-        return await self._move(request, db, coach, workshop_id, step_id, 1)
+        return await self._move(request, db, settings, coach, workshop_id, step_id, 1)
 
     async def _move(
         self,
         request: Request[Any, Any, Any],
         db: AsyncSession,
+        settings: Settings,
         coach: CurrentAccount,
         workshop_id: UUID,
         step_id: UUID,
@@ -512,7 +524,7 @@ class WorkshopsController(Controller):
                 return f"up-{step_id}" if step.position > 0 else f"down-{step_id}"
             return f"down-{step_id}" if step.position < last else f"up-{step_id}"
 
-        return await self._agenda_command(request, db, coach, workshop_id, "move", command)
+        return await self._agenda_command(request, db, settings, coach, workshop_id, "move", command)
 
     @post("/{workshop_id:uuid}/ablauf/{step_id:uuid}/loeschen", name="agenda_delete_step")
     async def delete_step(
@@ -520,6 +532,7 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -527,7 +540,7 @@ class WorkshopsController(Controller):
             await planning.delete_step(db, workshop, step_id)
             return "agenda-title"
 
-        return await self._agenda_command(request, db, coach, workshop_id, "delete", command)
+        return await self._agenda_command(request, db, settings, coach, workshop_id, "delete", command)
 
     @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/hoch", name="agenda_block_up")
     async def block_up(
@@ -535,10 +548,11 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
-        return await self._move_block(request, db, coach, workshop_id, step_id, -1)
+        return await self._move_block(request, db, settings, coach, workshop_id, step_id, -1)
 
     @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/runter", name="agenda_block_down")
     async def block_down(
@@ -546,15 +560,17 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
-        return await self._move_block(request, db, coach, workshop_id, step_id, 1)
+        return await self._move_block(request, db, settings, coach, workshop_id, step_id, 1)
 
     async def _move_block(
         self,
         request: Request[Any, Any, Any],
         db: AsyncSession,
+        settings: Settings,
         coach: CurrentAccount,
         workshop_id: UUID,
         step_id: UUID,
@@ -569,7 +585,7 @@ class WorkshopsController(Controller):
                 return f"block-up-{first.id}" if not at_top else f"block-down-{first.id}"
             return f"block-down-{first.id}" if not at_bottom else f"block-up-{first.id}"
 
-        return await self._agenda_command(request, db, coach, workshop_id, "move", command)
+        return await self._agenda_command(request, db, settings, coach, workshop_id, "move", command)
 
     @post("/{workshop_id:uuid}/ablauf/methode/{step_id:uuid}/loeschen", name="agenda_delete_block")
     async def delete_block(
@@ -577,6 +593,7 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
         step_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -584,7 +601,7 @@ class WorkshopsController(Controller):
             await planning.delete_block(db, workshop, step_id)
             return "agenda-title"
 
-        return await self._agenda_command(request, db, coach, workshop_id, "delete", command)
+        return await self._agenda_command(request, db, settings, coach, workshop_id, "delete", command)
 
     # --- details -----------------------------------------------------------------------------------------------
 
@@ -663,11 +680,12 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
     ) -> Response[bytes]:
         workshop = await workshop_to_plan(db, coach, workshop_id)
         return Response(
-            qr_svg(join_url(request, workshop.join_code)),
+            qr_svg(join_url(public_base(request, settings), workshop.join_code)),
             media_type="image/svg+xml",
             headers={"cache-control": "private, max-age=3600"},
         )
@@ -686,8 +704,8 @@ class WorkshopsController(Controller):
         context = {
             "workshop": workshop,
             "town": await db.get(Town, workshop.town_id),
-            "join_url": join_url(request, workshop.join_code),
-            "qr": qr_markup(join_url(request, workshop.join_code)),
+            "join_url": join_url(public_base(request, settings), workshop.join_code),
+            "qr": qr_markup(join_url(public_base(request, settings), workshop.join_code)),
             "logo_url": logo_url(settings, workshop.town_id),
         }
         return page(request, "workshops/poster.html", context)
@@ -698,6 +716,7 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         coach: NamedDependency[CurrentAccount],
+        settings: NamedDependency[Settings],
         workshop_id: FromPath[UUID],
     ) -> Response[Any]:
         workshop = await workshop_to_plan(db, coach, workshop_id)
@@ -714,8 +733,8 @@ class WorkshopsController(Controller):
             "per_labels": planning.PER_LABELS,
             "topic_names": [topic_names[t] for t in workshop.focus_topic_ids if t in topic_names],
             "group_names": [group_names.get(g, g) for g in workshop.target_groups],
-            "join_url": join_url(request, workshop.join_code),
-            "qr": qr_markup(join_url(request, workshop.join_code)),
+            "join_url": join_url(public_base(request, settings), workshop.join_code),
+            "qr": qr_markup(join_url(public_base(request, settings), workshop.join_code)),
             "clock": _clock,
         }
         return page(request, "workshops/runsheet.html", context)

@@ -12,15 +12,15 @@ if TYPE_CHECKING:
     from werkstatt.workshops.models import AgendaStep, Workshop
 
 
-def public_base(request: Request[Any, Any, Any]) -> str:
+def public_base(request: Request[Any, Any, Any], settings: Settings) -> str:
     """PUBLIC_URL when the operator set it (a proxy may hide the real address), else the request's own."""
-    settings: Settings = request.app.state.settings
     base = settings.public_url or str(request.base_url)
     return base.rstrip("/")
 
 
-def join_url(request: Request[Any, Any, Any], code: str) -> str:
-    return f"{public_base(request)}/beitreten/{code}"
+def join_url(base: str, code: str) -> str:
+    """The join address under `base` (`public_base`)."""
+    return f"{base}/beitreten/{code}"
 
 
 def step_view(step: AgendaStep, *, coach: bool) -> dict[str, Any]:
