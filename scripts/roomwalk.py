@@ -102,8 +102,13 @@ class Room:
 
 
 class Walk:
-    def __init__(self, url: str, participants: int, cards: int, out: Path) -> None:
+    def __init__(self, url: str, participants: int, cards: int, out: Path, on_clusters: bool = False) -> None:
         self.url, self.participants, self.cards, self.out = url.rstrip("/"), participants, cards, out
+        self.on_clusters = on_clusters
+        self.agenda = [dict(step) for step in AGENDA]
+        if on_clusters:  # the dots go on the clusters the group just built (ranking and matrix follow the vote)
+            config = {**AGENDA[2]["board"]["config"], "cards": {"from": "clusters"}}
+            self.agenda[2] = {**AGENDA[2], "board": {"mechanic": "vote", "config": config}}
         self.api = httpx.Client(base_url=self.url, timeout=30)
         self.lines: list[str] = []
 
@@ -141,7 +146,7 @@ class Walk:
             json={
                 "town_id": town["id"],
                 "title": f"Ideen-Werkstatt im Rathaus ({self.participants})",
-                "agenda": AGENDA,
+                "agenda": self.agenda,
             },
             headers=self.coach,
         )
@@ -233,7 +238,7 @@ class Walk:
                 seq = self.command({"type": "start_step", "step": position})
                 took = room.reached(seq)
                 for page in pages.values():
-                    page.wait_for_selector(f"#board.mode-{AGENDA[position]['board']['mechanic']}", timeout=30_000)
+                    page.wait_for_selector(f"#board.mode-{self.agenda[position]['board']['mechanic']}", timeout=30_000)
                 time.sleep(1)
                 self.say(
                     f"step {position} {name}: every API guest had it after {took * 1000:.0f} ms; "
@@ -269,9 +274,11 @@ class Walk:
                 step(2, "vote")
                 started = time.monotonic()
                 random.seed(7)
+                key, items = ("cluster_id", cluster_ids) if self.on_clusters else ("idea_id", ideas)
                 for token in self.tokens:
-                    for idea in random.sample(ideas, 3):
-                        self.as_guest(token, "POST", f"/api/workshops/{self.workshop_id}/votes", {"idea_id": idea})
+                    for item in random.sample(items, 3):
+                        answer = self.as_guest(token, "POST", f"/api/workshops/{self.workshop_id}/votes", {key: item})
+                        answer.raise_for_status()
                 self.say(f"  {3 * len(self.tokens)} dots cast in {time.monotonic() - started:.1f} s")
                 self.measure_pages("vote", cookies)
                 self.screens("3-vote", pages)
@@ -285,8 +292,8 @@ class Walk:
 
                 step(4, "matrix")
                 for token in self.tokens[:20]:
-                    for idea in ideas[:5]:
-                        body = {"idea_id": idea, "score_x": random.randint(1, 5), "score_y": random.randint(1, 5)}
+                    for item in items[:5]:
+                        body = {key: item, "score_x": random.randint(1, 5), "score_y": random.randint(1, 5)}
                         self.as_guest(token, "POST", f"/api/workshops/{self.workshop_id}/votes", body)
                 self.measure_pages("matrix", cookies)
                 self.screens("6-matrix", pages)
@@ -314,8 +321,9 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=60)
     parser.add_argument("--cards", type=int, default=4, help="cards per guest")
     parser.add_argument("--out", type=Path, default=Path("roomwalk"))
+    parser.add_argument("--on-clusters", action="store_true", help="dots, ranking and matrix on the clusters")
     arguments = parser.parse_args()
-    Walk(arguments.url, arguments.participants, arguments.cards, arguments.out).run()
+    Walk(arguments.url, arguments.participants, arguments.cards, arguments.out, arguments.on_clusters).run()
 
 
 if __name__ == "__main__":

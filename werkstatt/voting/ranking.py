@@ -98,18 +98,9 @@ async def workshop_results(
     visible_matrix = [s for s in matrix_steps if coach or not tallies_hidden(workshop, s)]
     card_votes = {s.position for s in vote_steps}
     pending = [] if coach else [s for s in await pending_steps(db, workshop, at) if s.position in card_votes]
-    dots: dict[str, int] = defaultdict(int)
-    for step in visible_votes:
-        for idea_id, count in (await step_tallies(db, workshop, step))["tallies"].items():
-            dots[idea_id] += count
+    dots, sums = await _summed(db, workshop, visible_votes, visible_matrix)
     if pending and not any(dots.values()):  # nothing shown yet but zeros: no ranking made of them either
         visible_votes = []
-    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for step in visible_matrix:
-        for idea_id, (x, y, n) in (await step_tallies(db, workshop, step))["positions"].items():
-            sums[idea_id][0] += x * n
-            sums[idea_id][1] += y * n
-            sums[idea_id][2] += n
     ideas: list[dict[str, Any]] = []
     for idea, author in rows:
         blind = idea.step_position in blind_steps
@@ -196,18 +187,9 @@ async def cluster_results(
         offered = await step_cards.cluster_items(db, workshop, chosen)
     else:
         offered = await _clusters_with_cards(db, workshop, [*vote_steps, *matrix_steps])
-    dots: dict[str, int] = defaultdict(int)
-    for step in visible_votes:
-        for cluster_id, count in (await step_tallies(db, workshop, step))["tallies"].items():
-            dots[cluster_id] += count
+    dots, sums = await _summed(db, workshop, visible_votes, visible_matrix)
     if pending and not any(dots.values()):
         visible_votes = []
-    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for step in visible_matrix:
-        for cluster_id, (x, y, n) in (await step_tallies(db, workshop, step))["positions"].items():
-            sums[cluster_id][0] += x * n
-            sums[cluster_id][1] += y * n
-            sums[cluster_id][2] += n
     texts = await _card_texts(db, workshop, viewer, {i for item in offered for i in item["card_ids"]})
     found: list[dict[str, Any]] = []
     for item in offered:
@@ -327,3 +309,21 @@ def _apply_fixed(ideas: list[dict[str, Any]], fixed: list[UUID]) -> None:
     for offset, idea in enumerate(rest):
         if idea["rank"] is not None:  # a rank hidden with its tallies stays hidden
             idea.update(rank=len(order) + offset + 1, tie=False)
+
+
+async def _summed(
+    db: AsyncSession, workshop: Workshop, votes: list[AgendaStep], matrices: list[AgendaStep]
+) -> tuple[dict[str, int], dict[str, list[float]]]:
+    """The dots of the given vote steps and the rating sums (x·n, y·n, n) of the given matrix steps, per item
+    (a card's or a cluster's id): what a ranking is made of."""
+    dots: dict[str, int] = defaultdict(int)
+    for step in votes:
+        for item, count in (await step_tallies(db, workshop, step))["tallies"].items():
+            dots[item] += count
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for step in matrices:
+        for item, (x, y, n) in (await step_tallies(db, workshop, step))["positions"].items():
+            sums[item][0] += x * n
+            sums[item][1] += y * n
+            sums[item][2] += n
+    return dots, sums
