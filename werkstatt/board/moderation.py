@@ -41,7 +41,7 @@ from werkstatt.live.events import record
 from werkstatt.voting.models import Vote
 from werkstatt.voting.service import VOTING_MECHANICS, reveal_tallies
 from werkstatt.workshops.models import AgendaStep, Participant, WorkshopState
-from werkstatt.workshops.permissions import require_moderator
+from werkstatt.workshops.permissions import may_moderate, require_moderator
 from werkstatt.workshops.step_settings import auto_advance, cluster_settings
 
 if TYPE_CHECKING:
@@ -238,7 +238,7 @@ async def edit_step_text(db: AsyncSession, actor: Actor, question: str, instruct
 
 def _may_cluster(actor: Actor) -> None:
     step = _step(actor)
-    if actor.is_coach:
+    if may_moderate(actor):
         return
     if step.mechanic != "cluster" or cluster_settings(step).who != "all":
         raise Forbidden(_("In diesem Schritt ordnet nur die Moderation die Karten."))
@@ -247,7 +247,7 @@ def _may_cluster(actor: Actor) -> None:
 async def create_cluster(db: AsyncSession, actor: Actor, name: str) -> WorkshopEvent:
     _not_closed(actor)
     _may_cluster(actor)
-    if actor.workshop.locked and not actor.is_coach:
+    if actor.workshop.locked and not may_moderate(actor):
         raise Forbidden(_("Das Board ist gerade gesperrt."))
     label = clean_text(name, CLUSTER_NAME_MAX, "name")
     cluster = Cluster(workshop_id=actor.workshop.id, name=label, position=len(await _clusters(db, actor)))
@@ -281,7 +281,7 @@ async def move_idea(db: AsyncSession, actor: Actor, idea_id: UUID, cluster_id: U
     and, as every board applies events in seq order, all boards end in the database's state."""
     _not_closed(actor)
     _may_cluster(actor)
-    if actor.workshop.locked and not actor.is_coach:
+    if actor.workshop.locked and not may_moderate(actor):
         raise Forbidden(_("Das Board ist gerade gesperrt."))
     idea = await _idea(db, actor, idea_id)
     target = await _cluster(db, actor, cluster_id) if cluster_id is not None else None
