@@ -47,3 +47,24 @@ async def test_a_closed_workshops_board_shows_no_running_timer(
     await _command(coach_client, workshop, type="close")
     closed = parse((await coach_client.get(f"/w/{workshop.id}")).text).select_one("#timer")
     assert (running is not None, closed) == (True, None)
+
+
+async def test_a_closed_workshops_board_shows_reaction_counts_but_takes_no_reactions_or_comments(
+    coach_client: AsyncTestClient[Any], workshop: LiveWorkshop
+) -> None:
+    await start(coach_client, workshop)
+    guest = await join(coach_client, workshop.code, "Hanna")
+    posted = await as_guest(
+        coach_client, "POST", f"/api/workshops/{workshop.id}/ideas", guest["token"], json={"text": "Mehr Bänke"}
+    )
+    assert posted.status_code == 201, posted.text
+
+    def offered(html: str) -> tuple[list[bool], bool]:
+        page = parse(html)
+        buttons = page.select("article.idea form[hx-post=reaktion] button")
+        return [b.has_attr("disabled") for b in buttons], page.select_one("template#comment-form") is not None
+
+    live = offered((await as_guest(coach_client, "GET", f"/w/{workshop.id}", guest["token"])).text)
+    await _command(coach_client, workshop, type="close")
+    closed = offered((await as_guest(coach_client, "GET", f"/w/{workshop.id}", guest["token"])).text)
+    assert (live, closed) == (([False] * 3, True), ([True] * 3, False))

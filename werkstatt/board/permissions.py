@@ -40,6 +40,7 @@ class BoardPermissions:
     vote: bool  # dots, ratings: participants of a live workshop
     change_any: bool  # edit or withdraw any card (the coach, while changes are open)
     change_own: bool  # edit or withdraw one's own cards (participants, while changes are open)
+    react: bool = True  # reactions and comments on cards (not on the projector, not once the workshop is closed)
 
     @property
     def changes(self) -> bool:
@@ -64,4 +65,5 @@ def board_permissions(workshop: Workshop, role: str) -> BoardPermissions:
         vote=live and participant,
         change_any=coach and open_,
         change_own=participant and open_,
+        react=(coach or participant) and live,
     )
