@@ -157,6 +157,8 @@ async def top_ids(db: AsyncSession, workshop: Workshop, chosen: StepCards) -> li
     from werkstatt.voting.models import Vote  # voting builds on the board, not the other way round
 
     assert chosen.top_of is not None and chosen.n is not None
+    if chosen.of is not None and chosen.of.clusters:
+        return await _top_cluster_cards(db, workshop, chosen, chosen.of)
     inner = await conditions(db, workshop, chosen.of or EVERY_CARD)
     rows = (
         await db.execute(
@@ -173,6 +175,45 @@ async def top_ids(db: AsyncSession, workshop: Workshop, chosen: StepCards) -> li
         return []
     threshold = rows[min(chosen.n, len(rows)) - 1][1]
     return [idea_id for idea_id, count in rows if count >= threshold]
+
+
+async def _top_cluster_cards(db: AsyncSession, workshop: Workshop, chosen: StepCards, voted: StepCards) -> list[Any]:
+    """The top N of a vote on clusters: the counted cards the N clusters with the most dots held when that vote
+    started (ties at the N-th place come along)."""
+    from werkstatt.voting.models import Vote  # voting builds on the board, not the other way round
+
+    assert chosen.n is not None
+    rows = (
+        await db.execute(
+            select(Vote.cluster_id, func.count(Vote.id))
+            .where(
+                Vote.workshop_id == workshop.id,
+                Vote.step_position == chosen.top_of,
+                Vote.slot.is_not(None),
+                Vote.cluster_id.in_(live_clusters(workshop.id, voted.frozen_at)),
+            )
+            .group_by(Vote.cluster_id)
+            .order_by(func.count(Vote.id).desc())
+        )
+    ).all()
+    if not rows:
+        return []
+    threshold = rows[min(chosen.n, len(rows)) - 1][1]
+    top = [cluster_id for cluster_id, count in rows if count >= threshold]
+    return list(
+        (
+            await db.execute(
+                select(StepClusterCard.idea_id)
+                .join(Idea, Idea.id == StepClusterCard.idea_id)
+                .where(
+                    StepClusterCard.workshop_id == workshop.id,
+                    StepClusterCard.step_position == voted.frozen_at,
+                    StepClusterCard.cluster_id.in_(top),
+                    *rules.counted_cards(workshop.id),
+                )
+            )
+        ).scalars()
+    )
 
 
 async def conditions(db: AsyncSession, workshop: Workshop, chosen: StepCards) -> list[Any]:
@@ -205,6 +246,11 @@ def describe(workshop: Workshop, chosen: StepCards) -> str:
     if chosen.kind == "top":
         vote = by_position.get(chosen.top_of or 0)
         title = vote.title if vote is not None else ""
+        if chosen.of is not None and chosen.of.clusters:
+            return (
+                f"die Karten der {chosen.n} Cluster mit den meisten Punkten aus Schritt {(chosen.top_of or 0) + 1} "
+                f"„{title}“"
+            )
         return f"die {chosen.n} Karten mit den meisten Punkten aus Schritt {(chosen.top_of or 0) + 1} „{title}“"
     names = [f"{position + 1} „{by_position[position].title}“" for position in chosen.steps if position in by_position]
     word = "Schritt" if len(names) == 1 else "Schritten"
