@@ -30,8 +30,11 @@
   }
 
   // Reconnect where we left off: the server replays exactly what we missed (or sends a fresh board).
+  // The board's own seq counts too: htmx may open the socket before this script's DOMContentLoaded has read it
+  // (on a busy phone it does), and after=0 would replay the whole evening and make the board fetch itself.
   htmx.createWebSocket = function (url) {
     var target = new URL(url, window.location.href);
+    lastSeq = Math.max(lastSeq, boardSeq());
     target.searchParams.set("after", String(lastSeq));
     var socket = new WebSocket(target.toString());
     socket.binaryType = htmx.config.wsBinaryType || "blob";

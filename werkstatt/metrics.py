@@ -146,7 +146,9 @@ def slow_socket() -> None:
 
 def resynced(reason: str, count: int = 1) -> None:
     """`overflow` (a slow reader's backlog was full), `gap` (a missing seq did not arrive), `behind` (too far
-    behind for a catch-up from the log)."""
+    behind for a catch-up from the log), `replay` (a reconnect that missed too much or a whole board). Logged as
+    well: a board that fetches itself again is what an operator looks for when a room feels slow."""
+    logger.info("live boards told to resync: %s (%d)", reason, count)
     if _metrics is not None:
         _metrics.resynced.labels(reason=reason).inc(count)
 

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.board.test_page_size import add_cards
+from tests.browser.screens import phone_on_board
 from tests.browser.test_live_board import coach_on_board, in_thread, plan_workshop
 from tests.conftest import Server, axe_violations
 from werkstatt.db import create_sessionmaker
@@ -63,13 +64,7 @@ def test_board_with_110_cards_on_laptop_and_phone(browser: Any, live_server: Ser
     coach.screenshot(path=str(screenshot_dir / "lean-coach-110.png"), full_page=True)
     assert [(v["id"], [n["html"][:100] for n in v["nodes"]]) for v in axe_violations(coach)] == []
 
-    phone_context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    phone_context.set_default_timeout(15_000)
-    phone = phone_context.new_page()
-    phone.goto(f"{base}/beitreten/{code}")
-    phone.fill("#f-display_name", "Mira")
-    phone.get_by_role("button", name="Mitmachen").click()
-    phone.wait_for_selector("#live-status[data-state='online']")
+    phone_context, phone = phone_on_board(browser, base, code, "Mira", 15_000)
     mobile = phone.evaluate(MEASURE)
     assert mobile["cards"] == 60
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 360, "no sideways scrolling"

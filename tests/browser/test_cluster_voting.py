@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from tests.browser.screens import phone_on_board, projector_beside
 from tests.browser.test_live_board import coach_on_board, in_thread, plan_workshop
 from tests.conftest import Server, axe_violations
 from tests.factories import PASSWORD
@@ -90,17 +91,8 @@ def test_phone_coach_and_projector_vote_on_clusters(browser: Any, live_server: S
 
     coach_context, coach = coach_on_board(browser, base, email, workshop_id, (1280, 900), 15_000)
     coach.wait_for_selector("#live-status[data-state='online']")
-    projector = coach_context.new_page()
-    projector.set_viewport_size({"width": 1920, "height": 1080})
-    projector.goto(f"{base}/w/{workshop_id}/beamer")
-    projector.wait_for_selector("#live-status[data-state='online']")
-    phone_context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    phone_context.set_default_timeout(15_000)
-    phone = phone_context.new_page()
-    phone.goto(f"{base}/beitreten/{code}")
-    phone.fill("#f-display_name", "Hanna")
-    phone.get_by_role("button", name="Mitmachen").click()
-    phone.wait_for_selector("#live-status[data-state='online']")
+    projector = projector_beside(coach_context, base, workshop_id)
+    phone_context, phone = phone_on_board(browser, base, code, "Hanna", 15_000)
 
     command(type="start_step", step=2)
     phone.wait_for_selector("#voting-panel[data-mechanic='vote'] .vote-cluster")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.browser.screens import phone_on_board
 from tests.browser.test_live_board import coach_on_board, in_thread
 from tests.conftest import Server, axe_violations
 from tests.factories import make_account, make_network
@@ -50,13 +51,7 @@ def test_the_notes_are_on_the_coach_board_and_not_on_the_phone(
     notes.wait_for()
     assert "Die Frage vorlesen und die Regeln erklären." in notes.inner_text()
 
-    phone_context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    phone_context.set_default_timeout(15_000)
-    phone = phone_context.new_page()
-    phone.goto(f"{base}/beitreten/{code}")
-    phone.fill("#f-display_name", "Anna")
-    phone.get_by_role("button", name="Mitmachen").click()
-    phone.wait_for_selector("#live-status[data-state='online']")
+    _phone_context, phone = phone_on_board(browser, base, code, "Anna", 15_000)
     phone.locator("#step-texts", has_text=CARD.steps[0].instructions).wait_for()
     assert phone.locator("#step-notes").count() == 0
     assert "Die Frage vorlesen" not in phone.content()

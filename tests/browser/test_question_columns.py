@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.browser.screens import phone_on_board
 from tests.browser.test_live_board import coach_on_board, in_thread, plan_workshop
 from tests.conftest import Server, axe_violations
 from werkstatt.board.models import Idea
@@ -62,13 +63,7 @@ async def _cards(database_url: str, workshop_id: str, words: int, bothers: int) 
 
 
 def _guest(browser: Any, base: str, code: str, name: str) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{base}/beitreten/{code}")
-    page.fill("#f-display_name", name)
-    page.get_by_role("button", name="Mitmachen").click()
-    page.wait_for_selector("#live-status[data-state='online']")
+    context, page = phone_on_board(browser, base, code, name, 15_000)
     return context, page
 
 

@@ -16,6 +16,7 @@ import pytest
 import websockets
 from playwright.sync_api import expect
 
+from tests.browser.screens import phone_on_board
 from tests.browser.test_live_board import coach_on_board, in_thread, plan_workshop
 from tests.conftest import Server
 
@@ -110,13 +111,7 @@ def test_moderation_reaches_a_full_room_without_a_single_fetch(
         assert room.connected.wait(30), "100 API participants connected"
         phones = []
         for name in ("Anna", "Bernd", "Clara"):
-            context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-            context.set_default_timeout(15_000)
-            page = context.new_page()
-            page.goto(f"{base}/beitreten/{code}")
-            page.fill("#f-display_name", name)
-            page.get_by_role("button", name="Mitmachen").click()
-            page.wait_for_selector("#live-status[data-state='online']")
+            _context, page = phone_on_board(browser, base, code, name, 15_000)
             phones.append(page)
         projector = coach_context.new_page()
         projector.set_viewport_size({"width": 1920, "height": 1080})

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.browser.screens import phone_on_board
 from tests.browser.test_live_board import coach_on_board, in_thread
 from tests.conftest import Server, axe_violations
 from tests.factories import make_account, make_network
@@ -55,13 +56,7 @@ def test_phone_votes_only_on_the_cards_of_its_question(browser: Any, live_server
     coach.get_by_role("button", name="Starten: Blitzlicht").click()
     coach.wait_for_selector("#board.mode-collect")
 
-    phone_context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    phone_context.set_default_timeout(15_000)
-    phone = phone_context.new_page()
-    phone.goto(f"{base}/beitreten/{code}")
-    phone.fill("#f-display_name", "Anna")
-    phone.get_by_role("button", name="Mitmachen").click()
-    phone.wait_for_selector("#live-status[data-state='online']")
+    _phone_context, phone = phone_on_board(browser, base, code, "Anna", 15_000)
     _post(phone, BLITZ)
     coach.get_by_role("button", name="Starten: Was stört Sie?").click()
     phone.locator("#board.mode-collect").wait_for()

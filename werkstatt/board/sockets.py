@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from werkstatt import metrics
 from werkstatt.board import service as board
 from werkstatt.board.commands import run_command
 from werkstatt.board.fragments import render_resync
@@ -145,6 +146,8 @@ async def _replay(room: Room, connection: Connection, workshop_id: UUID, after: 
     whole = connection.viewer.format == "html" and any(changes_whole_board(event_dict(e), role) for e in missed)
     if after < 0 or after > last or len(missed) > REPLAY_LIMIT or whole:
         # A fresh board; for a browser also when it missed a step change: one fetch, not one per board missed.
+        if after >= 0:  # a first connection (after=-1) asks for the board by itself
+            metrics.resynced("replay")
         connection.last_seq = last
         connection.offer(render_resync(connection.viewer), None)
         hub.release(connection, last)
