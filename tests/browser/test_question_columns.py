@@ -166,7 +166,13 @@ def test_two_questions_at_200_cards_on_coach_phone_and_projector(
     for page in (phone, projector):
         page.wait_for_selector(f"#idea-{moved_id}", state="detached")
         assert page.inner_text("#question-count-1") == "159", "the column counts what it holds"
-    coach.locator(f"#idea-{moved_id}").get_by_role("button", name="Wieder einblenden").click()
+    # the coach keeps the card, marked; its "Moderieren" menu may have been closed by the pushed copy (the
+    # hide dialog's answer and the push race), so it is opened again if needed
+    coach_card.locator(".idea-hidden-note").wait_for()
+    moderate = coach_card.locator(".idea-moderate")
+    if moderate.get_attribute("open") is None:
+        moderate.locator("summary").click()
+    coach_card.get_by_role("button", name="Wieder einblenden").click()
     for page in (phone, projector):
         page.wait_for_selector(f"#ideas-step-1 #idea-{moved_id}")
         assert page.locator(f"#ideas-step-0 #idea-{moved_id}").count() == 0
