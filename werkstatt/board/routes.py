@@ -213,7 +213,7 @@ class BoardController(Controller):
             context["presence"]["group_names"] = await group_names(db, actor.workshop.network_id)
         return context
 
-    @get("/", name="board")
+    @get(["/", "/board"], name="board")
     async def board_page(
         self,
         request: Request[Any, Any, Any],
@@ -222,18 +222,7 @@ class BoardController(Controller):
         hub: NamedDependency[Hub],
         actor: NamedDependency[Actor],
     ) -> Response[str]:
-        context = await self._context(request, db, settings, hub, actor)
-        return await large_page(request, "board/board.html", context, block="board")
-
-    @get("/board", name="board_fragment")
-    async def board_fragment(
-        self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        hub: NamedDependency[Hub],
-        actor: NamedDependency[Actor],
-    ) -> Response[str]:
+        """The board: the whole page, or for htmx (a reconnect's fresh board at `/board`) its `board` block."""
         context = await self._context(request, db, settings, hub, actor)
         return await large_page(request, "board/board.html", context, block="board")
 

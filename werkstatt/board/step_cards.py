@@ -24,6 +24,7 @@ decide: merged, hidden and withdrawn cards are never offered.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -171,10 +172,15 @@ async def top_ids(db: AsyncSession, workshop: Workshop, chosen: StepCards) -> li
             .order_by(func.count(Vote.id).desc())
         )
     ).all()
+    return _top(rows, chosen.n)
+
+
+def _top(rows: Sequence[Any], n: int) -> list[Any]:
+    """The ids of the first `n` of (id, dots) rows sorted by dots, with everything tied at the n-th place."""
     if not rows:
         return []
-    threshold = rows[min(chosen.n, len(rows)) - 1][1]
-    return [idea_id for idea_id, count in rows if count >= threshold]
+    threshold = rows[min(n, len(rows)) - 1][1]
+    return [item for item, count in rows if count >= threshold]
 
 
 async def _top_cluster_cards(db: AsyncSession, workshop: Workshop, chosen: StepCards, voted: StepCards) -> list[Any]:
@@ -196,10 +202,9 @@ async def _top_cluster_cards(db: AsyncSession, workshop: Workshop, chosen: StepC
             .order_by(func.count(Vote.id).desc())
         )
     ).all()
-    if not rows:
+    top = _top(rows, chosen.n)
+    if not top:
         return []
-    threshold = rows[min(chosen.n, len(rows)) - 1][1]
-    top = [cluster_id for cluster_id, count in rows if count >= threshold]
     return list(
         (
             await db.execute(
